@@ -1,0 +1,34 @@
+"""The design file format: the header (project, environments, waivers) plus the infrastructure sections."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from infragate.model import EnvironmentSettings, Infrastructure, Project, Waiver
+from infragate.model.base import Model, Named
+
+
+class DesignHeader(Model):
+    """The parts of a design file that are not per-environment infrastructure."""
+
+    version: Literal[1] = 1
+    project: Project
+    environments: Named[EnvironmentSettings] = Field(min_length=1)
+    waivers: tuple[Waiver, ...] = ()
+
+
+HEADER_KEYS = frozenset(DesignHeader.model_fields)
+INFRASTRUCTURE_KEYS = frozenset(Infrastructure.model_fields)
+
+
+class DesignDocument(DesignHeader, Infrastructure):
+    """A whole design file; used for the JSON Schema and for "did you mean" suggestions."""
+
+
+def json_schema() -> dict[str, Any]:
+    schema = DesignDocument.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "infragate design file"
+    return schema

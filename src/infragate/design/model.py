@@ -1,0 +1,70 @@
+"""The loaded design: typed per-environment infrastructure plus where each part is written."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from infragate.design.source_map import SourceMap
+from infragate.errors import SourceLocation, UsageError
+from infragate.model import EnvironmentSettings, Infrastructure, Project, Waiver
+from infragate.model.base import ComponentKind
+from infragate.model.infrastructure import SECTION_OF
+
+
+@dataclass(frozen=True)
+class EnvironmentDesign:
+    """The design of one environment: base design with that environment's overrides applied."""
+
+    settings: EnvironmentSettings
+    infrastructure: Infrastructure
+    source_map: SourceMap
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+@dataclass(frozen=True)
+class Design:
+    path: str
+    digest: str
+    project: Project
+    environments: Mapping[str, EnvironmentDesign]
+    waivers: tuple[Waiver, ...]
+    source_map: SourceMap
+
+    def environment(self, name: str) -> EnvironmentDesign:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = sorted(self.environments)
+            close = difflib.get_close_matches(name, known, n=1)
+            suggestion = f"Did you mean '{close[0]}'? " if close else ""
+            raise UsageError(
+                f"{self.path}: there is no environment '{name}'",
+                hint=f"{suggestion}Environments in this design: {', '.join(known)}.",
+            ) from None
+
+    def select(self, name: str | None) -> list[EnvironmentDesign]:
+        """One named environment, or all of them in file order."""
+        return [self.environment(name)] if name else list(self.environments.values())
+
+    def locate(self, environment: str, kind: ComponentKind, component: str) -> SourceLocation | None:
+        """Where a finding's component is written (the override, when an environment overrides it)."""
+        if kind is ComponentKind.ENVIRONMENT:
+            return self.source_map.locate(("environments", component), key=True)
+        if kind is ComponentKind.WAIVER:
+            for index, waiver in enumerate(self.waivers):
+                if f"{waiver.rule}/{waiver.component}" == component:
+                    return self.source_map.locate(("waivers", index))
+            return None
+        if kind is ComponentKind.PROJECT:
+            return self.source_map.locate(("project",), key=True)
+        section = SECTION_OF.get(kind)
+        env = self.environments.get(environment)
+        if section is None or env is None:
+            return None
+        path = section if kind in (ComponentKind.NETWORK, ComponentKind.SHIELD) else (*section, component)
+        return env.source_map.locate(path, key=True)

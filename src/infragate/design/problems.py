@@ -1,0 +1,115 @@
+"""Turn pydantic validation errors into located, human problems (with "did you mean" for typos)."""
+
+from __future__ import annotations
+
+import difflib
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from infragate.design.source_map import Path, SourceMap, dotted
+from infragate.errors import Problem
+from infragate.model.base import Component
+
+
+def problems_from(
+    error: ValidationError, data: Any, source_map: SourceMap, schema: type[BaseModel]
+) -> list[Problem]:
+    """One Problem per distinct wrong field; alternatives of a union at one place are joined with "or"."""
+    merged: dict[Path, list[str]] = {}
+    given: dict[Path, str] = {}
+    extras: list[Problem] = []
+    for detail in error.errors(include_url=False):
+        path = _data_path(detail["loc"], data)
+        kind = detail["type"]
+        if kind == "extra_forbidden":
+            extras.append(_unknown_field(path, schema, source_map))
+            continue
+        message = f"required field '{path[-1]}' is missing" if kind == "missing" else _clean(detail["msg"])
+        value = detail.get("input")
+        if kind != "missing" and isinstance(value, str | int | float | bool) and repr(value) not in message:
+            given[path] = f" (got {value!r})"
+        messages = merged.setdefault(path, [])
+        if message not in messages:
+            messages.append(message)
+    problems = [
+        Problem(" or ".join(messages) + given.get(path, ""), source_map.locate(path), dotted(path))
+        for path, messages in merged.items()
+    ]
+    return extras + problems
+
+
+def _clean(message: str) -> str:
+    # pydantic prefixes errors raised by our validators with "Value error, "; the user needs only the reason.
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
+    """Map a pydantic location onto the document, dropping union/validator tags that are not in the data."""
+    path: list[str | int] = []
+    current = data
+    for position, step in enumerate(loc):
+        last = position == len(loc) - 1
+        if _contains(current, step):
+            current = current[step]
+        elif isinstance(current, dict) and last:
+            pass  # a missing or unknown field: keep it, it names what is wrong
+        else:
+            continue  # a tag such as "literal['all','none']" or a model name inside a union
+        path.append(step)
+    return tuple(path)
+
+
+def _contains(container: Any, step: int | str) -> bool:
+    if isinstance(container, dict):
+        return step in container
+    return isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container)
+
+
+def _unknown_field(path: Path, schema: type[BaseModel], source_map: SourceMap) -> Problem:
+    name = str(path[-1])
+    allowed = sorted(fields_at(schema, path[:-1]))
+    message = f"unknown field '{name}'"
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        message += f"; did you mean '{close[0]}'?"
+    elif allowed:
+        message += f"; allowed here: {', '.join(allowed)}"
+    return Problem(message, source_map.locate(path, key=True), dotted(path))
+
+
+def _alternatives(annotation: Any) -> list[Any]:
+    """Strip Annotated/Optional/Union so we can look at the concrete types."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _alternatives(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return [alt for arg in get_args(annotation) for alt in _alternatives(arg)]
+    return [annotation]
+
+
+def fields_at(schema: type[BaseModel], path: Path) -> set[str]:
+    """The field names a model allows at ``path`` of a document described by ``schema``."""
+    current: list[Any] = [schema]
+    for step in path:
+        following: list[Any] = []
+        for annotation in current:
+            for candidate in _alternatives(annotation):
+                origin = get_origin(candidate)
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    field = candidate.model_fields.get(str(step))
+                    if field is not None:
+                        following.append(field.annotation)
+                elif origin is dict:
+                    following.append(get_args(candidate)[1])
+                elif origin is tuple or origin is list:
+                    following.append(get_args(candidate)[0])
+        current = following
+    names: set[str] = set()
+    for annotation in current:
+        for candidate in _alternatives(annotation):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                hidden = {"name"} if issubclass(candidate, Component) else set()
+                names |= set(candidate.model_fields) - hidden
+    return names

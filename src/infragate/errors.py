@@ -1,0 +1,97 @@
+"""The one exception tree of infragate.
+
+Every error a user can meet is one of these. Each carries a stable ``code`` (for scripts and the
+web API), a human ``message`` and a ``hint`` that says what to do. The CLI maps them to exit codes in
+one place (``cli/exit_codes.py``); nothing else decides exit codes.
+
+A failing policy check is a *finding*, never an exception.
+
+    InfragateError                     exit 4  (internal / unexpected)
+    ├── UsageError                     exit 2  wrong flag or argument value
+    ├── DesignError                    exit 2  the design file cannot be used
+    │   ├── DesignSyntaxError                  YAML that does not parse
+    │   └── DesignValidationError              parsed, but wrong types/keys/references
+    ├── OutputError                    exit 2  a report cannot be written where asked
+    └── AwsError                       exit 3  (reserved for the AWS layer)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A place in a file that an error or finding points at (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    message: str
+    location: SourceLocation | None = None
+    field_path: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        field = f"{self.field_path}: " if self.field_path else ""
+        return f"{where}{field}{self.message}"
+
+
+class InfragateError(Exception):
+    """Base of every infragate error."""
+
+    code = "internal"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(InfragateError):
+    """A command was called with an argument it cannot use."""
+
+    code = "usage"
+
+
+class OutputError(InfragateError):
+    """A report or artifact could not be written."""
+
+    code = "output"
+
+
+class DesignError(InfragateError):
+    """The design file cannot be used."""
+
+    code = "design"
+
+    def __init__(self, message: str, *, problems: tuple[Problem, ...] = (), hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+
+class DesignSyntaxError(DesignError):
+    """The design file is not valid YAML (or cannot be read)."""
+
+    code = "design.syntax"
+
+
+class DesignValidationError(DesignError):
+    """The design file parsed but has wrong types, unknown keys, duplicates or dangling references."""
+
+    code = "design.invalid"
+
+
+class AwsError(InfragateError):
+    """An AWS call failed in a way the user must act on (access, throttling, unreachable endpoint)."""
+
+    code = "aws"

@@ -1,0 +1,58 @@
+"""Typed models of infrastructure: one vocabulary for desired state and observed state.
+
+``design/`` builds these from a design file; ``inventory/`` will build the same models from a live AWS
+account, so one policy rule can judge both. Everything here is a frozen pydantic model with no I/O.
+This package imports nothing from infragate except ``errors``.
+"""
+
+from infragate.model.base import ComponentKind, Tier
+from infragate.model.cdn import Distribution, Origin, TlsVersion, ViewerProtocolPolicy
+from infragate.model.compute import InstanceGroup, InstanceRole, Volume
+from infragate.model.database import Database, DbEngine
+from infragate.model.dns import HostedZone, Record, RecordType
+from infragate.model.infrastructure import AdditionalService, Infrastructure
+from infragate.model.network import Network, PortRange, SecurityGroup, SecurityRule, Subnet
+from infragate.model.operations import Alarm, Backup, BackupPlan, Monitoring, Shield, ShieldCoverage, Slo
+from infragate.model.project import AwsTarget, EnvironmentSettings, Owners, Project, Role, Waiver
+from infragate.model.storage import Bucket, BucketEncryption, LifecycleRule, PublicAccessBlock
+
+__all__ = [
+    "AdditionalService",
+    "Alarm",
+    "AwsTarget",
+    "Backup",
+    "BackupPlan",
+    "Bucket",
+    "BucketEncryption",
+    "ComponentKind",
+    "Database",
+    "DbEngine",
+    "Distribution",
+    "EnvironmentSettings",
+    "HostedZone",
+    "Infrastructure",
+    "InstanceGroup",
+    "InstanceRole",
+    "LifecycleRule",
+    "Monitoring",
+    "Network",
+    "Origin",
+    "Owners",
+    "PortRange",
+    "Project",
+    "PublicAccessBlock",
+    "Record",
+    "RecordType",
+    "Role",
+    "SecurityGroup",
+    "SecurityRule",
+    "Shield",
+    "ShieldCoverage",
+    "Slo",
+    "Subnet",
+    "Tier",
+    "TlsVersion",
+    "ViewerProtocolPolicy",
+    "Volume",
+    "Waiver",
+]

@@ -1,0 +1,108 @@
+"""Project-level models: who owns it, its environments, and the waivers it was granted."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, HttpUrl
+
+from infragate.model.base import Component, Model, as_tuple
+
+
+class Role(StrEnum):
+    """The policy's roles (see the clause index)."""
+
+    LEAD = "lead"
+    INFRA = "infra"
+    DEVELOPER = "developer"
+    SECURITY = "security"
+    CLIENT = "client"
+    ADMIN = "admin"
+
+
+People = Annotated[tuple[str, ...], BeforeValidator(as_tuple)]
+
+
+class Owners(Model):
+    """Named people per accountable role; a single name or a list."""
+
+    lead: People = ()
+    infra: People = ()
+    developer: People = ()
+    security: People = ()
+
+    def of(self, role: Role) -> tuple[str, ...]:
+        people: tuple[str, ...] = getattr(self, role.value, ())
+        return people
+
+
+class Project(Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$", examples=["webshop"])
+    client: str = Field(min_length=1)
+    description: str = ""
+    owners: Owners = Owners()
+    pentest_requested: bool = False
+
+
+def _embedded_shorthand(value: Any) -> Any:
+    if value == "embedded":
+        return {}
+    if isinstance(value, str):
+        raise ValueError(
+            f"expected 'embedded' or a mapping with account_id (and profile or role_arn), got '{value}'"
+        )
+    return value
+
+
+class AwsTarget(Model):
+    """Which AWS an environment uses: ``embedded`` (the local emulator) or a real account."""
+
+    account_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    profile: str | None = None
+    role_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+
+    @property
+    def embedded(self) -> bool:
+        return self.account_id is None
+
+
+class EnvironmentSettings(Component):
+    production: bool | None = Field(
+        default=None, description="Production rules apply; defaults to true for 'production' and 'prod'"
+    )
+    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    aws: Annotated[AwsTarget, BeforeValidator(_embedded_shorthand)] = AwsTarget()
+    requires_approval: bool = False
+    endpoints: tuple[HttpUrl, ...] = Field(default=(), description="URLs that scans and stress tests may hit")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Partial design merged over the base for this environment"
+    )
+
+    @property
+    def is_production(self) -> bool:
+        if self.production is not None:
+            return self.production
+        return self.name in {"production", "prod"}
+
+
+class Waiver(Model):
+    """An approved, time-limited exception to one rule for one component (or every component: '*')."""
+
+    rule: str = Field(pattern=r"^[A-Z]{2,5}-\d{3}$")
+    component: str = "*"
+    environments: tuple[str, ...] = Field(default=(), description="Empty means every environment")
+    reason: str = Field(min_length=10)
+    approver: str = Field(min_length=1)
+    expires: date
+
+    def covers(self, rule: str, component: str, environment: str) -> bool:
+        return (
+            self.rule == rule
+            and self.component in ("*", component)
+            and (not self.environments or environment in self.environments)
+        )
+
+    def expired(self, today: date) -> bool:
+        return self.expires < today
