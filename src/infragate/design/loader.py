@@ -21,10 +21,7 @@ from infragate.errors import DesignError, DesignSyntaxError, DesignValidationErr
 from infragate.model import Infrastructure
 from infragate.model.infrastructure import SECTION_OF
 
-_HINT = (
-    "Fix the listed fields and run `infragate design validate` again; "
-    "`infragate design schema` prints the format."
-)
+_HINT = "Fix the listed fields and run `infragate design validate` again; `infragate design schema` prints the format."
 
 
 def load_design(path: str | FilePath) -> Design:
@@ -92,9 +89,7 @@ def _read(path: FilePath) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DesignError(
-            f"{path}: no such design file", hint="Check the path; examples live in examples/."
-        ) from None
+        raise DesignError(f"{path}: no such design file", hint="Check the path; examples live in examples/.") from None
     except IsADirectoryError:
         raise DesignError(
             f"{path}: is a directory, not a design file", hint=f"Did you mean {path / 'infragate.yaml'}?"
@@ -104,9 +99,7 @@ def _read(path: FilePath) -> str:
             f"{path}: not UTF-8 text (byte {exc.start})", hint="Save the design file as UTF-8."
         ) from None
     except OSError as exc:
-        raise DesignError(
-            f"{path}: cannot be read ({exc.strerror})", hint="Check the file's permissions."
-        ) from None
+        raise DesignError(f"{path}: cannot be read ({exc.strerror})", hint="Check the file's permissions.") from None
 
 
 def _syntax_error(exc: yaml.YAMLError, file: str) -> DesignSyntaxError:
@@ -122,9 +115,7 @@ def _syntax_error(exc: yaml.YAMLError, file: str) -> DesignSyntaxError:
     )
 
 
-def _validate_header(
-    data: dict[str, Any], source_map: SourceMap, problems: list[Problem]
-) -> DesignHeader | None:
+def _validate_header(data: dict[str, Any], source_map: SourceMap, problems: list[Problem]) -> DesignHeader | None:
     header = {key: value for key, value in data.items() if key in HEADER_KEYS}
     try:
         return DesignHeader.model_validate(header)
@@ -171,6 +162,4 @@ def _sorted_unique(problems: list[Problem]) -> tuple[Problem, ...]:
     seen: dict[tuple[str, str, str], Problem] = {}
     for problem in problems:
         seen.setdefault((str(problem.location), problem.field_path, problem.message), problem)
-    return tuple(
-        sorted(seen.values(), key=lambda p: (p.location.line, p.location.column) if p.location else (0, 0))
-    )
+    return tuple(sorted(seen.values(), key=lambda p: (p.location.line, p.location.column) if p.location else (0, 0)))

@@ -12,6 +12,9 @@ from infragate.model import EnvironmentSettings, Infrastructure, Project, Waiver
 from infragate.model.base import ComponentKind
 from infragate.model.infrastructure import SECTION_OF
 
+# Kinds whose findings are about a whole section rather than a named member of it.
+_SECTION_LEVEL = (ComponentKind.NETWORK, ComponentKind.SHIELD, ComponentKind.MONITORING, ComponentKind.BACKUP)
+
 
 @dataclass(frozen=True)
 class EnvironmentDesign:
@@ -66,5 +69,5 @@ class Design:
         env = self.environments.get(environment)
         if section is None or env is None:
             return None
-        path = section if kind in (ComponentKind.NETWORK, ComponentKind.SHIELD) else (*section, component)
+        path = section if kind in _SECTION_LEVEL else (*section, component)
         return env.source_map.locate(path, key=True)

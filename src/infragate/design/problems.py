@@ -13,9 +13,7 @@ from infragate.errors import Problem
 from infragate.model.base import Component
 
 
-def problems_from(
-    error: ValidationError, data: Any, source_map: SourceMap, schema: type[BaseModel]
-) -> list[Problem]:
+def problems_from(error: ValidationError, data: Any, source_map: SourceMap, schema: type[BaseModel]) -> list[Problem]:
     """One Problem per distinct wrong field; alternatives of a union at one place are joined with "or"."""
     merged: dict[Path, list[str]] = {}
     given: dict[Path, str] = {}

@@ -182,9 +182,7 @@ class ReferenceChecker:
                 self.check_all(("shield", "protect", key), value, self.names(section), what)
 
 
-def check_overrides(
-    environments: dict[str, Any], allowed: Iterable[str], source_map: SourceMap
-) -> Iterator[Problem]:
+def check_overrides(environments: dict[str, Any], allowed: Iterable[str], source_map: SourceMap) -> Iterator[Problem]:
     """Only infrastructure sections may be overridden per environment."""
     allowed_keys = sorted(allowed)
     for env, settings in environments.items():
@@ -200,16 +198,12 @@ def check_overrides(
                 )
 
 
-def check_waivers(
-    waivers: Any, environments: set[str], components: set[str], source_map: SourceMap
-) -> list[Problem]:
+def check_waivers(waivers: Any, environments: set[str], components: set[str], source_map: SourceMap) -> list[Problem]:
     checker = ReferenceChecker({}, source_map)
     for index, waiver in enumerate(_items(waivers)):
         path: Path = ("waivers", index)
         component = _mapping(waiver).get("component", "*")
         if component != "*":
             checker.check((*path, "component"), component, components, "component")
-        checker.check_all(
-            (*path, "environments"), _mapping(waiver).get("environments"), environments, "environment"
-        )
+        checker.check_all((*path, "environments"), _mapping(waiver).get("environments"), environments, "environment")
     return checker.problems

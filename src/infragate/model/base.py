@@ -42,7 +42,9 @@ class ComponentKind(StrEnum):
     DISTRIBUTION = "distribution"
     HOSTED_ZONE = "hosted-zone"
     SHIELD = "shield"
+    MONITORING = "monitoring"
     ALARM = "alarm"
+    BACKUP = "backup"
     BACKUP_PLAN = "backup-plan"
     SERVICE = "service"
     WAIVER = "waiver"
@@ -51,10 +53,7 @@ class ComponentKind(StrEnum):
 def _inject_names(value: Any) -> Any:
     """Copy each mapping key into the component as its ``name`` (the key is the name)."""
     if isinstance(value, dict):
-        return {
-            key: ({**item, "name": str(key)} if isinstance(item, dict) else item)
-            for key, item in value.items()
-        }
+        return {key: ({**item, "name": str(key)} if isinstance(item, dict) else item) for key, item in value.items()}
     return value
 
 

@@ -31,9 +31,7 @@ class Record(Model):
     def _one_target(self) -> Record:
         targets = [self.alias_distribution is not None, self.instance_group is not None, bool(self.values)]
         if sum(targets) != 1:
-            raise ValueError(
-                "a record needs exactly one of 'alias_distribution', 'instance_group' or 'values'"
-            )
+            raise ValueError("a record needs exactly one of 'alias_distribution', 'instance_group' or 'values'")
         return self
 
     def fqdn(self, zone: str) -> str:

@@ -70,5 +70,7 @@ SECTION_OF: dict[ComponentKind, tuple[str, ...]] = {
     ComponentKind.SERVICE: ("additional_services",),
     ComponentKind.NETWORK: ("network",),
     ComponentKind.SHIELD: ("shield",),
+    ComponentKind.MONITORING: ("monitoring",),
+    ComponentKind.BACKUP: ("backup",),
     ComponentKind.PROJECT: ("project",),
 }

@@ -78,9 +78,7 @@ class SecurityRule(Model):
     @model_validator(mode="after")
     def _one_peer(self) -> SecurityRule:
         if (self.cidr is None) == (self.group is None):
-            raise ValueError(
-                "a rule needs exactly one peer: 'cidr' (e.g. 10.0.0.0/16) or 'group' (a security group)"
-            )
+            raise ValueError("a rule needs exactly one peer: 'cidr' (e.g. 10.0.0.0/16) or 'group' (a security group)")
         return self
 
     @property
@@ -89,9 +87,7 @@ class SecurityRule(Model):
 
     def exposes(self, port: int) -> bool:
         """True when this rule lets traffic in on ``port`` (over TCP, UDP or all protocols)."""
-        return self.protocol is not Protocol.ICMP and (
-            self.protocol is Protocol.ALL or self.ports.covers(port)
-        )
+        return self.protocol is not Protocol.ICMP and (self.protocol is Protocol.ALL or self.ports.covers(port))
 
 
 class Subnet(Component):

@@ -50,9 +50,7 @@ def _embedded_shorthand(value: Any) -> Any:
     if value == "embedded":
         return {}
     if isinstance(value, str):
-        raise ValueError(
-            f"expected 'embedded' or a mapping with account_id (and profile or role_arn), got '{value}'"
-        )
+        raise ValueError(f"expected 'embedded' or a mapping with account_id (and profile or role_arn), got '{value}'")
     return value
 
 
@@ -90,7 +88,7 @@ class EnvironmentSettings(Component):
 class Waiver(Model):
     """An approved, time-limited exception to one rule for one component (or every component: '*')."""
 
-    rule: str = Field(pattern=r"^[A-Z]{2,5}-\d{3}$")
+    rule: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,4}-\d{3}$")
     component: str = "*"
     environments: tuple[str, ...] = Field(default=(), description="Empty means every environment")
     reason: str = Field(min_length=10)

@@ -1,0 +1,71 @@
+"""``infragate design …``: validate a design file, print its JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from infragate.cli import render
+from infragate.cli.console import emit
+from infragate.cli.exit_codes import ExitCode
+from infragate.cli.options import FailOn, FindingsFormat
+from infragate.design import json_schema, load_design
+from infragate.policy import breaches, check_design, design_rules
+from infragate.reporting import FindingsReport, render_json, render_junit, render_sarif
+
+app = typer.Typer(help="Design files: validate them against the policy, print their schema.", no_args_is_help=True)
+
+RENDERERS = {FindingsFormat.JSON: render_json, FindingsFormat.SARIF: render_sarif, FindingsFormat.JUNIT: render_junit}
+
+
+@app.command("validate")
+def validate(
+    file: Path = typer.Argument(..., help="The design file, e.g. examples/webshop/infragate.yaml."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Check one environment only (default: all)."),
+    output_format: FindingsFormat = typer.Option(
+        FindingsFormat.TABLE, "--format", "-f", help="table for people; json, sarif (GitHub) or junit (CircleCI)."
+    ),
+    fail_on: FailOn = typer.Option(
+        FailOn.INFO, "--fail-on", help="Exit 1 when a failing finding is at least this severe ('none': never)."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    show_passed: bool = typer.Option(False, "--show-passed", help="With --format table, list passing checks too."),
+) -> None:
+    """Load a design file, report every problem in it, and check it against the policy rules.
+
+    A design that does not load (YAML syntax, wrong types, unknown keys, dangling references) exits 2 with
+    every problem listed by file:line:column. A design that loads is checked by every rule in every
+    environment (or --env); failing findings at or above --fail-on exit 1.
+
+    Examples:
+
+      infragate design validate examples/webshop/infragate.yaml
+
+      infragate design validate infragate.yaml --env production --format sarif -o design.sarif
+    """
+    design = load_design(file)
+    rules = design_rules()
+    findings = check_design(design, environment=env)
+    report = FindingsReport(
+        command="design-validate", source=str(file), digest=design.digest, rules=rules, findings=tuple(findings)
+    )
+    if output_format is FindingsFormat.TABLE:
+        if output is not None:
+            emit(render_json(report), output)
+        render.findings_table(report, show_passed=show_passed)
+    else:
+        emit(RENDERERS[output_format](report), output)
+        render.summary_line(report)
+    failing = breaches((item.finding for item in findings), fail_on.threshold())
+    if failing:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+@app.command("schema")
+def schema(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the schema here instead of stdout."),
+) -> None:
+    """Print the JSON Schema of design files (point your editor's YAML language server at it)."""
+    emit(json.dumps(json_schema(), indent=2) + "\n", output)

@@ -1,0 +1,24 @@
+"""The one mapping from outcomes and errors to process exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from infragate.errors import AwsError, DesignError, InfragateError, OutputError, UsageError
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1  # failing findings at or above --fail-on
+    USAGE = 2  # wrong flag, bad design file, unwritable output
+    AWS = 3  # AWS unreachable, access denied, throttled beyond retries
+    INTERNAL = 4  # a bug in infragate
+    INTERRUPTED = 130  # Ctrl-C
+
+
+def exit_code_for(error: InfragateError) -> ExitCode:
+    if isinstance(error, UsageError | DesignError | OutputError):
+        return ExitCode.USAGE
+    if isinstance(error, AwsError):
+        return ExitCode.AWS
+    return ExitCode.INTERNAL

@@ -1,0 +1,68 @@
+"""The ``infragate`` command: sub-command wiring and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+from rich.markup import escape
+
+from infragate import __version__
+from infragate.cli import design_cmd, render, rules_cmd
+from infragate.cli.console import err
+from infragate.cli.exit_codes import ExitCode, exit_code_for
+from infragate.errors import InfragateError
+
+app = typer.Typer(
+    name="infragate",
+    help=(
+        "infragate carries infrastructure projects through the Infrastructure Creation Policy: "
+        "design -> provisioning -> deployment-testing -> security-compliance -> pre-launch -> launched.\n\n"
+        "Start with: infragate design validate examples/webshop/infragate.yaml"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(design_cmd.app, name="design")
+app.add_typer(rules_cmd.app, name="rules")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"infragate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """infragate: the Infrastructure Creation Policy, as software."""
+
+
+def run() -> None:
+    """Console-script entry point: run the app and map every outcome to an exit code."""
+    try:
+        result = app(standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        code = ExitCode.USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        code = ExitCode.INTERRUPTED
+    except InfragateError as problem:
+        render.error(problem)
+        code = exit_code_for(problem)
+    except Exception as bug:  # never a bare traceback for users; INFRAGATE_DEBUG=1 shows it
+        if os.environ.get("INFRAGATE_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(bug).__name__}: {bug}')}")
+        err.print("This is a bug in infragate. Re-run with INFRAGATE_DEBUG=1 for the traceback and report it.")
+        code = ExitCode.INTERNAL
+    sys.exit(code)

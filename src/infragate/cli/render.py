@@ -1,0 +1,65 @@
+"""Rich rendering of findings and errors for people."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from infragate.cli.console import err, out
+from infragate.errors import InfragateError
+from infragate.policy import Severity, Status
+from infragate.reporting import FindingsReport
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.ERROR: "bold magenta", Status.WAIVED: "blue"}
+
+
+def findings_table(report: FindingsReport, *, show_passed: bool) -> None:
+    shown = [item for item in report.findings if show_passed or item.finding.status is not Status.PASS]
+    if shown:
+        table = Table(title=f"Findings for {report.source}", show_lines=False, expand=False)
+        for column in ("Status", "Severity", "Rule", "Env"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("Component", overflow="fold", max_width=28)
+        table.add_column("Message", overflow="fold", min_width=40, ratio=1)
+        table.add_column("Where", no_wrap=True)
+        order = {Status.ERROR: 0, Status.FAIL: 1, Status.WAIVED: 2, Status.PASS: 3}
+        shown.sort(key=lambda i: (order[i.finding.status], -i.finding.severity.rank, i.finding.rule_id))
+        for item in shown:
+            f = item.finding
+            where = f"{item.location.line}:{item.location.column}" if item.location else ""
+            table.add_row(
+                Text(f.status.value.upper(), style=STATUS_STYLE[f.status]),
+                Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+                f.rule_id,
+                f.environment,
+                f.component,
+                f.message,
+                where,
+            )
+        out.print(table)
+    summary_line(report)
+
+
+def summary_line(report: FindingsReport) -> None:
+    summary = report.summary
+    counts = ", ".join(f"{summary.by_status.get(status, 0)} {status.value}" for status in Status)
+    failing = ", ".join(
+        f"{summary.failing_by_severity[sev]} {sev.value}" for sev in Severity if summary.failing_by_severity.get(sev)
+    )
+    err.print(f"[bold]{len(report.findings)} checks[/bold]: {counts}" + (f" (failing: {failing})" if failing else ""))
+
+
+def error(problem: InfragateError) -> None:
+    err.print(f"[bold red]error:[/bold red] {escape(problem.message)}", soft_wrap=True)
+    for item in getattr(problem, "problems", ()):
+        err.print(f"  {item}", soft_wrap=True, markup=False)
+    if problem.hint:
+        err.print(f"[bold]hint:[/bold] {escape(problem.hint)}", soft_wrap=True)

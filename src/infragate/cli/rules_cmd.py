@@ -1,0 +1,64 @@
+"""``infragate rules …``: the rule catalog."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+import typer
+from rich.table import Table
+
+from infragate.cli.console import out
+from infragate.cli.render import SEVERITY_STYLE
+from infragate.policy import Severity, clause_index, design_rules
+
+app = typer.Typer(help="The policy rule catalog.", no_args_is_help=True)
+
+
+class CatalogFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@app.command("list")
+def list_rules(
+    output_format: CatalogFormat = typer.Option(CatalogFormat.TABLE, "--format", "-f", help="table, json or markdown."),
+    severity: Severity | None = typer.Option(None, "--severity", help="Only rules of this severity."),
+    clause: str | None = typer.Option(None, "--clause", help="Only rules citing this policy clause, e.g. ICP-4.2."),
+) -> None:
+    """List every rule with its id, severity, the policy clause it enforces and how to fix a failure."""
+    rules = [
+        rule
+        for rule in design_rules()
+        if (severity is None or rule.meta.severity is severity) and (clause is None or rule.meta.clause == clause)
+    ]
+    clauses = clause_index()
+    if output_format is CatalogFormat.JSON:
+        items = [
+            {**rule.meta.__dict__, "severity": rule.meta.severity.value, "clause_text": clauses[rule.meta.clause].text}
+            for rule in rules
+        ]
+        out.file.write(json.dumps(items, indent=2) + "\n")
+    elif output_format is CatalogFormat.MARKDOWN:
+        lines = ["| Rule | Severity | Clause | Title | Production only |", "|---|---|---|---|---|"]
+        for rule in rules:
+            meta = rule.meta
+            production = "yes" if meta.production_only else ""
+            lines.append(f"| {meta.id} | {meta.severity} | {meta.clause} | {meta.title} | {production} |")
+        out.file.write("\n".join(lines) + "\n")
+    else:
+        table = Table(title=f"{len(rules)} rules")
+        for column in ("Rule", "Severity", "Clause", "Title", "Remediation"):
+            table.add_column(column, overflow="fold")
+        for rule in rules:
+            meta = rule.meta
+            scope = " (production)" if meta.production_only else ""
+            table.add_row(
+                meta.id,
+                f"[{SEVERITY_STYLE[meta.severity]}]{meta.severity}[/]",
+                meta.clause,
+                meta.title + scope,
+                meta.remediation,
+            )
+        out.print(table)

@@ -1,0 +1,137 @@
+"""Rule metadata, rules and rule sets.
+
+A rule is a small pure function over typed models. Two shapes exist:
+
+* ``@rules.each(meta, over=Database)``: called once per component of a type; returns ``ok(...)``,
+  ``fail(...)`` or ``None`` (not applicable). A crash becomes an ``error`` outcome for that component only.
+* ``@rules.environment(meta)``: called once per environment; yields outcomes for any components.
+
+Rule sets are plain objects collected explicitly in ``rules/__init__.py``; nothing registers itself
+into global state on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from infragate.model.base import Component, ComponentKind
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity, Status
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    title: str
+    severity: Severity
+    clause: str
+    rationale: str
+    remediation: str
+    production_only: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+
+
+def ok(message: str) -> Verdict:
+    return Verdict(True, message)
+
+
+def fail(message: str) -> Verdict:
+    return Verdict(False, message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    component: str
+    kind: ComponentKind
+    status: Status
+    message: str
+
+    @classmethod
+    def of(cls, component: str, kind: ComponentKind, verdict: Verdict) -> Outcome:
+        return cls(component, kind, Status.PASS if verdict.passed else Status.FAIL, verdict.message)
+
+
+Check = Callable[[RuleContext], Iterable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    meta: RuleMeta
+    check: Check
+    function: str
+
+    def applies_to(self, context: RuleContext) -> bool:
+        return context.production or not self.meta.production_only
+
+
+C = TypeVar("C", bound=Component)
+
+
+class RuleSet:
+    """An ordered collection of rules; combine sets with ``+``."""
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self._rules: dict[str, Rule] = {}
+        for rule in rules:
+            self.add(rule)
+
+    def add(self, rule: Rule) -> Rule:
+        if rule.meta.id in self._rules:
+            raise ValueError(f"rule id {rule.meta.id} is defined twice")
+        self._rules[rule.meta.id] = rule
+        return rule
+
+    def __add__(self, other: RuleSet) -> RuleSet:
+        return RuleSet([*self, *other])
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(sorted(self._rules.values(), key=lambda rule: rule.meta.id))
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._rules
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._rules.get(rule_id)
+
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._rules)
+
+    def environment(self, meta: RuleMeta) -> Callable[[Check], Rule]:
+        """Register a rule that looks at the whole environment and yields outcomes."""
+
+        def register(check: Check) -> Rule:
+            return self.add(Rule(meta, check, check.__name__))
+
+        return register
+
+    def each(self, meta: RuleMeta, over: type[C]) -> Callable[[Callable[[C, RuleContext], Verdict | None]], Rule]:
+        """Register a rule called once per component of type ``over``."""
+
+        def register(judge: Callable[[C, RuleContext], Verdict | None]) -> Rule:
+            def check(context: RuleContext) -> Iterator[Outcome]:
+                for kind, component in context.components_of(over):
+                    try:
+                        verdict = judge(component, context)
+                    except Exception as exc:  # a crashing rule is an error finding, never a silent pass
+                        yield Outcome(component.name, kind, Status.ERROR, crash_message(exc))
+                        continue
+                    if verdict is not None:
+                        yield Outcome.of(component.name, kind, verdict)
+
+            return self.add(Rule(meta, check, judge.__name__))
+
+        return register
+
+
+def crash_message(exc: Exception) -> str:
+    return f"the rule crashed ({type(exc).__name__}: {exc}); this is a bug in the rule, please report it"

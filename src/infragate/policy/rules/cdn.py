@@ -1,0 +1,97 @@
+"""CloudFront rules: transport security, WAF and logging."""
+
+from __future__ import annotations
+
+from infragate.model import Distribution, ViewerProtocolPolicy
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity
+from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+
+rules = RuleSet()
+
+
+@rules.each(
+    RuleMeta(
+        id="CF-001",
+        title="Distributions serve viewers over HTTPS only",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="Plain HTTP lets anyone on the path read and change the traffic.",
+        remediation="Set viewer_protocol_policy: redirect-to-https or https-only.",
+    ),
+    over=Distribution,
+)
+def cloudfront_distribution_https_only(dist: Distribution, context: RuleContext) -> Verdict:
+    if dist.viewer_protocol_policy is ViewerProtocolPolicy.ALLOW_ALL:
+        return fail(f"CloudFront distribution {dist.name} serves viewers over plain HTTP.")
+    return ok(f"CloudFront distribution {dist.name} serves viewers over HTTPS ({dist.viewer_protocol_policy}).")
+
+
+@rules.each(
+    RuleMeta(
+        id="CF-002",
+        title="Distributions require TLS 1.2 or newer",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="TLS 1.0 and 1.1 have known weaknesses and are deprecated by RFC 8996.",
+        remediation="Set minimum_tls_version: TLSv1.2_2021.",
+    ),
+    over=Distribution,
+)
+def cloudfront_distribution_tls12(dist: Distribution, context: RuleContext) -> Verdict:
+    if not dist.minimum_tls_version.at_least_tls12:
+        return fail(f"CloudFront distribution {dist.name} accepts {dist.minimum_tls_version}.")
+    return ok(f"CloudFront distribution {dist.name} requires {dist.minimum_tls_version}.")
+
+
+@rules.each(
+    RuleMeta(
+        id="CF-003",
+        title="Production distributions are protected by a WAF",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="A web ACL filters the OWASP Top 10 attack patterns before they reach the application.",
+        remediation="Set waf_web_acl to the name or ARN of a WAFv2 web ACL.",
+        production_only=True,
+    ),
+    over=Distribution,
+)
+def cloudfront_distribution_waf(dist: Distribution, context: RuleContext) -> Verdict:
+    if not dist.waf_web_acl:
+        return fail(f"CloudFront distribution {dist.name} has no WAF web ACL.")
+    return ok(f"CloudFront distribution {dist.name} is protected by WAF {dist.waf_web_acl}.")
+
+
+@rules.each(
+    RuleMeta(
+        id="CF-004",
+        title="Distributions write access logs",
+        severity=Severity.MEDIUM,
+        clause="ICP-5.2",
+        rationale="Without access logs an incident cannot be investigated.",
+        remediation="Set logging_bucket to a bucket of the design.",
+    ),
+    over=Distribution,
+)
+def cloudfront_distribution_logging(dist: Distribution, context: RuleContext) -> Verdict:
+    if not dist.logging_bucket:
+        return fail(f"CloudFront distribution {dist.name} writes no access logs.")
+    return ok(f"CloudFront distribution {dist.name} logs to bucket {dist.logging_bucket}.")
+
+
+@rules.each(
+    RuleMeta(
+        id="CF-005",
+        title="Distributions reach instance origins over HTTPS",
+        severity=Severity.MEDIUM,
+        clause="ICP-1.1",
+        rationale="HTTP between CloudFront and the origin exposes traffic on the internet leg.",
+        remediation="Set https_only: true on origins that point at instance groups.",
+    ),
+    over=Distribution,
+)
+def cloudfront_origin_https(dist: Distribution, context: RuleContext) -> Verdict:
+    plain = [o.target for o in dist.origins if o.instance_group and not o.https_only]
+    if plain:
+        return fail(f"CloudFront distribution {dist.name} reaches {', '.join(plain)} over plain HTTP.")
+    return ok(f"CloudFront distribution {dist.name} reaches its origins over HTTPS.")

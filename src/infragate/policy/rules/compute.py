@@ -1,0 +1,138 @@
+"""EC2 rules: scalability of the web tier, instance hardening, placement."""
+
+from __future__ import annotations
+
+from infragate.model import InstanceGroup, InstanceRole, Tier
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity
+from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+
+rules = RuleSet()
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-001",
+        title="The production web tier runs at least two instances",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="A single web server is a single point of failure and cannot absorb peaks.",
+        remediation="Set count to 2 or more for web instance groups in production.",
+        production_only=True,
+    ),
+    over=InstanceGroup,
+)
+def ec2_web_tier_has_two_instances(group: InstanceGroup, context: RuleContext) -> Verdict | None:
+    if group.role is not InstanceRole.WEB:
+        return None
+    if group.count < 2:
+        return fail(f"Web instance group {group.name} runs {group.count} instance(s); production needs at least 2.")
+    return ok(f"Web instance group {group.name} runs {group.count} instances.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-002",
+        title="The production web tier spans at least two availability zones",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="Instances in one zone all fail together when that zone fails.",
+        remediation="Give the group's subnet tier subnets in two or more zones and run at least 2 instances.",
+        production_only=True,
+    ),
+    over=InstanceGroup,
+)
+def ec2_web_tier_spans_two_zones(group: InstanceGroup, context: RuleContext) -> Verdict | None:
+    if group.role is not InstanceRole.WEB:
+        return None
+    zones = context.infrastructure.network.zones_of(group.subnet_tier)
+    spread = min(len(zones), group.count)
+    if spread < 2:
+        return fail(f"Web instance group {group.name} can only be spread over {spread} availability zone(s).")
+    return ok(f"Web instance group {group.name} is spread over {spread} availability zones.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-003",
+        title="Instances require IMDSv2",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="IMDSv1 lets a server-side request forgery steal the instance's AWS credentials.",
+        remediation="Set imdsv2: true (HttpTokens=required).",
+    ),
+    over=InstanceGroup,
+)
+def ec2_instance_imdsv2_required(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if not group.imdsv2:
+        return fail(f"Instance group {group.name} allows IMDSv1.")
+    return ok(f"Instance group {group.name} requires IMDSv2.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-004",
+        title="EBS volumes are encrypted",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
+        remediation="Set root_volume.encrypted: true.",
+    ),
+    over=InstanceGroup,
+)
+def ec2_volume_encrypted(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if not group.root_volume.encrypted:
+        return fail(f"Instance group {group.name} has unencrypted EBS volumes.")
+    return ok(f"Instance group {group.name} encrypts its EBS volumes.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-005",
+        title="Production instances have detailed monitoring",
+        severity=Severity.LOW,
+        clause="ICP-5.2",
+        rationale="Five-minute metrics hide short spikes; alarms react late.",
+        remediation="Set detailed_monitoring: true.",
+        production_only=True,
+    ),
+    over=InstanceGroup,
+)
+def ec2_detailed_monitoring_enabled(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if not group.detailed_monitoring:
+        return fail(f"Instance group {group.name} has only basic (5-minute) monitoring.")
+    return ok(f"Instance group {group.name} has detailed (1-minute) monitoring.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-006",
+        title="Elastic IPs are only given to instances in public subnets",
+        severity=Severity.MEDIUM,
+        clause="ICP-2.2",
+        rationale="An Elastic IP on an instance in a private subnet is unreachable and wastes an address.",
+        remediation="Move the group to subnet_tier: public, or drop elastic_ip.",
+    ),
+    over=InstanceGroup,
+)
+def ec2_elastic_ip_in_public_tier(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if group.elastic_ip and group.subnet_tier is Tier.PRIVATE:
+        return fail(f"Instance group {group.name} has Elastic IPs but sits in private subnets.")
+    return ok(f"Instance group {group.name} is placed consistently with its addressing.")
+
+
+@rules.each(
+    RuleMeta(
+        id="EC2-007",
+        title="Instances use a security group of the design",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="Without one, instances fall back to the VPC's default group, which nobody reviewed.",
+        remediation="List at least one security group under security_groups.",
+    ),
+    over=InstanceGroup,
+)
+def ec2_instance_has_security_group(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if not group.security_groups:
+        return fail(f"Instance group {group.name} names no security group and would use the VPC default.")
+    return ok(f"Instance group {group.name} uses {', '.join(group.security_groups)}.")

@@ -1,0 +1,195 @@
+"""Governance rules: owners for every role, approved services only, approvals, endpoints, SLOs, waivers."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from infragate.model import Role
+from infragate.model.base import ComponentKind
+from infragate.model.infrastructure import AdditionalService
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity
+from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+
+rules = RuleSet()
+
+
+def _owner_rule(rule_id: str, role: Role, clause: str, severity: Severity, duty: str) -> None:
+    meta = RuleMeta(
+        id=rule_id,
+        title=f"The project names a {role.value} owner",
+        severity=severity,
+        clause=clause,
+        rationale=f"The policy makes the {role.value} role accountable for {duty}; someone must hold it.",
+        remediation=f"Add project.owners.{role.value} with at least one person.",
+    )
+
+    @rules.environment(meta)
+    def project_owner_named(context: RuleContext) -> Iterator[Outcome]:
+        if context.project is None:
+            return
+        people = context.project.owners.of(role)
+        verdict = ok(f"{role.value}: {', '.join(people)}.") if people else fail(f"No {role.value} owner is named.")
+        yield Outcome.of("project", ComponentKind.PROJECT, verdict)
+
+
+_owner_rule("GOV-001", Role.LEAD, "ICP-R1", Severity.HIGH, "design, approvals and all infrastructure work")
+_owner_rule("GOV-002", Role.INFRA, "ICP-R1", Severity.MEDIUM, "provisioning and operating the infrastructure")
+_owner_rule("GOV-003", Role.DEVELOPER, "ICP-R2", Severity.MEDIUM, "testing the infrastructure configuration")
+_owner_rule("GOV-004", Role.SECURITY, "ICP-R3", Severity.HIGH, "security review and compliance")
+
+
+@rules.each(
+    RuleMeta(
+        id="GOV-005",
+        title="Services outside the approved list are explicitly approved",
+        severity=Severity.HIGH,
+        clause="ICP-1.2",
+        rationale="The policy approves EC2, RDS, S3, CloudFront and Route 53; anything else needs a named approver.",
+        remediation="Set approved_by on the additional service, or replace it with an approved service.",
+    ),
+    over=AdditionalService,
+)
+def additional_service_approved(service: AdditionalService, context: RuleContext) -> Verdict:
+    if not service.approved_by:
+        return fail(f"{service.service} ({service.name}) is not an approved service and has no approver.")
+    return ok(f"{service.service} ({service.name}) was approved by {service.approved_by}.")
+
+
+@rules.environment(
+    RuleMeta(
+        id="GOV-006",
+        title="Production changes require approval",
+        severity=Severity.HIGH,
+        clause="ICP-1.4",
+        rationale="The design must be approved before it is provisioned; production must not change unreviewed.",
+        remediation="Set requires_approval: true on the production environment.",
+        production_only=True,
+    )
+)
+def environment_requires_approval(context: RuleContext) -> Iterator[Outcome]:
+    env = context.environment
+    verdict = (
+        ok(f"Environment {env.name} requires approved plans.")
+        if env.requires_approval
+        else fail(f"Environment {env.name} can be changed without approval.")
+    )
+    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+
+
+@rules.environment(
+    RuleMeta(
+        id="GOV-007",
+        title="Production declares the endpoints that scans and stress tests may hit",
+        severity=Severity.MEDIUM,
+        clause="ICP-4.1",
+        rationale="Scans and load tests only ever target declared endpoints; without any, none can run.",
+        remediation="List the environment's public URLs under endpoints.",
+        production_only=True,
+    )
+)
+def environment_declares_endpoints(context: RuleContext) -> Iterator[Outcome]:
+    env = context.environment
+    verdict = (
+        ok(f"Environment {env.name} declares {len(env.endpoints)} endpoint(s).")
+        if env.endpoints
+        else fail(f"Environment {env.name} declares no endpoints to scan or stress test.")
+    )
+    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@rules.environment(
+    RuleMeta(
+        id="GOV-008",
+        title="Endpoints belong to the design's own domains",
+        severity=Severity.HIGH,
+        clause="ICP-4.1",
+        rationale="Scan and load traffic must only reach infrastructure this project owns.",
+        remediation="Use host names inside the design's hosted zones (or loopback for local tests).",
+    )
+)
+def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
+    env = context.environment
+    zones = list(context.infrastructure.dns)
+    for endpoint in env.endpoints:
+        host = endpoint.host or ""
+        owned = _is_loopback(host) or any(host == zone or host.endswith("." + zone) for zone in zones)
+        verdict = (
+            ok(f"Endpoint {endpoint} is inside the design's domains.")
+            if owned
+            else fail(
+                f"Endpoint {endpoint} is not inside any hosted zone of the design ({', '.join(zones) or 'none'})."
+            )
+        )
+        yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+
+
+@rules.environment(
+    RuleMeta(
+        id="GOV-009",
+        title="Performance targets (SLOs) are defined for stress tests",
+        severity=Severity.MEDIUM,
+        clause="ICP-3.3",
+        rationale="A stress test can only pass or fail against stated targets.",
+        remediation="Add targets: peak_rps, p95_ms, p99_ms and max_error_rate.",
+    )
+)
+def environment_has_slos(context: RuleContext) -> Iterator[Outcome]:
+    env = context.environment
+    targets = context.infrastructure.targets
+    verdict = (
+        ok(f"Targets: {targets.peak_rps:g} req/s, p95 {targets.p95_ms:g} ms, p99 {targets.p99_ms:g} ms.")
+        if targets
+        else fail(f"Environment {env.name} has no performance targets.")
+    )
+    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+
+
+@rules.environment(
+    RuleMeta(
+        id="WVR-001",
+        title="Waivers have not expired",
+        severity=Severity.HIGH,
+        clause="ICP-6.1",
+        rationale="An expired waiver means an accepted risk is no longer accepted; the finding is back.",
+        remediation="Fix the waived finding, or have the approver renew the waiver with a new expiry date.",
+    )
+)
+def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
+    for waiver in context.active_waivers():
+        name = f"{waiver.rule}/{waiver.component}"
+        verdict = (
+            fail(f"The waiver for {waiver.rule} on {waiver.component} expired on {waiver.expires}.")
+            if waiver.expired(context.today)
+            else ok(f"The waiver for {waiver.rule} on {waiver.component} is valid until {waiver.expires}.")
+        )
+        yield Outcome.of(name, ComponentKind.WAIVER, verdict)
+
+
+@rules.environment(
+    RuleMeta(
+        id="WVR-002",
+        title="Waivers name rules that exist",
+        severity=Severity.MEDIUM,
+        clause="ICP-6.1",
+        rationale="A waiver for an unknown rule waives nothing and usually hides a typo.",
+        remediation="Correct the rule id (see `infragate rules list`).",
+    )
+)
+def waiver_names_known_rule(context: RuleContext) -> Iterator[Outcome]:
+    for waiver in context.active_waivers():
+        name = f"{waiver.rule}/{waiver.component}"
+        verdict = (
+            ok(f"The waiver names rule {waiver.rule}.")
+            if waiver.rule in context.rule_ids
+            else fail(f"The waiver names rule {waiver.rule}, which does not exist.")
+        )
+        yield Outcome.of(name, ComponentKind.WAIVER, verdict)

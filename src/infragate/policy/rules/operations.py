@@ -1,0 +1,143 @@
+"""Monitoring and backup rules (ICP-5.2): production components are watched and can be restored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infragate.model import Database, Distribution, InstanceGroup
+from infragate.model.base import Component, ComponentKind
+from infragate.model.operations import BackupPlan
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity
+from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+
+rules = RuleSet()
+
+
+def _alarm_on(component: Component, metrics: tuple[str, ...], what: str, context: RuleContext) -> Verdict:
+    wanted = {metric.lower() for metric in metrics}
+    alarms = context.infrastructure.monitoring.alarms_for(component.name)
+    matching = [alarm.name for alarm in alarms if alarm.metric.lower() in wanted]
+    if not matching:
+        return fail(f"{component.name} has no {what} alarm ({' or '.join(metrics)}).")
+    return ok(f"{component.name} has a {what} alarm ({', '.join(matching)}).")
+
+
+def _monitoring_meta(rule_id: str, title: str, metric: str) -> RuleMeta:
+    return RuleMeta(
+        id=rule_id,
+        title=title,
+        severity=Severity.MEDIUM,
+        clause="ICP-5.2",
+        rationale="Problems in production must page someone before clients notice them.",
+        remediation=f"Add a monitoring.alarms entry with component set to this component and metric {metric}.",
+        production_only=True,
+    )
+
+
+@rules.each(
+    _monitoring_meta("MON-001", "Production instance groups have a CPU alarm", "CPUUtilization"),
+    InstanceGroup,
+)
+def cloudwatch_instance_cpu_alarm(group: InstanceGroup, context: RuleContext) -> Verdict:
+    return _alarm_on(group, ("CPUUtilization",), "CPU", context)
+
+
+@rules.each(
+    _monitoring_meta("MON-002", "Production instance groups have a status-check alarm", "StatusCheckFailed"),
+    InstanceGroup,
+)
+def cloudwatch_instance_status_alarm(group: InstanceGroup, context: RuleContext) -> Verdict:
+    return _alarm_on(
+        group,
+        ("StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System"),
+        "status-check",
+        context,
+    )
+
+
+@rules.each(_monitoring_meta("MON-003", "Production databases have a CPU alarm", "CPUUtilization"), Database)
+def cloudwatch_database_cpu_alarm(db: Database, context: RuleContext) -> Verdict:
+    return _alarm_on(db, ("CPUUtilization",), "CPU", context)
+
+
+@rules.each(
+    _monitoring_meta("MON-004", "Production databases have a free-storage alarm", "FreeStorageSpace"),
+    Database,
+)
+def cloudwatch_database_storage_alarm(db: Database, context: RuleContext) -> Verdict:
+    return _alarm_on(db, ("FreeStorageSpace",), "free-storage", context)
+
+
+@rules.each(_monitoring_meta("MON-005", "Production distributions have a 5xx alarm", "5xxErrorRate"), Distribution)
+def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) -> Verdict:
+    return _alarm_on(dist, ("5xxErrorRate", "TotalErrorRate"), "5xx error", context)
+
+
+@rules.environment(
+    RuleMeta(
+        id="MON-006",
+        title="Production alarms notify someone",
+        severity=Severity.MEDIUM,
+        clause="ICP-5.2",
+        rationale="An alarm that notifies nobody is only a graph.",
+        remediation="Set monitoring.notify to an SNS topic ARN or an on-call e-mail address.",
+        production_only=True,
+    )
+)
+def cloudwatch_alarms_notify(context: RuleContext) -> Iterator[Outcome]:
+    monitoring = context.infrastructure.monitoring
+    if not monitoring.alarms:
+        return
+    verdict = (
+        ok(f"Alarms notify {', '.join(monitoring.notify)}.")
+        if monitoring.notify
+        else fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify is empty.")
+    )
+    yield Outcome.of("monitoring", ComponentKind.MONITORING, verdict)
+
+
+def _backed_up(component: Component, context: RuleContext) -> Verdict:
+    plans = context.infrastructure.backup.plans_covering(component.name)
+    if not plans:
+        return fail(f"{component.name} is in no AWS Backup plan.")
+    return ok(f"{component.name} is backed up by {', '.join(plan.name for plan in plans)}.")
+
+
+def _backup_meta(rule_id: str, title: str) -> RuleMeta:
+    return RuleMeta(
+        id=rule_id,
+        title=title,
+        severity=Severity.HIGH,
+        clause="ICP-5.2",
+        rationale="The policy's pre-launch review requires working backup and recovery procedures.",
+        remediation="Add the component to the components of a backup plan.",
+        production_only=True,
+    )
+
+
+@rules.each(_backup_meta("BAK-001", "Production instance groups are in a backup plan"), InstanceGroup)
+def backup_plan_covers_instances(group: InstanceGroup, context: RuleContext) -> Verdict:
+    return _backed_up(group, context)
+
+
+@rules.each(_backup_meta("BAK-002", "Production databases are in a backup plan"), Database)
+def backup_plan_covers_databases(db: Database, context: RuleContext) -> Verdict:
+    return _backed_up(db, context)
+
+
+@rules.each(
+    RuleMeta(
+        id="BAK-003",
+        title="Backup plans keep recovery points for at least 7 days",
+        severity=Severity.MEDIUM,
+        clause="ICP-5.2",
+        rationale="Problems are often found days later; the backups must still be there.",
+        remediation="Set retention_days to 7 or more.",
+    ),
+    over=BackupPlan,
+)
+def backup_plan_retention_week(plan: BackupPlan, context: RuleContext) -> Verdict:
+    if plan.retention_days < 7:
+        return fail(f"Backup plan {plan.name} keeps recovery points for {plan.retention_days} day(s).")
+    return ok(f"Backup plan {plan.name} keeps recovery points for {plan.retention_days} days.")

@@ -1,0 +1,103 @@
+"""AWS Shield Advanced rules (ICP-4.2): a subscription, and protection on every EC2 server's address,
+every distribution and every hosted zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infragate.model import Distribution, HostedZone, InstanceGroup, Tier
+from infragate.model.base import ComponentKind
+from infragate.policy.context import RuleContext
+from infragate.policy.findings import Severity
+from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+
+rules = RuleSet()
+
+
+@rules.environment(
+    RuleMeta(
+        id="SHD-001",
+        title="The account has a Shield Advanced subscription",
+        severity=Severity.CRITICAL,
+        clause="ICP-4.2",
+        rationale="Without the subscription no resource is protected by Shield Advanced at all.",
+        remediation="Set shield.advanced: true.",
+    )
+)
+def shield_subscription_active(context: RuleContext) -> Iterator[Outcome]:
+    verdict = (
+        ok("Shield Advanced is subscribed.")
+        if context.infrastructure.shield.advanced
+        else fail("Shield Advanced is not subscribed, so no EC2 server is protected against DDoS.")
+    )
+    yield Outcome.of("shield", ComponentKind.SHIELD, verdict)
+
+
+@rules.each(
+    RuleMeta(
+        id="SHD-002",
+        title="Shield Advanced protects the Elastic IPs of every EC2 server",
+        severity=Severity.CRITICAL,
+        clause="ICP-4.2",
+        rationale="The policy requires DDoS protection on all EC2 servers; Shield protects them through EIPs.",
+        remediation="Include the group in shield.protect.elastic_ips (or use 'all').",
+    ),
+    over=InstanceGroup,
+)
+def shield_protects_instance_eips(group: InstanceGroup, context: RuleContext) -> Verdict | None:
+    if not group.elastic_ip:
+        return None
+    if not context.infrastructure.shield.covers_eips_of(group.name):
+        return fail(f"The Elastic IPs of instance group {group.name} are not protected by Shield Advanced.")
+    return ok(f"The Elastic IPs of instance group {group.name} are protected by Shield Advanced.")
+
+
+@rules.each(
+    RuleMeta(
+        id="SHD-003",
+        title="Internet-facing EC2 servers use Elastic IPs so Shield can protect them",
+        severity=Severity.CRITICAL,
+        clause="ICP-4.2",
+        rationale="Shield Advanced protects EC2 only through Elastic IPs; auto-assigned public IPs stay unprotected.",
+        remediation="Set elastic_ip: true for instance groups in public subnets.",
+    ),
+    over=InstanceGroup,
+)
+def shield_public_instances_use_eips(group: InstanceGroup, context: RuleContext) -> Verdict:
+    if group.subnet_tier is Tier.PUBLIC and not group.elastic_ip:
+        return fail(f"Instance group {group.name} is internet-facing without Elastic IPs; Shield cannot protect it.")
+    return ok(f"Instance group {group.name} can be protected by Shield Advanced.")
+
+
+@rules.each(
+    RuleMeta(
+        id="SHD-004",
+        title="Shield Advanced protects every CloudFront distribution",
+        severity=Severity.HIGH,
+        clause="ICP-4.2",
+        rationale="The distribution is the front door; layer-7 DDoS mitigation needs it protected.",
+        remediation="Include the distribution in shield.protect.distributions (or use 'all').",
+    ),
+    over=Distribution,
+)
+def shield_protects_distribution(dist: Distribution, context: RuleContext) -> Verdict:
+    if not context.infrastructure.shield.covers_distribution(dist.name):
+        return fail(f"CloudFront distribution {dist.name} is not protected by Shield Advanced.")
+    return ok(f"CloudFront distribution {dist.name} is protected by Shield Advanced.")
+
+
+@rules.each(
+    RuleMeta(
+        id="SHD-005",
+        title="Shield Advanced protects every hosted zone",
+        severity=Severity.HIGH,
+        clause="ICP-4.2",
+        rationale="DNS floods take a site offline as surely as attacks on its servers.",
+        remediation="Include the zone in shield.protect.hosted_zones (or use 'all').",
+    ),
+    over=HostedZone,
+)
+def shield_protects_hosted_zone(zone: HostedZone, context: RuleContext) -> Verdict:
+    if not context.infrastructure.shield.covers_zone(zone.name):
+        return fail(f"Hosted zone {zone.name} is not protected by Shield Advanced.")
+    return ok(f"Hosted zone {zone.name} is protected by Shield Advanced.")

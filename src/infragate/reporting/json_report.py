@@ -1,0 +1,49 @@
+"""The JSON report: every finding, with its rule metadata and location."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infragate import __version__
+from infragate.policy import LocatedFinding
+from infragate.reporting.findings_report import FindingsReport
+
+
+def _finding(item: LocatedFinding) -> dict[str, Any]:
+    f = item.finding
+    data: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "severity": f.severity.value,
+        "clause": f.clause,
+        "environment": f.environment,
+        "component": f.component,
+        "kind": f.kind.value,
+        "status": f.status.value,
+        "message": f.message,
+        "fingerprint": item.fingerprint,
+        "location": None,
+        "waiver": None,
+    }
+    if item.location:
+        data["location"] = {"file": item.location.file, "line": item.location.line, "column": item.location.column}
+    if f.waiver:
+        data["waiver"] = f.waiver.model_dump(mode="json")
+    return data
+
+
+def render_json(report: FindingsReport) -> str:
+    summary = report.summary
+    document = {
+        "tool": {"name": "infragate", "version": __version__},
+        "command": report.command,
+        "source": {"file": report.source, "digest": report.digest},
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "summary": {
+            "by_status": {status.value: count for status, count in sorted(summary.by_status.items())},
+            "failing_by_severity": {sev.value: count for sev, count in sorted(summary.failing_by_severity.items())},
+        },
+        "findings": [_finding(item) for item in report.findings],
+    }
+    return json.dumps(document, indent=2) + "\n"
