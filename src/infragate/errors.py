@@ -17,6 +17,8 @@ A failing policy check is a *finding*, never an exception.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -95,3 +97,13 @@ class AwsError(InfragateError):
     """An AWS call failed in a way the user must act on (access, throttling, unreachable endpoint)."""
 
     code = "aws"
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate the user most likely meant: a close spelling, or the one ``word`` abbreviates."""
+    known = sorted(set(candidates))
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    prefixed = [name for name in known if word and name.startswith(word)]
+    return prefixed[0] if len(prefixed) == 1 else None

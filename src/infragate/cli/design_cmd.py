@@ -35,9 +35,13 @@ def validate(
 ) -> None:
     """Load a design file, report every problem in it, and check it against the policy rules.
 
-    A design that does not load (YAML syntax, wrong types, unknown keys, dangling references) exits 2 with
-    every problem listed by file:line:column. A design that loads is checked by every rule in every
-    environment (or --env); failing findings at or above --fail-on exit 1.
+    A file that does not load (YAML syntax, wrong types, unknown keys, dangling references) exits 2.
+
+    Every problem is listed as file:line:column with its field path, all at once.
+
+    A file that loads is checked by every rule in every environment (or --env only).
+
+    Failing findings at or above --fail-on exit 1; waived findings never do.
 
     Examples:
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 from rich.markup import escape
 
@@ -44,25 +43,19 @@ def main(
 
 
 def run() -> None:
-    """Console-script entry point: run the app and map every outcome to an exit code."""
+    """Console-script entry point: run the app and map every outcome to an exit code.
+
+    Typer (standalone mode) handles --help, usage errors (exit 2) and Ctrl-C itself; everything that
+    escapes a command is ours to map, here and nowhere else.
+    """
     try:
-        result = app(standalone_mode=False)
-        code = int(result) if isinstance(result, int) else ExitCode.OK
-    except click.exceptions.Exit as done:
-        code = done.exit_code
-    except click.ClickException as problem:
-        problem.show()
-        code = ExitCode.USAGE
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        err.print("interrupted")
-        code = ExitCode.INTERRUPTED
+        app()
     except InfragateError as problem:
         render.error(problem)
-        code = exit_code_for(problem)
+        sys.exit(exit_code_for(problem))
     except Exception as bug:  # never a bare traceback for users; INFRAGATE_DEBUG=1 shows it
         if os.environ.get("INFRAGATE_DEBUG"):
             raise
         err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(bug).__name__}: {bug}')}")
         err.print("This is a bug in infragate. Re-run with INFRAGATE_DEBUG=1 for the traceback and report it.")
-        code = ExitCode.INTERNAL
-    sys.exit(code)
+        sys.exit(ExitCode.INTERNAL)

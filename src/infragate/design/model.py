@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from infragate.design.source_map import SourceMap
-from infragate.errors import SourceLocation, UsageError
+from infragate.errors import SourceLocation, UsageError, did_you_mean
 from infragate.model import EnvironmentSettings, Infrastructure, Project, Waiver
 from infragate.model.base import ComponentKind
 from infragate.model.infrastructure import SECTION_OF
@@ -43,8 +42,8 @@ class Design:
             return self.environments[name]
         except KeyError:
             known = sorted(self.environments)
-            close = difflib.get_close_matches(name, known, n=1)
-            suggestion = f"Did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(name, known)
+            suggestion = f"Did you mean '{close}'? " if close else ""
             raise UsageError(
                 f"{self.path}: there is no environment '{name}'",
                 hint=f"{suggestion}Environments in this design: {', '.join(known)}.",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from infragate.design.source_map import Path, SourceMap, dotted
-from infragate.errors import Problem
+from infragate.errors import Problem, did_you_mean
 from infragate.model.base import Component
 
 
@@ -69,9 +68,9 @@ def _unknown_field(path: Path, schema: type[BaseModel], source_map: SourceMap) -
     name = str(path[-1])
     allowed = sorted(fields_at(schema, path[:-1]))
     message = f"unknown field '{name}'"
-    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    close = did_you_mean(name, allowed)
     if close:
-        message += f"; did you mean '{close[0]}'?"
+        message += f"; did you mean '{close}'?"
     elif allowed:
         message += f"; allowed here: {', '.join(allowed)}"
     return Problem(message, source_map.locate(path, key=True), dotted(path))

@@ -6,12 +6,11 @@ type; that way a user sees every problem in one go.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from infragate.design.source_map import Path, SourceMap, dotted
-from infragate.errors import Problem
+from infragate.errors import Problem, did_you_mean
 
 # Sections whose members are "components": names that alarms, backup plans and waivers may refer to.
 COMPONENT_SECTIONS: tuple[Path, ...] = (
@@ -53,9 +52,9 @@ class ReferenceChecker:
         if not isinstance(name, str) or name in candidates:
             return
         message = f"{what} '{name}' does not exist"
-        close = difflib.get_close_matches(name, sorted(candidates), n=1)
+        close = did_you_mean(name, candidates)
         if close:
-            message += f"; did you mean '{close[0]}'?"
+            message += f"; did you mean '{close}'?"
         elif candidates:
             message += f" (known: {', '.join(sorted(candidates))})"
         else:
@@ -189,8 +188,8 @@ def check_overrides(environments: dict[str, Any], allowed: Iterable[str], source
         for key in _mapping(_mapping(settings).get("overrides")):
             if key not in allowed_keys:
                 path: Path = ("environments", env, "overrides", key)
-                close = difflib.get_close_matches(key, allowed_keys, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"overridable: {', '.join(allowed_keys)}"
+                close = did_you_mean(key, allowed_keys)
+                hint = f"did you mean '{close}'?" if close else f"overridable: {', '.join(allowed_keys)}"
                 yield Problem(
                     f"'{key}' cannot be overridden per environment; {hint}",
                     source_map.locate(path, key=True),

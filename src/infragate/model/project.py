@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, HttpUrl
+from pydantic import BeforeValidator, Field, HttpUrl, WithJsonSchema
 
 from infragate.model.base import Component, Model, as_tuple
 
@@ -22,7 +22,11 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-People = Annotated[tuple[str, ...], BeforeValidator(as_tuple)]
+People = Annotated[
+    tuple[str, ...],
+    BeforeValidator(as_tuple),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
 
 
 class Owners(Model):
@@ -71,7 +75,11 @@ class EnvironmentSettings(Component):
         default=None, description="Production rules apply; defaults to true for 'production' and 'prod'"
     )
     region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
-    aws: Annotated[AwsTarget, BeforeValidator(_embedded_shorthand)] = AwsTarget()
+    aws: Annotated[
+        AwsTarget,
+        BeforeValidator(_embedded_shorthand),
+        WithJsonSchema({"anyOf": [{"const": "embedded"}, AwsTarget.model_json_schema()]}),
+    ] = AwsTarget()
     requires_approval: bool = False
     endpoints: tuple[HttpUrl, ...] = Field(default=(), description="URLs that scans and stress tests may hit")
     overrides: dict[str, Any] = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from infragate.model.base import Component, Model
 
@@ -51,6 +51,10 @@ class LifecycleRule(Model):
 class Bucket(Component):
     versioning: bool = False
     encryption: BucketEncryption = BucketEncryption.SSE_S3
-    public_access_block: Annotated[PublicAccessBlock, BeforeValidator(_all_or_nothing)] = PublicAccessBlock()
+    public_access_block: Annotated[
+        PublicAccessBlock,
+        BeforeValidator(_all_or_nothing),
+        WithJsonSchema({"anyOf": [{"type": "boolean"}, PublicAccessBlock.model_json_schema()]}),
+    ] = PublicAccessBlock()
     lifecycle: tuple[LifecycleRule, ...] = ()
     served_via_cloudfront: bool = False

@@ -81,7 +81,7 @@ def _result(item: LocatedFinding, index: dict[str, int], source: str) -> dict[st
         result["suppressions"] = [
             {
                 "kind": "external",
-                "status": "accepted",
+                "state": "accepted",
                 "justification": f"{f.waiver.reason} (approved by {f.waiver.approver}, expires {f.waiver.expires})",
             }
         ]

@@ -1,0 +1,97 @@
+"""The infragate command as a user runs it: real process, real exit codes, no tracebacks, no partial files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import INSECURE, WEBSHOP
+
+
+def infragate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infragate", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_compliant_design_exits_zero() -> None:
+    result = infragate("design", "validate", str(WEBSHOP))
+    assert result.returncode == 0, result.stderr
+    assert "0 fail" in result.stderr
+
+
+def test_failing_findings_exit_one_unless_below_threshold() -> None:
+    assert infragate("design", "validate", str(INSECURE)).returncode == 1
+    assert infragate("design", "validate", str(INSECURE), "--fail-on", "critical").returncode == 1
+    assert infragate("design", "validate", str(INSECURE), "--fail-on", "none").returncode == 0
+
+
+def test_bad_design_exits_two_with_located_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("project: {name: x1, client: c}\nenvironments: {dev: {}}\nnetwork: {vpc_cidr: nope}\n")
+    result = infragate("design", "validate", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:3:21: network.vpc_cidr:" in result.stderr
+    assert f"{bad}:3:1: network.availability_zones: required field" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_syntax_error_exits_two(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("project:\n  name: [unclosed\n")
+    result = infragate("design", "validate", str(bad))
+    assert result.returncode == 2
+    assert "YAML syntax error" in result.stderr and f"{bad}:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_written_to_a_file_is_complete(tmp_path: Path) -> None:
+    target = tmp_path / "design.sarif"
+    result = infragate("design", "validate", str(INSECURE), "--format", "sarif", "--output", str(target))
+    assert result.returncode == 1
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_unwritable_output_fails_cleanly_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "out.json"
+    result = infragate("design", "validate", str(WEBSHOP), "-f", "json", "-o", str(target))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert not target.parent.exists()
+
+
+def test_wrong_flag_and_wrong_choice_exit_two() -> None:
+    unknown = infragate("design", "validate", str(WEBSHOP), "--bogus")
+    assert unknown.returncode == 2 and "No such option" in unknown.stderr
+    choice = infragate("design", "validate", str(WEBSHOP), "--fail-on", "severe")
+    assert choice.returncode == 2 and "severe" in choice.stderr
+
+
+def test_unknown_environment_suggests_one() -> None:
+    result = infragate("design", "validate", str(WEBSHOP), "--env", "prod")
+    assert result.returncode == 2
+    assert "Did you mean 'production'?" in result.stderr
+
+
+def test_missing_file_exits_two() -> None:
+    result = infragate("design", "validate", "does/not/exist.yaml")
+    assert result.returncode == 2 and "no such design file" in result.stderr
+
+
+def test_schema_and_rules_list() -> None:
+    schema = json.loads(infragate("design", "schema").stdout)
+    assert {"project", "environments", "network", "compute"} <= set(schema["properties"])
+    rules = json.loads(infragate("rules", "list", "--format", "json").stdout)
+    assert len(rules) >= 30 and all(rule["clause"].startswith("ICP-") for rule in rules)
+    shield = json.loads(infragate("rules", "list", "-f", "json", "--clause", "ICP-4.2").stdout)
+    assert {rule["id"] for rule in shield} == {"SHD-001", "SHD-002", "SHD-003", "SHD-004", "SHD-005"}
+
+
+def test_help_teaches() -> None:
+    result = infragate("design", "validate", "--help")
+    assert result.returncode == 0
+    assert "--fail-on" in result.stdout and "Examples" in result.stdout

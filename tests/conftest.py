@@ -1,0 +1,48 @@
+"""Shared fixtures: the example designs, and a way to build variants of the compliant webshop design."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infragate.design import Design, parse_design
+
+ROOT = Path(__file__).resolve().parents[1]
+WEBSHOP = ROOT / "examples" / "webshop" / "infragate.yaml"
+INSECURE = ROOT / "examples" / "insecure" / "infragate.yaml"
+SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "schemas"
+
+
+def deep_merge(base: Any, patch: Any) -> Any:
+    """Mappings merge, ``None`` deletes, anything else replaces (same semantics as design overrides)."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        merged = dict(base)
+        for key, value in patch.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = deep_merge(merged.get(key), value)
+        return merged
+    return copy.deepcopy(patch)
+
+
+@pytest.fixture(scope="session")
+def webshop_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(WEBSHOP.read_text())
+    return data
+
+
+@pytest.fixture
+def webshop_variant(webshop_data: dict[str, Any]) -> Callable[[dict[str, Any]], Design]:
+    """Build the webshop design with ``patch`` deep-merged into it."""
+
+    def build(patch: dict[str, Any]) -> Design:
+        text = yaml.safe_dump(deep_merge(webshop_data, patch), sort_keys=False)
+        return parse_design(text, "variant.yaml")
+
+    return build
