@@ -12,7 +12,13 @@ A failing policy check is a *finding*, never an exception.
     │   ├── DesignSyntaxError                  YAML that does not parse
     │   └── DesignValidationError              parsed, but wrong types/keys/references
     ├── OutputError                    exit 2  a report cannot be written where asked
-    └── AwsError                       exit 3  (reserved for the AWS layer)
+    └── AwsError                       exit 3  AWS could not be used
+        ├── AwsCredentialsError        a real account with no usable credentials
+        ├── AwsAccessDeniedError       the credentials may not do this
+        ├── AwsThrottledError          still throttled after botocore's retries
+        ├── AwsNotFoundError           the resource does not exist
+        ├── AwsUnreachableError        the endpoint cannot be reached
+        └── EmbeddedAwsError           the local AWS emulator cannot be started or used
 """
 
 from __future__ import annotations
@@ -97,6 +103,30 @@ class AwsError(InfragateError):
     """An AWS call failed in a way the user must act on (access, throttling, unreachable endpoint)."""
 
     code = "aws"
+
+
+class AwsCredentialsError(AwsError):
+    code = "aws.credentials"
+
+
+class AwsAccessDeniedError(AwsError):
+    code = "aws.access-denied"
+
+
+class AwsThrottledError(AwsError):
+    code = "aws.throttled"
+
+
+class AwsNotFoundError(AwsError):
+    code = "aws.not-found"
+
+
+class AwsUnreachableError(AwsError):
+    code = "aws.unreachable"
+
+
+class EmbeddedAwsError(AwsError):
+    code = "aws.embedded"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

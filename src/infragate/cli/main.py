@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from infragate import __version__
-from infragate.cli import design_cmd, render, rules_cmd
+from infragate.cli import aws_local_cmd, design_cmd, render, rules_cmd
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode, exit_code_for
 from infragate.errors import InfragateError
@@ -27,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(design_cmd.app, name="design")
 app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(aws_local_cmd.app, name="aws-local")
 
 
 def _version(value: bool) -> None:

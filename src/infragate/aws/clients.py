@@ -1,0 +1,107 @@
+"""The client factory: one per environment target, with region, credentials, retries and endpoint set here."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from infragate import __version__
+from infragate.aws.translate import guarded
+from infragate.errors import AwsCredentialsError
+from infragate.settings import RetryMode
+
+EMBEDDED_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # moto accepts any
+
+
+@dataclass(frozen=True)
+class AwsTargetSpec:
+    """Where AWS calls go. ``endpoint_url`` is set only for the embedded emulator (or an explicit --endpoint)."""
+
+    region: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    retry_mode: RetryMode = "standard"
+    max_attempts: int = 5
+
+    @property
+    def embedded(self) -> bool:
+        return self.endpoint_url is not None
+
+    def describe(self) -> str:
+        if self.embedded:
+            return f"embedded AWS at {self.endpoint_url} ({self.region})"
+        who = f"role {self.role_arn}" if self.role_arn else f"profile {self.profile or 'default'}"
+        return f"AWS {self.region} via {who}"
+
+
+class AwsConnection:
+    """Cached, thread-safe boto3 clients for one target; every call goes through ``guarded``."""
+
+    def __init__(self, spec: AwsTargetSpec) -> None:
+        self.spec = spec
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._config = Config(
+            retries={"mode": spec.retry_mode, "max_attempts": spec.max_attempts},
+            user_agent_extra=f"infragate/{__version__}",
+            connect_timeout=5,
+            read_timeout=60,
+            max_pool_connections=32,
+        )
+        self._session = self._make_session()
+
+    def _make_session(self) -> boto3.Session:
+        spec = self.spec
+        if spec.embedded:
+            return boto3.Session(region_name=spec.region, **EMBEDDED_CREDENTIALS)
+        session = boto3.Session(profile_name=spec.profile, region_name=spec.region)
+        if session.get_credentials() is None:
+            raise AwsCredentialsError(
+                f"no AWS credentials for {spec.describe()}",
+                hint="This environment names a real account, so infragate will not fall back to embedded AWS. "
+                "Configure the profile (aws configure --profile NAME) or export AWS credentials.",
+            )
+        if spec.role_arn:
+            sts = session.client("sts", config=self._config)
+            assumed = guarded("assume role", sts.assume_role, RoleArn=spec.role_arn, RoleSessionName="infragate")
+            credentials = assumed["Credentials"]
+            session = boto3.Session(
+                region_name=spec.region,
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+            )
+        return session
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.spec.region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._session.client(
+                    service, region_name=key[1], endpoint_url=self.spec.endpoint_url, config=self._config
+                )
+            return self._clients[key]
+
+    def call(self, service: str, operation: str, *, region: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        client = self.client(service, region)
+        result: dict[str, Any] = guarded(f"{service}:{operation}", getattr(client, operation), **kwargs)
+        return result
+
+    def pages(
+        self, service: str, operation: str, *, region: str | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every page of a paginated operation (errors translated, page by page)."""
+        paginator = self.client(service, region).get_paginator(operation)
+        iterator = iter(paginator.paginate(**kwargs))
+        what = f"{service}:{operation}"
+        while True:
+            page = guarded(what, next, iterator, None)
+            if page is None:
+                return
+            yield page

@@ -1,0 +1,159 @@
+"""Embedded AWS: a local AWS emulator (moto server) run as a background daemon on 127.0.0.1.
+
+Started the first time an embedded environment needs it, recorded in ``<home>/aws-local.json`` (pid, port)
+and reused by later commands, so ``apply`` in one command and ``audit`` in the next see the same account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from infragate.errors import EmbeddedAwsError
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class EmbeddedStatus:
+    running: bool
+    pid: int | None = None
+    port: int | None = None
+
+    @property
+    def endpoint(self) -> str | None:
+        return f"http://{HOST}:{self.port}" if self.port else None
+
+
+class EmbeddedAws:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.state_file = home / "aws-local.json"
+        self.log_file = home / "aws-local.log"
+
+    def status(self) -> EmbeddedStatus:
+        try:
+            state = json.loads(self.state_file.read_text())
+            pid, port = int(state["pid"]), int(state["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return EmbeddedStatus(False)
+        if _alive(pid) and _healthy(port):
+            return EmbeddedStatus(True, pid, port)
+        return EmbeddedStatus(False, pid, port)
+
+    def ensure(self) -> str:
+        """The endpoint of a running emulator, starting one if needed."""
+        with self._locked():
+            status = self.status()
+            if status.running and status.endpoint:
+                return status.endpoint
+            return self._start()
+
+    def stop(self) -> bool:
+        """Stop the emulator; True if one was running."""
+        with self._locked():
+            status = self.status()
+            if status.pid and _alive(status.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(status.pid, signal.SIGTERM)
+                _wait_until(lambda: not _alive(status.pid or 0), 10.0)
+            self.state_file.unlink(missing_ok=True)
+            return status.running
+
+    def reset(self) -> None:
+        """Forget every resource in the emulator (the account becomes empty)."""
+        status = self.status()
+        if not status.running or not status.endpoint:
+            raise EmbeddedAwsError("embedded AWS is not running", hint="Start it with `infragate aws-local start`.")
+        request = urllib.request.Request(f"{status.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def _start(self) -> str:
+        self.home.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a daemon: survives the command that started it
+            )
+        if not _wait_until(lambda: _healthy(port) or process.poll() is not None, START_TIMEOUT_S) or not _healthy(port):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            raise EmbeddedAwsError(
+                "embedded AWS (moto server) did not start",
+                hint=f"See {self.log_file}. Is the 'moto[server]' package installed (pip install -e .)?",
+            )
+        state = {"pid": process.pid, "port": port, "started_at": time.time()}
+        temporary = self.state_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.state_file)
+        return f"http://{HOST}:{port}"
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise start/stop between concurrent infragate commands."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / "aws-local.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs; an exited (zombie) process counts as gone, and is reaped if it is ours."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/data.json", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until(condition: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.1)
+    return False

@@ -1,0 +1,37 @@
+"""Typed settings, read once from the environment.
+
+| variable | meaning | default |
+|---|---|---|
+| INFRAGATE_HOME | where infragate keeps its state (embedded AWS, later the store) | ./.infragate |
+| INFRAGATE_AWS_RETRY_MODE | botocore retry mode: standard or adaptive | standard |
+| INFRAGATE_AWS_MAX_ATTEMPTS | botocore attempts per call, including the first | 5 |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from infragate.errors import UsageError
+
+RetryMode = Literal["standard", "adaptive"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    aws_retry_mode: RetryMode = "standard"
+    aws_max_attempts: int = 5
+
+
+def load_settings() -> Settings:
+    mode = os.environ.get("INFRAGATE_AWS_RETRY_MODE", "standard")
+    if mode not in ("standard", "adaptive"):
+        raise UsageError(f"INFRAGATE_AWS_RETRY_MODE is '{mode}'", hint="Use 'standard' or 'adaptive'.")
+    attempts_text = os.environ.get("INFRAGATE_AWS_MAX_ATTEMPTS", "5")
+    if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
+        raise UsageError(f"INFRAGATE_AWS_MAX_ATTEMPTS is '{attempts_text}'", hint="Use a whole number from 1 to 20.")
+    home = Path(os.environ.get("INFRAGATE_HOME", ".infragate"))
+    return Settings(home=home, aws_retry_mode=mode, aws_max_attempts=int(attempts_text))  # type: ignore[arg-type]
