@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from infragate.aws import AwsConnection, AwsTargetSpec, EmbeddedAws
 from infragate.design import Design, parse_design
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +47,19 @@ def webshop_variant(webshop_data: dict[str, Any]) -> Callable[[dict[str, Any]], 
         return parse_design(text, "variant.yaml")
 
     return build
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedAws]:
+    """One real moto server daemon on 127.0.0.1 for the whole test session."""
+    daemon = EmbeddedAws(tmp_path_factory.mktemp("infragate-home"))
+    daemon.ensure()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def aws(embedded: EmbeddedAws) -> Iterator[AwsConnection]:
+    """A connection to an empty embedded account."""
+    embedded.reset()
+    yield AwsConnection(AwsTargetSpec(region="eu-west-1", endpoint_url=embedded.ensure()))

@@ -104,6 +104,10 @@ class AwsError(InfragateError):
 
     code = "aws"
 
+    def __init__(self, message: str, *, hint: str = "", aws_code: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.aws_code = aws_code  # AWS's own error code, e.g. "NoSuchBucket", when AWS answered
+
 
 class AwsCredentialsError(AwsError):
     code = "aws.credentials"

@@ -5,27 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from infragate.aws import AwsConnection, AwsTargetSpec, EmbeddedAws
 from infragate.errors import AwsCredentialsError, AwsNotFoundError, AwsUnreachableError
-
-
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedAws]:
-    daemon = EmbeddedAws(tmp_path_factory.mktemp("infragate-home"))
-    daemon.ensure()
-    yield daemon
-    daemon.stop()
-
-
-@pytest.fixture
-def aws(embedded: EmbeddedAws) -> Iterator[AwsConnection]:
-    embedded.reset()
-    yield AwsConnection(AwsTargetSpec(region="eu-west-1", endpoint_url=embedded.ensure()))
 
 
 def test_the_daemon_is_reused_not_restarted(embedded: EmbeddedAws) -> None:

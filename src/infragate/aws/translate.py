@@ -46,6 +46,9 @@ THROTTLED = {
 }
 
 
+NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundError", "NotFoundException", "NotFoundFault")
+
+
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -78,9 +81,11 @@ def translate(exc: Exception, what: str) -> AwsError:
                 f"{what}: AWS is throttling requests ({code})",
                 hint="Retry later, or set INFRAGATE_AWS_RETRY_MODE=adaptive.",
             )
-        if code.startswith(("NoSuch", "NotFound")) or code.endswith(("NotFound", "NotFoundException", "NotFoundFault")):
-            return AwsNotFoundError(f"{what}: not found ({code}: {message})", hint="Check the name or id.")
-        return AwsError(f"{what}: {code}: {message}", hint="See the AWS error code above.")
+        if code.startswith(("NoSuch", "NotFound")) or code.endswith(NOT_FOUND_SUFFIXES):
+            return AwsNotFoundError(
+                f"{what}: not found ({code}: {message})", aws_code=code, hint="Check the name or id."
+            )
+        return AwsError(f"{what}: {code}: {message}", aws_code=code, hint="See the AWS error code above.")
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{what}: {exc}", hint="Check the AWS configuration of the environment.")
     raise exc

@@ -1,0 +1,92 @@
+"""S3 collector: buckets with versioning, default encryption, public access block and lifecycle."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from infragate.aws import AwsConnection
+from infragate.errors import AwsNotFoundError
+from infragate.inventory.runner import Collector
+from infragate.inventory.scope import Scope, tag_map
+from infragate.inventory.snapshot import Snapshot
+from infragate.model import Bucket, BucketEncryption, LifecycleRule, PublicAccessBlock
+
+# S3 answers these "not configured" conditions with errors, not empty results.
+NOT_CONFIGURED = (
+    "NoSuchTagSet",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchLifecycleConfiguration",
+)
+
+
+def _optional(connection: AwsConnection, operation: str, bucket: str) -> dict[str, Any] | None:
+    """A bucket setting, or None when the bucket simply does not have it configured."""
+    try:
+        return connection.call("s3", operation, Bucket=bucket)
+    except AwsNotFoundError as error:
+        if error.aws_code in NOT_CONFIGURED:
+            return None
+        raise
+
+
+def _encryption(config: dict[str, Any] | None) -> BucketEncryption:
+    rules = (config or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    algorithms = {rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for rule in rules}
+    if algorithms & {"aws:kms", "aws:kms:dsse"}:
+        return BucketEncryption.SSE_KMS
+    return BucketEncryption.SSE_S3 if "AES256" in algorithms else BucketEncryption.NONE
+
+
+def _public_access_block(config: dict[str, Any] | None) -> PublicAccessBlock:
+    settings = (config or {}).get("PublicAccessBlockConfiguration", {})
+    return PublicAccessBlock(
+        block_public_acls=bool(settings.get("BlockPublicAcls", False)),
+        ignore_public_acls=bool(settings.get("IgnorePublicAcls", False)),
+        block_public_policy=bool(settings.get("BlockPublicPolicy", False)),
+        restrict_public_buckets=bool(settings.get("RestrictPublicBuckets", False)),
+    )
+
+
+def _lifecycle(config: dict[str, Any] | None) -> tuple[LifecycleRule, ...]:
+    rules = []
+    for rule in (config or {}).get("Rules", []):
+        if rule.get("Status") != "Enabled":
+            continue
+        transitions = [t for t in rule.get("Transitions", []) if t.get("StorageClass") in ("GLACIER", "DEEP_ARCHIVE")]
+        rules.append(
+            LifecycleRule(
+                prefix=rule.get("Filter", {}).get("Prefix", rule.get("Prefix", "")),
+                expire_days=rule.get("Expiration", {}).get("Days"),
+                transition_to_glacier_days=transitions[0].get("Days") if transitions else None,
+                noncurrent_expire_days=rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays"),
+            )
+        )
+    return tuple(rules)
+
+
+def _bucket(connection: AwsConnection, scope: Scope, name: str) -> Bucket | None:
+    tags = tag_map((_optional(connection, "get_bucket_tagging", name) or {}).get("TagSet"))
+    if not scope.includes(tags):
+        return None
+    versioning = connection.call("s3", "get_bucket_versioning", Bucket=name).get("Status") == "Enabled"
+    return Bucket(
+        name=Scope.component_name(tags, name),
+        versioning=versioning,
+        encryption=_encryption(_optional(connection, "get_bucket_encryption", name)),
+        public_access_block=_public_access_block(_optional(connection, "get_public_access_block", name)),
+        lifecycle=_lifecycle(_optional(connection, "get_bucket_lifecycle_configuration", name)),
+    )
+
+
+def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot) -> None:
+    names = [b["Name"] for page in connection.pages("s3", "list_buckets") for b in page.get("Buckets", [])]
+    # Each bucket needs several calls; fetch buckets concurrently (boto3 clients are thread-safe).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for bucket in pool.map(lambda name: _bucket(connection, scope, name), names):
+            if bucket is not None:
+                snapshot.buckets[bucket.name] = bucket
+
+
+COLLECTOR = Collector("s3", collect_buckets)
