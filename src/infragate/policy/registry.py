@@ -4,6 +4,8 @@ A rule is a small pure function over typed models. Two shapes exist:
 
 * ``@rules.each(meta, over=Database)``: called once per component of a type; returns ``ok(...)``,
   ``fail(...)`` or ``None`` (not applicable). A crash becomes an ``error`` outcome for that component only.
+* ``@rules.whole(meta, kind)``: called once per environment for one thing (the network, the Shield
+  subscription, the environment itself); returns ``ok``/``fail``/``None``.
 * ``@rules.environment(meta)``: called once per environment; yields outcomes for any components.
 
 Rule sets are plain objects collected explicitly in ``rules/__init__.py``; nothing registers itself
@@ -111,6 +113,21 @@ class RuleSet:
 
         def register(check: Check) -> Rule:
             return self.add(Rule(meta, check, check.__name__))
+
+        return register
+
+    def whole(
+        self, meta: RuleMeta, kind: ComponentKind, component: str | None = None
+    ) -> Callable[[Callable[[RuleContext], Verdict | None]], Rule]:
+        """Register a rule that judges one thing per environment (``component`` defaults to the environment)."""
+
+        def register(judge: Callable[[RuleContext], Verdict | None]) -> Rule:
+            def check(context: RuleContext) -> Iterator[Outcome]:
+                verdict = judge(context)
+                if verdict is not None:
+                    yield Outcome.of(component or context.environment.name, kind, verdict)
+
+            return self.add(Rule(meta, check, judge.__name__))
 
         return register
 

@@ -57,7 +57,7 @@ def additional_service_approved(service: AdditionalService, context: RuleContext
     return ok(f"{service.service} ({service.name}) was approved by {service.approved_by}.")
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="GOV-006",
         title="Production changes require approval",
@@ -66,19 +66,17 @@ def additional_service_approved(service: AdditionalService, context: RuleContext
         rationale="The design must be approved before it is provisioned; production must not change unreviewed.",
         remediation="Set requires_approval: true on the production environment.",
         production_only=True,
-    )
+    ),
+    ComponentKind.ENVIRONMENT,
 )
-def environment_requires_approval(context: RuleContext) -> Iterator[Outcome]:
+def environment_requires_approval(context: RuleContext) -> Verdict:
     env = context.environment
-    verdict = (
-        ok(f"Environment {env.name} requires approved plans.")
-        if env.requires_approval
-        else fail(f"Environment {env.name} can be changed without approval.")
-    )
-    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+    if not env.requires_approval:
+        return fail(f"Environment {env.name} can be changed without approval.")
+    return ok(f"Environment {env.name} requires approved plans.")
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="GOV-007",
         title="Production declares the endpoints that scans and stress tests may hit",
@@ -87,16 +85,14 @@ def environment_requires_approval(context: RuleContext) -> Iterator[Outcome]:
         rationale="Scans and load tests only ever target declared endpoints; without any, none can run.",
         remediation="List the environment's public URLs under endpoints.",
         production_only=True,
-    )
+    ),
+    ComponentKind.ENVIRONMENT,
 )
-def environment_declares_endpoints(context: RuleContext) -> Iterator[Outcome]:
+def environment_declares_endpoints(context: RuleContext) -> Verdict:
     env = context.environment
-    verdict = (
-        ok(f"Environment {env.name} declares {len(env.endpoints)} endpoint(s).")
-        if env.endpoints
-        else fail(f"Environment {env.name} declares no endpoints to scan or stress test.")
-    )
-    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+    if not env.endpoints:
+        return fail(f"Environment {env.name} declares no endpoints to scan or stress test.")
+    return ok(f"Environment {env.name} declares {len(env.endpoints)} endpoint(s).")
 
 
 def _is_loopback(host: str) -> bool:
@@ -132,7 +128,7 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
         yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="GOV-009",
         title="Performance targets (SLOs) are defined for stress tests",
@@ -140,17 +136,14 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
         clause="ICP-3.3",
         rationale="A stress test can only pass or fail against stated targets.",
         remediation="Add targets: peak_rps, p95_ms, p99_ms and max_error_rate.",
-    )
+    ),
+    ComponentKind.ENVIRONMENT,
 )
-def environment_has_slos(context: RuleContext) -> Iterator[Outcome]:
-    env = context.environment
+def environment_has_slos(context: RuleContext) -> Verdict:
     targets = context.infrastructure.targets
-    verdict = (
-        ok(f"Targets: {targets.peak_rps:g} req/s, p95 {targets.p95_ms:g} ms, p99 {targets.p99_ms:g} ms.")
-        if targets
-        else fail(f"Environment {env.name} has no performance targets.")
-    )
-    yield Outcome.of(env.name, ComponentKind.ENVIRONMENT, verdict)
+    if targets is None:
+        return fail(f"Environment {context.environment.name} has no performance targets.")
+    return ok(f"Targets: {targets.peak_rps:g} req/s, p95 {targets.p95_ms:g} ms, p99 {targets.p99_ms:g} ms.")
 
 
 @rules.environment(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from infragate.model import SecurityGroup, Subnet, Tier
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet()
 
@@ -25,7 +23,7 @@ DATABASE_PORTS = {
 }
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="NET-001",
         title="Subnets of each tier span at least two availability zones",
@@ -34,17 +32,16 @@ DATABASE_PORTS = {
         rationale="A tier in a single availability zone goes down with that zone.",
         remediation="Add a subnet of the same tier in a second availability zone.",
         production_only=True,
-    )
+    ),
+    ComponentKind.NETWORK,
+    "network",
 )
-def network_tiers_span_two_zones(context: RuleContext) -> Iterator[Outcome]:
+def network_tiers_span_two_zones(context: RuleContext) -> Verdict:
     network = context.infrastructure.network
     thin = [f"{tier} ({len(zones)})" for tier in Tier if 0 < len(zones := network.zones_of(tier)) < 2]
-    verdict = (
-        fail(f"Subnet tiers in fewer than two availability zones: {', '.join(thin)}.")
-        if thin
-        else ok("Every subnet tier spans at least two availability zones.")
-    )
-    yield Outcome.of("network", ComponentKind.NETWORK, verdict)
+    if thin:
+        return fail(f"Subnet tiers in fewer than two availability zones: {', '.join(thin)}.")
+    return ok("Every subnet tier spans at least two availability zones.")
 
 
 def _world_ingress(group: SecurityGroup, ports: dict[int, str]) -> list[str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from infragate.model import Database, Distribution, InstanceGroup
 from infragate.model.base import Component, ComponentKind
 from infragate.model.operations import BackupPlan
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet()
 
@@ -74,7 +72,7 @@ def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) 
     return _alarm_on(dist, ("5xxErrorRate", "TotalErrorRate"), "5xx error", context)
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="MON-006",
         title="Production alarms notify someone",
@@ -83,18 +81,17 @@ def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) 
         rationale="An alarm that notifies nobody is only a graph.",
         remediation="Set monitoring.notify to an SNS topic ARN or an on-call e-mail address.",
         production_only=True,
-    )
+    ),
+    ComponentKind.MONITORING,
+    "monitoring",
 )
-def cloudwatch_alarms_notify(context: RuleContext) -> Iterator[Outcome]:
+def cloudwatch_alarms_notify(context: RuleContext) -> Verdict | None:
     monitoring = context.infrastructure.monitoring
     if not monitoring.alarms:
-        return
-    verdict = (
-        ok(f"Alarms notify {', '.join(monitoring.notify)}.")
-        if monitoring.notify
-        else fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify is empty.")
-    )
-    yield Outcome.of("monitoring", ComponentKind.MONITORING, verdict)
+        return None
+    if not monitoring.notify:
+        return fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify is empty.")
+    return ok(f"Alarms notify {', '.join(monitoring.notify)}.")
 
 
 def _backed_up(component: Component, context: RuleContext) -> Verdict:

@@ -3,18 +3,16 @@ every distribution and every hosted zone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from infragate.model import Distribution, HostedZone, InstanceGroup, Tier
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet()
 
 
-@rules.environment(
+@rules.whole(
     RuleMeta(
         id="SHD-001",
         title="The account has a Shield Advanced subscription",
@@ -22,15 +20,14 @@ rules = RuleSet()
         clause="ICP-4.2",
         rationale="Without the subscription no resource is protected by Shield Advanced at all.",
         remediation="Set shield.advanced: true.",
-    )
+    ),
+    ComponentKind.SHIELD,
+    "shield",
 )
-def shield_subscription_active(context: RuleContext) -> Iterator[Outcome]:
-    verdict = (
-        ok("Shield Advanced is subscribed.")
-        if context.infrastructure.shield.advanced
-        else fail("Shield Advanced is not subscribed, so no EC2 server is protected against DDoS.")
-    )
-    yield Outcome.of("shield", ComponentKind.SHIELD, verdict)
+def shield_subscription_active(context: RuleContext) -> Verdict:
+    if not context.infrastructure.shield.advanced:
+        return fail("Shield Advanced is not subscribed, so no EC2 server is protected against DDoS.")
+    return ok("Shield Advanced is subscribed.")
 
 
 @rules.each(
