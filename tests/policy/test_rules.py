@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from infragate.design import Design
+from infragate.design import Design, load_design
 from infragate.policy import Status, check_design, design_rules
+from tests.conftest import INSECURE
 
 WAIVER = {"reason": "Accepted for the test suite only.", "approver": "sam.sec@example.com"}
 
@@ -140,9 +141,6 @@ def test_production_only_rules_are_silent_in_staging(webshop_variant: Callable[[
 
 
 def test_insecure_example_fails_across_every_area() -> None:
-    from infragate.design import load_design
-    from tests.conftest import INSECURE
-
     findings = check_design(load_design(INSECURE), today=TODAY)
     failing_areas = {item.finding.rule_id.split("-")[0] for item in findings if item.finding.status is Status.FAIL}
     assert failing_areas == {"NET", "EC2", "RDS", "S3", "CF", "DNS", "SHD", "MON", "BAK", "GOV", "WVR"}

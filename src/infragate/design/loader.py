@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from pathlib import Path as FilePath
@@ -136,7 +135,7 @@ def _validate_environments(
     for name, settings in environments.items():
         overrides = settings.get("overrides") if isinstance(settings, dict) else None
         merged_map = SourceMap(source_map.file, dict(source_map.values), dict(source_map.keys))
-        merged = copy.deepcopy(base)
+        merged = base  # merge() builds new dicts along the overridden paths; it never mutates base
         if isinstance(overrides, dict):
             allowed = {key: value for key, value in overrides.items() if key in INFRASTRUCTURE_KEYS}
             override_map = source_map.rebased(("environments", name, "overrides"))

@@ -20,10 +20,6 @@ class Scope:
     project: str | None = None
     environment: str | None = None
 
-    @property
-    def whole_account(self) -> bool:
-        return self.project is None
-
     def includes(self, tags: Mapping[str, str]) -> bool:
         if self.project is not None and tags.get(PROJECT_TAG) != self.project:
             return False

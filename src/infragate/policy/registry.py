@@ -99,12 +99,6 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self._rules)
 
-    def __contains__(self, rule_id: object) -> bool:
-        return rule_id in self._rules
-
-    def get(self, rule_id: str) -> Rule | None:
-        return self._rules.get(rule_id)
-
     def ids(self) -> frozenset[str]:
         return frozenset(self._rules)
 
