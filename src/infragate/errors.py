@@ -18,6 +18,7 @@ A failing policy check is a *finding*, never an exception.
         ├── AwsThrottledError          still throttled after botocore's retries
         ├── AwsNotFoundError           the resource does not exist
         ├── AwsUnreachableError        the endpoint cannot be reached
+        ├── AwsUnsupportedError        the endpoint does not implement the operation
         └── EmbeddedAwsError           the local AWS emulator cannot be started or used
 """
 
@@ -131,6 +132,12 @@ class AwsUnreachableError(AwsError):
 
 class EmbeddedAwsError(AwsError):
     code = "aws.embedded"
+
+
+class AwsUnsupportedError(AwsError):
+    """The endpoint does not implement an operation (the embedded emulator lacks a few)."""
+
+    code = "aws.unsupported"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -88,7 +88,10 @@ def test_schema_and_rules_list() -> None:
     rules = json.loads(infragate("rules", "list", "--format", "json").stdout)
     assert len(rules) >= 30 and all(rule["clause"].startswith("ICP-") for rule in rules)
     shield = json.loads(infragate("rules", "list", "-f", "json", "--clause", "ICP-4.2").stdout)
-    assert {rule["id"] for rule in shield} == {"SHD-001", "SHD-002", "SHD-003", "SHD-004", "SHD-005"}
+    assert {rule["id"] for rule in shield} == {"SHD-001", "SHD-002", "SHD-003", "SHD-004", "SHD-005", "SHD-006"}
+    live_only = json.loads(infragate("rules", "list", "-f", "json", "--judges", "live").stdout)
+    assert {"SHD-006", "S3-005", "INV-001"} <= {rule["id"] for rule in live_only}
+    assert not {rule["id"] for rule in live_only} & {"GOV-001", "NET-006", "WVR-001"}
 
 
 def test_help_teaches() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -9,9 +10,21 @@ from botocore.exceptions import ClientError
 from infragate.aws import AwsConnection
 from infragate.inventory import Collector, Scope, Snapshot, collect
 from infragate.inventory.s3 import COLLECTOR as S3
-from infragate.model import BucketEncryption
+from infragate.model import BucketEncryption, Section
 
 LOCATION = {"LocationConstraint": "eu-west-1"}
+
+
+class RecordedProgress:
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.done: list[tuple[str, bool]] = []
+
+    def started(self, labels: Sequence[str]) -> None:
+        self.labels = list(labels)
+
+    def finished(self, label: str, succeeded: bool) -> None:
+        self.done.append((label, succeeded))
 
 
 def _bucket(aws: AwsConnection, name: str, tags: dict[str, str] | None = None) -> None:
@@ -68,7 +81,9 @@ def test_project_scope_keeps_only_tagged_buckets_under_their_component_name(aws:
     _bucket(aws, "someone-elses-bucket")
     production = collect(aws, [S3], Scope(project="webshop", environment="production")).buckets
     assert list(production) == ["assets"]
-    assert set(collect(aws, [S3], Scope()).buckets) == {"assets", "webshop-staging-assets", "someone-elses-bucket"}
+    # Across the account, buckets are named as AWS names them: two projects may both have an "assets".
+    everything = set(collect(aws, [S3], Scope()).buckets)
+    assert everything == {"webshop-prod-assets-1a2b", "webshop-staging-assets", "someone-elses-bucket"}
 
 
 def test_a_failing_collector_is_recorded_and_the_others_finish(aws: AwsConnection) -> None:
@@ -80,16 +95,18 @@ def test_a_failing_collector_is_recorded_and_the_others_finish(aws: AwsConnectio
     aws.client("s3").meta.events.register("before-call.s3.GetBucketVersioning", refuse)
     identities: list[str] = []
 
-    def whoami(connection: AwsConnection, scope: Scope, snapshot: Snapshot) -> None:
-        identities.append(connection.call("sts", "get_caller_identity")["Account"])
+    def whoami(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
+        identities.append(connection.call("sts", "get_caller_identity", region=region)["Account"])
 
-    finished: list[tuple[str, bool]] = []
-    snapshot = collect(aws, [S3, Collector("sts", whoami)], Scope(), progress=lambda n, ok: finished.append((n, ok)))
+    progress = RecordedProgress()
+    sts = Collector("sts", frozenset(), whoami)
+    snapshot = collect(aws, [S3, sts], Scope(), progress=progress)
     assert [(f.collector, f.code) for f in snapshot.failures] == [("s3", "aws.access-denied")]
     assert "injected" in snapshot.failures[0].message
-    assert identities and identities[0].isdigit()
-    assert sorted(finished) == [("s3", False), ("sts", True)]
-    assert not snapshot.complete
+    assert identities == [snapshot.account] and snapshot.account.isdigit()
+    assert sorted(progress.labels) == ["s3", "sts"]
+    assert sorted(progress.done) == [("s3", False), ("sts", True)]
+    assert not snapshot.complete and snapshot.unavailable == {Section.BUCKETS}
 
 
 def test_many_buckets_are_all_collected(aws: AwsConnection) -> None:

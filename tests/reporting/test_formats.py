@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from infragate.design import load_design
-from infragate.policy import Status, check_design, design_rules
+from infragate.policy import Status, check_design, policy_rules
 from infragate.reporting import FindingsReport, render_json, render_junit, render_sarif
 from tests.conftest import INSECURE, SCHEMAS, WEBSHOP
 
@@ -20,7 +20,9 @@ from tests.conftest import INSECURE, SCHEMAS, WEBSHOP
 def insecure_report() -> FindingsReport:
     design = load_design(INSECURE)
     findings = check_design(design, today=date(2026, 11, 26))
-    return FindingsReport("design-validate", str(INSECURE), design.digest, design_rules(), tuple(findings))
+    return FindingsReport(
+        "design-validate", str(INSECURE), design.digest, policy_rules(), tuple(findings), artifact=str(INSECURE)
+    )
 
 
 def test_sarif_is_valid_against_the_schema(insecure_report: FindingsReport) -> None:
@@ -64,7 +66,9 @@ def test_junit_has_one_testcase_per_rule_and_component(insecure_report: Findings
 def test_json_report_lists_every_finding_with_its_location() -> None:
     design = load_design(WEBSHOP)
     findings = check_design(design)
-    report = FindingsReport("design-validate", str(WEBSHOP), design.digest, design_rules(), tuple(findings))
+    report = FindingsReport(
+        "design-validate", str(WEBSHOP), design.digest, policy_rules(), tuple(findings), artifact=str(WEBSHOP)
+    )
     document = json.loads(render_json(report))
     assert document["source"]["digest"] == design.digest
     assert document["summary"]["by_status"] == {"pass": len(findings)}

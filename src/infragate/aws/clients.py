@@ -28,6 +28,7 @@ class AwsTargetSpec:
     role_arn: str | None = None
     retry_mode: RetryMode = "standard"
     max_attempts: int = 5
+    endpoint_label: str = "embedded AWS"  # what people are told an endpoint is ("AWS endpoint" for --endpoint)
 
     @property
     def embedded(self) -> bool:
@@ -35,7 +36,7 @@ class AwsTargetSpec:
 
     def describe(self) -> str:
         if self.embedded:
-            return f"embedded AWS at {self.endpoint_url} ({self.region})"
+            return f"{self.endpoint_label} at {self.endpoint_url} ({self.region})"
         who = f"role {self.role_arn}" if self.role_arn else f"profile {self.profile or 'default'}"
         return f"AWS {self.region} via {who}"
 

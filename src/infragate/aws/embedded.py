@@ -60,6 +60,8 @@ class EmbeddedAws:
             status = self.status()
             if status.running and status.endpoint:
                 return status.endpoint
+            if status.pid and _alive(status.pid):
+                _terminate(status.pid)  # recorded but not answering: never leave an orphan holding a port
             return self._start()
 
     def stop(self) -> bool:
@@ -67,9 +69,7 @@ class EmbeddedAws:
         with self._locked():
             status = self.status()
             if status.pid and _alive(status.pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(status.pid, signal.SIGTERM)
-                _wait_until(lambda: not _alive(status.pid or 0), 10.0)
+                _terminate(status.pid)
             self.state_file.unlink(missing_ok=True)
             return status.running
 
@@ -135,9 +135,17 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _terminate(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    _wait_until(lambda: not _alive(pid), 10.0)
+
+
 def _healthy(port: int) -> bool:
+    # The dashboard page is cheap and always answers; /moto-api/data.json serialises the whole account
+    # and fails (HTTP 500) once some resource types exist, which made a busy daemon look dead.
     try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/data.json", timeout=2) as response:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/", timeout=5) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError, ValueError):
         return False

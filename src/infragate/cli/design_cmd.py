@@ -12,12 +12,17 @@ from infragate.cli.console import emit
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
-from infragate.policy import breaches, check_design, design_rules
-from infragate.reporting import FindingsReport, render_json, render_junit, render_sarif
+from infragate.policy import breaches, check_design, policy_rules
+from infragate.reporting import FindingsReport, render_csv, render_json, render_junit, render_sarif
 
 app = typer.Typer(help="Design files: validate them against the policy, print their schema.", no_args_is_help=True)
 
-RENDERERS = {FindingsFormat.JSON: render_json, FindingsFormat.SARIF: render_sarif, FindingsFormat.JUNIT: render_junit}
+RENDERERS = {
+    FindingsFormat.JSON: render_json,
+    FindingsFormat.SARIF: render_sarif,
+    FindingsFormat.JUNIT: render_junit,
+    FindingsFormat.CSV: render_csv,
+}
 
 
 @app.command("validate")
@@ -25,7 +30,7 @@ def validate(
     file: Path = typer.Argument(..., help="The design file, e.g. examples/webshop/infragate.yaml."),
     env: str | None = typer.Option(None, "--env", "-e", help="Check one environment only (default: all)."),
     output_format: FindingsFormat = typer.Option(
-        FindingsFormat.TABLE, "--format", "-f", help="table for people; json, sarif (GitHub) or junit (CircleCI)."
+        FindingsFormat.TABLE, "--format", "-f", help="table for people; json, sarif (GitHub), junit (CircleCI) or csv."
     ),
     fail_on: FailOn = typer.Option(
         FailOn.INFO, "--fail-on", help="Exit 1 when a failing finding is at least this severe ('none': never)."
@@ -50,10 +55,15 @@ def validate(
       infragate design validate infragate.yaml --env production --format sarif -o design.sarif
     """
     design = load_design(file)
-    rules = design_rules()
+    rules = policy_rules()
     findings = check_design(design, environment=env)
     report = FindingsReport(
-        command="design-validate", source=str(file), digest=design.digest, rules=rules, findings=tuple(findings)
+        command="design-validate",
+        source=str(file),
+        digest=design.digest,
+        rules=rules,
+        findings=tuple(findings),
+        artifact=str(file),
     )
     if output_format is FindingsFormat.TABLE:
         if output is not None:
@@ -61,7 +71,7 @@ def validate(
         render.findings_table(report, show_passed=show_passed)
     else:
         emit(RENDERERS[output_format](report), output)
-        render.summary_line(report)
+    render.summary_line(report)
     failing = breaches((item.finding for item in findings), fail_on.threshold())
     if failing:
         raise typer.Exit(ExitCode.FINDINGS)

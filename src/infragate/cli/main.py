@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from infragate import __version__
-from infragate.cli import aws_local_cmd, design_cmd, render, rules_cmd
+from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, render, rules_cmd
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode, exit_code_for
 from infragate.errors import InfragateError
@@ -19,7 +19,7 @@ app = typer.Typer(
     help=(
         "infragate carries infrastructure projects through the Infrastructure Creation Policy: "
         "design -> provisioning -> deployment-testing -> security-compliance -> pre-launch -> launched.\n\n"
-        "Start with: infragate design validate examples/webshop/infragate.yaml"
+        "Start with: infragate design validate examples/webshop/infragate.yaml, then infragate audit"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(design_cmd.app, name="design")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(aws_local_cmd.app, name="aws-local")
+app.command("audit")(audit_cmd.audit)
 
 
 def _version(value: bool) -> None:

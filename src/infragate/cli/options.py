@@ -13,6 +13,7 @@ class FindingsFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
+    CSV = "csv"
 
 
 class FailOn(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -9,7 +11,7 @@ from rich.text import Text
 from infragate.cli.console import err, out
 from infragate.errors import InfragateError
 from infragate.policy import Severity, Status
-from infragate.reporting import FindingsReport
+from infragate.reporting import FindingsReport, service_of
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -29,12 +31,12 @@ def findings_table(report: FindingsReport, *, show_passed: bool) -> None:
             table.add_column(column, no_wrap=True)
         table.add_column("Component", overflow="fold", max_width=28)
         table.add_column("Message", overflow="fold", min_width=40, ratio=1)
-        table.add_column("Where", no_wrap=True)
+        table.add_column("Where", overflow="fold", max_width=24)
         order = {Status.ERROR: 0, Status.FAIL: 1, Status.WAIVED: 2, Status.PASS: 3}
         shown.sort(key=lambda i: (order[i.finding.status], -i.finding.severity.rank, i.finding.rule_id))
         for item in shown:
             f = item.finding
-            where = f"{item.location.line}:{item.location.column}" if item.location else ""
+            where = f"{item.location.line}:{item.location.column}" if item.location else item.resource or ""
             table.add_row(
                 Text(f.status.value.upper(), style=STATUS_STYLE[f.status]),
                 Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
@@ -45,7 +47,30 @@ def findings_table(report: FindingsReport, *, show_passed: bool) -> None:
                 where,
             )
         out.print(table)
-    summary_line(report)
+
+
+def service_summary(report: FindingsReport) -> None:
+    """Checks per AWS service: how many passed, and the failing ones by severity."""
+    rows: dict[str, Counter[str]] = {}
+    for item in report.findings:
+        f = item.finding
+        counts = rows.setdefault(service_of(f), Counter())
+        counts[f.status.value] += 1
+        if f.failing:
+            counts[f.severity.value] += 1
+    if not rows:
+        return
+    table = Table(title="Summary by service", expand=False)
+    table.add_column("Service", no_wrap=True)
+    for column in ("pass", "fail", "error", "waived", *(s.value for s in Severity)):
+        table.add_column(column, justify="right")
+    for service, counts in sorted(rows.items()):
+        cells = [str(counts[status.value]) if counts[status.value] else "" for status in Status]
+        severities = [
+            Text(str(counts[s.value]), style=SEVERITY_STYLE[s]) if counts[s.value] else Text("") for s in Severity
+        ]
+        table.add_row(service, *cells, *severities)
+    out.print(table)
 
 
 def summary_line(report: FindingsReport) -> None:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from infragate.cli.console import out
 from infragate.cli.render import SEVERITY_STYLE
-from infragate.policy import Severity, clause_index, design_rules
+from infragate.policy import Severity, Subject, clause_index, policy_rules
 
 app = typer.Typer(help="The policy rule catalog.", no_args_is_help=True)
 
@@ -21,35 +21,54 @@ class CatalogFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+def _judges(subjects: frozenset[Subject]) -> str:
+    return ", ".join(subject.value for subject in Subject if subject in subjects)
+
+
 @app.command("list")
 def list_rules(
     output_format: CatalogFormat = typer.Option(CatalogFormat.TABLE, "--format", "-f", help="table, json or markdown."),
     severity: Severity | None = typer.Option(None, "--severity", help="Only rules of this severity."),
     clause: str | None = typer.Option(None, "--clause", help="Only rules citing this policy clause, e.g. ICP-4.2."),
+    subject: Subject | None = typer.Option(
+        None, "--judges", help="Only rules that judge designs ('design') or live accounts ('live')."
+    ),
 ) -> None:
-    """List every rule with its id, severity, the policy clause it enforces and how to fix a failure."""
+    """List every rule with its id, severity, the policy clause it enforces and how to fix a failure.
+
+    Most rules judge both a design file (`design validate`) and a live account (`audit`); a few judge only one.
+    """
     rules = [
         rule
-        for rule in design_rules()
-        if (severity is None or rule.meta.severity is severity) and (clause is None or rule.meta.clause == clause)
+        for rule in policy_rules()
+        if (severity is None or rule.meta.severity is severity)
+        and (clause is None or rule.meta.clause == clause)
+        and (subject is None or subject in rule.meta.subjects)
     ]
     clauses = clause_index()
     if output_format is CatalogFormat.JSON:
         items = [
-            {**rule.meta.__dict__, "severity": rule.meta.severity.value, "clause_text": clauses[rule.meta.clause].text}
+            {
+                **rule.meta.__dict__,
+                "severity": rule.meta.severity.value,
+                "clause_text": clauses[rule.meta.clause].text,
+                "subjects": _judges(rule.meta.subjects).split(", "),
+                "reads": sorted(rule.reads),
+            }
             for rule in rules
         ]
         out.file.write(json.dumps(items, indent=2) + "\n")
     elif output_format is CatalogFormat.MARKDOWN:
-        lines = ["| Rule | Severity | Clause | Title | Production only |", "|---|---|---|---|---|"]
+        lines = ["| Rule | Severity | Clause | Title | Production only | Judges |", "|---|---|---|---|---|---|"]
         for rule in rules:
             meta = rule.meta
             production = "yes" if meta.production_only else ""
-            lines.append(f"| {meta.id} | {meta.severity} | {meta.clause} | {meta.title} | {production} |")
+            judges = _judges(meta.subjects)
+            lines.append(f"| {meta.id} | {meta.severity} | {meta.clause} | {meta.title} | {production} | {judges} |")
         out.file.write("\n".join(lines) + "\n")
     else:
         table = Table(title=f"{len(rules)} rules")
-        for column in ("Rule", "Severity", "Clause", "Title", "Remediation"):
+        for column in ("Rule", "Severity", "Clause", "Title", "Judges", "Remediation"):
             table.add_column(column, overflow="fold")
         for rule in rules:
             meta = rule.meta
@@ -59,6 +78,7 @@ def list_rules(
                 f"[{SEVERITY_STYLE[meta.severity]}]{meta.severity}[/]",
                 meta.clause,
                 meta.title + scope,
+                _judges(meta.subjects),
                 meta.remediation,
             )
         out.print(table)

@@ -1,16 +1,18 @@
-"""S3 collector: buckets with versioning, default encryption, public access block and lifecycle."""
+"""S3 collector: buckets with versioning, default encryption, public access block, lifecycle and policy."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from infragate.aws import AwsConnection
 from infragate.errors import AwsNotFoundError
+from infragate.inventory import arns
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import Snapshot
-from infragate.model import Bucket, BucketEncryption, LifecycleRule, PublicAccessBlock
+from infragate.model import Bucket, BucketEncryption, ComponentKind, LifecycleRule, PublicAccessBlock, Section
 
 # S3 answers these "not configured" conditions with errors, not empty results.
 NOT_CONFIGURED = (
@@ -18,6 +20,7 @@ NOT_CONFIGURED = (
     "ServerSideEncryptionConfigurationNotFoundError",
     "NoSuchPublicAccessBlockConfiguration",
     "NoSuchLifecycleConfiguration",
+    "NoSuchBucketPolicy",
 )
 
 
@@ -66,13 +69,38 @@ def _lifecycle(config: dict[str, Any] | None) -> tuple[LifecycleRule, ...]:
     return tuple(rules)
 
 
-def _bucket(connection: AwsConnection, scope: Scope, name: str) -> Bucket | None:
+def _everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        values = principal.get("AWS", [])
+        return "*" in (values if isinstance(values, list) else [values])
+    return False
+
+
+def policy_is_public(document: str | None) -> bool:
+    """True when a statement allows everyone with no condition to narrow it (the usual public-policy test)."""
+    if not document:
+        return False
+    statements = json.loads(document).get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    return any(
+        s.get("Effect") == "Allow" and _everyone(s.get("Principal")) and not s.get("Condition") for s in statements
+    )
+
+
+def _bucket(connection: AwsConnection, scope: Scope, name: str, snapshot: Snapshot) -> Bucket | None:
     tags = tag_map((_optional(connection, "get_bucket_tagging", name) or {}).get("TagSet"))
     if not scope.includes(tags):
         return None
     versioning = connection.call("s3", "get_bucket_versioning", Bucket=name).get("Status") == "Enabled"
+    component = scope.component_name(tags, name)
+    snapshot.own(ComponentKind.BUCKET, component, name, arns.bucket(name, connection.spec.region), tags=tags)
+    if policy_is_public((_optional(connection, "get_bucket_policy", name) or {}).get("Policy")):
+        snapshot.public_policy_buckets.add(component)
     return Bucket(
-        name=Scope.component_name(tags, name),
+        name=component,
         versioning=versioning,
         encryption=_encryption(_optional(connection, "get_bucket_encryption", name)),
         public_access_block=_public_access_block(_optional(connection, "get_public_access_block", name)),
@@ -80,13 +108,14 @@ def _bucket(connection: AwsConnection, scope: Scope, name: str) -> Bucket | None
     )
 
 
-def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot) -> None:
+def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
     names = [b["Name"] for page in connection.pages("s3", "list_buckets") for b in page.get("Buckets", [])]
     # Each bucket needs several calls; fetch buckets concurrently (boto3 clients are thread-safe).
     with ThreadPoolExecutor(max_workers=8) as pool:
-        for bucket in pool.map(lambda name: _bucket(connection, scope, name), names):
+        for bucket in pool.map(lambda name: _bucket(connection, scope, name, snapshot), names):
             if bucket is not None:
                 snapshot.buckets[bucket.name] = bucket
 
 
-COLLECTOR = Collector("s3", collect_buckets)
+# The bucket list is global; the connection's own region is a valid endpoint for it.
+COLLECTOR = Collector("s3", frozenset({Section.BUCKETS}), collect_buckets, regional=False, global_region=None)

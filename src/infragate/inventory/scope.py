@@ -25,7 +25,21 @@ class Scope:
             return False
         return self.environment is None or tags.get(ENVIRONMENT_TAG) == self.environment
 
-    @staticmethod
-    def component_name(tags: Mapping[str, str], fallback: str) -> str:
-        """The design name of a resource: its component tag, else its AWS name or id."""
-        return tags.get(COMPONENT_TAG) or fallback
+    @property
+    def by_project(self) -> bool:
+        return self.project is not None
+
+    def component_name(self, tags: Mapping[str, str], fallback: str) -> str:
+        """The name a resource is reported under.
+
+        Within a project its ``infragate:component`` tag (the design's name for it); across a whole account
+        its AWS name or id, because two projects may both have a component called ``web``.
+        """
+        if self.by_project:
+            return tags.get(COMPONENT_TAG) or fallback
+        return fallback
+
+    def describe(self) -> str:
+        if not self.by_project:
+            return "the whole account"
+        return f"project {self.project}" + (f", environment {self.environment}" if self.environment else "")

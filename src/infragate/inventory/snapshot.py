@@ -1,10 +1,27 @@
-"""What an inventory run returns: typed sections plus the collectors that failed."""
+"""What an inventory run returns: typed sections, the live facts designs do not have, and what failed.
+
+Collectors fill the sections they own (from several threads: each writes only its own keys). Facts that
+join services, such as which Elastic IP Shield protects or which instance an alarm watches, are kept as
+AWS identifiers here and resolved into design models by ``assemble``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 
-from infragate.model import Bucket
+from infragate.model import (
+    Bucket,
+    ComponentKind,
+    Database,
+    Distribution,
+    InstanceGroup,
+    Section,
+    SecurityGroup,
+    Subnet,
+)
+from infragate.model.dns import RecordType
+from infragate.model.operations import Comparison, Statistic
 
 
 @dataclass(frozen=True)
@@ -12,16 +29,110 @@ class CollectorFailure:
     collector: str
     message: str
     code: str
+    sections: frozenset[Section] = frozenset()
+
+
+@dataclass(frozen=True)
+class LiveInstance:
+    """One EC2 instance as Shield sees it: its public address and the Elastic IP behind it, if any."""
+
+    id: str
+    arn: str
+    group: str  # the instance group (component) it was folded into
+    region: str
+    public_ip: str | None
+    eip_allocation_arn: str | None
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    name: str  # relative to the zone, "@" for the apex
+    type: RecordType
+    values: tuple[str, ...]
+    alias_dns_name: str | None
+    ttl: int
+
+
+@dataclass(frozen=True)
+class LiveZone:
+    name: str  # the component name
+    domain: str
+    arn: str
+    records: tuple[LiveRecord, ...]
+
+
+@dataclass(frozen=True)
+class LiveAlarm:
+    name: str
+    metric: str
+    dimensions: dict[str, str]
+    comparison: Comparison
+    threshold: float
+    statistic: Statistic
+    period_seconds: int
+    evaluation_periods: int
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LiveBackupPlan:
+    name: str
+    arn: str
+    schedule: str
+    retention_days: int
+    resource_arns: tuple[str, ...]  # what its selections name; "*" selects every supported resource
+    selected_tags: tuple[tuple[str, str], ...]  # selections by tag (key, value)
 
 
 @dataclass
 class Snapshot:
-    """Observed state, section by section; collectors fill the sections they own."""
+    """Observed state, section by section, keyed by component name."""
 
-    region: str
+    regions: tuple[str, ...]
+    scoped: bool = False  # only one project's (and environment's) tagged resources were kept
+    account: str = ""
+    vpc_cidrs: dict[str, IPv4Network] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    public_subnet_ids: set[str] = field(default_factory=set)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    compute: dict[str, InstanceGroup] = field(default_factory=dict)
+    instances: list[LiveInstance] = field(default_factory=list)
+    eip_arns: dict[str, str] = field(default_factory=dict)  # allocation ARN -> public IP
+    databases: dict[str, Database] = field(default_factory=dict)
+    database_subnet_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
+    public_policy_buckets: set[str] = field(default_factory=set)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+    distribution_domains: dict[str, str] = field(default_factory=dict)  # *.cloudfront.net -> component
+    zones: dict[str, LiveZone] = field(default_factory=dict)
+    shield_subscribed: bool = False
+    protected_arns: set[str] = field(default_factory=set)
+    alarms: list[LiveAlarm] = field(default_factory=list)
+    backup_vaults: list[str] = field(default_factory=list)
+    backup_plans: list[LiveBackupPlan] = field(default_factory=list)
+    # Every collected resource, by AWS id and by ARN: what component it is, and its tags.
+    owners: dict[str, tuple[ComponentKind, str]] = field(default_factory=dict)
+    resource_ids: dict[tuple[ComponentKind, str], str] = field(default_factory=dict)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # ARN -> tags
+    collected: list[str] = field(default_factory=list)  # every collector run (per region), failed or not
     failures: list[CollectorFailure] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return not self.failures
+
+    @property
+    def unavailable(self) -> frozenset[Section]:
+        return frozenset().union(*(failure.sections for failure in self.failures))
+
+    def own(self, kind: ComponentKind, name: str, *identifiers: str, tags: dict[str, str] | None = None) -> None:
+        """Record that these AWS identifiers (ids, ARNs) belong to component ``name``; the first is shown."""
+        for identifier in identifiers:
+            self.owners[identifier] = (kind, name)
+            if tags is not None and identifier.startswith("arn:"):
+                self.tags[identifier] = tags
+        if identifiers:
+            self.resource_ids.setdefault((kind, name), identifiers[0])
+
+    def resource_of(self, kind: ComponentKind, name: str) -> str | None:
+        return self.resource_ids.get((kind, name))

@@ -10,13 +10,14 @@ from infragate.model.cdn import Distribution, Origin, TlsVersion, ViewerProtocol
 from infragate.model.compute import InstanceGroup, InstanceRole, Volume
 from infragate.model.database import Database, DbEngine
 from infragate.model.dns import HostedZone, Record, RecordType
-from infragate.model.infrastructure import AdditionalService, Infrastructure
+from infragate.model.infrastructure import SERVICE_OF, AdditionalService, Infrastructure, Section
 from infragate.model.network import Network, PortRange, SecurityGroup, SecurityRule, Subnet
 from infragate.model.operations import Alarm, Backup, BackupPlan, Monitoring, Shield, ShieldCoverage, Slo
 from infragate.model.project import AwsTarget, EnvironmentSettings, Owners, Project, Role, Waiver
 from infragate.model.storage import Bucket, BucketEncryption, LifecycleRule, PublicAccessBlock
 
 __all__ = [
+    "SERVICE_OF",
     "AdditionalService",
     "Alarm",
     "AwsTarget",
@@ -44,6 +45,7 @@ __all__ = [
     "Record",
     "RecordType",
     "Role",
+    "Section",
     "SecurityGroup",
     "SecurityRule",
     "Shield",

@@ -48,6 +48,7 @@ class ComponentKind(StrEnum):
     BACKUP_PLAN = "backup-plan"
     SERVICE = "service"
     WAIVER = "waiver"
+    INSTANCE = "instance"  # one live EC2 instance (live-only rules)
 
 
 def _inject_names(value: Any) -> Any:

@@ -33,22 +33,28 @@ class TlsVersion(StrEnum):
 
 
 class Origin(Model):
-    """Where a distribution fetches from: a bucket or an instance group of this design."""
+    """Where a distribution fetches from: a bucket or an instance group of this design, or another domain."""
 
     bucket: str | None = None
     instance_group: str | None = None
+    domain: str | None = Field(default=None, description="Any other HTTP origin, e.g. api.partner.example")
     path_pattern: str = "*"
     https_only: bool = True
 
     @model_validator(mode="after")
     def _one_target(self) -> Origin:
-        if (self.bucket is None) == (self.instance_group is None):
-            raise ValueError("an origin needs exactly one of 'bucket' or 'instance_group'")
+        if [self.bucket, self.instance_group, self.domain].count(None) != 2:
+            raise ValueError("an origin needs exactly one of 'bucket', 'instance_group' or 'domain'")
         return self
 
     @property
     def target(self) -> str:
-        return self.bucket or self.instance_group or ""
+        return self.bucket or self.instance_group or self.domain or ""
+
+    @property
+    def custom(self) -> bool:
+        """Reached over HTTP(S) rather than the S3 API: instance groups and other domains."""
+        return self.bucket is None
 
 
 class Distribution(Component):

@@ -25,6 +25,7 @@ class VolumeType(StrEnum):
     IO2 = "io2"
     ST1 = "st1"
     SC1 = "sc1"
+    STANDARD = "standard"
 
 
 class Volume(Model):

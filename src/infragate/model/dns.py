@@ -15,6 +15,14 @@ class RecordType(StrEnum):
     CNAME = "CNAME"
     TXT = "TXT"
     MX = "MX"
+    NS = "NS"
+    SOA = "SOA"
+    SRV = "SRV"
+    CAA = "CAA"
+    PTR = "PTR"
+    SPF = "SPF"
+    NAPTR = "NAPTR"
+    DS = "DS"
 
 
 class Record(Model):

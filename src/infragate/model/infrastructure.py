@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 
 from pydantic import Field
 
@@ -14,6 +15,20 @@ from infragate.model.dns import HostedZone
 from infragate.model.network import Network
 from infragate.model.operations import Backup, Monitoring, Shield, Slo
 from infragate.model.storage import Bucket
+
+
+class Section(StrEnum):
+    """The parts of an infrastructure that are read separately from AWS; rules declare which they read."""
+
+    NETWORK = "network"
+    COMPUTE = "compute"
+    DATABASES = "databases"
+    BUCKETS = "buckets"
+    DISTRIBUTIONS = "distributions"
+    DNS = "dns"
+    SHIELD = "shield"
+    MONITORING = "monitoring"
+    BACKUP = "backup"
 
 
 class AdditionalService(Component):
@@ -73,4 +88,23 @@ SECTION_OF: dict[ComponentKind, tuple[str, ...]] = {
     ComponentKind.MONITORING: ("monitoring",),
     ComponentKind.BACKUP: ("backup",),
     ComponentKind.PROJECT: ("project",),
+}
+
+
+# The AWS service each kind of component belongs to, for summaries and CSV/JSON output.
+SERVICE_OF: dict[ComponentKind, str] = {
+    ComponentKind.NETWORK: "ec2",
+    ComponentKind.SUBNET: "ec2",
+    ComponentKind.SECURITY_GROUP: "ec2",
+    ComponentKind.INSTANCE_GROUP: "ec2",
+    ComponentKind.INSTANCE: "ec2",
+    ComponentKind.DATABASE: "rds",
+    ComponentKind.BUCKET: "s3",
+    ComponentKind.DISTRIBUTION: "cloudfront",
+    ComponentKind.HOSTED_ZONE: "route53",
+    ComponentKind.SHIELD: "shield",
+    ComponentKind.MONITORING: "cloudwatch",
+    ComponentKind.ALARM: "cloudwatch",
+    ComponentKind.BACKUP: "backup",
+    ComponentKind.BACKUP_PLAN: "backup",
 }

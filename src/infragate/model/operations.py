@@ -80,7 +80,9 @@ class Monitoring(Model):
 class BackupPlan(Component):
     schedule: str = Field(default="cron(0 3 * * ? *)", description="AWS Backup schedule expression")
     retention_days: int = Field(ge=1)
-    components: tuple[str, ...] = Field(min_length=1)
+    components: tuple[str, ...] = Field(
+        default=(), description="Components the plan backs up (a live plan with no selection has none)"
+    )
 
 
 class Backup(Model):

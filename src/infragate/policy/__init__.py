@@ -1,16 +1,18 @@
 """The policy engine: rule registry and metadata, rule packs, evaluation and waivers.
 
 Rules are pure functions over ``infragate.model`` objects; they never call AWS, so the same rule judges a
-design file offline and (later) a live inventory. Imports model and errors only.
+design file offline (``check_design``) and a live inventory (``check_live``). Imports design, inventory,
+model and errors.
 """
 
 from infragate.policy.clauses import Clause, clause_index
-from infragate.policy.context import RuleContext
+from infragate.policy.context import RuleContext, Subject
 from infragate.policy.design_check import check_design
 from infragate.policy.engine import Summary, breaches, evaluate
 from infragate.policy.findings import Finding, LocatedFinding, Severity, Status
+from infragate.policy.live_check import check_live
 from infragate.policy.registry import Rule, RuleMeta, RuleSet
-from infragate.policy.rules import design_rules
+from infragate.policy.rules import policy_rules
 
 __all__ = [
     "Clause",
@@ -22,10 +24,12 @@ __all__ = [
     "RuleSet",
     "Severity",
     "Status",
+    "Subject",
     "Summary",
     "breaches",
     "check_design",
+    "check_live",
     "clause_index",
-    "design_rules",
     "evaluate",
+    "policy_rules",
 ]

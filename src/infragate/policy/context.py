@@ -1,15 +1,25 @@
-"""What a rule sees: one environment's infrastructure plus the project around it."""
+"""What a rule sees: one environment's infrastructure plus the project around it, and, when the
+infrastructure was read from AWS, the live facts no design has (addresses, protections)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import TypeVar
 
-from infragate.model import EnvironmentSettings, Infrastructure, Project, Waiver
+from infragate.inventory import Snapshot
+from infragate.model import EnvironmentSettings, Infrastructure, Project, Section, Waiver
 from infragate.model.base import Component, ComponentKind
 
 C = TypeVar("C", bound=Component)
+
+
+class Subject(StrEnum):
+    """What a rule judges: the design file (desired state) or the live account (observed state)."""
+
+    DESIGN = "design"
+    LIVE = "live"
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,16 @@ class RuleContext:
     project: Project | None = None
     waivers: tuple[Waiver, ...] = ()
     rule_ids: frozenset[str] = field(default_factory=frozenset)
+    live: Snapshot | None = None  # set when the infrastructure was read from AWS
+
+    @property
+    def subject(self) -> Subject:
+        return Subject.DESIGN if self.live is None else Subject.LIVE
+
+    @property
+    def unavailable(self) -> frozenset[Section]:
+        """Sections that could not be read from AWS; rules reading them are not evaluated."""
+        return self.live.unavailable if self.live is not None else frozenset()
 
     @property
     def production(self) -> bool:

@@ -9,14 +9,14 @@ from infragate.policy.context import RuleContext
 from infragate.policy.engine import evaluate
 from infragate.policy.findings import LocatedFinding
 from infragate.policy.registry import RuleSet
-from infragate.policy.rules import design_rules
+from infragate.policy.rules import policy_rules
 
 
 def check_design(
     design: Design, *, environment: str | None = None, today: date | None = None, rules: RuleSet | None = None
 ) -> list[LocatedFinding]:
     """Findings for the named environment, or for every environment in file order."""
-    rules = rules or design_rules()
+    rules = rules or policy_rules()
     day = today or date.today()
     located: list[LocatedFinding] = []
     for env in design.select(environment):

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from infragate.model import Section
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Finding, Severity, Status
@@ -21,7 +22,26 @@ def evaluate(rules: RuleSet, context: RuleContext) -> list[Finding]:
     return findings
 
 
+# The kind a "not evaluated" finding is filed under, so summaries attribute it to the unread service.
+SECTION_KIND = {
+    Section.NETWORK: ComponentKind.NETWORK,
+    Section.COMPUTE: ComponentKind.INSTANCE_GROUP,
+    Section.DATABASES: ComponentKind.DATABASE,
+    Section.BUCKETS: ComponentKind.BUCKET,
+    Section.DISTRIBUTIONS: ComponentKind.DISTRIBUTION,
+    Section.DNS: ComponentKind.HOSTED_ZONE,
+    Section.SHIELD: ComponentKind.SHIELD,
+    Section.MONITORING: ComponentKind.MONITORING,
+    Section.BACKUP: ComponentKind.BACKUP,
+}
+
+
 def _outcomes(rule: Rule, context: RuleContext) -> list[Outcome]:
+    missing = sorted(rule.reads & context.unavailable)
+    if missing:
+        # Judging on a section that could not be read would pass or fail on absent data: say so instead.
+        message = f"Not evaluated: {', '.join(missing)} could not be read from AWS (see INV-001)."
+        return [Outcome("*", SECTION_KIND[missing[0]], Status.ERROR, message)]
     try:
         return list(rule.check(context))
     except Exception as exc:  # a crashing rule is an error finding, never a silent pass

@@ -32,7 +32,7 @@ _RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
-    ERROR = "error"  # the rule itself crashed: never counted as a pass
+    ERROR = "error"  # the rule crashed or its data could not be read: never counted as a pass
     WAIVED = "waived"  # failed, but an unexpired waiver covers it
 
 
@@ -56,10 +56,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class LocatedFinding:
-    """A finding plus the place in the design file (or later, the live resource) it is about."""
+    """A finding plus where it points: the place in the design file, or the live AWS resource."""
 
     finding: Finding
     location: SourceLocation | None = None
+    resource: str | None = None  # AWS id or ARN, for findings on a live account
 
     @property
     def fingerprint(self) -> str:

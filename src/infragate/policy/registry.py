@@ -8,6 +8,10 @@ A rule is a small pure function over typed models. Two shapes exist:
   subscription, the environment itself); returns ``ok``/``fail``/``None``.
 * ``@rules.environment(meta)``: called once per environment; yields outcomes for any components.
 
+Rules judge a design, a live inventory, or both (``RuleMeta.subjects``), and declare which sections of
+the infrastructure they read (``reads``, defaulting to their rule set's): when a section could not be
+read from AWS, the rule is reported as an error instead of passing on missing data.
+
 Rule sets are plain objects collected explicitly in ``rules/__init__.py``; nothing registers itself
 into global state on import.
 """
@@ -15,12 +19,17 @@ into global state on import.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from infragate.model import Section
 from infragate.model.base import Component, ComponentKind
-from infragate.policy.context import RuleContext
+from infragate.policy.context import RuleContext, Subject
 from infragate.policy.findings import Severity, Status
+
+BOTH = frozenset(Subject)
+DESIGN_ONLY = frozenset({Subject.DESIGN})
+LIVE_ONLY = frozenset({Subject.LIVE})
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class RuleMeta:
     rationale: str
     remediation: str
     production_only: bool = False
+    subjects: frozenset[Subject] = BOTH
+    reads: frozenset[Section] | None = None  # None: the rule set's default
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,13 @@ class Rule:
     check: Check
     function: str
 
+    @property
+    def reads(self) -> frozenset[Section]:
+        return self.meta.reads or frozenset()
+
     def applies_to(self, context: RuleContext) -> bool:
+        if context.subject not in self.meta.subjects:
+            return False
         return context.production or not self.meta.production_only
 
 
@@ -79,14 +96,17 @@ C = TypeVar("C", bound=Component)
 class RuleSet:
     """An ordered collection of rules; combine sets with ``+``."""
 
-    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+    def __init__(self, rules: Iterable[Rule] = (), *, reads: Iterable[Section] = ()) -> None:
         self._rules: dict[str, Rule] = {}
+        self._reads = frozenset(reads)
         for rule in rules:
             self.add(rule)
 
     def add(self, rule: Rule) -> Rule:
         if rule.meta.id in self._rules:
             raise ValueError(f"rule id {rule.meta.id} is defined twice")
+        if rule.meta.reads is None:
+            rule = Rule(replace(rule.meta, reads=self._reads), rule.check, rule.function)
         self._rules[rule.meta.id] = rule
         return rule
 

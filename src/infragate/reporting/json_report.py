@@ -7,7 +7,7 @@ from typing import Any
 
 from infragate import __version__
 from infragate.policy import LocatedFinding
-from infragate.reporting.findings_report import FindingsReport
+from infragate.reporting.findings_report import FindingsReport, service_of
 
 
 def _finding(item: LocatedFinding) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def _finding(item: LocatedFinding) -> dict[str, Any]:
         "environment": f.environment,
         "component": f.component,
         "kind": f.kind.value,
+        "service": service_of(f),
+        "resource": item.resource,
         "status": f.status.value,
         "message": f.message,
         "fingerprint": item.fingerprint,
@@ -38,7 +40,7 @@ def render_json(report: FindingsReport) -> str:
     document = {
         "tool": {"name": "infragate", "version": __version__},
         "command": report.command,
-        "source": {"file": report.source, "digest": report.digest},
+        "source": {"description": report.source, "file": report.artifact, "digest": report.digest},
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "summary": {
             "by_status": {status.value: count for status, count in sorted(summary.by_status.items())},

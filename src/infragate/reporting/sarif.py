@@ -48,24 +48,35 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(item: LocatedFinding, index: dict[str, int], source: str) -> dict[str, Any]:
+def _location(item: LocatedFinding, artifact: str | None) -> dict[str, Any]:
+    """Where GitHub shows the result: the design line when known, always the resource as a logical location.
+
+    A live finding without a design file has no physical location at all, rather than a made-up one.
+    """
+    f, location = item.finding, item.location
+    logical = {
+        "name": f.component,
+        "kind": "resource",
+        "fullyQualifiedName": item.resource or f"{f.environment}/{f.component}",
+    }
+    result: dict[str, Any] = {"logicalLocations": [logical]}
+    if location is not None:
+        result["physicalLocation"] = {
+            "artifactLocation": {"uri": location.file},
+            "region": {"startLine": location.line, "startColumn": location.column},
+        }
+    elif artifact is not None:
+        result["physicalLocation"] = {"artifactLocation": {"uri": artifact}}
+    return result
+
+
+def _result(item: LocatedFinding, index: dict[str, int], artifact: str | None) -> dict[str, Any]:
     f = item.finding
-    location = item.location
-    physical: dict[str, Any] = {"artifactLocation": {"uri": location.file if location else source}}
-    if location:
-        physical["region"] = {"startLine": location.line, "startColumn": location.column}
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": LEVEL[f.severity],
         "message": {"text": f"[{f.environment}] {f.message}"},
-        "locations": [
-            {
-                "physicalLocation": physical,
-                "logicalLocations": [
-                    {"name": f.component, "kind": "resource", "fullyQualifiedName": f"{f.environment}/{f.component}"}
-                ],
-            }
-        ],
+        "locations": [_location(item, artifact)],
         "partialFingerprints": {"infragateFinding/v1": item.fingerprint},
         "properties": {
             "environment": f.environment,
@@ -106,7 +117,7 @@ def render_sarif(report: FindingsReport) -> str:
                     }
                 },
                 "automationDetails": {"id": f"infragate/{report.command}/"},
-                "results": [_result(item, index, report.source) for item in reported],
+                "results": [_result(item, index, report.artifact) for item in reported],
             }
         ],
     }

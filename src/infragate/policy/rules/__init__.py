@@ -1,4 +1,6 @@
-"""The rule packs. Each module owns one area and exposes a ``rules`` set; ``design_rules()`` joins them."""
+"""The rule packs. Each module owns one area and exposes a ``rules`` set; ``policy_rules()`` joins them.
+
+One catalog serves designs and live accounts: each rule says which it judges (``RuleMeta.subjects``)."""
 
 from __future__ import annotations
 
@@ -11,18 +13,19 @@ from infragate.policy.rules import (
     database,
     dns,
     governance,
+    inventory,
     network,
     operations,
     shield,
     storage,
 )
 
-_PACKS = (network, compute, database, storage, cdn, dns, shield, operations, governance)
+_PACKS = (network, compute, database, storage, cdn, dns, shield, operations, governance, inventory)
 
 
 @cache
-def design_rules() -> RuleSet:
-    """Every rule that judges a design (desired state)."""
+def policy_rules() -> RuleSet:
+    """Every rule: those judging designs (desired state) and those judging live accounts (observed state)."""
     combined = RuleSet()
     for pack in _PACKS:
         combined = combined + pack.rules

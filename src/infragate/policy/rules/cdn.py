@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from infragate.model import Distribution, ViewerProtocolPolicy
+from infragate.model import Distribution, Section, ViewerProtocolPolicy
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.DISTRIBUTIONS,))
 
 
 @rules.each(
@@ -82,16 +82,16 @@ def cloudfront_distribution_logging(dist: Distribution, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="CF-005",
-        title="Distributions reach instance origins over HTTPS",
+        title="Distributions reach custom origins over HTTPS",
         severity=Severity.MEDIUM,
         clause="ICP-1.1",
         rationale="HTTP between CloudFront and the origin exposes traffic on the internet leg.",
-        remediation="Set https_only: true on origins that point at instance groups.",
+        remediation="Set https_only: true on origins that point at instance groups or other domains.",
     ),
     over=Distribution,
 )
 def cloudfront_origin_https(dist: Distribution, context: RuleContext) -> Verdict:
-    plain = [o.target for o in dist.origins if o.instance_group and not o.https_only]
+    plain = [o.target for o in dist.origins if o.custom and not o.https_only]
     if plain:
         return fail(f"CloudFront distribution {dist.name} reaches {', '.join(plain)} over plain HTTP.")
     return ok(f"CloudFront distribution {dist.name} reaches its origins over HTTPS.")

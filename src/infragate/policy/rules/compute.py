@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from infragate.model import InstanceGroup, InstanceRole, Tier
+from infragate.model import InstanceGroup, InstanceRole, Section, Tier
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.COMPUTE, Section.NETWORK))
 
 
 @rules.each(

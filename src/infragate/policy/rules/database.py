@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from infragate.model import Database, Tier
+from infragate.model import Database, Section, Tier
 from infragate.model.database import DbStorageType
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.DATABASES, Section.NETWORK))
 
 
 @rules.each(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from infragate.model import HostedZone
+from infragate.model import HostedZone, Section
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.DNS, Section.COMPUTE, Section.DISTRIBUTIONS))
 
 
 @rules.each(

@@ -1,4 +1,6 @@
-"""Governance rules: owners for every role, approved services only, approvals, endpoints, SLOs, waivers."""
+"""Governance rules: owners for every role, approved services only, approvals, endpoints, SLOs, waivers.
+
+They judge what the design file says about the project, so they run on designs only."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from infragate.model.base import ComponentKind
 from infragate.model.infrastructure import AdditionalService
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import DESIGN_ONLY, Outcome, RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet()
 
@@ -21,6 +23,7 @@ def _owner_rule(rule_id: str, role: Role, clause: str, severity: Severity, duty:
         title=f"The project names a {role.value} owner",
         severity=severity,
         clause=clause,
+        subjects=DESIGN_ONLY,
         rationale=f"The policy makes the {role.value} role accountable for {duty}; someone must hold it.",
         remediation=f"Add project.owners.{role.value} with at least one person.",
     )
@@ -46,6 +49,7 @@ _owner_rule("GOV-004", Role.SECURITY, "ICP-R3", Severity.HIGH, "security review 
         title="Services outside the approved list are explicitly approved",
         severity=Severity.HIGH,
         clause="ICP-1.2",
+        subjects=DESIGN_ONLY,
         rationale="The policy approves EC2, RDS, S3, CloudFront and Route 53; anything else needs a named approver.",
         remediation="Set approved_by on the additional service, or replace it with an approved service.",
     ),
@@ -63,6 +67,7 @@ def additional_service_approved(service: AdditionalService, context: RuleContext
         title="Production changes require approval",
         severity=Severity.HIGH,
         clause="ICP-1.4",
+        subjects=DESIGN_ONLY,
         rationale="The design must be approved before it is provisioned; production must not change unreviewed.",
         remediation="Set requires_approval: true on the production environment.",
         production_only=True,
@@ -82,6 +87,7 @@ def environment_requires_approval(context: RuleContext) -> Verdict:
         title="Production declares the endpoints that scans and stress tests may hit",
         severity=Severity.MEDIUM,
         clause="ICP-4.1",
+        subjects=DESIGN_ONLY,
         rationale="Scans and load tests only ever target declared endpoints; without any, none can run.",
         remediation="List the environment's public URLs under endpoints.",
         production_only=True,
@@ -108,6 +114,7 @@ def _is_loopback(host: str) -> bool:
         title="Endpoints belong to the design's own domains",
         severity=Severity.HIGH,
         clause="ICP-4.1",
+        subjects=DESIGN_ONLY,
         rationale="Scan and load traffic must only reach infrastructure this project owns.",
         remediation="Use host names inside the design's hosted zones (or loopback for local tests).",
     )
@@ -134,6 +141,7 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
         title="Performance targets (SLOs) are defined for stress tests",
         severity=Severity.MEDIUM,
         clause="ICP-3.3",
+        subjects=DESIGN_ONLY,
         rationale="A stress test can only pass or fail against stated targets.",
         remediation="Add targets: peak_rps, p95_ms, p99_ms and max_error_rate.",
     ),
@@ -152,6 +160,7 @@ def environment_has_slos(context: RuleContext) -> Verdict:
         title="Waivers have not expired",
         severity=Severity.HIGH,
         clause="ICP-6.1",
+        subjects=DESIGN_ONLY,
         rationale="An expired waiver means an accepted risk is no longer accepted; the finding is back.",
         remediation="Fix the waived finding, or have the approver renew the waiver with a new expiry date.",
     )
@@ -173,6 +182,7 @@ def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
         title="Waivers name rules that exist",
         severity=Severity.MEDIUM,
         clause="ICP-6.1",
+        subjects=DESIGN_ONLY,
         rationale="A waiver for an unknown rule waives nothing and usually hides a typo.",
         remediation="Correct the rule id (see `infragate rules list`).",
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from infragate.model import SecurityGroup, Subnet, Tier
+from infragate.model import Section, SecurityGroup, Subnet, Tier
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import DESIGN_ONLY, RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.NETWORK,))
 
 DATABASE_PORTS = {
     1433: "SQL Server",
@@ -132,6 +132,7 @@ def security_group_all_ports_not_public(group: SecurityGroup, context: RuleConte
         clause="ICP-2.2",
         rationale="AWS rejects subnets outside the VPC CIDR or overlapping each other; provisioning would fail.",
         remediation="Choose subnet CIDRs inside vpc_cidr that do not overlap.",
+        subjects=DESIGN_ONLY,
     ),
     over=Subnet,
 )

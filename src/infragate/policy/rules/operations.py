@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infragate.model import Database, Distribution, InstanceGroup
+from infragate.model import Database, Distribution, InstanceGroup, Section
 from infragate.model.base import Component, ComponentKind
 from infragate.model.operations import BackupPlan
 from infragate.policy.context import RuleContext
@@ -21,7 +21,7 @@ def _alarm_on(component: Component, metrics: tuple[str, ...], what: str, context
     return ok(f"{component.name} has a {what} alarm ({', '.join(matching)}).")
 
 
-def _monitoring_meta(rule_id: str, title: str, metric: str) -> RuleMeta:
+def _monitoring_meta(rule_id: str, title: str, metric: str, watched: Section) -> RuleMeta:
     return RuleMeta(
         id=rule_id,
         title=title,
@@ -30,11 +30,12 @@ def _monitoring_meta(rule_id: str, title: str, metric: str) -> RuleMeta:
         rationale="Problems in production must page someone before clients notice them.",
         remediation=f"Add a monitoring.alarms entry with component set to this component and metric {metric}.",
         production_only=True,
+        reads=frozenset({Section.MONITORING, watched}),
     )
 
 
 @rules.each(
-    _monitoring_meta("MON-001", "Production instance groups have a CPU alarm", "CPUUtilization"),
+    _monitoring_meta("MON-001", "Production instance groups have a CPU alarm", "CPUUtilization", Section.COMPUTE),
     InstanceGroup,
 )
 def cloudwatch_instance_cpu_alarm(group: InstanceGroup, context: RuleContext) -> Verdict:
@@ -42,7 +43,9 @@ def cloudwatch_instance_cpu_alarm(group: InstanceGroup, context: RuleContext) ->
 
 
 @rules.each(
-    _monitoring_meta("MON-002", "Production instance groups have a status-check alarm", "StatusCheckFailed"),
+    _monitoring_meta(
+        "MON-002", "Production instance groups have a status-check alarm", "StatusCheckFailed", Section.COMPUTE
+    ),
     InstanceGroup,
 )
 def cloudwatch_instance_status_alarm(group: InstanceGroup, context: RuleContext) -> Verdict:
@@ -54,20 +57,27 @@ def cloudwatch_instance_status_alarm(group: InstanceGroup, context: RuleContext)
     )
 
 
-@rules.each(_monitoring_meta("MON-003", "Production databases have a CPU alarm", "CPUUtilization"), Database)
+@rules.each(
+    _monitoring_meta("MON-003", "Production databases have a CPU alarm", "CPUUtilization", Section.DATABASES), Database
+)
 def cloudwatch_database_cpu_alarm(db: Database, context: RuleContext) -> Verdict:
     return _alarm_on(db, ("CPUUtilization",), "CPU", context)
 
 
 @rules.each(
-    _monitoring_meta("MON-004", "Production databases have a free-storage alarm", "FreeStorageSpace"),
+    _monitoring_meta(
+        "MON-004", "Production databases have a free-storage alarm", "FreeStorageSpace", Section.DATABASES
+    ),
     Database,
 )
 def cloudwatch_database_storage_alarm(db: Database, context: RuleContext) -> Verdict:
     return _alarm_on(db, ("FreeStorageSpace",), "free-storage", context)
 
 
-@rules.each(_monitoring_meta("MON-005", "Production distributions have a 5xx alarm", "5xxErrorRate"), Distribution)
+@rules.each(
+    _monitoring_meta("MON-005", "Production distributions have a 5xx alarm", "5xxErrorRate", Section.DISTRIBUTIONS),
+    Distribution,
+)
 def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) -> Verdict:
     return _alarm_on(dist, ("5xxErrorRate", "TotalErrorRate"), "5xx error", context)
 
@@ -81,6 +91,7 @@ def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) 
         rationale="An alarm that notifies nobody is only a graph.",
         remediation="Set monitoring.notify to an SNS topic ARN or an on-call e-mail address.",
         production_only=True,
+        reads=frozenset({Section.MONITORING}),
     ),
     ComponentKind.MONITORING,
     "monitoring",
@@ -101,7 +112,7 @@ def _backed_up(component: Component, context: RuleContext) -> Verdict:
     return ok(f"{component.name} is backed up by {', '.join(plan.name for plan in plans)}.")
 
 
-def _backup_meta(rule_id: str, title: str) -> RuleMeta:
+def _backup_meta(rule_id: str, title: str, protected: Section) -> RuleMeta:
     return RuleMeta(
         id=rule_id,
         title=title,
@@ -110,15 +121,16 @@ def _backup_meta(rule_id: str, title: str) -> RuleMeta:
         rationale="The policy's pre-launch review requires working backup and recovery procedures.",
         remediation="Add the component to the components of a backup plan.",
         production_only=True,
+        reads=frozenset({Section.BACKUP, protected}),
     )
 
 
-@rules.each(_backup_meta("BAK-001", "Production instance groups are in a backup plan"), InstanceGroup)
+@rules.each(_backup_meta("BAK-001", "Production instance groups are in a backup plan", Section.COMPUTE), InstanceGroup)
 def backup_plan_covers_instances(group: InstanceGroup, context: RuleContext) -> Verdict:
     return _backed_up(group, context)
 
 
-@rules.each(_backup_meta("BAK-002", "Production databases are in a backup plan"), Database)
+@rules.each(_backup_meta("BAK-002", "Production databases are in a backup plan", Section.DATABASES), Database)
 def backup_plan_covers_databases(db: Database, context: RuleContext) -> Verdict:
     return _backed_up(db, context)
 
@@ -131,6 +143,7 @@ def backup_plan_covers_databases(db: Database, context: RuleContext) -> Verdict:
         clause="ICP-5.2",
         rationale="Problems are often found days later; the backups must still be there.",
         remediation="Set retention_days to 7 or more.",
+        reads=frozenset({Section.BACKUP}),
     ),
     over=BackupPlan,
 )

@@ -3,13 +3,16 @@ every distribution and every hosted zone."""
 
 from __future__ import annotations
 
-from infragate.model import Distribution, HostedZone, InstanceGroup, Tier
+from collections.abc import Iterator
+
+from infragate.inventory import LiveInstance, Snapshot
+from infragate.model import Distribution, HostedZone, InstanceGroup, Section, Tier
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import LIVE_ONLY, Outcome, RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.SHIELD, Section.COMPUTE, Section.DISTRIBUTIONS, Section.DNS))
 
 
 @rules.whole(
@@ -24,8 +27,11 @@ rules = RuleSet()
     ComponentKind.SHIELD,
     "shield",
 )
-def shield_subscription_active(context: RuleContext) -> Verdict:
-    if not context.infrastructure.shield.advanced:
+def shield_subscription_active(context: RuleContext) -> Verdict | None:
+    infrastructure = context.infrastructure
+    if not (infrastructure.compute or infrastructure.distributions or infrastructure.dns):
+        return None  # nothing Shield Advanced could protect
+    if not infrastructure.shield.advanced:
         return fail("Shield Advanced is not subscribed, so no EC2 server is protected against DDoS.")
     return ok("Shield Advanced is subscribed.")
 
@@ -98,3 +104,36 @@ def shield_protects_hosted_zone(zone: HostedZone, context: RuleContext) -> Verdi
     if not context.infrastructure.shield.covers_zone(zone.name):
         return fail(f"Hosted zone {zone.name} is not protected by Shield Advanced.")
     return ok(f"Hosted zone {zone.name} is protected by Shield Advanced.")
+
+
+def _instance_verdict(instance: LiveInstance, live: Snapshot) -> Verdict:
+    what = f"Instance {instance.id} (group {instance.group}) has the public address {instance.public_ip}"
+    if not live.shield_subscribed:
+        return fail(f"{what} and the account has no Shield Advanced subscription, so nothing protects it.")
+    if instance.eip_allocation_arn is None:
+        return fail(f"{what}, which is not an Elastic IP, so Shield Advanced cannot protect it.")
+    if instance.eip_allocation_arn not in live.protected_arns:
+        return fail(f"{what}, but its Elastic IP ({instance.eip_allocation_arn}) has no Shield protection.")
+    return ok(f"{what}, protected by Shield Advanced through its Elastic IP.")
+
+
+@rules.environment(
+    RuleMeta(
+        id="SHD-006",
+        title="Every EC2 instance with a public address is covered by Shield Advanced through its Elastic IP",
+        severity=Severity.CRITICAL,
+        clause="ICP-4.2",
+        rationale="The policy requires Shield on all EC2 servers. Auditors that skip accounts without a "
+        "subscription report nothing there; infragate fails each exposed instance instead.",
+        remediation="Subscribe to Shield Advanced, give the instance an Elastic IP, and protect the EIP "
+        "(infragate apply does all three from the design).",
+        subjects=LIVE_ONLY,
+        reads=frozenset({Section.COMPUTE, Section.SHIELD}),
+    )
+)
+def shield_covers_public_instances(context: RuleContext) -> Iterator[Outcome]:
+    if context.live is None:
+        return
+    for instance in context.live.instances:
+        if instance.public_ip:
+            yield Outcome.of(instance.id, ComponentKind.INSTANCE, _instance_verdict(instance, context.live))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from infragate.model import Bucket, BucketEncryption
+from infragate.model import Bucket, BucketEncryption, Section
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import DESIGN_ONLY, LIVE_ONLY, RuleMeta, RuleSet, Verdict, fail, ok
 
-rules = RuleSet()
+rules = RuleSet(reads=(Section.BUCKETS,))
 
 
 @rules.each(
@@ -71,6 +71,8 @@ def s3_bucket_versioning_enabled(bucket: Bucket, context: RuleContext) -> Verdic
         clause="ICP-2.2",
         rationale="A mismatch leaves either a dead origin or a bucket without origin access control.",
         remediation="Make served_via_cloudfront agree with the distributions' origins.",
+        subjects=DESIGN_ONLY,
+        reads=frozenset({Section.BUCKETS, Section.DISTRIBUTIONS}),
     ),
     over=Bucket,
 )
@@ -84,3 +86,23 @@ def s3_bucket_cloudfront_consistent(bucket: Bucket, context: RuleContext) -> Ver
             f"S3 bucket {bucket.name} is an origin of {', '.join(serving)} but not marked served_via_cloudfront."
         )
     return ok(f"S3 bucket {bucket.name} is consistent with the distributions.")
+
+
+@rules.each(
+    RuleMeta(
+        id="S3-005",
+        title="Bucket policies do not grant access to everyone",
+        severity=Severity.CRITICAL,
+        clause="ICP-1.1",
+        rationale="A policy allowing Principal '*' without conditions publishes the bucket, whatever the ACLs say.",
+        remediation="Remove the public statement, or narrow it with a condition (e.g. the CloudFront distribution).",
+        subjects=LIVE_ONLY,
+    ),
+    over=Bucket,
+)
+def s3_bucket_policy_not_public(bucket: Bucket, context: RuleContext) -> Verdict | None:
+    if context.live is None:
+        return None
+    if bucket.name in context.live.public_policy_buckets:
+        return fail(f"The policy of S3 bucket {bucket.name} allows access to everyone.")
+    return ok(f"The policy of S3 bucket {bucket.name} does not allow access to everyone.")

@@ -1,0 +1,166 @@
+"""Turn a snapshot into an ``Infrastructure``: the same model a design produces, so the same rules judge it.
+
+This is where facts from different services meet: which instance group an alarm watches, which Elastic
+IPs Shield protects, which distribution a DNS alias points at, what a backup selection covers.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+from infragate.inventory.snapshot import LiveBackupPlan, LiveZone, Snapshot
+from infragate.model import (
+    Alarm,
+    Backup,
+    BackupPlan,
+    ComponentKind,
+    Database,
+    HostedZone,
+    Infrastructure,
+    Monitoring,
+    Network,
+    Record,
+    Shield,
+    Tier,
+)
+from infragate.model.operations import ShieldProtect
+
+BACKUP_KINDS = (ComponentKind.INSTANCE_GROUP, ComponentKind.DATABASE, ComponentKind.BUCKET)
+DIMENSION_KINDS = {
+    "InstanceId": ComponentKind.INSTANCE_GROUP,
+    "DBInstanceIdentifier": ComponentKind.DATABASE,
+    "DistributionId": ComponentKind.DISTRIBUTION,
+}
+
+
+def infrastructure_of(snapshot: Snapshot) -> Infrastructure:
+    return Infrastructure(
+        network=_network(snapshot),
+        compute=snapshot.compute,
+        databases={name: _database(db, snapshot) for name, db in snapshot.databases.items()},
+        buckets=snapshot.buckets,
+        distributions=snapshot.distributions,
+        dns={name: _zone(zone, snapshot) for name, zone in snapshot.zones.items()},
+        shield=_shield(snapshot),
+        monitoring=_monitoring(snapshot),
+        backup=Backup(
+            vault=snapshot.backup_vaults[0] if snapshot.backup_vaults else "default",
+            plans={plan.name: _backup_plan(plan, snapshot) for plan in snapshot.backup_plans},
+        ),
+    )
+
+
+def _network(snapshot: Snapshot) -> Network:
+    # A live account may hold several VPCs; the model's single vpc_cidr only anchors design-only rules
+    # (NET-006), so the first VPC found stands in for it.
+    cidrs = list(snapshot.vpc_cidrs.values())
+    zones = sorted({subnet.availability_zone for subnet in snapshot.subnets.values()})
+    return Network(
+        vpc_cidr=cidrs[0] if cidrs else IPv4Network("0.0.0.0/0"),
+        availability_zones=tuple(zones) or snapshot.regions,
+        subnets=snapshot.subnets,
+        security_groups=snapshot.security_groups,
+    )
+
+
+def _names(snapshot: Snapshot, identifiers: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(snapshot.owners.get(identifier, (ComponentKind.SERVICE, identifier))[1] for identifier in identifiers)
+
+
+def _database(db: Database, snapshot: Snapshot) -> Database:
+    subnets = snapshot.database_subnet_ids.get(db.name, ())
+    public = any(subnet in snapshot.public_subnet_ids for subnet in subnets)
+    return db.model_copy(
+        update={
+            "subnet_tier": Tier.PUBLIC if public else Tier.PRIVATE,
+            "security_groups": _names(snapshot, db.security_groups),
+        }
+    )
+
+
+def _zone(zone: LiveZone, snapshot: Snapshot) -> HostedZone:
+    records = []
+    for record in zone.records:
+        distribution = snapshot.distribution_domains.get(record.alias_dns_name or "")
+        if distribution is not None:
+            records.append(Record(name=record.name, type=record.type, alias_distribution=distribution))
+        elif record.alias_dns_name is not None:
+            records.append(Record(name=record.name, type=record.type, values=(record.alias_dns_name,)))
+        elif record.values:
+            records.append(Record(name=record.name, type=record.type, values=record.values, ttl=record.ttl))
+    return HostedZone(name=zone.name, records=tuple(records))
+
+
+def _shield(snapshot: Snapshot) -> Shield:
+    protected = snapshot.protected_arns
+    groups = {instance.group for instance in snapshot.instances}
+    eip_groups = tuple(
+        sorted(
+            group
+            for group in groups
+            if all(
+                i.eip_allocation_arn is not None and i.eip_allocation_arn in protected
+                for i in snapshot.instances
+                if i.group == group
+            )
+        )
+    )
+    return Shield(
+        advanced=snapshot.shield_subscribed,
+        protect=ShieldProtect(
+            elastic_ips=eip_groups,
+            distributions=_protected(snapshot, ComponentKind.DISTRIBUTION),
+            hosted_zones=_protected(snapshot, ComponentKind.HOSTED_ZONE),
+        ),
+    )
+
+
+def _protected(snapshot: Snapshot, kind: ComponentKind) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {snapshot.owners[arn][1] for arn in snapshot.protected_arns if snapshot.owners.get(arn, (None,))[0] is kind}
+        )
+    )
+
+
+def _monitoring(snapshot: Snapshot) -> Monitoring:
+    alarms = {}
+    for alarm in snapshot.alarms:
+        watched = [
+            snapshot.owners[value]
+            for key, value in alarm.dimensions.items()
+            if key in DIMENSION_KINDS and snapshot.owners.get(value, (None,))[0] is DIMENSION_KINDS[key]
+        ]
+        if snapshot.scoped and not watched:
+            continue  # within a project, an alarm belongs to it when it watches one of its resources
+        alarms[alarm.name] = Alarm(
+            name=alarm.name,
+            component=watched[0][1] if watched else "",
+            metric=alarm.metric,
+            comparison=alarm.comparison,
+            threshold=alarm.threshold,
+            statistic=alarm.statistic,
+            period_seconds=alarm.period_seconds,
+            evaluation_periods=alarm.evaluation_periods,
+        )
+    kept = [a for a in snapshot.alarms if a.name in alarms]
+    # The model has one notification list for all alarms: it is set only when every alarm notifies someone.
+    notify = sorted({action for a in kept for action in a.actions}) if all(a.actions for a in kept) else []
+    return Monitoring(notify=tuple(notify), alarms=alarms)
+
+
+def _backup_plan(plan: LiveBackupPlan, snapshot: Snapshot) -> BackupPlan:
+    covered: set[str] = set()
+    for identifier, (kind, name) in snapshot.owners.items():
+        if kind not in BACKUP_KINDS or not identifier.startswith("arn:"):
+            continue
+        by_arn = "*" in plan.resource_arns or identifier in plan.resource_arns
+        tags = snapshot.tags.get(identifier, {})
+        if by_arn or any(tags.get(key) == value for key, value in plan.selected_tags):
+            covered.add(name)
+    return BackupPlan(
+        name=plan.name,
+        schedule=plan.schedule or "cron(0 3 * * ? *)",
+        retention_days=plan.retention_days,
+        components=tuple(sorted(covered)),
+    )

@@ -1,0 +1,231 @@
+"""EC2 collector: VPCs, subnets (public when routed to an internet gateway), security groups, instances
+with their volumes, and Elastic IPs.
+
+Instances become instance groups: within a project, the instances sharing an ``infragate:component`` tag
+form one group; across an account each instance is its own group. A group's security settings are the
+worst of its members (one instance without IMDSv2 makes the group fail), so nothing is averaged away.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from ipaddress import IPv4Network, ip_network
+from typing import Any
+
+from infragate.aws import AwsConnection
+from infragate.inventory import arns
+from infragate.inventory.runner import Collector
+from infragate.inventory.scope import Scope, tag_map
+from infragate.inventory.snapshot import LiveInstance, Snapshot
+from infragate.model import ComponentKind, InstanceGroup, Section, SecurityGroup, SecurityRule, Subnet, Tier, Volume
+from infragate.model.compute import InstanceRole, VolumeType
+from infragate.model.network import PortRange, Protocol
+
+ROLE_TAG = "infragate:role"
+LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+PROTOCOLS = {"-1": Protocol.ALL, "tcp": Protocol.TCP, "6": Protocol.TCP, "udp": Protocol.UDP, "17": Protocol.UDP}
+PROTOCOLS |= {"icmp": Protocol.ICMP, "1": Protocol.ICMP, "icmpv6": Protocol.ICMP, "58": Protocol.ICMP}
+
+
+def _items(connection: AwsConnection, operation: str, key: str, region: str, **kwargs: Any) -> Iterator[Any]:
+    for page in connection.pages("ec2", operation, region=region, **kwargs):
+        yield from page.get(key, [])
+
+
+def _public_subnet_ids(route_tables: Iterable[dict[str, Any]], subnets: Iterable[dict[str, Any]]) -> set[str]:
+    """Subnets whose route table (explicit, else their VPC's main table) sends 0.0.0.0/0 to an internet gateway."""
+    explicit: dict[str, bool] = {}
+    main: dict[str, bool] = {}
+    for table in route_tables:
+        to_internet = any(
+            str(route.get("GatewayId", "")).startswith("igw-")
+            and (route.get("DestinationCidrBlock") == "0.0.0.0/0" or route.get("DestinationIpv6CidrBlock") == "::/0")
+            for route in table.get("Routes", [])
+        )
+        for association in table.get("Associations", []):
+            if association.get("Main"):
+                main[table["VpcId"]] = to_internet
+            elif association.get("SubnetId"):
+                explicit[association["SubnetId"]] = to_internet
+    return {
+        subnet["SubnetId"] for subnet in subnets if explicit.get(subnet["SubnetId"], main.get(subnet["VpcId"], False))
+    }
+
+
+def _rules(permissions: Iterable[dict[str, Any]], group_names: dict[str, str]) -> tuple[SecurityRule, ...]:
+    rules = []
+    for permission in permissions:
+        protocol = PROTOCOLS.get(str(permission.get("IpProtocol", "-1")), Protocol.ALL)
+        first, last = permission.get("FromPort", -1), permission.get("ToPort", -1)
+        if protocol in (Protocol.ALL, Protocol.ICMP) or first is None or first < 0:
+            ports = PortRange(first=0, last=65535)
+        else:
+            ports = PortRange(first=first, last=last)
+        peers: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        peers += [(item, {"cidr": ip_network(item["CidrIp"], strict=False)}) for item in permission.get("IpRanges", [])]
+        peers += [
+            (item, {"cidr": ip_network(item["CidrIpv6"], strict=False)}) for item in permission.get("Ipv6Ranges", [])
+        ]
+        peers += [
+            (item, {"group": group_names.get(item["GroupId"], item["GroupId"])})
+            for item in permission.get("UserIdGroupPairs", [])
+        ]
+        # A managed prefix list is a named set of CIDRs; it is shown as a peer name, like a group.
+        peers += [(item, {"group": item["PrefixListId"]}) for item in permission.get("PrefixListIds", [])]
+        for item, peer in peers:
+            rules.append(SecurityRule(protocol=protocol, ports=ports, description=item.get("Description", ""), **peer))
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One instance, already reduced to the facts its group aggregates."""
+
+    id: str
+    tags: dict[str, str]
+    instance_type: str
+    ami: str
+    public_subnet: bool
+    elastic_ip: bool
+    imdsv2: bool
+    detailed_monitoring: bool
+    volumes: tuple[dict[str, Any], ...]
+    security_groups: tuple[str, ...]
+
+
+def _most_common(values: Iterable[str]) -> str:
+    return Counter(values).most_common(1)[0][0]
+
+
+def _group(name: str, members: list[_Member]) -> InstanceGroup:
+    volumes = [volume for member in members for volume in member.volumes]
+    role = members[0].tags.get(ROLE_TAG, InstanceRole.APP.value)
+    return InstanceGroup(
+        name=name,
+        role=InstanceRole(role) if role in InstanceRole.__members__.values() else InstanceRole.APP,
+        count=len(members),
+        instance_type=_most_common(member.instance_type for member in members),
+        ami=_most_common(member.ami for member in members),
+        subnet_tier=Tier.PUBLIC if any(member.public_subnet for member in members) else Tier.PRIVATE,
+        elastic_ip=all(member.elastic_ip for member in members),
+        imdsv2=all(member.imdsv2 for member in members),
+        detailed_monitoring=all(member.detailed_monitoring for member in members),
+        root_volume=Volume(
+            size_gb=min((int(volume.get("Size", 1)) for volume in volumes), default=1),
+            type=VolumeType(_most_common(str(volume.get("VolumeType", "gp3")) for volume in volumes))
+            if volumes
+            else VolumeType.GP3,
+            encrypted=all(bool(volume.get("Encrypted")) for volume in volumes),
+        ),
+        security_groups=tuple(sorted({group for member in members for group in member.security_groups})),
+    )
+
+
+def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
+    account = snapshot.account
+    vpcs = list(_items(connection, "describe_vpcs", "Vpcs", region))
+    subnets = list(_items(connection, "describe_subnets", "Subnets", region))
+    route_tables = list(_items(connection, "describe_route_tables", "RouteTables", region))
+    groups = list(_items(connection, "describe_security_groups", "SecurityGroups", region))
+    volumes = {v["VolumeId"]: v for v in _items(connection, "describe_volumes", "Volumes", region)}
+    addresses = connection.call("ec2", "describe_addresses", region=region).get("Addresses", [])
+    instances = [
+        instance
+        for reservation in _items(
+            connection,
+            "describe_instances",
+            "Reservations",
+            region,
+            Filters=[{"Name": "instance-state-name", "Values": LIVE_STATES}],
+        )
+        for instance in reservation.get("Instances", [])
+    ]
+
+    for vpc in vpcs:
+        if scope.includes(tag_map(vpc.get("Tags"))):
+            cidr = ip_network(vpc["CidrBlock"], strict=False)
+            if isinstance(cidr, IPv4Network):
+                snapshot.vpc_cidrs[vpc["VpcId"]] = cidr
+
+    public = _public_subnet_ids(route_tables, subnets)
+    snapshot.public_subnet_ids |= public
+    for subnet in subnets:
+        tags = tag_map(subnet.get("Tags"))
+        if not scope.includes(tags):
+            continue
+        name = scope.component_name(tags, subnet["SubnetId"])
+        snapshot.subnets[name] = Subnet(
+            name=name,
+            tier=Tier.PUBLIC if subnet["SubnetId"] in public else Tier.PRIVATE,
+            cidr=IPv4Network(subnet["CidrBlock"]),
+            availability_zone=subnet["AvailabilityZone"],
+        )
+        snapshot.own(ComponentKind.SUBNET, name, subnet["SubnetId"], subnet.get("SubnetArn", ""))
+
+    group_names = {g["GroupId"]: scope.component_name(tag_map(g.get("Tags")), g["GroupId"]) for g in groups}
+    for group in groups:
+        tags = tag_map(group.get("Tags"))
+        if not scope.includes(tags):
+            continue
+        name = group_names[group["GroupId"]]
+        snapshot.security_groups[name] = SecurityGroup(
+            name=name,
+            description=group.get("Description", ""),
+            ingress=_rules(group.get("IpPermissions", []), group_names),
+            egress=_rules(group.get("IpPermissionsEgress", []), group_names),
+        )
+        snapshot.own(ComponentKind.SECURITY_GROUP, name, group["GroupId"])
+
+    eip_of_instance: dict[str, str] = {}
+    for address in addresses:
+        if "AllocationId" not in address:
+            continue  # EC2-Classic addresses cannot be protected by Shield Advanced
+        arn = arns.eip_allocation(region, account, address["AllocationId"])
+        snapshot.eip_arns[arn] = address.get("PublicIp", "")
+        if address.get("InstanceId"):
+            eip_of_instance[address["InstanceId"]] = arn
+
+    members: dict[str, list[_Member]] = {}
+    for instance in instances:
+        tags = tag_map(instance.get("Tags"))
+        if not scope.includes(tags):
+            continue
+        instance_id = instance["InstanceId"]
+        attached = [
+            volumes[mapping["Ebs"]["VolumeId"]]
+            for mapping in instance.get("BlockDeviceMappings", [])
+            if mapping.get("Ebs", {}).get("VolumeId") in volumes
+        ]
+        member = _Member(
+            id=instance_id,
+            tags=tags,
+            instance_type=instance["InstanceType"],
+            ami=instance["ImageId"],
+            public_subnet=instance.get("SubnetId") in public,
+            elastic_ip=instance_id in eip_of_instance,
+            imdsv2=instance.get("MetadataOptions", {}).get("HttpTokens") == "required",
+            detailed_monitoring=instance.get("Monitoring", {}).get("State") == "enabled",
+            volumes=tuple(attached),
+            security_groups=tuple(group_names.get(g["GroupId"], g["GroupId"]) for g in instance["SecurityGroups"]),
+        )
+        group = scope.component_name(tags, instance_id)
+        members.setdefault(group, []).append(member)
+        arn = arns.instance(region, account, instance_id)
+        snapshot.own(ComponentKind.INSTANCE_GROUP, group, instance_id, arn, tags=tags)
+        snapshot.instances.append(
+            LiveInstance(
+                id=instance_id,
+                arn=arn,
+                group=group,
+                region=region,
+                public_ip=instance.get("PublicIpAddress"),
+                eip_allocation_arn=eip_of_instance.get(instance_id),
+            )
+        )
+    for name, group_members in members.items():
+        snapshot.compute[name] = _group(name, group_members)
+
+
+COLLECTOR = Collector("ec2", frozenset({Section.NETWORK, Section.COMPUTE}), collect_ec2)
