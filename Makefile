@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make run   - create .venv if missing, install infragate, run the main job
+#   make run   - create .venv if missing, install infragate, run the main job (validate the example design,
+#                start embedded AWS and audit it)
 #   make test  - create/update .venv with the test extra, then lint, type-check, check layers, run pytest
 PYTHON ?= python3
 VENV := .venv
@@ -23,6 +24,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/infragate design validate $(EXAMPLE)
+	$(BIN)/infragate aws-local start
+	$(BIN)/infragate audit --region eu-west-1
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests bench
@@ -41,6 +44,8 @@ test: lint typecheck layers pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/validate_large.py
+	$(BIN)/python bench/audit_scale.py
 
 clean:
+	-test -x $(BIN)/infragate && $(BIN)/infragate aws-local stop
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .infragate

@@ -61,7 +61,7 @@ class AwsConnection:
         spec = self.spec
         if spec.embedded:
             return boto3.Session(region_name=spec.region, **EMBEDDED_CREDENTIALS)
-        session = boto3.Session(profile_name=spec.profile, region_name=spec.region)
+        session = guarded("open the AWS profile", boto3.Session, profile_name=spec.profile, region_name=spec.region)
         if session.get_credentials() is None:
             raise AwsCredentialsError(
                 f"no AWS credentials for {spec.describe()}",

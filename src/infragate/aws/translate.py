@@ -13,6 +13,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
     ReadTimeoutError,
 )
 
@@ -65,6 +66,11 @@ def translate(exc: Exception, what: str) -> AwsError:
             f"{what}: no AWS credentials found",
             hint="Configure the environment's profile (aws configure --profile NAME) or "
             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+        )
+    if isinstance(exc, ProfileNotFound):
+        return AwsCredentialsError(
+            f"{what}: {exc}",
+            hint="Create the profile (aws configure --profile NAME) or change the environment's aws.profile.",
         )
     if isinstance(exc, NoRegionError):
         return AwsError(f"{what}: no AWS region configured", hint="Set region on the environment.")

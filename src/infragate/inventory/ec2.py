@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_network
 from typing import Any
@@ -24,6 +25,13 @@ from infragate.model.compute import InstanceRole, VolumeType
 from infragate.model.network import PortRange, Protocol
 
 ROLE_TAG = "infragate:role"
+LISTINGS = (
+    ("describe_vpcs", "Vpcs"),
+    ("describe_subnets", "Subnets"),
+    ("describe_route_tables", "RouteTables"),
+    ("describe_security_groups", "SecurityGroups"),
+    ("describe_volumes", "Volumes"),
+)
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 PROTOCOLS = {"-1": Protocol.ALL, "tcp": Protocol.TCP, "6": Protocol.TCP, "udp": Protocol.UDP, "17": Protocol.UDP}
 PROTOCOLS |= {"icmp": Protocol.ICMP, "1": Protocol.ICMP, "icmpv6": Protocol.ICMP, "58": Protocol.ICMP}
@@ -125,23 +133,28 @@ def _group(name: str, members: list[_Member]) -> InstanceGroup:
 
 def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
     account = snapshot.account
-    vpcs = list(_items(connection, "describe_vpcs", "Vpcs", region))
-    subnets = list(_items(connection, "describe_subnets", "Subnets", region))
-    route_tables = list(_items(connection, "describe_route_tables", "RouteTables", region))
-    groups = list(_items(connection, "describe_security_groups", "SecurityGroups", region))
-    volumes = {v["VolumeId"]: v for v in _items(connection, "describe_volumes", "Volumes", region)}
-    addresses = connection.call("ec2", "describe_addresses", region=region).get("Addresses", [])
-    instances = [
-        instance
-        for reservation in _items(
-            connection,
-            "describe_instances",
-            "Reservations",
-            region,
-            Filters=[{"Name": "instance-state-name", "Values": LIVE_STATES}],
+    # The listings are independent: fetch them at once (boto3 clients are thread-safe).
+    with ThreadPoolExecutor(max_workers=len(LISTINGS) + 1) as pool:
+        listed = {
+            key: pool.submit(lambda op, k: list(_items(connection, op, k, region)), operation, key)
+            for operation, key in LISTINGS
+        }
+        running = pool.submit(
+            lambda: list(
+                _items(
+                    connection,
+                    "describe_instances",
+                    "Reservations",
+                    region,
+                    Filters=[{"Name": "instance-state-name", "Values": LIVE_STATES}],
+                )
+            )
         )
-        for instance in reservation.get("Instances", [])
-    ]
+        addresses = connection.call("ec2", "describe_addresses", region=region).get("Addresses", [])
+        vpcs, subnets = listed["Vpcs"].result(), listed["Subnets"].result()
+        route_tables, groups = listed["RouteTables"].result(), listed["SecurityGroups"].result()
+        volumes = {volume["VolumeId"]: volume for volume in listed["Volumes"].result()}
+        instances = [instance for reservation in running.result() for instance in reservation.get("Instances", [])]
 
     for vpc in vpcs:
         if scope.includes(tag_map(vpc.get("Tags"))):
@@ -214,6 +227,7 @@ def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, reg
         members.setdefault(group, []).append(member)
         arn = arns.instance(region, account, instance_id)
         snapshot.own(ComponentKind.INSTANCE_GROUP, group, instance_id, arn, tags=tags)
+        snapshot.resource_ids[(ComponentKind.INSTANCE, instance_id)] = arn  # live-only rules judge instances
         snapshot.instances.append(
             LiveInstance(
                 id=instance_id,

@@ -111,7 +111,7 @@ def _bucket(connection: AwsConnection, scope: Scope, name: str, snapshot: Snapsh
 def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
     names = [b["Name"] for page in connection.pages("s3", "list_buckets") for b in page.get("Buckets", [])]
     # Each bucket needs several calls; fetch buckets concurrently (boto3 clients are thread-safe).
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:
         for bucket in pool.map(lambda name: _bucket(connection, scope, name, snapshot), names):
             if bucket is not None:
                 snapshot.buckets[bucket.name] = bucket
