@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from infragate.aws import AwsConnection
@@ -165,3 +166,13 @@ def test_pagination_beyond_one_page_collects_everything(aws: AwsConnection) -> N
     aws.client("route53", "us-east-1").meta.events.register("before-call.route53.ListHostedZones", count)
     zones = collect(aws, [route53_collector.COLLECTOR], Scope()).zones
     assert len(zones) == 105 and len(calls) == 2
+
+
+def test_regions_are_collected_in_parallel_and_global_services_once(aws: AwsConnection) -> None:
+    other = AwsConnection(replace(aws.spec, region="us-west-2"))
+    here = account.instances(aws, 1, account.network(aws).private_subnet)
+    there = account.instances(other, 1, account.network(other).private_subnet)
+    snapshot = collect(aws, COLLECTORS, Scope(), regions=("eu-west-1", "us-west-2"))
+    assert {i.id: i.region for i in snapshot.instances} == {here[0]: "eu-west-1", there[0]: "us-west-2"}
+    assert {"ec2 eu-west-1", "ec2 us-west-2", "shield", "s3"} <= set(snapshot.collected)
+    assert "shield us-west-2" not in snapshot.collected

@@ -7,23 +7,16 @@ from pathlib import Path
 import typer
 
 from infragate.aws import AwsConnection
-from infragate.cli import render, targets
-from infragate.cli.console import emit, err
+from infragate.cli import options, render, targets
+from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat, require
 from infragate.cli.progress import CollectorProgress
 from infragate.design import Design, load_design
 from infragate.inventory import COLLECTORS, Scope, collect
 from infragate.policy import breaches, check_live, policy_rules
-from infragate.reporting import FindingsReport, render_csv, render_json, render_junit, render_sarif
+from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
-
-RENDERERS = {
-    FindingsFormat.JSON: render_json,
-    FindingsFormat.SARIF: render_sarif,
-    FindingsFormat.JUNIT: render_junit,
-    FindingsFormat.CSV: render_csv,
-}
 
 
 def _connect(
@@ -58,28 +51,24 @@ def audit(
         help="'project': only resources tagged for the design's project and --env (the default with --env); "
         "'account': everything (the default otherwise).",
     ),
-    output_format: FindingsFormat = typer.Option(
-        FindingsFormat.TABLE, "--format", "-f", help="table for people; json, sarif, junit or csv for machines."
-    ),
-    fail_on: FailOn = typer.Option(
-        FailOn.INFO, "--fail-on", help="Exit 1 when a failing finding is at least this severe ('none': never)."
-    ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    show_passed: bool = typer.Option(False, "--show-passed", help="With --format table, list passing checks too."),
+    output_format: FindingsFormat = options.FORMAT,
+    fail_on: FailOn = options.FAIL_ON,
+    output: Path | None = options.OUTPUT,
+    show_passed: bool = options.SHOW_PASSED,
     parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Services and regions read at once."),
 ) -> None:
     """Inventory a live AWS account and check it against the policy rules.
 
-    Reads EC2 (instances, Elastic IPs, VPCs, subnets, security groups), RDS, S3, CloudFront, Route 53,
-    Shield, CloudWatch alarms and AWS Backup, all services in parallel, then runs every rule that makes
-    sense on a live account, including SHD-006: every instance with a public address must be covered by
-    Shield Advanced through its Elastic IP, and each one fails when the account has no subscription.
+    Reads EC2 (instances, EIPs, VPCs, subnets, security groups), RDS, S3, CloudFront, Route 53, Shield,
+    CloudWatch alarms and AWS Backup, every service in parallel, then runs every rule that judges live accounts.
 
-    Without --env or --endpoint it audits embedded AWS (started on demand), as production.
+    SHD-006 fails each instance with a public address that Shield Advanced does not cover through its EIP.
 
-    A service that cannot be read is an error finding (INV-001), and the rules that need it report
-    "not evaluated" instead of passing. Exit 1 when a failing or error finding is at least --fail-on;
-    exit 3 when AWS cannot be used at all (unreachable, no credentials, wrong account).
+    Without --env or --endpoint it audits embedded AWS (started on demand) as a production account.
+
+    A service that cannot be read is an error finding (INV-001); rules that need it say "not evaluated".
+
+    Exit 1 when a failing or error finding is at least --fail-on; exit 3 when AWS cannot be used at all.
 
     Examples:
 
@@ -129,13 +118,6 @@ def audit(
         findings=tuple(findings),
         artifact=str(design_file) if design is not None else None,
     )
-    if output_format is FindingsFormat.TABLE:
-        if output is not None:
-            emit(render_json(report), output)
-        render.findings_table(report, show_passed=show_passed)
-        render.service_summary(report)
-    else:
-        emit(RENDERERS[output_format](report), output)
-    render.summary_line(report)
+    render.deliver(report, output_format, output, show_passed=show_passed, by_service=True)
     if breaches((item.finding for item in findings), fail_on.threshold()):
         raise typer.Exit(ExitCode.FINDINGS)

@@ -7,36 +7,25 @@ from pathlib import Path
 
 import typer
 
-from infragate.cli import render
+from infragate.cli import options, render
 from infragate.cli.console import emit
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
 from infragate.policy import breaches, check_design, policy_rules
-from infragate.reporting import FindingsReport, render_csv, render_json, render_junit, render_sarif
+from infragate.reporting import FindingsReport
 
 app = typer.Typer(help="Design files: validate them against the policy, print their schema.", no_args_is_help=True)
-
-RENDERERS = {
-    FindingsFormat.JSON: render_json,
-    FindingsFormat.SARIF: render_sarif,
-    FindingsFormat.JUNIT: render_junit,
-    FindingsFormat.CSV: render_csv,
-}
 
 
 @app.command("validate")
 def validate(
     file: Path = typer.Argument(..., help="The design file, e.g. examples/webshop/infragate.yaml."),
     env: str | None = typer.Option(None, "--env", "-e", help="Check one environment only (default: all)."),
-    output_format: FindingsFormat = typer.Option(
-        FindingsFormat.TABLE, "--format", "-f", help="table for people; json, sarif (GitHub), junit (CircleCI) or csv."
-    ),
-    fail_on: FailOn = typer.Option(
-        FailOn.INFO, "--fail-on", help="Exit 1 when a failing finding is at least this severe ('none': never)."
-    ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
-    show_passed: bool = typer.Option(False, "--show-passed", help="With --format table, list passing checks too."),
+    output_format: FindingsFormat = options.FORMAT,
+    fail_on: FailOn = options.FAIL_ON,
+    output: Path | None = options.OUTPUT,
+    show_passed: bool = options.SHOW_PASSED,
 ) -> None:
     """Load a design file, report every problem in it, and check it against the policy rules.
 
@@ -65,13 +54,7 @@ def validate(
         findings=tuple(findings),
         artifact=str(file),
     )
-    if output_format is FindingsFormat.TABLE:
-        if output is not None:
-            emit(render_json(report), output)
-        render.findings_table(report, show_passed=show_passed)
-    else:
-        emit(RENDERERS[output_format](report), output)
-    render.summary_line(report)
+    render.deliver(report, output_format, output, show_passed=show_passed)
     failing = breaches((item.finding for item in findings), fail_on.threshold())
     if failing:
         raise typer.Exit(ExitCode.FINDINGS)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
+
+import typer
 
 from infragate.errors import UsageError
 from infragate.policy import Severity
@@ -31,3 +34,17 @@ class FailOn(StrEnum):
 def require(condition: bool, message: str, hint: str) -> None:
     if not condition:
         raise UsageError(message, hint=hint)
+
+
+# Options every findings-producing command shares (design validate, audit, later plan/verify).
+FORMAT = typer.Option(
+    FindingsFormat.TABLE,
+    "--format",
+    "-f",
+    help="table for people; json, sarif (GitHub code scanning), junit (CircleCI) or csv for machines.",
+)
+FAIL_ON = typer.Option(
+    FailOn.INFO, "--fail-on", help="Exit 1 when a failing or error finding is at least this severe ('none': never)."
+)
+OUTPUT: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
+SHOW_PASSED = typer.Option(False, "--show-passed", help="With --format table, list passing checks too.")

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli.console import err, out
+from infragate.cli.console import emit, err, out
+from infragate.cli.options import FindingsFormat
 from infragate.errors import InfragateError
 from infragate.policy import Severity, Status
-from infragate.reporting import FindingsReport, service_of
+from infragate.reporting import (
+    FindingsReport,
+    render_csv,
+    render_json,
+    render_junit,
+    render_sarif,
+    service_of,
+)
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -88,3 +97,32 @@ def error(problem: InfragateError) -> None:
         err.print(f"  {item}", soft_wrap=True, markup=False)
     if problem.hint:
         err.print(f"[bold]hint:[/bold] {escape(problem.hint)}", soft_wrap=True)
+
+
+RENDERERS = {
+    FindingsFormat.JSON: render_json,
+    FindingsFormat.SARIF: render_sarif,
+    FindingsFormat.JUNIT: render_junit,
+    FindingsFormat.CSV: render_csv,
+}
+
+
+def deliver(
+    report: FindingsReport,
+    output_format: FindingsFormat,
+    output: Path | None,
+    *,
+    show_passed: bool = False,
+    by_service: bool = False,
+) -> None:
+    """Show a report as asked: a table for people (with the JSON report in --output, if given) or a
+    machine format on stdout or in --output; always ends with the one-line summary on stderr."""
+    if output_format is FindingsFormat.TABLE:
+        if output is not None:
+            emit(render_json(report), output)
+        findings_table(report, show_passed=show_passed)
+        if by_service:
+            service_summary(report)
+    else:
+        emit(RENDERERS[output_format](report), output)
+    summary_line(report)
