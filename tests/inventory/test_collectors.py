@@ -120,7 +120,8 @@ def test_distribution_zone_and_shield_are_joined_by_arn(aws: AwsConnection) -> N
     snapshot = collect(aws, COLLECTORS, WEBSHOP_PROD)
     infrastructure = infrastructure_of(snapshot)
     cdn = infrastructure.distributions["cdn"]
-    assert [origin.bucket for origin in cdn.origins] == ["webshop-assets-prod"]
+    assert [origin.bucket for origin in cdn.origins] == ["assets"], "origins name the bucket's component"
+    assert infrastructure.buckets["assets"].served_via_cloudfront
     assert cdn.viewer_protocol_policy is ViewerProtocolPolicy.REDIRECT_TO_HTTPS
     assert cdn.minimum_tls_version is TlsVersion.TLSV1, "the default certificate accepts TLSv1"
     assert cdn.waf_web_acl == "webshop-waf"
@@ -151,7 +152,7 @@ def test_backup_plans_on_embedded_aws_report_coverage_as_unreadable(aws: AwsConn
     assert [plan.retention_days for plan in snapshot.backup_plans] == [3]
     (failure,) = snapshot.failures
     assert failure.code == "aws.unsupported" and "embedded AWS" in failure.message
-    assert snapshot.unavailable == {Section.BACKUP}
+    assert snapshot.unavailable == {Section.BACKUP_SELECTIONS}, "plans and retention were still read"
 
 
 def test_pagination_beyond_one_page_collects_everything(aws: AwsConnection) -> None:

@@ -6,6 +6,7 @@ IPs Shield protects, which distribution a DNS alias points at, what a backup sel
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Network
 
 from infragate.inventory.snapshot import LiveBackupPlan, LiveZone, Snapshot
@@ -15,16 +16,19 @@ from infragate.model import (
     BackupPlan,
     ComponentKind,
     Database,
+    Distribution,
     HostedZone,
     Infrastructure,
     Monitoring,
     Network,
     Record,
+    RecordType,
     Shield,
     Tier,
 )
 from infragate.model.operations import ShieldProtect
 
+EC2_PUBLIC_DNS = re.compile(r"^ec2-(\d+-\d+-\d+-\d+)\.")
 BACKUP_KINDS = (ComponentKind.INSTANCE_GROUP, ComponentKind.DATABASE, ComponentKind.BUCKET)
 DIMENSION_KINDS = {
     "InstanceId": ComponentKind.INSTANCE_GROUP,
@@ -34,12 +38,17 @@ DIMENSION_KINDS = {
 
 
 def infrastructure_of(snapshot: Snapshot) -> Infrastructure:
+    distributions = {name: _distribution(dist, snapshot) for name, dist in snapshot.distributions.items()}
+    origin_buckets = {o.bucket for d in distributions.values() for o in d.origins if o.bucket}
     return Infrastructure(
         network=_network(snapshot),
         compute=snapshot.compute,
         databases={name: _database(db, snapshot) for name, db in snapshot.databases.items()},
-        buckets=snapshot.buckets,
-        distributions=snapshot.distributions,
+        buckets={
+            name: bucket.model_copy(update={"served_via_cloudfront": name in origin_buckets})
+            for name, bucket in snapshot.buckets.items()
+        },
+        distributions=distributions,
         dns={name: _zone(zone, snapshot) for name, zone in snapshot.zones.items()},
         shield=_shield(snapshot),
         monitoring=_monitoring(snapshot),
@@ -78,17 +87,59 @@ def _database(db: Database, snapshot: Snapshot) -> Database:
     )
 
 
+def _component(snapshot: Snapshot, kind: ComponentKind, identifier: str) -> str:
+    """The component an AWS name belongs to, or the name itself when it is none of ours."""
+    owner = snapshot.owners.get(identifier)
+    return owner[1] if owner is not None and owner[0] is kind else identifier
+
+
+def _group_of_address(snapshot: Snapshot, domain: str) -> str | None:
+    """The instance group behind an EC2 public DNS name (``ec2-203-0-113-5.<region>.compute…``)."""
+    match = EC2_PUBLIC_DNS.match(domain)
+    address = match.group(1).replace("-", ".") if match else domain
+    return next((i.group for i in snapshot.instances if i.public_ip == address), None)
+
+
+def _distribution(dist: Distribution, snapshot: Snapshot) -> Distribution:
+    origins = []
+    for origin in dist.origins:
+        if origin.bucket is not None:
+            origins.append(
+                origin.model_copy(update={"bucket": _component(snapshot, ComponentKind.BUCKET, origin.bucket)})
+            )
+        elif origin.domain is not None and (group := _group_of_address(snapshot, origin.domain)) is not None:
+            origins.append(origin.model_copy(update={"domain": None, "instance_group": group}))
+        else:
+            origins.append(origin)
+    logging = dist.logging_bucket
+    return dist.model_copy(
+        update={
+            "origins": tuple(origins),
+            "logging_bucket": _component(snapshot, ComponentKind.BUCKET, logging) if logging else None,
+        }
+    )
+
+
 def _zone(zone: LiveZone, snapshot: Snapshot) -> HostedZone:
+    eips_of: dict[str, set[str]] = {}
+    for instance in snapshot.instances:
+        if instance.eip_allocation_arn and instance.public_ip:
+            eips_of.setdefault(instance.group, set()).add(instance.public_ip)
     records = []
     for record in zone.records:
+        if record.managed_by_aws:
+            continue
         distribution = snapshot.distribution_domains.get(record.alias_dns_name or "")
+        group = next((g for g, ips in eips_of.items() if ips == set(record.values)), None)
         if distribution is not None:
             records.append(Record(name=record.name, type=record.type, alias_distribution=distribution))
         elif record.alias_dns_name is not None:
             records.append(Record(name=record.name, type=record.type, values=(record.alias_dns_name,)))
+        elif group is not None and record.type is RecordType.A:
+            records.append(Record(name=record.name, type=record.type, instance_group=group, ttl=record.ttl))
         elif record.values:
             records.append(Record(name=record.name, type=record.type, values=record.values, ttl=record.ttl))
-    return HostedZone(name=zone.name, records=tuple(records))
+    return HostedZone(name=zone.name, records=tuple(sorted(records, key=lambda r: (r.name, r.type.value))))
 
 
 def _shield(snapshot: Snapshot) -> Shield:
@@ -133,8 +184,9 @@ def _monitoring(snapshot: Snapshot) -> Monitoring:
         ]
         if snapshot.scoped and not watched:
             continue  # within a project, an alarm belongs to it when it watches one of its resources
-        alarms[alarm.name] = Alarm(
-            name=alarm.name,
+        name = snapshot.scope.alarm_component(alarm.name)
+        alarms[name] = Alarm(
+            name=name,
             component=watched[0][1] if watched else "",
             metric=alarm.metric,
             comparison=alarm.comparison,
@@ -143,7 +195,7 @@ def _monitoring(snapshot: Snapshot) -> Monitoring:
             period_seconds=alarm.period_seconds,
             evaluation_periods=alarm.evaluation_periods,
         )
-    kept = [a for a in snapshot.alarms if a.name in alarms]
+    kept = [a for a in snapshot.alarms if snapshot.scope.alarm_component(a.name) in alarms]
     # The model has one notification list for all alarms: it is set only when every alarm notifies someone.
     notify = sorted({action for a in kept for action in a.actions}) if all(a.actions for a in kept) else []
     return Monitoring(notify=tuple(notify), alarms=alarms)

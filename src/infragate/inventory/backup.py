@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from infragate.aws import AwsConnection
-from infragate.errors import AwsUnsupportedError
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
-from infragate.inventory.snapshot import LiveBackupPlan, Snapshot
+from infragate.inventory.snapshot import CollectorFailure, LiveBackupPlan, Snapshot
 from infragate.model import Section
 
 KEPT_FOREVER_DAYS = 36500  # a rule without DeleteAfterDays never deletes recovery points
@@ -53,12 +52,15 @@ def collect_backup(connection: AwsConnection, scope: Scope, snapshot: Snapshot, 
                 plans.append((summary, tags))
     if plans and connection.spec.embedded:
         # The emulator has no backup selections (service-apis.md, 8.3): what the plans cover is unknown.
-        # Record the plans (retention is still judged) and report coverage as unreadable, not as "none".
+        # Record the plans (retention and schedule are still judged) and report coverage as unreadable,
+        # never as "covers nothing".
         for summary, tags in plans:
             snapshot.backup_plans.append(_plan(connection, summary, tags, scope, region, ([], [])))
-        raise AwsUnsupportedError(
-            "backup selections are not supported by embedded AWS, so what the backup plans cover is unknown"
+        message = "backup selections are not supported by embedded AWS, so what the backup plans cover is unknown"
+        snapshot.failures.append(
+            CollectorFailure("backup", message, "aws.unsupported", frozenset({Section.BACKUP_SELECTIONS}))
         )
+        return
     for summary, tags in plans:
         coverage = _selections(connection, summary["BackupPlanId"], region)
         snapshot.backup_plans.append(_plan(connection, summary, tags, scope, region, coverage))
@@ -84,4 +86,4 @@ def _plan(
     )
 
 
-COLLECTOR = Collector("backup", frozenset({Section.BACKUP}), collect_backup)
+COLLECTOR = Collector("backup", frozenset({Section.BACKUP, Section.BACKUP_SELECTIONS}), collect_backup)

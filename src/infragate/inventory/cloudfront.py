@@ -21,14 +21,23 @@ def _items(container: dict[str, Any] | None) -> list[Any]:
     return list((container or {}).get("Items") or [])
 
 
-def _origin(origin: dict[str, Any], viewer_https_only: bool) -> Origin:
+def _origin(origin: dict[str, Any], viewer_https_only: bool, path_pattern: str) -> Origin:
+    """An origin as CloudFront stores it: buckets by name, anything else by domain (``assemble`` maps an
+    instance group's address back to the group)."""
     domain = str(origin["DomainName"]).lower()
     match = S3_DOMAIN.match(domain)
     if match and "website" not in domain:
-        return Origin(bucket=match.group("bucket"))
+        return Origin(bucket=match.group("bucket"), path_pattern=path_pattern)
     protocol = (origin.get("CustomOriginConfig") or {}).get("OriginProtocolPolicy", "match-viewer")
     https_only = protocol == "https-only" or (protocol == "match-viewer" and viewer_https_only)
-    return Origin(domain=domain, https_only=https_only)
+    return Origin(domain=domain, https_only=https_only, path_pattern=path_pattern)
+
+
+def _path_patterns(config: dict[str, Any]) -> dict[str, str]:
+    """Origin id -> the path pattern routed to it (the default behaviour is '*')."""
+    patterns = {str(b["TargetOriginId"]): str(b["PathPattern"]) for b in _items(config.get("CacheBehaviors"))}
+    patterns.setdefault(str(config["DefaultCacheBehavior"]["TargetOriginId"]), "*")
+    return patterns
 
 
 def _viewer_policy(config: dict[str, Any]) -> ViewerProtocolPolicy:
@@ -63,14 +72,18 @@ def collect_distributions(connection: AwsConnection, scope: Scope, snapshot: Sna
             config = connection.call("cloudfront", "get_distribution_config", region=region, Id=dist_id)
             config = config["DistributionConfig"]
             policy = _viewer_policy(config)
+            patterns = _path_patterns(config)
+            certificate = config.get("ViewerCertificate") or {}
             name = scope.component_name(tags, dist_id)
             snapshot.distributions[name] = Distribution(
                 name=name,
                 origins=tuple(
-                    _origin(o, policy is ViewerProtocolPolicy.HTTPS_ONLY) for o in _items(config.get("Origins"))
+                    _origin(o, policy is ViewerProtocolPolicy.HTTPS_ONLY, patterns.get(o["Id"], "*"))
+                    for o in _items(config.get("Origins"))
                 ),
                 viewer_protocol_policy=policy,
-                minimum_tls_version=_minimum_tls(config.get("ViewerCertificate") or {}),
+                minimum_tls_version=_minimum_tls(certificate),
+                certificate_arn=certificate.get("ACMCertificateArn") or None,
                 waf_web_acl=config.get("WebACLId") or None,
                 logging_bucket=_logging_bucket(config.get("Logging")),
                 aliases=tuple(_items(config.get("Aliases"))),

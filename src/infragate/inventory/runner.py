@@ -71,7 +71,7 @@ def collect(
     """Read every collector's services. The caller's identity is read first: if that fails nothing would
     work, so the error is raised (endpoint unreachable, no credentials) instead of recorded N times."""
     regions = tuple(regions) or (connection.spec.region,)
-    snapshot = Snapshot(regions=regions, scoped=scope.by_project)
+    snapshot = Snapshot(regions=regions, scope=scope)
     snapshot.account = str(connection.call("sts", "get_caller_identity")["Account"])
 
     def run_one(job: _Job) -> CollectorFailure | None:

@@ -39,6 +39,22 @@ class Scope:
             return tags.get(COMPONENT_TAG) or fallback
         return fallback
 
+    @property
+    def prefix(self) -> str:
+        """What infragate puts before AWS names it chooses (``webshop-production-…``), or "" for the account."""
+        if self.project is None:
+            return ""
+        return f"{self.project}-{self.environment}-" if self.environment else f"{self.project}-"
+
+    def alarm_component(self, alarm_name: str) -> str:
+        """The design name of an alarm infragate created: ``<prefix><alarm>`` or ``<prefix><alarm>/<instance>``.
+
+        One design alarm on an instance group is one CloudWatch alarm per instance; they fold back into one.
+        """
+        if not self.prefix or not alarm_name.startswith(self.prefix):
+            return alarm_name
+        return alarm_name.removeprefix(self.prefix).split("/", 1)[0]
+
     def describe(self) -> str:
         if not self.by_project:
             return "the whole account"

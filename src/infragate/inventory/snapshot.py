@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 
+from infragate.inventory.scope import Scope
 from infragate.model import (
     Bucket,
     ComponentKind,
@@ -52,6 +53,11 @@ class LiveRecord:
     alias_dns_name: str | None
     ttl: int
 
+    @property
+    def managed_by_aws(self) -> bool:
+        """The apex NS and SOA records Route 53 creates with every zone."""
+        return self.name == "@" and self.type in (RecordType.NS, RecordType.SOA)
+
 
 @dataclass(frozen=True)
 class LiveZone:
@@ -89,7 +95,7 @@ class Snapshot:
     """Observed state, section by section, keyed by component name."""
 
     regions: tuple[str, ...]
-    scoped: bool = False  # only one project's (and environment's) tagged resources were kept
+    scope: Scope = field(default_factory=Scope)
     account: str = ""
     vpc_cidrs: dict[str, IPv4Network] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
@@ -116,6 +122,11 @@ class Snapshot:
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # ARN -> tags
     collected: list[str] = field(default_factory=list)  # every collector run (per region), failed or not
     failures: list[CollectorFailure] = field(default_factory=list)
+
+    @property
+    def scoped(self) -> bool:
+        """Only one project's (and environment's) tagged resources were kept."""
+        return self.scope.by_project
 
     @property
     def complete(self) -> bool:

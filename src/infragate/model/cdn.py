@@ -61,6 +61,12 @@ class Distribution(Component):
     origins: tuple[Origin, ...] = Field(min_length=1)
     viewer_protocol_policy: ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS
     minimum_tls_version: TlsVersion = TlsVersion.TLSV1_2_2021
+    certificate_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/.+$",
+        description="ACM certificate (us-east-1) for the aliases; without one CloudFront's default certificate "
+        "accepts TLSv1 whatever minimum_tls_version says",
+    )
     waf_web_acl: str | None = None
     logging_bucket: str | None = None
     aliases: tuple[str, ...] = ()

@@ -29,6 +29,7 @@ class Section(StrEnum):
     SHIELD = "shield"
     MONITORING = "monitoring"
     BACKUP = "backup"
+    BACKUP_SELECTIONS = "backup selections"  # what plans cover: read separately, and not on every endpoint
 
 
 class AdditionalService(Component):

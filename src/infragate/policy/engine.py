@@ -33,6 +33,7 @@ SECTION_KIND = {
     Section.SHIELD: ComponentKind.SHIELD,
     Section.MONITORING: ComponentKind.MONITORING,
     Section.BACKUP: ComponentKind.BACKUP,
+    Section.BACKUP_SELECTIONS: ComponentKind.BACKUP,
 }
 
 

@@ -34,11 +34,15 @@ def cloudfront_distribution_https_only(dist: Distribution, context: RuleContext)
         severity=Severity.HIGH,
         clause="ICP-1.1",
         rationale="TLS 1.0 and 1.1 have known weaknesses and are deprecated by RFC 8996.",
-        remediation="Set minimum_tls_version: TLSv1.2_2021.",
+        remediation="Set certificate_arn to an ACM certificate and minimum_tls_version: TLSv1.2_2021.",
     ),
     over=Distribution,
 )
 def cloudfront_distribution_tls12(dist: Distribution, context: RuleContext) -> Verdict:
+    if dist.certificate_arn is None:
+        return fail(
+            f"CloudFront distribution {dist.name} uses the default *.cloudfront.net certificate, which accepts TLSv1."
+        )
     if not dist.minimum_tls_version.at_least_tls12:
         return fail(f"CloudFront distribution {dist.name} accepts {dist.minimum_tls_version}.")
     return ok(f"CloudFront distribution {dist.name} requires {dist.minimum_tls_version}.")

@@ -121,7 +121,7 @@ def _backup_meta(rule_id: str, title: str, protected: Section) -> RuleMeta:
         rationale="The policy's pre-launch review requires working backup and recovery procedures.",
         remediation="Add the component to the components of a backup plan.",
         production_only=True,
-        reads=frozenset({Section.BACKUP, protected}),
+        reads=frozenset({Section.BACKUP, Section.BACKUP_SELECTIONS, protected}),
     )
 
 
