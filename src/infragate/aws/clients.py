@@ -94,6 +94,10 @@ class AwsConnection:
         result: dict[str, Any] = guarded(f"{service}:{operation}", getattr(client, operation), **kwargs)
         return result
 
+    def wait(self, service: str, waiter: str, *, region: str | None = None, **kwargs: Any) -> None:
+        """Block until a botocore waiter is satisfied (e.g. instances terminated) or fails."""
+        guarded(f"{service}:wait {waiter}", self.client(service, region).get_waiter(waiter).wait, **kwargs)
+
     def pages(
         self, service: str, operation: str, *, region: str | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:

@@ -13,8 +13,8 @@ from infragate.errors import OutputError
 
 # Piped output (CI logs) gets a wide table instead of Rich's 80-column default; COLUMNS still wins.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-out = Console(highlight=False, width=_WIDTH)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, width=_WIDTH, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from infragate import __version__
-from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, render, rules_cmd
+from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, provision_cmd, render, rules_cmd
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode, exit_code_for
 from infragate.errors import InfragateError
@@ -28,7 +28,12 @@ app = typer.Typer(
 app.add_typer(design_cmd.app, name="design")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(aws_local_cmd.app, name="aws-local")
+app.command("plan")(provision_cmd.plan)
+app.command("apply")(provision_cmd.apply)
+app.command("verify")(provision_cmd.verify)
+app.command("destroy")(provision_cmd.destroy)
 app.command("audit")(audit_cmd.audit)
+app.add_typer(provision_cmd.approve_app, name="approve")
 
 
 def _version(value: bool) -> None:

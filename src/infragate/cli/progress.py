@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from infragate.provision.executor import Outcome
+from infragate.provision.plan import Change
 
 
 class CollectorProgress:
@@ -46,3 +57,44 @@ class CollectorProgress:
             self._progress.update(self._tasks[label], description=text, completed=1)
         else:
             self._console.print(f"  {text}")
+
+
+class ChangeProgress:
+    """Apply's display: one bar for the whole plan plus a line per finished change (``Progress`` protocol)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self._console = console
+        self._live = console.is_terminal
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task("applying", total=total)
+        self._running: set[str] = set()
+
+    def __enter__(self) -> ChangeProgress:
+        if self._live:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._live:
+            self._progress.stop()
+
+    def started(self, change: Change) -> None:
+        self._running.add(change.key)
+        self._progress.update(self._task, description=f"applying {', '.join(sorted(self._running))}")
+
+    def finished(self, outcome: Outcome) -> None:
+        self._running.discard(outcome.change.key)
+        self._progress.update(self._task, advance=1, description=f"applying {', '.join(sorted(self._running))}")
+        ok = outcome.status.ok
+        mark = "[green]✓[/green]" if ok else "[bold red]✗[/bold red]"
+        line = f"  {mark} {outcome.change.action.value} {outcome.change.key}: {outcome.status.value}"
+        self._console.print(line + (f" ({outcome.message})" if outcome.message else ""), markup=True)

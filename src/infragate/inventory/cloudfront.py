@@ -47,8 +47,10 @@ def _viewer_policy(config: dict[str, Any]) -> ViewerProtocolPolicy:
 
 
 def _minimum_tls(certificate: dict[str, Any]) -> TlsVersion:
-    # The default *.cloudfront.net certificate accepts TLSv1 whatever MinimumProtocolVersion says.
-    if certificate.get("CloudFrontDefaultCertificate", False):
+    # The default *.cloudfront.net certificate accepts TLSv1 whatever MinimumProtocolVersion says. (The
+    # emulator reports the default flag even beside an ACM certificate, so a named certificate wins.)
+    own = certificate.get("ACMCertificateArn") or certificate.get("IAMCertificateId")
+    if certificate.get("CloudFrontDefaultCertificate", False) and not own:
         return TlsVersion.TLSV1
     return TlsVersion(certificate.get("MinimumProtocolVersion", TlsVersion.TLSV1.value))
 

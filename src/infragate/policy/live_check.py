@@ -6,7 +6,7 @@ from datetime import date
 
 from infragate.design import Design
 from infragate.inventory import Snapshot, infrastructure_of
-from infragate.model import EnvironmentSettings
+from infragate.model import ComponentKind, EnvironmentSettings
 from infragate.policy.context import RuleContext
 from infragate.policy.engine import evaluate
 from infragate.policy.findings import LocatedFinding
@@ -42,7 +42,7 @@ def check_live(
     located = []
     for finding in evaluate(rules, context):
         location = None
-        if design is not None and env is not None and snapshot.scoped:
+        if design is not None and env is not None and snapshot.scoped and finding.kind is not ComponentKind.SERVICE:
             location = design.locate(env.name, finding.kind, finding.component)
         resource = snapshot.resource_of(finding.kind, finding.component)
         located.append(LocatedFinding(finding, location, resource))

@@ -1,0 +1,319 @@
+"""``infragate plan|apply|verify|destroy`` and ``infragate approve plan``: make AWS match the design."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from infragate.aws import AwsConnection
+from infragate.cli import targets
+from infragate.cli.console import emit, err, out, write_atomically
+from infragate.cli.exit_codes import ExitCode
+from infragate.cli.progress import ChangeProgress, CollectorProgress
+from infragate.design import Design, load_design
+from infragate.errors import UsageError
+from infragate.inventory import Snapshot
+from infragate.provision import approvals, service
+from infragate.provision.executor import Result, Status
+from infragate.provision.plan import Action, Plan
+from infragate.settings import load_settings
+
+ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
+DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The design file.")
+FORMAT = typer.Option("table", "--format", "-f", help="table for people, json for machines.")
+ACTION_STYLE = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.REPLACE: "bold magenta",
+    Action.DELETE: "bold red",
+    Action.NOOP: "dim",
+}
+STATUS_STYLE = {
+    Status.DONE: "green",
+    Status.PARTIAL: "yellow",
+    Status.FAILED: "bold red",
+    Status.SKIPPED: "red",
+    Status.CANCELLED: "dim",
+}
+
+
+def _format(value: str) -> str:
+    if value not in ("table", "json"):
+        raise UsageError(f"--format is '{value}'", hint="Use --format table or --format json.")
+    return value
+
+
+def _open(design_file: Path, env: str) -> tuple[Design, AwsConnection, Snapshot]:
+    design = load_design(design_file)
+    settings = design.environment(env).settings
+    connection = targets.environment(load_settings(), settings)
+    err.print(f"Reading [bold]{connection.spec.describe()}[/bold]: project {design.project.name}, environment {env}")
+    with CollectorProgress(err) as progress:
+        snapshot = service.read_live(connection, design, env, progress)
+    return design, connection, snapshot
+
+
+def _value(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _show_plan(plan: Plan, *, title: str) -> None:
+    table = Table(title=title, expand=False)
+    for column in ("Action", "Resource", "Attribute", "Before", "After"):
+        table.add_column(column, overflow="fold")
+    for change in plan.pending:
+        style = ACTION_STYLE[change.action]
+        first = True
+        for attribute in change.attributes or ():
+            marker = " (forces replacement)" if attribute.forces_replacement else ""
+            table.add_row(
+                Text(change.action.value if first else "", style=style),
+                change.key if first else "",
+                attribute.attribute + marker,
+                "" if attribute.before is None else _value(attribute.before),
+                "" if attribute.after is None else _value(attribute.after),
+            )
+            first = False
+        if first:
+            table.add_row(Text(change.action.value, style=style), change.key, "", "", "")
+    if plan.pending:
+        out.print(table)
+    counts = {action: sum(1 for c in plan.changes if c.action is action) for action in Action}
+    summary = ", ".join(
+        f"{counts[a]} to {a.value}" if a is not Action.NOOP else f"{counts[a]} unchanged" for a in Action
+    )
+    err.print(f"[bold]Plan[/bold] {plan.digest[:19]}…: {summary}")
+    for note in plan.notes:
+        err.print(f"[yellow]note:[/yellow] {note}")
+
+
+def plan(
+    env: str = ENV,
+    design_file: Path = DESIGN,
+    out_file: Path | None = typer.Option(None, "--out", help="Write the plan here, for review, approval and apply."),
+    output_format: str = FORMAT,
+) -> None:
+    """Show what apply would change so that AWS matches the design: create, update, replace, delete.
+
+    Reads the live resources tagged infragate:project/infragate:env and diffs them with the design, attribute by
+    attribute; computing the diff makes no AWS calls beyond that read. Exit 0 when nothing would change, 1 when
+    something would (like `terraform plan -detailed-exitcode`).
+
+    Examples:
+
+      infragate plan --env staging -d examples/webshop/infragate.yaml
+
+      infragate plan --env production --out plan.json
+    """
+    _format(output_format)
+    design, _, snapshot = _open(design_file, env)
+    result = service.make_plan(design, env, snapshot)
+    if out_file is not None:
+        write_atomically(out_file, result.to_json())
+    if output_format == "json":
+        emit(result.to_json(), None)
+        err.print(f"Plan {result.digest[:19]}…: {len(result.pending)} change(s)")
+    else:
+        _show_plan(result, title=f"Plan for {design.project.name}/{env}")
+    if result.pending:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _confirm(question: str, assume_yes: bool) -> None:
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} needs confirmation", hint="Run it in a terminal, or pass --auto-approve / --yes.")
+    if not typer.confirm(question, default=False):
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _report(result: Result) -> None:
+    table = Table(title="Outcome of every change", expand=False)
+    for column in ("Status", "Resource", "Action", "Seconds", "Detail"):
+        table.add_column(column, overflow="fold")
+    for outcome in result.outcomes:
+        table.add_row(
+            Text(outcome.status.value, style=STATUS_STYLE[outcome.status]),
+            outcome.change.key,
+            outcome.change.action.value,
+            f"{outcome.seconds:.1f}" if outcome.status.ok else "",
+            outcome.message,
+        )
+    if result.outcomes:
+        out.print(table)
+    counts = {status: sum(1 for o in result.outcomes if o.status is status) for status in Status}
+    err.print("[bold]Applied[/bold]: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
+
+
+def _execute(
+    plan_to_run: Plan, connection: AwsConnection, design: Design, snapshot: Snapshot, parallelism: int
+) -> None:
+    with ChangeProgress(err, len(plan_to_run.pending)) as progress:
+        result = service.apply(plan_to_run, connection, design, snapshot, parallelism=parallelism, progress=progress)
+    _report(result)
+    if result.interrupted:
+        err.print(
+            "[bold]interrupted[/bold]: running changes finished, the rest were not started; apply again to go on."
+        )
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if not result.succeeded:
+        err.print("Some changes did not succeed; fix the cause shown and apply again: it continues where it stopped.")
+        raise typer.Exit(ExitCode.AWS)
+
+
+def apply(
+    env: str = ENV,
+    design_file: Path = DESIGN,
+    plan_file: Path | None = typer.Option(None, "--plan", help="Apply this reviewed plan (refused if it is stale)."),
+    parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
+) -> None:
+    """Create, change and delete AWS resources so that the environment matches its design.
+
+    Changes run in dependency order (network, security groups, instances and EIPs, databases, buckets,
+    distributions, DNS, Shield, alarms, backup), independent ones in parallel. A failed change stops the
+    changes that need it; the rest finish. Re-running converges: existing resources are found by their tags.
+
+    Environments with requires_approval apply only a plan file whose digest a lead approved
+    (`infragate approve plan`).
+
+    Examples:
+
+      infragate apply --env staging -d examples/webshop/infragate.yaml --auto-approve
+
+      infragate plan --env production --out plan.json && infragate approve plan plan.json --by alice
+
+      infragate apply --env production --plan plan.json
+    """
+    design, connection, snapshot = _open(design_file, env)
+    settings = design.environment(env).settings
+    if plan_file is not None:
+        chosen = Plan.from_json(_read(plan_file), str(plan_file))
+        service.check_current(chosen, design, env, snapshot, str(plan_file))
+    else:
+        chosen = service.make_plan(design, env, snapshot)
+    if settings.requires_approval:
+        if plan_file is None:
+            raise UsageError(
+                f"environment {env} requires an approved plan",
+                hint="Write one with `infragate plan --env NAME --out plan.json`, have a lead run "
+                "`infragate approve plan plan.json --by NAME`, then apply --plan plan.json.",
+            )
+        approval = approvals.approval_of(load_settings().home, chosen, design)
+        if approval is None:
+            raise UsageError(
+                f"plan {chosen.digest[:19]}… has not been approved by a lead of {design.project.name}",
+                hint="A lead runs `infragate approve plan PLAN --by NAME` after reviewing it.",
+            )
+        err.print(f"Approved by {approval.approver} (lead) at {approval.at}")
+    if not chosen.pending:
+        err.print("Nothing to do: the environment matches its design.")
+        return
+    _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
+    _confirm(f"Apply {len(chosen.pending)} change(s) to {connection.spec.describe()}?", auto_approve)
+    _execute(chosen, connection, design, snapshot, parallelism)
+
+
+def destroy(
+    env: str = ENV,
+    design_file: Path = DESIGN,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
+) -> None:
+    """Delete everything the project owns in the environment, in reverse dependency order.
+
+    Removes Shield protections of the project's resources but never the account's Shield subscription.
+    Production databases get a final snapshot first.
+    """
+    design, connection, snapshot = _open(design_file, env)
+    doomed = service.destroy_plan(design, env, snapshot)
+    if not [c for c in doomed.pending if c.kind.value != "shield"]:
+        err.print("Nothing to destroy: the project owns no resources in this environment.")
+        return
+    _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
+    _confirm(f"Delete {len(doomed.pending)} resource(s) from {connection.spec.describe()}?", yes)
+    _execute(doomed, connection, design, snapshot, parallelism)
+
+
+def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORMAT) -> None:
+    """Check that the live environment matches its design (ICP-2.3) and that Shield covers every public EC2
+    instance in the account (ICP-4.2). Exit 1 when anything is not aligned.
+
+    Each component is reported as matches, differs (with the attributes), missing, or unexpected (tagged for
+    the project but not in the design).
+    """
+    _format(output_format)
+    design, connection, snapshot = _open(design_file, env)
+    result = service.verify(connection, design, env, snapshot)
+    if output_format == "json":
+        document = {
+            "project": design.project.name,
+            "environment": env,
+            "aligned": result.aligned,
+            "components": [
+                {**change.to_json(), "alignment": result.alignment(change).value} for change in result.plan.changes
+            ],
+            "shield": {
+                "subscribed": result.shield_subscribed,
+                "public_instances": [i.id for i in result.public_instances],
+                "uncovered": [{"instance": i.id, "public_ip": i.public_ip} for i in result.uncovered()],
+            },
+        }
+        emit(json.dumps(document, indent=2) + "\n", None)
+    else:
+        table = Table(title=f"{design.project.name}/{env}: live vs design", expand=False)
+        for column in ("Component", "Alignment", "Attributes"):
+            table.add_column(column, overflow="fold")
+        for change in result.plan.changes:
+            alignment = result.alignment(change)
+            detail = ", ".join(a.attribute for a in change.attributes) if alignment.value == "differs" else ""
+            if change.unknown:
+                detail += f"{'; ' if detail else ''}not verifiable here: {', '.join(change.unknown)}"
+            style = "green" if alignment.value == "matches" else "bold red"
+            table.add_row(change.key, Text(alignment.value, style=style), detail)
+        out.print(table)
+        uncovered = result.uncovered()
+        err.print(
+            f"Shield: {len(result.public_instances)} EC2 instance(s) with a public address in the account, "
+            f"{len(uncovered)} not covered" + ("" if result.shield_subscribed else " (no Shield Advanced subscription)")
+        )
+        for instance in uncovered:
+            err.print(f"  [red]✗[/red] {instance.id} ({instance.public_ip}, group {instance.group})")
+    for note in result.plan.notes:
+        err.print(f"[yellow]note:[/yellow] {note}")
+    err.print("[bold green]aligned[/bold green]" if result.aligned else "[bold red]not aligned[/bold red]")
+    if not result.aligned:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", hint="Check the path of the plan file.") from None
+
+
+approve_app = typer.Typer(help="Approvals of a lead (ICP-1.4): plans for environments that require approval.")
+
+
+@approve_app.command("plan")
+def approve_plan(
+    plan_file: Path = typer.Argument(..., help="The plan written by `infragate plan --out`."),
+    design_file: Path = DESIGN,
+    by: str = typer.Option(..., "--by", help="Who approves: a lead named in the design's project.owners.lead."),
+) -> None:
+    """Record that a lead reviewed and approved exactly this plan (its digest)."""
+    design = load_design(design_file)
+    reviewed = Plan.from_json(_read(plan_file), str(plan_file))
+    approval = approvals.approve(load_settings().home, reviewed, design, by)
+    out.print(
+        f"plan {approval.digest[:19]}… for {approval.project}/{approval.environment} approved by {approval.approver}"
+    )

@@ -1,0 +1,141 @@
+"""What a change handler works with: the connection, the design, names and tags, and AWS ids found so far.
+
+Handlers find existing resources by their ``infragate:*`` tags (never by remembering ids between runs), so a
+re-run after a crash or a failure adopts what an earlier run created instead of creating it twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from infragate.aws import AwsConnection
+from infragate.errors import AwsUnsupportedError
+from infragate.inventory import Scope, Snapshot
+from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
+from infragate.model import ComponentKind, Infrastructure
+
+ROLE_TAG = "infragate:role"
+T = TypeVar("T")
+
+
+@dataclass
+class ChangeNotes:
+    """What a handler could not do because the endpoint lacks an operation (reported, never hidden)."""
+
+    unsupported: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApplyContext:
+    connection: AwsConnection
+    scope: Scope
+    desired: Infrastructure
+    snapshot: Snapshot
+    production: bool = False
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    _found: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _notes: dict[str, ChangeNotes] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local)
+
+    # -- names and tags ---------------------------------------------------------------------------------
+    @property
+    def project(self) -> str:
+        return str(self.scope.project)
+
+    @property
+    def environment(self) -> str:
+        return str(self.scope.environment)
+
+    @property
+    def region(self) -> str:
+        return self.connection.spec.region
+
+    @property
+    def account(self) -> str:
+        return self.snapshot.account
+
+    @property
+    def embedded(self) -> bool:
+        return self.connection.spec.embedded
+
+    def aws_name(self, component: str) -> str:
+        """The AWS name infragate gives a component: ``<project>-<env>-<component>``."""
+        return f"{self.scope.prefix}{component}"
+
+    def tag_map(self, component: str, **extra: str) -> dict[str, str]:
+        return {
+            PROJECT_TAG: self.project,
+            ENVIRONMENT_TAG: self.environment,
+            COMPONENT_TAG: component,
+            "Name": self.aws_name(component),
+            **extra,
+        }
+
+    def tags(self, component: str, **extra: str) -> list[dict[str, str]]:
+        return [{"Key": k, "Value": v} for k, v in self.tag_map(component, **extra).items()]
+
+    def tag_spec(self, resource_type: str, component: str, **extra: str) -> list[dict[str, Any]]:
+        return [{"ResourceType": resource_type, "Tags": self.tags(component, **extra)}]
+
+    def tag_filters(self, component: str | None = None) -> list[dict[str, Any]]:
+        filters = [
+            {"Name": f"tag:{PROJECT_TAG}", "Values": [self.project]},
+            {"Name": f"tag:{ENVIRONMENT_TAG}", "Values": [self.environment]},
+        ]
+        if component is not None:
+            filters.append({"Name": f"tag:{COMPONENT_TAG}", "Values": [component]})
+        return filters
+
+    def token(self, *parts: str) -> str:
+        """An idempotency token for one call of this run (botocore retries of that call reuse it)."""
+        return "-".join((self.run_id, *parts))[:64]
+
+    # -- calls ------------------------------------------------------------------------------------------
+    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        return self.connection.call(service, operation, **kwargs)
+
+    def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
+        return [item for page in self.connection.pages(service, operation, **kwargs) for item in page.get(key, [])]
+
+    # -- ids found or created in this run, one lookup per resource even across threads ---------------
+    def once(self, kind: str, name: str, find_or_create: Callable[[], T]) -> T:
+        key = (kind, name)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._found:
+                self._found[key] = find_or_create()
+            found: T = self._found[key]
+            return found
+
+    def forget(self, kind: str, name: str) -> None:
+        with self._guard:
+            self._found.pop((kind, name), None)
+
+    # -- reporting what the endpoint cannot do -------------------------------------------------------
+    def begin(self, change_key: str) -> None:
+        self._local.change = change_key
+        with self._guard:
+            self._notes[change_key] = ChangeNotes()
+
+    def unsupported(self, what: str) -> None:
+        """Record that ``what`` was not done because embedded AWS lacks the operation."""
+        if not self.embedded:
+            raise AwsUnsupportedError(f"{what}: the AWS endpoint does not support this operation")
+        key = getattr(self._local, "change", "")
+        with self._guard:
+            self._notes.setdefault(key, ChangeNotes()).unsupported.append(what)
+
+    def notes_for(self, change_key: str) -> ChangeNotes:
+        with self._guard:
+            return self._notes.get(change_key, ChangeNotes())
+
+
+def kind_of(key: str) -> ComponentKind:
+    return ComponentKind(key.split(":", 1)[0])

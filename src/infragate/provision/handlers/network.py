@@ -1,0 +1,264 @@
+"""The VPC with its internet gateway and public route table, subnets, and security groups with their rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infragate.errors import AwsError, UsageError
+from infragate.model import SecurityRule, Tier
+from infragate.model.network import Protocol
+from infragate.provision.context import ApplyContext
+from infragate.provision.plan import Action, Change
+
+NETWORK = "network"
+PUBLIC_ROUTES = "public-routes"
+
+
+def _one(items: list[dict[str, Any]], key: str) -> str | None:
+    return str(items[0][key]) if items else None
+
+
+# -- VPC ------------------------------------------------------------------------------------------------
+def vpc_id(ctx: ApplyContext) -> str:
+    found = ctx.once("vpc", NETWORK, lambda: _find_vpc(ctx))
+    if found is None:
+        ctx.forget("vpc", NETWORK)
+        raise AwsError("the VPC does not exist", hint="Apply the network change first (it failed or was skipped).")
+    return found
+
+
+def _find_vpc(ctx: ApplyContext) -> str | None:
+    return _one(ctx.pages("ec2", "describe_vpcs", "Vpcs", Filters=ctx.tag_filters(NETWORK)), "VpcId")
+
+
+def public_route_table(ctx: ApplyContext) -> str:
+    def find() -> str:
+        tables = ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES))
+        found = _one(tables, "RouteTableId")
+        if found is None:
+            raise AwsError("the public route table does not exist", hint="Apply the network change first.")
+        return found
+
+    return ctx.once("route-table", PUBLIC_ROUTES, find)
+
+
+def apply_network(ctx: ApplyContext, change: Change) -> None:
+    if change.action is Action.REPLACE:
+        raise UsageError(
+            "the VPC CIDR changed, which means rebuilding every resource in it",
+            hint="Run `infragate destroy` for this environment, then apply again.",
+        )
+    if change.action is Action.DELETE:
+        _delete_network(ctx)
+        return
+    cidr = ctx.desired.network.vpc_cidr
+    vpc = _find_vpc(ctx)
+    if vpc is None:
+        vpc = ctx.call("ec2", "create_vpc", CidrBlock=str(cidr), TagSpecifications=ctx.tag_spec("vpc", NETWORK))["Vpc"][
+            "VpcId"
+        ]
+        ctx.call("ec2", "modify_vpc_attribute", VpcId=vpc, EnableDnsHostnames={"Value": True})
+    ctx.forget("vpc", NETWORK)
+    gateways = ctx.pages(
+        "ec2",
+        "describe_internet_gateways",
+        "InternetGateways",
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}],
+    )
+    gateway = _one(gateways, "InternetGatewayId")
+    if gateway is None:
+        gateway = ctx.call(
+            "ec2", "create_internet_gateway", TagSpecifications=ctx.tag_spec("internet-gateway", NETWORK)
+        )["InternetGateway"]["InternetGatewayId"]
+        ctx.call("ec2", "attach_internet_gateway", InternetGatewayId=gateway, VpcId=vpc)
+    tables = ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES))
+    if not tables:
+        table = ctx.call(
+            "ec2", "create_route_table", VpcId=vpc, TagSpecifications=ctx.tag_spec("route-table", PUBLIC_ROUTES)
+        )["RouteTable"]["RouteTableId"]
+        ctx.call("ec2", "create_route", RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ctx.forget("route-table", PUBLIC_ROUTES)
+
+
+def _delete_network(ctx: ApplyContext) -> None:
+    vpc = _find_vpc(ctx)
+    if vpc is None:
+        return
+    for table in ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES)):
+        for association in table.get("Associations", []):
+            if not association.get("Main"):
+                ctx.call("ec2", "disassociate_route_table", AssociationId=association["RouteTableAssociationId"])
+        ctx.call("ec2", "delete_route_table", RouteTableId=table["RouteTableId"])
+    filters = [{"Name": "attachment.vpc-id", "Values": [vpc]}]
+    for gateway in ctx.pages("ec2", "describe_internet_gateways", "InternetGateways", Filters=filters):
+        ctx.call("ec2", "detach_internet_gateway", InternetGatewayId=gateway["InternetGatewayId"], VpcId=vpc)
+        ctx.call("ec2", "delete_internet_gateway", InternetGatewayId=gateway["InternetGatewayId"])
+    ctx.call("ec2", "delete_vpc", VpcId=vpc)
+    ctx.forget("vpc", NETWORK)
+
+
+# -- subnets --------------------------------------------------------------------------------------------
+def _find_subnet(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
+    subnets = ctx.pages("ec2", "describe_subnets", "Subnets", Filters=ctx.tag_filters(name))
+    return subnets[0] if subnets else None
+
+
+def subnet_ids(ctx: ApplyContext, tier: Tier) -> list[str]:
+    """The ids of the design's subnets of a tier, in name order (instances are spread over them)."""
+    ids = []
+    for name in sorted(n for n, s in ctx.desired.network.subnets.items() if s.tier is tier):
+        found = ctx.once("subnet", name, lambda name=name: _find_subnet(ctx, name))  # type: ignore[misc]
+        if found is None:
+            ctx.forget("subnet", name)
+            raise AwsError(f"subnet {name} does not exist", hint="Its change failed or was skipped; apply again.")
+        ids.append(str(found["SubnetId"]))
+    return ids
+
+
+def apply_subnet(ctx: ApplyContext, change: Change) -> None:
+    existing = _find_subnet(ctx, change.name)
+    if change.action in (Action.DELETE, Action.REPLACE) and existing is not None:
+        _route_publicly(ctx, existing["SubnetId"], False)
+        ctx.call("ec2", "delete_subnet", SubnetId=existing["SubnetId"])
+        existing = None
+    ctx.forget("subnet", change.name)
+    if change.action is Action.DELETE:
+        return
+    subnet = ctx.desired.network.subnets[change.name]
+    if existing is None:
+        existing = ctx.call(
+            "ec2",
+            "create_subnet",
+            VpcId=vpc_id(ctx),
+            CidrBlock=str(subnet.cidr),
+            AvailabilityZone=subnet.availability_zone,
+            TagSpecifications=ctx.tag_spec("subnet", change.name),
+        )["Subnet"]
+    _route_publicly(ctx, existing["SubnetId"], subnet.tier is Tier.PUBLIC)
+
+
+def _route_publicly(ctx: ApplyContext, subnet: str, public: bool) -> None:
+    """Associate the subnet with the public route table, or take it back to the VPC's main (private) one."""
+    filters = [{"Name": "association.subnet-id", "Values": [subnet]}]
+    associations = [
+        association
+        for table in ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=filters)
+        for association in table.get("Associations", [])
+        if association.get("SubnetId") == subnet
+    ]
+    if public and not associations:
+        ctx.call("ec2", "associate_route_table", RouteTableId=public_route_table(ctx), SubnetId=subnet)
+    if not public:
+        for association in associations:
+            ctx.call("ec2", "disassociate_route_table", AssociationId=association["RouteTableAssociationId"])
+
+
+# -- security groups ------------------------------------------------------------------------------------
+def _find_group(ctx: ApplyContext, name: str) -> str | None:
+    return _one(
+        ctx.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters(name)), "GroupId"
+    )
+
+
+def group_id(ctx: ApplyContext, name: str) -> str:
+    """The id of a design security group, creating the (empty) group if it does not exist yet.
+
+    Groups refer to each other (web -> db, db -> web), so whichever change runs first creates both.
+    """
+
+    def find_or_create() -> str:
+        found = _find_group(ctx, name)
+        if found is not None:
+            return found
+        group = ctx.desired.network.security_groups[name]
+        created = ctx.call(
+            "ec2",
+            "create_security_group",
+            GroupName=ctx.aws_name(name),
+            Description=group.description or f"{name} ({ctx.project} {ctx.environment})",
+            VpcId=vpc_id(ctx),
+            TagSpecifications=ctx.tag_spec("security-group", name),
+        )
+        return str(created["GroupId"])
+
+    return ctx.once("security-group", name, find_or_create)
+
+
+IpPermission = tuple[str, int, int, str, str]  # protocol, from, to, peer, description
+
+
+def _permissions(ctx: ApplyContext, rules: tuple[SecurityRule, ...]) -> set[IpPermission]:
+    result = set()
+    for rule in rules:
+        protocol = "-1" if rule.protocol is Protocol.ALL else rule.protocol.value
+        first, last = (rule.ports.first, rule.ports.last) if protocol in ("tcp", "udp") else (-1, -1)
+        peer = str(rule.cidr) if rule.cidr is not None else group_id(ctx, str(rule.group))
+        result.add((protocol, first, last, peer, rule.description))
+    return result
+
+
+def _live_permissions(permissions: list[dict[str, Any]]) -> set[IpPermission]:
+    result = set()
+    for permission in permissions:
+        protocol = str(permission.get("IpProtocol", "-1"))
+        first, last = int(permission.get("FromPort", -1)), int(permission.get("ToPort", -1))
+        if protocol == "-1":
+            first, last = -1, -1
+        for item in permission.get("IpRanges", []):
+            result.add((protocol, first, last, item["CidrIp"], item.get("Description", "")))
+        for item in permission.get("Ipv6Ranges", []):
+            result.add((protocol, first, last, item["CidrIpv6"], item.get("Description", "")))
+        for item in permission.get("UserIdGroupPairs", []):
+            result.add((protocol, first, last, item["GroupId"], item.get("Description", "")))
+    return result
+
+
+def _api_permission(permission: IpPermission) -> dict[str, Any]:
+    protocol, first, last, peer, description = permission
+    api: dict[str, Any] = {"IpProtocol": protocol}
+    if protocol != "-1":
+        api |= {"FromPort": first, "ToPort": last}
+    if peer.startswith("sg-"):
+        api["UserIdGroupPairs"] = [{"GroupId": peer, "Description": description}]
+    elif ":" in peer:
+        api["Ipv6Ranges"] = [{"CidrIpv6": peer, "Description": description}]
+    else:
+        api["IpRanges"] = [{"CidrIp": peer, "Description": description}]
+    return api
+
+
+def apply_security_group(ctx: ApplyContext, change: Change) -> None:
+    if change.action in (Action.DELETE, Action.REPLACE):
+        existing = _find_group(ctx, change.name)
+        if existing is not None:
+            _sync_rules(ctx, existing, set(), set())
+            ctx.call("ec2", "delete_security_group", GroupId=existing)
+        ctx.forget("security-group", change.name)
+        if change.action is Action.DELETE:
+            return
+    group = ctx.desired.network.security_groups[change.name]
+    identifier = group_id(ctx, change.name)
+    _sync_rules(ctx, identifier, _permissions(ctx, group.ingress), _permissions(ctx, group.egress))
+
+
+def _sync_rules(ctx: ApplyContext, group: str, ingress: set[IpPermission], egress: set[IpPermission]) -> None:
+    live = ctx.call("ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
+    for direction, wanted, current in (
+        ("ingress", ingress, _live_permissions(live.get("IpPermissions", []))),
+        ("egress", egress, _live_permissions(live.get("IpPermissionsEgress", []))),
+    ):
+        extra, missing = current - wanted, wanted - current
+        if extra:
+            ctx.call(
+                "ec2",
+                f"revoke_security_group_{direction}",
+                GroupId=group,
+                IpPermissions=[_api_permission(p) for p in sorted(extra)],
+            )
+        if missing:
+            ctx.call(
+                "ec2",
+                f"authorize_security_group_{direction}",
+                GroupId=group,
+                IpPermissions=[_api_permission(p) for p in sorted(missing)],
+            )
