@@ -114,6 +114,11 @@ class ApplyContext:
             found: T = self._found[key]
             return found
 
+    def serial(self, what: str) -> threading.Lock:
+        """A lock for work that must not run in parallel with itself (use as ``with ctx.serial(...)``)."""
+        with self._guard:
+            return self._locks.setdefault(("serial", what), threading.Lock())
+
     def forget(self, kind: str, name: str) -> None:
         with self._guard:
             self._found.pop((kind, name), None)

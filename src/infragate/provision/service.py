@@ -44,10 +44,29 @@ def read_live(
     return snapshot
 
 
+# Changing these changes ids, addresses or domains that other resources point at.
+RIPPLING = frozenset({ComponentKind.INSTANCE_GROUP, ComponentKind.DISTRIBUTION, ComponentKind.HOSTED_ZONE})
+FOLLOWS = "follows"
+
+
+def _with_followers(changes: tuple[Change, ...], design: Design, environment: str) -> tuple[Change, ...]:
+    """Unchanged resources that point at a changing one are refreshed too: DNS records list a group's EIPs,
+    alarms watch its instances, Shield protects its addresses. Shown as an update that follows the cause."""
+    desired = design.environment(environment).infrastructure
+    moving = {c.key for c in changes if c.kind in RIPPLING and c.action is not Action.NOOP}
+    result = []
+    for change in changes:
+        causes = requirements(change, desired) & moving if change.action is Action.NOOP else set()
+        if causes:
+            change = Change(change.kind, change.name, Action.UPDATE, (AttributeChange(FOLLOWS, None, sorted(causes)),))
+        result.append(change)
+    return tuple(result)
+
+
 def make_plan(design: Design, environment: str, snapshot: Snapshot) -> Plan:
     """A pure diff: no AWS calls beyond the inventory already read."""
     env = design.environment(environment)
-    changes = diff(env.infrastructure, snapshot)
+    changes = _with_followers(diff(env.infrastructure, snapshot), design, environment)
     notes = tuple(f"{f.collector}: {f.message}" for f in snapshot.failures)
     return Plan(design.project.name, environment, design.digest, live_digest(snapshot), changes, notes)
 

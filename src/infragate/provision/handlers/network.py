@@ -227,12 +227,41 @@ def _api_permission(permission: IpPermission) -> dict[str, Any]:
     return api
 
 
+def _delete_group(ctx: ApplyContext, name: str) -> None:
+    """Remove every rule that mentions the group (its own, and the project's groups pointing at it), then it.
+
+    Groups reference each other, so deletions run one at a time: two at once would each find the other's
+    rule gone half-way through.
+    """
+    with ctx.serial("security-group-deletion"):
+        existing = _find_group(ctx, name)
+        if existing is None:
+            return
+        for group in ctx.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters()):
+            mentioning = {
+                direction: [
+                    p
+                    for p in group.get(key, [])
+                    if any(g["GroupId"] == existing for g in p.get("UserIdGroupPairs", []))
+                ]
+                for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
+            }
+            for direction, permissions in mentioning.items():
+                wanted = {p for p in _live_permissions(permissions) if p[3] == existing}
+                if wanted and group["GroupId"] != existing:
+                    ctx.call(
+                        "ec2",
+                        f"revoke_security_group_{direction}",
+                        GroupId=group["GroupId"],
+                        IpPermissions=[_api_permission(p) for p in sorted(wanted)],
+                    )
+        _sync_rules(ctx, existing, set(), set())
+        ctx.call("ec2", "delete_security_group", GroupId=existing)
+
+
 def apply_security_group(ctx: ApplyContext, change: Change) -> None:
     if change.action in (Action.DELETE, Action.REPLACE):
-        existing = _find_group(ctx, change.name)
-        if existing is not None:
-            _sync_rules(ctx, existing, set(), set())
-            ctx.call("ec2", "delete_security_group", GroupId=existing)
+        _delete_group(ctx, change.name)
         ctx.forget("security-group", change.name)
         if change.action is Action.DELETE:
             return

@@ -183,40 +183,48 @@ def _resource_arns(ctx: ApplyContext, components: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _plan_document(ctx: ApplyContext, name: str) -> dict[str, Any]:
+    plan = ctx.desired.backup.plans[name]
+    rule = {
+        "RuleName": "scheduled",
+        "TargetBackupVaultName": ctx.desired.backup.vault,
+        "ScheduleExpression": plan.schedule,
+        "Lifecycle": {"DeleteAfterDays": plan.retention_days},
+    }
+    return {"BackupPlanName": ctx.aws_name(name), "Rules": [rule]}
+
+
+def _delete_selections(ctx: ApplyContext, plan_id: str) -> None:
+    for item in ctx.pages("backup", "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id):
+        ctx.call("backup", "delete_backup_selection", BackupPlanId=plan_id, SelectionId=item["SelectionId"])
+
+
 def apply_backup_plan(ctx: ApplyContext, change: Change) -> None:
     existing = _find_plan(ctx, change.name)
-    if change.action in (Action.DELETE, Action.UPDATE, Action.REPLACE) and existing is not None:
-        if not ctx.embedded:
-            for item in ctx.pages("backup", "list_backup_selections", "BackupSelectionsList", BackupPlanId=existing):
-                ctx.call("backup", "delete_backup_selection", BackupPlanId=existing, SelectionId=item["SelectionId"])
-        ctx.call(
-            "backup", "delete_backup_plan", BackupPlanId=existing
-        )  # plans are replaced whole: simpler than versions
-        existing = None
     if change.action is Action.DELETE:
+        if existing is not None:
+            if not ctx.embedded:
+                _delete_selections(ctx, existing)
+            ctx.call("backup", "delete_backup_plan", BackupPlanId=existing)
         return
     plan = ctx.desired.backup.plans[change.name]
     if existing is None:
         existing = ctx.call(
             "backup",
             "create_backup_plan",
-            BackupPlan={
-                "BackupPlanName": ctx.aws_name(change.name),
-                "Rules": [
-                    {
-                        "RuleName": "scheduled",
-                        "TargetBackupVaultName": ctx.desired.backup.vault,
-                        "ScheduleExpression": plan.schedule,
-                        "Lifecycle": {"DeleteAfterDays": plan.retention_days},
-                    }
-                ],
-            },
+            BackupPlan=_plan_document(ctx, change.name),
             BackupPlanTags=ctx.tag_map(change.name),
             CreatorRequestId=ctx.token("plan", change.name),
         )["BackupPlanId"]
+    elif {a.attribute for a in change.attributes} & {"schedule", "retention_days"}:
+        if ctx.embedded:
+            ctx.unsupported(f"changing the schedule or retention of backup plan {change.name}")
+        else:
+            ctx.call("backup", "update_backup_plan", BackupPlanId=existing, BackupPlan=_plan_document(ctx, change.name))
     if ctx.embedded:
         ctx.unsupported(f"selecting what backup plan {change.name} covers ({', '.join(plan.components)})")
         return
+    _delete_selections(ctx, existing)  # the covered resources are set whole: ARNs change when instances do
     role = f"arn:{arns.partition(ctx.region)}:iam::{ctx.account}:role/service-role/AWSBackupDefaultServiceRole"
     ctx.call(
         "backup",

@@ -1,0 +1,96 @@
+"""Provisioning end to end on embedded AWS: apply, verify, audit, change, plan, apply, destroy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from infragate.aws import AwsConnection
+from infragate.design import Design, load_design
+from infragate.inventory import COLLECTORS, Scope, collect
+from infragate.policy import Status, check_live
+from infragate.provision import service
+from infragate.provision.executor import Result
+from infragate.provision.plan import Action, Plan
+from tests.conftest import WEBSHOP
+
+ENV = "staging"
+
+
+def plan_for(aws: AwsConnection, design: Design) -> Plan:
+    return service.make_plan(design, ENV, service.read_live(aws, design, ENV))
+
+
+def apply_design(aws: AwsConnection, design: Design, **options: Any) -> Result:
+    snapshot = service.read_live(aws, design, ENV)
+    return service.apply(service.make_plan(design, ENV, snapshot), aws, design, snapshot, **options)
+
+
+def real_changes(plan: Plan) -> dict[str, set[str]]:
+    """Pending changes with the attributes that differ, leaving out resources that only follow another."""
+    return {
+        change.key: {a.attribute for a in change.attributes}
+        for change in plan.pending
+        if not all(a.attribute == service.FOLLOWS for a in change.attributes)
+    }
+
+
+def test_apply_verify_audit_change_and_destroy(
+    aws: AwsConnection, webshop_variant: Callable[[dict[str, Any]], Design]
+) -> None:
+    design = load_design(WEBSHOP)
+    first = apply_design(aws, design)
+    assert first.succeeded, [(o.change.key, o.status, o.message) for o in first.outcomes if not o.status.ok]
+    partial = [o.change.key for o in first.outcomes if o.message]
+    assert partial == ["backup-plan:daily"], "only backup selections are beyond embedded AWS"
+
+    verification = service.verify(aws, design, ENV, service.read_live(aws, design, ENV))
+    assert verification.aligned, [(c.key, c.attributes) for c in verification.plan.pending]
+    assert len(verification.public_instances) == 2 and not verification.uncovered()
+
+    snapshot = collect(aws, COLLECTORS, Scope("webshop", ENV))
+    findings = check_live(snapshot, design=design, environment=ENV)
+    assert not [f.finding.rule_id for f in findings if f.finding.status is Status.FAIL]
+    errors = {(f.finding.rule_id, f.finding.component) for f in findings if f.finding.status is Status.ERROR}
+    assert errors == {("INV-001", "backup")}, "the only gap is the emulator's missing backup selections"
+
+    changed = webshop_variant(
+        {
+            "environments": {"staging": {"overrides": {"compute": {"web": {"count": 3}}}}},
+            "network": {
+                "security_groups": {
+                    "web": {
+                        "ingress": [
+                            {"protocol": "tcp", "ports": 443, "cidr": "0.0.0.0/0", "description": "HTTPS"},
+                            {"protocol": "tcp", "ports": 22, "cidr": "10.99.0.0/16", "description": "SSH from VPN"},
+                            {"protocol": "tcp", "ports": 8443, "cidr": "10.99.0.0/16", "description": "admin UI"},
+                        ]
+                    }
+                }
+            },
+            "buckets": {"logs": {"versioning": False}},
+        }
+    )
+    plan = plan_for(aws, changed)
+    assert real_changes(plan) == {
+        "instance-group:web": {"count"},
+        "security-group:web": {"ingress"},
+        "bucket:logs": {"versioning"},
+    }
+    assert all(change.action is Action.UPDATE for change in plan.pending)
+    assert plan.digest == plan_for(aws, changed).digest, "the same inputs give the same plan digest"
+
+    assert apply_design(aws, changed).succeeded
+    again = service.verify(aws, changed, ENV, service.read_live(aws, changed, ENV))
+    assert again.aligned, [(c.key, c.attributes) for c in again.plan.pending]
+    assert len(again.public_instances) == 3 and not again.uncovered()
+
+    snapshot = service.read_live(aws, changed, ENV)
+    doomed = service.destroy_plan(changed, ENV, snapshot)
+    destroyed = service.apply(doomed, aws, changed, snapshot)
+    assert destroyed.succeeded, [(o.change.key, o.status, o.message) for o in destroyed.outcomes if not o.status.ok]
+    left = collect(aws, COLLECTORS, Scope("webshop", ENV))
+    assert not (left.subnets or left.security_groups or left.compute or left.databases or left.buckets)
+    assert not (left.distributions or left.zones or left.vpc_cidrs)
+    assert not [a for a in left.alarms if a.name.startswith("webshop-staging-")]
+    assert plan_for(aws, changed).pending, "after destroy, everything is to be created again"
