@@ -80,6 +80,13 @@ class AwsConnection:
             )
         return session
 
+    def register(self, event: str, handler: Any) -> None:
+        """Hook a botocore event (e.g. ``before-send``) on every client this connection makes from now on.
+
+        For instrumentation and fault injection in tests and benchmarks.
+        """
+        self._session.events.register(event, handler)
+
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.spec.region)
         with self._lock:

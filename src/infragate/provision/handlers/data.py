@@ -45,8 +45,9 @@ def _subnet_group(ctx: ApplyContext, name: str, db: Database) -> str:
     group = ctx.aws_name(name)
     subnets = subnet_ids(ctx, db.subnet_tier)
     try:
-        ctx.call("rds", "describe_db_subnet_groups", DBSubnetGroupName=group)
-        ctx.call("rds", "modify_db_subnet_group", DBSubnetGroupName=group, SubnetIds=subnets)
+        found = ctx.call("rds", "describe_db_subnet_groups", DBSubnetGroupName=group)["DBSubnetGroups"][0]
+        if sorted(s["SubnetIdentifier"] for s in found.get("Subnets", [])) != sorted(subnets):
+            ctx.call("rds", "modify_db_subnet_group", DBSubnetGroupName=group, SubnetIds=subnets)
     except AwsNotFoundError:
         ctx.call(
             "rds",

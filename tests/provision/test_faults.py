@@ -1,0 +1,95 @@
+"""Failures during apply: injected AWS errors and a killed process; the next apply converges, no duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from infragate.aws import AwsConnection, EmbeddedAws
+from infragate.design import load_design
+from infragate.provision import service
+from infragate.provision.executor import Status
+from tests.conftest import WEBSHOP
+from tests.provision.test_lifecycle import ENV, apply_design
+
+DESIGN = load_design(WEBSHOP)
+
+
+def _tagged(aws: AwsConnection, resource: str, key: str) -> list[Any]:
+    filters = [{"Name": "tag:infragate:project", "Values": ["webshop"]}, {"Name": "tag:infragate:env", "Values": [ENV]}]
+    if resource == "describe_instances":
+        filters.append({"Name": "instance-state-name", "Values": ["pending", "running"]})
+        reservations = aws.call("ec2", resource, Filters=filters)["Reservations"]
+        return [i for r in reservations for i in r["Instances"]]
+    return list(aws.call("ec2", resource, Filters=filters)[key])
+
+
+def _assert_no_duplicates(aws: AwsConnection) -> None:
+    assert len(_tagged(aws, "describe_vpcs", "Vpcs")) == 1
+    assert len(_tagged(aws, "describe_subnets", "Subnets")) == 4
+    assert len(_tagged(aws, "describe_security_groups", "SecurityGroups")) == 2
+    instances = _tagged(aws, "describe_instances", "")
+    assert len(instances) == DESIGN.environment(ENV).infrastructure.compute["web"].count
+    assert len(_tagged(aws, "describe_addresses", "Addresses")) == len(instances)
+    zones = aws.call("route53", "list_hosted_zones_by_name", DNSName="webshop.example.com")["HostedZones"]
+    assert [z["Name"] for z in zones].count("webshop.example.com.") == 1
+    assert len(aws.call("cloudfront", "list_distributions")["DistributionList"].get("Items", [])) == 1
+
+
+def test_a_failed_change_skips_its_dependants_and_a_rerun_converges(aws: AwsConnection) -> None:
+    def refuse(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "InsufficientDBInstanceCapacity", "Message": "injected"}}, "CreateDBInstance"
+        )
+
+    aws.client("rds").meta.events.register("before-call.rds.CreateDBInstance", refuse)
+    first = apply_design(aws, DESIGN)
+    status = {o.change.key: o.status for o in first.outcomes}
+    assert status["database:orders-db"] is Status.FAILED
+    assert status["alarm:db-cpu"] is Status.SKIPPED and status["alarm:db-storage"] is Status.SKIPPED
+    assert status["instance-group:web"] is Status.DONE and status["distribution:cdn"] is Status.DONE
+    assert not first.succeeded
+
+    aws.client("rds").meta.events.unregister("before-call.rds.CreateDBInstance", refuse)
+    second = apply_design(aws, DESIGN)
+    assert second.succeeded, [(o.change.key, o.message) for o in second.outcomes if not o.status.ok]
+    assert {o.change.key for o in second.outcomes} >= {"database:orders-db", "alarm:db-cpu"}
+    assert "instance-group:web" not in {o.change.key for o in second.outcomes}, "done work is not redone"
+    _assert_no_duplicates(aws)
+    assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
+
+
+def test_an_apply_killed_midway_is_finished_by_the_next_one(aws: AwsConnection, embedded: EmbeddedAws) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "infragate",
+        "apply",
+        "--env",
+        ENV,
+        "-d",
+        str(WEBSHOP),
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ]
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _tagged(aws, "describe_instances", ""):
+        time.sleep(0.05)  # wait until it is mid-way: instances exist, later phases have not run
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+    assert _tagged(aws, "describe_instances", ""), "the kill landed after instances were created"
+
+    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    _assert_no_duplicates(aws)
+    assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
