@@ -93,3 +93,31 @@ def test_an_apply_killed_midway_is_finished_by_the_next_one(aws: AwsConnection, 
     assert rerun.returncode == 0, rerun.stderr
     _assert_no_duplicates(aws)
     assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
+
+
+def test_ctrl_c_stops_scheduling_reports_and_a_rerun_finishes(aws: AwsConnection, embedded: EmbeddedAws) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "infragate",
+        "apply",
+        "--env",
+        ENV,
+        "-d",
+        str(WEBSHOP),
+        "--auto-approve",
+        "--parallelism",
+        "1",
+    ]
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _tagged(aws, "describe_vpcs", "Vpcs"):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "cancelled" in stdout, "every change gets an outcome"
+    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    _assert_no_duplicates(aws)

@@ -16,6 +16,7 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 
 from infragate.errors import (
     AwsAccessDeniedError,
@@ -92,6 +93,11 @@ def translate(exc: Exception, what: str) -> AwsError:
                 f"{what}: not found ({code}: {message})", aws_code=code, hint="Check the name or id."
             )
         return AwsError(f"{what}: {code}: {message}", aws_code=code, hint="See the AWS error code above.")
+    if isinstance(exc, ResponseParserError):
+        return AwsError(
+            f"{what}: the endpoint answered with something that is not an AWS response",
+            hint="An emulator answers this way for operations it does not implement; against AWS, retry later.",
+        )
     if isinstance(exc, BotoCoreError):
         return AwsError(f"{what}: {exc}", hint="Check the AWS configuration of the environment.")
     raise exc
@@ -101,5 +107,5 @@ def guarded(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run one AWS call; botocore errors come out as infragate errors."""
     try:
         return call(*args, **kwargs)
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ResponseParserError) as exc:
         raise translate(exc, what) from exc
