@@ -65,59 +65,48 @@ def test_a_failed_change_skips_its_dependants_and_a_rerun_converges(aws: AwsConn
     assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
 
 
-def test_an_apply_killed_midway_is_finished_by_the_next_one(aws: AwsConnection, embedded: EmbeddedAws) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "infragate",
-        "apply",
-        "--env",
-        ENV,
-        "-d",
-        str(WEBSHOP),
-        "--auto-approve",
-        "--parallelism",
-        "1",
-    ]
-    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+APPLY = [sys.executable, "-m", "infragate", "apply", "--env", ENV, "-d", str(WEBSHOP), "--auto-approve"]
+
+
+def _apply_until(aws: AwsConnection, embedded: EmbeddedAws, exists: str, key: str) -> subprocess.Popen[str]:
+    """Start a slow (one change at a time) apply; return once it has created ``exists``, i.e. mid-way."""
+    process = subprocess.Popen(
+        [*APPLY, "--parallelism", "1"],
+        env={**os.environ, "INFRAGATE_HOME": str(embedded.home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not _tagged(aws, "describe_instances", ""):
-        time.sleep(0.05)  # wait until it is mid-way: instances exist, later phases have not run
+    while time.monotonic() < deadline and not _tagged(aws, exists, key):
+        time.sleep(0.05)
+    return process
+
+
+def _rerun(embedded: EmbeddedAws) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
+    return subprocess.run(APPLY, env=environment, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_an_apply_killed_midway_is_finished_by_the_next_one(aws: AwsConnection, embedded: EmbeddedAws) -> None:
+    process = _apply_until(aws, embedded, "describe_instances", "")
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
+    process.communicate(timeout=10)
     assert process.returncode == -signal.SIGKILL
     assert _tagged(aws, "describe_instances", ""), "the kill landed after instances were created"
 
-    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    rerun = _rerun(embedded)
     assert rerun.returncode == 0, rerun.stderr
     _assert_no_duplicates(aws)
     assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
 
 
 def test_ctrl_c_stops_scheduling_reports_and_a_rerun_finishes(aws: AwsConnection, embedded: EmbeddedAws) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "infragate",
-        "apply",
-        "--env",
-        ENV,
-        "-d",
-        str(WEBSHOP),
-        "--auto-approve",
-        "--parallelism",
-        "1",
-    ]
-    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not _tagged(aws, "describe_vpcs", "Vpcs"):
-        time.sleep(0.05)
+    process = _apply_until(aws, embedded, "describe_vpcs", "Vpcs")
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "cancelled" in stdout, "every change gets an outcome"
-    rerun = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+    rerun = _rerun(embedded)
     assert rerun.returncode == 0, rerun.stderr
     _assert_no_duplicates(aws)

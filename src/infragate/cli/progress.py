@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import (
@@ -20,22 +21,15 @@ from infragate.provision.executor import Outcome
 from infragate.provision.plan import Change
 
 
-class CollectorProgress:
-    """One row per collector: a spinner while it reads, then ✓ or ✗ (inventory ``Progress`` protocol)."""
+class _Display:
+    """A Rich progress display that is live on a terminal and silent elsewhere (CI logs get plain lines)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, progress: Progress) -> None:
         self._console = console
         self._live = console.is_terminal
-        self._progress = Progress(
-            SpinnerColumn(finished_text=""),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self._tasks: dict[str, TaskID] = {}
+        self._progress = progress
 
-    def __enter__(self) -> CollectorProgress:
+    def __enter__(self) -> Self:
         if self._live:
             self._progress.start()
         return self
@@ -45,6 +39,19 @@ class CollectorProgress:
     ) -> None:
         if self._live:
             self._progress.stop()
+
+
+class CollectorProgress(_Display):
+    """One row per collector: a spinner while it reads, then ✓ or ✗ (inventory ``Progress`` protocol)."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(
+            console,
+            Progress(
+                SpinnerColumn(finished_text=""), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+            ),
+        )
+        self._tasks: dict[str, TaskID] = {}
 
     def started(self, labels: Sequence[str]) -> None:
         if self._live:
@@ -59,33 +66,20 @@ class CollectorProgress:
             self._console.print(f"  {text}")
 
 
-class ChangeProgress:
+class ChangeProgress(_Display):
     """Apply's display: one bar for the whole plan plus a line per finished change (``Progress`` protocol)."""
 
     def __init__(self, console: Console, total: int) -> None:
-        self._console = console
-        self._live = console.is_terminal
-        self._progress = Progress(
+        columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=console,
         )
+        super().__init__(console, Progress(*columns, console=console))
         self._task = self._progress.add_task("applying", total=total)
         self._running: set[str] = set()
-
-    def __enter__(self) -> ChangeProgress:
-        if self._live:
-            self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        if self._live:
-            self._progress.stop()
 
     def started(self, change: Change) -> None:
         self._running.add(change.key)
