@@ -12,6 +12,7 @@ A failing policy check is a *finding*, never an exception.
     │   ├── DesignSyntaxError                  YAML that does not parse
     │   └── DesignValidationError              parsed, but wrong types/keys/references
     ├── OutputError                    exit 2  a report cannot be written where asked
+    ├── StoreError                     exit 5  the database cannot be used (unreachable, bad URL)
     └── AwsError                       exit 3  AWS could not be used
         ├── AwsCredentialsError        a real account with no usable credentials
         ├── AwsAccessDeniedError       the credentials may not do this
@@ -98,6 +99,10 @@ class DesignValidationError(DesignError):
     """The design file parsed but has wrong types, unknown keys, duplicates or dangling references."""
 
     code = "design.invalid"
+
+
+class StoreError(InfragateError):
+    code = "store.unavailable"
 
 
 class AwsError(InfragateError):

@@ -5,6 +5,7 @@
 | INFRAGATE_HOME | where infragate keeps its state (embedded AWS, later the store) | ./.infragate |
 | INFRAGATE_AWS_RETRY_MODE | botocore retry mode: standard or adaptive | standard |
 | INFRAGATE_AWS_MAX_ATTEMPTS | botocore attempts per call, including the first | 5 |
+| INFRAGATE_DATABASE_URL | the store: a SQLAlchemy URL (``postgresql+psycopg://…``) | SQLite in INFRAGATE_HOME |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Settings:
     home: Path
     aws_retry_mode: RetryMode = "standard"
     aws_max_attempts: int = 5
+    database_url: str | None = None
 
 
 def load_settings() -> Settings:
@@ -34,4 +36,10 @@ def load_settings() -> Settings:
     if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
         raise UsageError(f"INFRAGATE_AWS_MAX_ATTEMPTS is '{attempts_text}'", hint="Use a whole number from 1 to 20.")
     home = Path(os.environ.get("INFRAGATE_HOME", ".infragate"))
-    return Settings(home=home, aws_retry_mode=mode, aws_max_attempts=int(attempts_text))  # type: ignore[arg-type]
+    database_url = os.environ.get("INFRAGATE_DATABASE_URL") or None
+    return Settings(
+        home=home,
+        aws_retry_mode=mode,  # type: ignore[arg-type]
+        aws_max_attempts=int(attempts_text),
+        database_url=database_url,
+    )

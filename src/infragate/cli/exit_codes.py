@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from infragate.errors import AwsError, DesignError, InfragateError, OutputError, UsageError
+from infragate.errors import AwsError, DesignError, InfragateError, OutputError, StoreError, UsageError
 
 
 class ExitCode(IntEnum):
@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # wrong flag, bad design file, unwritable output
     AWS = 3  # AWS unreachable, access denied, throttled beyond retries
     INTERNAL = 4  # a bug in infragate
+    STORE = 5  # the database cannot be used
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -21,4 +22,6 @@ def exit_code_for(error: InfragateError) -> ExitCode:
         return ExitCode.USAGE
     if isinstance(error, AwsError):
         return ExitCode.AWS
+    if isinstance(error, StoreError):
+        return ExitCode.STORE
     return ExitCode.INTERNAL

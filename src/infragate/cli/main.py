@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from infragate import __version__
-from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, provision_cmd, render, rules_cmd
+from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, provision_cmd, render, rules_cmd, store_cmd
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode, exit_code_for
 from infragate.errors import InfragateError
@@ -34,6 +34,8 @@ app.command("verify")(provision_cmd.verify)
 app.command("destroy")(provision_cmd.destroy)
 app.command("audit")(audit_cmd.audit)
 app.add_typer(provision_cmd.approve_app, name="approve")
+app.add_typer(store_cmd.db_app, name="db")
+app.add_typer(store_cmd.log_app, name="audit-log")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,97 @@
+"""Opening the store: SQLite under ``$INFRAGATE_HOME`` by default, PostgreSQL via ``INFRAGATE_DATABASE_URL``.
+
+Migrations run automatically the first time a store is opened (and by ``infragate db upgrade``), so a new
+checkout or a new team database needs no set-up step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from infragate.errors import StoreError
+from infragate.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{(settings.home / 'infragate.db').resolve()}"
+
+
+def _alembic(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _redacted(url: str) -> str:
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+class Store:
+    """One database: sessions for repositories, and its schema version."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = sa.create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(
+                f"INFRAGATE_DATABASE_URL is not a usable database URL ({exc})",
+                hint="Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname.",
+            ) from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def revision(self) -> str | None:
+        with self._connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def head(self) -> str | None:
+        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is already there)."""
+        with self._connect() as connection, connection.begin():
+            command.upgrade(_alembic(connection), "head")
+
+    def ensure_current(self) -> None:
+        if self.revision() != self.head():
+            self.upgrade()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except OperationalError as exc:
+            raise StoreError(
+                f"cannot reach the database {_redacted(self.url)} ({' '.join(str(exc.orig).split())})",
+                hint="Check INFRAGATE_DATABASE_URL and that the server is running.",
+            ) from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends normally, rolled back when it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+
+def open_store(settings: Settings) -> Store:
+    store = Store(database_url(settings))
+    store.ensure_current()
+    return store

@@ -1,0 +1,109 @@
+"""The store on SQLite and PostgreSQL: migrations, findings across runs, the hash-chained audit log."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from infragate.errors import StoreError
+from infragate.store import Store, audit_log
+from infragate.store.findings import FindingStatus, Observed, ingest, open_findings
+from infragate.store.projects import ensure_project, finish_run, start_run
+from infragate.store.schema import Finding
+
+
+def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> None:
+    store = Store(store_url)
+    assert store.revision() is None
+    store.ensure_current()
+    assert store.revision() == store.head() == "0001"
+    store.upgrade()  # a second upgrade is a no-op
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert {"projects", "environments", "approvals", "runs", "findings", "finding_events", "audit_log"} <= tables
+    store.engine.dispose()
+
+
+def _observed(rule: str, severity: str = "high") -> Observed:
+    return Observed(f"fp-{rule}", rule, "web", severity, f"title {rule}", f"message {rule}")
+
+
+def test_findings_are_deduplicated_fixed_and_reopened_across_runs(store: Store) -> None:
+    with store.session() as session:
+        project = ensure_project(session, "webshop", "Acme", "infragate.yaml", ["staging", "production"])
+        run = start_run(session, project, "production", "audit")
+        first = ingest(
+            session,
+            project_id=project.id,
+            environment="production",
+            source="audit",
+            run_id=run.id,
+            observed=[_observed("NET-002", "critical"), _observed("S3-001")],
+        )
+        finish_run(run, succeeded=True, summary={"fail": 2})
+        project_id = project.id
+    assert (first.new, first.fixed) == (2, 0)
+
+    with store.session() as session:
+        again = ingest(
+            session,
+            project_id=project_id,
+            environment="production",
+            source="audit",
+            run_id=None,
+            observed=[_observed("NET-002", "critical")],
+        )
+        assert (again.new, again.still_open, again.fixed) == (0, 1, 1)
+        assert [f.rule_id for f in open_findings(session, project_id)] == ["NET-002"]
+
+    with store.session() as session:
+        back = ingest(
+            session,
+            project_id=project_id,
+            environment="production",
+            source="audit",
+            run_id=None,
+            observed=[_observed("NET-002", "critical"), _observed("S3-001")],
+        )
+        assert back.reopened == 1
+        s3 = session.scalars(sa.select(Finding).where(Finding.rule_id == "S3-001")).one()
+        assert [event.status for event in s3.events] == ["open", "fixed", "open"]
+        critical = session.scalars(sa.select(Finding).where(Finding.rule_id == "NET-002")).one()
+        assert critical.due_at is not None and (critical.due_at - critical.first_seen).days == 7
+
+    with store.session() as session:
+        accepted = session.scalars(sa.select(Finding).where(Finding.rule_id == "S3-001")).one()
+        accepted.status = FindingStatus.ACCEPTED_RISK.value
+    with store.session() as session:
+        later = ingest(
+            session, project_id=project_id, environment="production", source="audit", run_id=None, observed=[]
+        )
+        assert later.fixed == 1, "accepted risks are neither fixed nor reopened by runs"
+        statuses = {f.rule_id: f.status for f in session.scalars(sa.select(Finding))}
+        assert statuses == {"NET-002": "fixed", "S3-001": "accepted-risk"}
+
+
+def test_the_audit_log_detects_edited_and_deleted_entries(store: Store) -> None:
+    with store.session() as session:
+        for index in range(5):
+            audit_log.append(session, "lena", "approve", f"plan {index}", {"digest": f"sha256:{index}"})
+    with store.session() as session:
+        assert audit_log.verify(session) == (5, [])
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_log SET actor = 'mallory' WHERE id = 2"))
+    with store.session() as session:
+        checked, breaks = audit_log.verify(session)
+        assert checked == 5 and [(b.entry_id, "changed" in b.reason) for b in breaks] == [(2, True)]
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_log WHERE id = 4"))
+    with store.session() as session:
+        _, breaks = audit_log.verify(session)
+        assert (5, True) in [(b.entry_id, "deleted" in b.reason) for b in breaks]
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    store = Store("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(StoreError, match="cannot reach the database") as caught:
+        store.ensure_current()
+    assert "secret" not in caught.value.message
+    with pytest.raises(StoreError, match="not a usable database URL"):
+        Store("nosuchdb://x")
