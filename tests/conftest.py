@@ -49,6 +49,15 @@ def webshop_variant(webshop_data: dict[str, Any]) -> Callable[[dict[str, Any]], 
     return build
 
 
+@pytest.fixture(autouse=True)
+def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every infragate process it starts) gets an empty store of its own."""
+    database = tmp_path / "store.db"
+    monkeypatch.setenv("INFRAGATE_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.delenv("INFRAGATE_USER", raising=False)
+    return database
+
+
 @pytest.fixture(scope="session")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedAws]:
     """One real moto server daemon on 127.0.0.1 for the whole test session."""

@@ -13,8 +13,8 @@ from tests.conftest import WEBSHOP
 from tests.support import account
 
 
-def infragate(embedded: EmbeddedAws, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home), "COLUMNS": "200"}
+def infragate(embedded: EmbeddedAws, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home), "COLUMNS": "200", "INFRAGATE_USER": user}
     return subprocess.run(
         [sys.executable, "-m", "infragate", *args],
         capture_output=True,
@@ -62,13 +62,13 @@ def test_production_needs_a_plan_approved_by_a_lead(aws: AwsConnection, embedded
     waiting = infragate(embedded, "apply", *design, "--plan", str(plan_file), "--auto-approve")
     assert waiting.returncode == 2 and "has not been approved" in waiting.stderr
 
-    not_a_lead = infragate(embedded, "approve", "plan", str(plan_file), "-d", str(WEBSHOP), "--by", "mallory")
-    assert not_a_lead.returncode == 2 and "only a lead" in not_a_lead.stderr
+    not_a_lead = infragate(embedded, "approve", "plan", str(plan_file), "-d", str(WEBSHOP), user="sam.sec@example.com")
+    assert not_a_lead.returncode == 2 and "may not approve a plan" in not_a_lead.stderr
+    stranger = infragate(embedded, "approve", "plan", str(plan_file), "-d", str(WEBSHOP), user="mallory")
+    assert stranger.returncode == 2 and "not a user of infragate" in stranger.stderr
     replanned = json.loads(infragate(embedded, "plan", *design, "--format", "json").stdout)
     assert replanned["digest"] == json.loads(plan_file.read_text())["digest"], "same design and live state"
-    approved = infragate(
-        embedded, "approve", "plan", str(plan_file), "-d", str(WEBSHOP), "--by", "lena.lead@example.com"
-    )
+    approved = infragate(embedded, "approve", "plan", str(plan_file), "-d", str(WEBSHOP), user="lena.lead@example.com")
     assert approved.returncode == 0, approved.stderr
     applied = infragate(embedded, "apply", *design, "--plan", str(plan_file), "--auto-approve")
     assert applied.returncode == 0, applied.stderr

@@ -7,16 +7,17 @@ from pathlib import Path
 import typer
 
 from infragate.aws import AwsConnection
-from infragate.cli import options, render, targets
+from infragate.cli import identity, options, render, targets
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat, require
 from infragate.cli.progress import CollectorProgress
 from infragate.design import Design, load_design
 from infragate.inventory import COLLECTORS, Scope, collect
-from infragate.policy import breaches, check_live, policy_rules
+from infragate.policy import LocatedFinding, Summary, breaches, check_live, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
+from infragate.store.findings import Observed
 
 
 def _connect(
@@ -30,6 +31,31 @@ def _connect(
     if endpoint is not None:
         return targets.endpoint(settings, endpoint, chosen[0]), chosen
     return targets.embedded(settings, chosen[0]), chosen
+
+
+def _record(design_file: Path, env: str, findings: list[LocatedFinding]) -> None:
+    """Keep the audit as evidence, and its failing findings in the store (de-duplicated across runs)."""
+    failing = [item for item in findings if item.finding.failing]
+    observed = [
+        Observed(
+            fingerprint=item.fingerprint,
+            rule_id=item.finding.rule_id,
+            component=item.finding.component,
+            severity=item.finding.severity.value,
+            title=item.finding.title,
+            message=item.finding.message,
+        )
+        for item in failing
+    ]
+    summary = Summary.of(item.finding for item in findings)
+    identity.workflow(design_file, identified=False).record_run(
+        env,
+        "audit",
+        succeeded=True,
+        summary={"by_status": {s.value: n for s, n in summary.by_status.items()}, "failing": len(failing)},
+        findings=observed,
+        source="audit",
+    )
 
 
 def audit(
@@ -119,5 +145,7 @@ def audit(
         artifact=str(design_file) if design is not None else None,
     )
     render.deliver(report, output_format, output, show_passed=show_passed, by_service=True)
+    if design is not None and env is not None and by_project:
+        _record(design_file, env, findings)
     if breaches((item.finding for item in findings), fail_on.threshold()):
         raise typer.Exit(ExitCode.FINDINGS)

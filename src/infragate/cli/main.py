@@ -9,7 +9,16 @@ import typer
 from rich.markup import escape
 
 from infragate import __version__
-from infragate.cli import audit_cmd, aws_local_cmd, design_cmd, provision_cmd, render, rules_cmd, store_cmd
+from infragate.cli import (
+    audit_cmd,
+    aws_local_cmd,
+    design_cmd,
+    provision_cmd,
+    render,
+    rules_cmd,
+    store_cmd,
+    workflow_cmd,
+)
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode, exit_code_for
 from infragate.errors import InfragateError
@@ -33,7 +42,17 @@ app.command("apply")(provision_cmd.apply)
 app.command("verify")(provision_cmd.verify)
 app.command("destroy")(provision_cmd.destroy)
 app.command("audit")(audit_cmd.audit)
-app.add_typer(provision_cmd.approve_app, name="approve")
+approve_app = typer.Typer(help="Decisions of people (ICP-1.4): approve a design or a plan.", no_args_is_help=True)
+approve_app.command("design")(workflow_cmd.approve_design)
+approve_app.command("plan")(provision_cmd.approve_plan)
+app.add_typer(approve_app, name="approve")
+app.add_typer(workflow_cmd.project_app, name="project")
+app.add_typer(workflow_cmd.user_app, name="user")
+app.add_typer(workflow_cmd.findings_app, name="findings")
+app.add_typer(workflow_cmd.checklist_app, name="checklist")
+app.add_typer(workflow_cmd.gate_app, name="gate")
+app.command("launch")(workflow_cmd.launch)
+app.command("whoami")(workflow_cmd.whoami)
 app.add_typer(store_cmd.db_app, name="db")
 app.add_typer(store_cmd.log_app, name="audit-log")
 

@@ -12,14 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from infragate.aws import AwsConnection
-from infragate.cli import targets
+from infragate.cli import identity, targets
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.progress import ChangeProgress, CollectorProgress
 from infragate.design import Design, load_design
 from infragate.errors import UsageError
 from infragate.inventory import Snapshot
-from infragate.provision import approvals, service
+from infragate.provision import service
 from infragate.provision.executor import Result, Status
 from infragate.provision.plan import Action, Plan
 from infragate.settings import load_settings
@@ -115,6 +115,9 @@ def plan(
     _format(output_format)
     design, _, snapshot = _open(design_file, env)
     result = service.make_plan(design, env, snapshot)
+    identity.workflow(design_file, identified=False).record_run(
+        env, "plan", succeeded=True, summary={"plan": result.digest, "pending": len(result.pending)}
+    )
     if out_file is not None:
         write_atomically(out_file, result.to_json())
     if output_format == "json":
@@ -154,11 +157,25 @@ def _report(result: Result) -> None:
 
 
 def _execute(
-    plan_to_run: Plan, connection: AwsConnection, design: Design, snapshot: Snapshot, parallelism: int
+    plan_to_run: Plan,
+    connection: AwsConnection,
+    design: Design,
+    snapshot: Snapshot,
+    parallelism: int,
+    *,
+    kind: str,
+    design_file: Path,
 ) -> None:
     with ChangeProgress(err, len(plan_to_run.pending)) as progress:
         result = service.apply(plan_to_run, connection, design, snapshot, parallelism=parallelism, progress=progress)
     _report(result)
+    counts = {status.value: sum(1 for o in result.outcomes if o.status is status) for status in Status}
+    identity.workflow(design_file, identified=False).record_run(
+        plan_to_run.environment,
+        kind,
+        succeeded=result.succeeded,
+        summary={"plan": plan_to_run.digest, "outcomes": counts, "interrupted": result.interrupted},
+    )
     if result.interrupted:
         err.print(
             "[bold]interrupted[/bold]: running changes finished, the rest were not started; apply again to go on."
@@ -183,13 +200,13 @@ def apply(
     changes that need it; the rest finish. Re-running converges: existing resources are found by their tags.
 
     Environments with requires_approval apply only a plan file whose digest a lead approved
-    (`infragate approve plan`).
+    (`infragate approve plan`, as a lead).
 
     Examples:
 
       infragate apply --env staging -d examples/webshop/infragate.yaml --auto-approve
 
-      infragate plan --env production --out plan.json && infragate approve plan plan.json --by alice
+      infragate plan --env production --out plan.json && infragate approve plan plan.json
 
       infragate apply --env production --plan plan.json
     """
@@ -205,21 +222,24 @@ def apply(
             raise UsageError(
                 f"environment {env} requires an approved plan",
                 hint="Write one with `infragate plan --env NAME --out plan.json`, have a lead run "
-                "`infragate approve plan plan.json --by NAME`, then apply --plan plan.json.",
+                "`infragate approve plan plan.json`, then apply --plan plan.json.",
             )
-        approval = approvals.approval_of(load_settings().home, chosen, design)
-        if approval is None:
+        approver = identity.workflow(design_file, identified=False).plan_approver(chosen.digest)
+        if approver is None:
             raise UsageError(
                 f"plan {chosen.digest[:19]}… has not been approved by a lead of {design.project.name}",
-                hint="A lead runs `infragate approve plan PLAN --by NAME` after reviewing it.",
+                hint="A lead reviews it and runs `infragate approve plan PLAN` (as INFRAGATE_USER).",
             )
-        err.print(f"Approved by {approval.approver} (lead) at {approval.at}")
+        err.print(f"Approved by {approver} (lead)")
     if not chosen.pending:
         err.print("Nothing to do: the environment matches its design.")
+        identity.workflow(design_file, identified=False).record_run(
+            env, "apply", succeeded=True, summary={"plan": chosen.digest, "outcomes": {}}
+        )
         return
     _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
     _confirm(f"Apply {len(chosen.pending)} change(s) to {connection.spec.describe()}?", auto_approve)
-    _execute(chosen, connection, design, snapshot, parallelism)
+    _execute(chosen, connection, design, snapshot, parallelism, kind="apply", design_file=design_file)
 
 
 def destroy(
@@ -240,7 +260,7 @@ def destroy(
         return
     _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
     _confirm(f"Delete {len(doomed.pending)} resource(s) from {connection.spec.describe()}?", yes)
-    _execute(doomed, connection, design, snapshot, parallelism)
+    _execute(doomed, connection, design, snapshot, parallelism, kind="destroy", design_file=design_file)
 
 
 def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORMAT) -> None:
@@ -253,6 +273,16 @@ def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORM
     _format(output_format)
     design, connection, snapshot = _open(design_file, env)
     result = service.verify(connection, design, env, snapshot)
+    identity.workflow(design_file, identified=False).record_run(
+        env,
+        "verify",
+        succeeded=result.aligned,
+        summary={
+            "aligned": result.aligned,
+            "differs": [c.key for c in result.plan.pending],
+            "shield": {"subscribed": result.shield_subscribed, "uncovered": [i.id for i in result.uncovered()]},
+        },
+    )
     if output_format == "json":
         document = {
             "project": design.project.name,
@@ -301,19 +331,16 @@ def _read(path: Path) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}", hint="Check the path of the plan file.") from None
 
 
-approve_app = typer.Typer(help="Approvals of a lead (ICP-1.4): plans for environments that require approval.")
-
-
-@approve_app.command("plan")
 def approve_plan(
     plan_file: Path = typer.Argument(..., help="The plan written by `infragate plan --out`."),
     design_file: Path = DESIGN,
-    by: str = typer.Option(..., "--by", help="Who approves: a lead named in the design's project.owners.lead."),
+    comment: str = typer.Option("", "--comment", "-m"),
+    acting_as: str | None = identity.AS,
 ) -> None:
-    """Record that a lead reviewed and approved exactly this plan (its digest)."""
-    design = load_design(design_file)
+    """Approve exactly this plan (its digest) as a lead, so apply may carry it out (ICP-1.4)."""
     reviewed = Plan.from_json(_read(plan_file), str(plan_file))
-    approval = approvals.approve(load_settings().home, reviewed, design, by)
-    out.print(
-        f"plan {approval.digest[:19]}… for {approval.project}/{approval.environment} approved by {approval.approver}"
-    )
+    flow = identity.workflow(design_file, acting_as)
+    if reviewed.project != flow.design.project.name:
+        raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {flow.design.project.name}")
+    flow.approve_plan(reviewed.digest, reviewed.environment, comment)
+    out.print(f"plan {reviewed.digest[:19]}… for {reviewed.project}/{reviewed.environment} approved")

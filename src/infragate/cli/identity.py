@@ -1,0 +1,35 @@
+"""Who the CLI acts as: ``INFRAGATE_USER`` (like git's user.name), or ``--as`` for admins; and the workflow
+service opened for a design as that user."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from infragate.design import load_design
+from infragate.errors import UsageError
+from infragate.settings import load_settings
+from infragate.store import open_store
+from infragate.workflow.service import Workflow
+
+AS = typer.Option(None, "--as", help="Act as this user instead (admins only).")
+DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The project's design file.")
+
+
+def current_user(required: bool = True) -> str:
+    name = os.environ.get("INFRAGATE_USER", "").strip()
+    if not name and required:
+        raise UsageError(
+            "infragate does not know who you are",
+            hint="Set INFRAGATE_USER to your user name (e.g. export INFRAGATE_USER=lena.lead@example.com); "
+            "project owners are registered by `infragate project init`.",
+        )
+    return name or "infragate"
+
+
+def workflow(design_file: Path, acting_as: str | None = None, *, identified: bool = True) -> Workflow:
+    """The workflow service for this design, acting as the current user (who must be known for decisions)."""
+    design = load_design(design_file)
+    return Workflow(open_store(load_settings()), design, current_user(identified), acting_as=acting_as)

@@ -1,0 +1,287 @@
+"""Workflow commands: projects, users, design approval, findings, checklist, gates and launch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import select
+
+from infragate.cli import identity
+from infragate.cli.console import emit, err, out
+from infragate.cli.exit_codes import ExitCode
+from infragate.cli.render import SEVERITY_STYLE
+from infragate.errors import UsageError
+from infragate.model import Role
+from infragate.policy import Severity
+from infragate.settings import load_settings
+from infragate.store import audit_log, open_store
+from infragate.store.findings import FindingStatus
+from infragate.store.projects import ensure_user
+from infragate.store.schema import Project, User
+from infragate.workflow.roles import Action, require
+from infragate.workflow.service import GateReport
+from infragate.workflow.stages import GATED
+
+ENV = typer.Option(..., "--env", "-e", help="The environment.")
+
+project_app = typer.Typer(help="Projects in the store: register one from its design, list them, show status.")
+user_app = typer.Typer(help="Users and their roles (lead, infra, developer, security, client, admin).")
+findings_app = typer.Typer(help="Findings from every run: list, assign, resolve, accept the risk.")
+checklist_app = typer.Typer(help="The pre-launch checklist (ICP-5.1–5.3): show it, sign manual items.")
+gate_app = typer.Typer(help="Stage gates: what each stage needs before the next one (and launch).")
+
+
+# -- users --------------------------------------------------------------------------------------------
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="The user name (what INFRAGATE_USER is set to)."),
+    roles: list[Role] = typer.Option(..., "--role", help="A role; repeat for several."),
+    email: str = typer.Option("", "--email"),
+) -> None:
+    """Add a user or grant roles (admins only; the very first admin may add themself)."""
+    store = open_store(load_settings())
+    with store.session() as session:
+        has_admin = any(Role.ADMIN.value in u.roles for u in session.scalars(select(User)))
+        actor = identity.current_user(required=has_admin)
+        if has_admin:
+            me = session.scalars(select(User).where(User.name == actor)).first()
+            require(actor, me.roles if me else [], Action.MANAGE_USERS)
+        elif Role.ADMIN not in roles:
+            raise UsageError("the first user added must be an admin", hint=f"infragate user add {name} --role admin")
+        user = ensure_user(session, name, [role.value for role in roles], email)
+        audit_log.append(session, actor, "user-added", name, {"roles": user.roles})
+        out.print(f"{user.name}: {', '.join(user.roles)}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users and their roles."""
+    with open_store(load_settings()).session() as session:
+        for user in session.scalars(select(User).order_by(User.name)):
+            out.print(f"{user.name}: {', '.join(user.roles)}")
+
+
+def whoami() -> None:
+    """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds."""
+    name = identity.current_user()
+    with open_store(load_settings()).session() as session:
+        user = session.scalars(select(User).where(User.name == name)).first()
+    if user is None:
+        err.print(f"{name} (not registered: `infragate project init` registers the design's owners)")
+        raise typer.Exit(ExitCode.FINDINGS)
+    out.print(f"{user.name}: {', '.join(user.roles)}")
+
+
+# -- projects -----------------------------------------------------------------------------------------
+@project_app.command("init")
+def project_init(design_file: Path = identity.DESIGN) -> None:
+    """Register the project of a design: its environments, its owners as users with their roles, and the
+    pre-launch checklist. Safe to run again (it updates what changed)."""
+    flow = identity.workflow(design_file, identified=False)
+    with flow.store.session() as session:
+        project = flow._project(session)
+        audit_log.append(session, flow.actor, "project-registered", project.name, {"design": flow.design.digest})
+        out.print(
+            f"project {project.name} ({project.client}): environments {', '.join(e.name for e in project.environments)}"
+        )
+    owners = flow.design.project.owners
+    for role in (Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY):
+        if owners.of(role):
+            out.print(f"  {role.value}: {', '.join(owners.of(role))}")
+
+
+@project_app.command("list")
+def project_list() -> None:
+    """Every project in the store, with the stage of each environment."""
+    with open_store(load_settings()).session() as session:
+        for project in session.scalars(select(Project).order_by(Project.name)):
+            stages = ", ".join(f"{e.name}: {e.stage}" for e in sorted(project.environments, key=lambda e: e.id))
+            out.print(f"{project.name} ({project.client}) — {stages}")
+
+
+@project_app.command("status")
+def project_status(design_file: Path = identity.DESIGN) -> None:
+    """The stage of every environment and how many criteria its gates still miss."""
+    flow = identity.workflow(design_file, identified=False)
+    table = Table(title=f"{flow.design.project.name}", expand=False)
+    for column in ("Environment", "Stage", "Unmet criteria", "Next person to act"):
+        table.add_column(column)
+    for env in flow.design.environments:
+        report = flow.gate_report(env)
+        person = next((c for c in report.unmet() if c.needs_person), None)
+        table.add_row(
+            env, report.stage.value, str(len(report.unmet())), f"{person.role.value}: {person.text}" if person else ""
+        )
+    out.print(table)
+
+
+# -- approvals ----------------------------------------------------------------------------------------
+def approve_design(
+    env: str = ENV,
+    design_file: Path = identity.DESIGN,
+    comment: str = typer.Option("", "--comment", "-m"),
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4)."""
+    flow = identity.workflow(design_file, acting_as)
+    verb = flow.approve_design(env, comment)
+    out.print(f"design {flow.design.digest[:19]}… {verb} for {flow.design.project.name}/{env}")
+
+
+# -- findings -----------------------------------------------------------------------------------------
+@findings_app.command("list")
+def findings_list(
+    design_file: Path = identity.DESIGN,
+    env: str | None = typer.Option(None, "--env", "-e"),
+    include_closed: bool = typer.Option(False, "--all", help="Include fixed, accepted and false-positive ones."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Findings of the project (open and in progress unless --all), most severe first."""
+    flow = identity.workflow(design_file, identified=False)
+    rows = sorted(flow.findings(env, include_closed=include_closed), key=lambda f: (-Severity(f.severity).rank, f.id))
+    if output_format == "json":
+        fields = ("id", "environment", "source", "rule_id", "component", "severity", "status", "title", "message")
+        items = [
+            {k: getattr(f, k) for k in fields} | {"due_at": f.due_at.isoformat() if f.due_at else None} for f in rows
+        ]
+        emit(json.dumps(items, indent=2) + "\n", None)
+        return
+    table = Table(title=f"Findings of {flow.design.project.name}", expand=False)
+    for column in ("Id", "Env", "Severity", "Status", "Rule", "Component", "Due", "Message"):
+        table.add_column(column, overflow="fold")
+    for f in rows:
+        severity = Severity(f.severity)
+        due = f"{f.due_at:%Y-%m-%d}" if f.due_at else ""
+        table.add_row(
+            str(f.id),
+            f.environment,
+            Text(f.severity, style=SEVERITY_STYLE[severity]),
+            f.status,
+            f.rule_id,
+            f.component,
+            due,
+            f.message,
+        )
+    out.print(table)
+    err.print(f"{len(rows)} finding(s)")
+
+
+@findings_app.command("assign")
+def findings_assign(
+    finding_id: int = typer.Argument(...),
+    to: str = typer.Option(..., "--to", help="The user who will fix it."),
+    design_file: Path = identity.DESIGN,
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Assign a finding to someone (lead or security)."""
+    identity.workflow(design_file, acting_as).assign(finding_id, to)
+    out.print(f"finding {finding_id} assigned to {to}")
+
+
+@findings_app.command("resolve")
+def findings_resolve(
+    finding_id: int = typer.Argument(...),
+    status: str = typer.Option("fixed", "--status", help="fixed or false-positive"),
+    note: str = typer.Option(..., "--note", help="Why: what was done or why it is not a problem."),
+    design_file: Path = identity.DESIGN,
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Mark a finding fixed or a false positive (high and critical ones: security only)."""
+    if status not in ("fixed", "false-positive"):
+        raise UsageError(
+            f"--status is '{status}'", hint="Use fixed or false-positive; `findings accept` accepts a risk."
+        )
+    identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus(status), note)
+    out.print(f"finding {finding_id}: {status}")
+
+
+@findings_app.command("accept")
+def findings_accept(
+    finding_id: int = typer.Argument(...),
+    note: str = typer.Option(..., "--note", help="Why the risk is accepted, and until when."),
+    design_file: Path = identity.DESIGN,
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Accept the risk of a finding (lead; high and critical ones: security only)."""
+    identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus.ACCEPTED_RISK, note)
+    out.print(f"finding {finding_id}: accepted risk")
+
+
+# -- checklist ----------------------------------------------------------------------------------------
+@checklist_app.command("show")
+def checklist_show(env: str = ENV, design_file: Path = identity.DESIGN) -> None:
+    """Every checklist item: met or not, and by what evidence or whose signature."""
+    flow = identity.workflow(design_file, identified=False)
+    evidence = flow.evidence(env)
+    table = Table(title=f"Pre-launch checklist of {flow.design.project.name}/{env}", expand=False)
+    for column in ("Item", "Area", "Clause", "Kind", "Role", "Status", "Detail"):
+        table.add_column(column, overflow="fold")
+    for item in evidence.checklist:
+        spec = item.spec
+        status = Text("met", style="green") if item.met else Text("open", style="bold red")
+        kind = "automatic" if spec.automatic else "manual"
+        table.add_row(spec.key, spec.area, spec.clause, kind, spec.role.value, status, item.detail)
+    out.print(table)
+    open_items = [i for i in evidence.checklist if not i.met]
+    err.print(f"{len(evidence.checklist) - len(open_items)} of {len(evidence.checklist)} items met")
+    if open_items:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+@checklist_app.command("sign")
+def checklist_sign(
+    key: str = typer.Argument(..., help="The item, e.g. restore-tested."),
+    env: str = ENV,
+    comment: str = typer.Option(..., "--comment", "-m", help="What was checked."),
+    design_file: Path = identity.DESIGN,
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Sign a manual checklist item (only its role may)."""
+    identity.workflow(design_file, acting_as).sign(env, key, comment)
+    out.print(f"{key} signed for {env}")
+
+
+# -- gates and launch ---------------------------------------------------------------------------------
+def show_gates(report: GateReport) -> None:
+    table = Table(title=f"Gates of {report.environment}: current stage {report.stage.value}", expand=False)
+    for column in ("Stage", "Clause", "Criterion", "Status", "Detail", "Accountable"):
+        table.add_column(column, overflow="fold")
+    for stage in GATED:
+        for c in report.results[stage]:
+            status = Text("met", style="green") if c.met else Text("unmet", style="bold red")
+            table.add_row(stage.value, c.clause, c.text, status, c.detail, c.role.value)
+    out.print(table)
+    person = next((c for c in report.unmet() if c.needs_person), None)
+    if person is not None:
+        err.print(f"next person to act: the [bold]{person.role.value}[/bold] role — {person.text} ({person.clause})")
+
+
+@gate_app.command("check")
+def gate_check(
+    env: str = ENV, design_file: Path = identity.DESIGN, output_format: str = typer.Option("table", "--format", "-f")
+) -> None:
+    """Evaluate every stage's exit criteria from the evidence; exit 0 only when the environment may launch."""
+    report = identity.workflow(design_file, identified=False).gate_report(env)
+    if output_format == "json":
+        stages = {
+            stage.value: [
+                {"clause": c.clause, "criterion": c.text, "met": c.met, "detail": c.detail, "role": c.role.value}
+                for c in report.results[stage]
+            ]
+            for stage in GATED
+        }
+        emit(json.dumps({"environment": env, "stage": report.stage.value, "gates": stages}, indent=2) + "\n", None)
+    else:
+        show_gates(report)
+    if report.unmet():
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def launch(env: str = ENV, design_file: Path = identity.DESIGN, acting_as: str | None = identity.AS) -> None:
+    """Launch an environment: a lead's decision, allowed only when every gate holds."""
+    report = identity.workflow(design_file, acting_as).launch(env)
+    out.print(f"{env} launched (stage {report.stage.value})")

@@ -1,0 +1,51 @@
+"""The pre-launch checklist template (data) and a project's extension of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from infragate.errors import DesignValidationError
+from infragate.model import Role
+
+TEMPLATE = Path(__file__).resolve().parent / "checklist.yaml"
+EVIDENCE_KINDS = ("verify-clean", "shield-covered", "no-open-severe")
+
+
+class ChecklistSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    title: str = Field(min_length=3)
+    area: str = Field(pattern=r"^(setup|security|backup|monitoring|compliance)$")
+    clause: str = Field(pattern=r"^ICP-[0-9R.]+$")
+    role: Role
+    evidence: str | None = Field(default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe)$")
+    rules: tuple[str, ...] = ()
+
+    @property
+    def automatic(self) -> bool:
+        return self.evidence is not None or bool(self.rules)
+
+
+def _load(path: Path) -> list[ChecklistSpec]:
+    try:
+        raw: Any = yaml.safe_load(path.read_text())
+        return [ChecklistSpec.model_validate(item) for item in raw or []]
+    except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
+        raise DesignValidationError(
+            f"{path}: not a valid checklist ({' '.join(str(exc).split())[:300]})",
+            hint="Each item needs key, title, area, clause and role; automatic items add evidence or rules.",
+        ) from None
+
+
+def checklist_for(design_path: str) -> list[ChecklistSpec]:
+    """The template, extended (or overridden by key) by ``checklist.yaml`` beside the design file."""
+    items = {spec.key: spec for spec in _load(TEMPLATE)}
+    extension = Path(design_path).resolve().parent / "checklist.yaml"
+    if extension.is_file():
+        items |= {spec.key: spec for spec in _load(extension)}
+    return list(items.values())

@@ -1,0 +1,247 @@
+"""Gates: each stage's exit criteria, judged from evidence. Pure functions of an ``Evidence`` snapshot.
+
+Criteria that later capabilities will satisfy (deployments, stress tests, OWASP scans, pentests) are unmet
+with "no evidence yet" until then: never silently passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from infragate.model import Role
+from infragate.workflow.checklist import ChecklistSpec
+from infragate.workflow.stages import Stage
+
+NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    kind: str
+    succeeded: bool
+    at: datetime
+    summary: dict[str, Any]
+    design_digest: str | None
+
+
+@dataclass(frozen=True)
+class ItemState:
+    spec: ChecklistSpec
+    met: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the gates look at for one environment, read from the store and the design."""
+
+    environment: str
+    production: bool
+    design_digest: str
+    design_failures: tuple[str, ...]  # unwaived failing design findings, "RULE component"
+    design_approvers: tuple[str, ...]  # leads who approved this digest
+    design_reviewers: tuple[str, ...]  # security people who reviewed this digest
+    pentest_requested: bool
+    runs: dict[str, RunFacts] = field(default_factory=dict)  # latest run per kind
+    open_severe: tuple[str, ...] = ()  # open high/critical findings, "RULE component"
+    open_rules: frozenset[str] = frozenset()  # rule ids with open audit findings
+    checklist: tuple[ItemState, ...] = ()
+    launched: bool = False
+
+
+@dataclass(frozen=True)
+class Criterion:
+    stage: Stage
+    clause: str
+    text: str
+    met: bool
+    detail: str
+    role: Role  # who is accountable, and who must act when it is unmet
+    decided_by_person: bool = False  # met by an approval or a signature, not by a run
+
+    @property
+    def needs_person(self) -> bool:
+        """Unmet until someone decides or signs (as opposed to evidence infragate produces itself)."""
+        return not self.met and self.decided_by_person
+
+
+def _run(evidence: Evidence, kind: str) -> RunFacts | None:
+    return evidence.runs.get(kind)
+
+
+def design_gate(e: Evidence) -> list[Criterion]:
+    clean = not e.design_failures
+    criteria = [
+        Criterion(
+            Stage.DESIGN,
+            "ICP-1.1",
+            "the design passes every policy rule (or the failure is waived)",
+            clean,
+            "clean" if clean else f"{len(e.design_failures)} failing: {', '.join(e.design_failures[:5])}",
+            Role.LEAD,
+        ),
+        Criterion(
+            Stage.DESIGN,
+            "ICP-1.4",
+            "approved by a lead (this exact design digest)",
+            bool(e.design_approvers),
+            f"by {', '.join(e.design_approvers)}"
+            if e.design_approvers
+            else f"no lead approved {e.design_digest[:19]}…",
+            Role.LEAD,
+        ),
+    ]
+    if e.production:
+        criteria.append(
+            Criterion(
+                Stage.DESIGN,
+                "ICP-1.4",
+                "reviewed by security (this exact design digest)",
+                bool(e.design_reviewers),
+                f"by {', '.join(e.design_reviewers)}" if e.design_reviewers else "no security review of this digest",
+                Role.SECURITY,
+                decided_by_person=True,
+            )
+        )
+    return criteria
+
+
+def provisioning_gate(e: Evidence) -> list[Criterion]:
+    apply, verify = _run(e, "apply"), _run(e, "verify")
+    applied = apply is not None and apply.succeeded
+    verified = verify is not None and verify.succeeded and (apply is None or verify.at >= apply.at)
+    return [
+        Criterion(
+            Stage.PROVISIONING,
+            "ICP-2.1",
+            "the last apply succeeded",
+            applied,
+            f"at {apply.at:%Y-%m-%d %H:%M}" if applied and apply else ("failed" if apply else "never applied"),
+            Role.LEAD,
+        ),
+        Criterion(
+            Stage.PROVISIONING,
+            "ICP-2.3",
+            "the last verify (after the last apply) found live == design",
+            verified,
+            f"at {verify.at:%Y-%m-%d %H:%M}"
+            if verified and verify
+            else ("not aligned" if verify else "never verified"),
+            Role.LEAD,
+        ),
+    ]
+
+
+def deployment_gate(e: Evidence) -> list[Criterion]:
+    return [
+        Criterion(
+            Stage.DEPLOYMENT_TESTING,
+            "ICP-3.1",
+            "a deployment through CircleCI/GitHub is recorded",
+            False,
+            NO_EVIDENCE,
+            Role.DEVELOPER,
+        ),
+        Criterion(
+            Stage.DEPLOYMENT_TESTING,
+            "ICP-3.2",
+            "smoke tests of the infrastructure pass",
+            False,
+            NO_EVIDENCE,
+            Role.DEVELOPER,
+        ),
+        Criterion(
+            Stage.DEPLOYMENT_TESTING,
+            "ICP-3.3",
+            "a stress test meets the design's SLOs",
+            False,
+            NO_EVIDENCE,
+            Role.DEVELOPER,
+        ),
+    ]
+
+
+def shield_covered(e: Evidence) -> tuple[bool, str]:
+    verify = _run(e, "verify")
+    if verify is None:
+        return False, "never verified"
+    shield = verify.summary.get("shield", {})
+    uncovered = shield.get("uncovered", [])
+    if not shield.get("subscribed", False):
+        return False, "no Shield Advanced subscription"
+    return not uncovered, "every public EC2 instance covered" if not uncovered else f"uncovered: {', '.join(uncovered)}"
+
+
+def security_gate(e: Evidence) -> list[Criterion]:
+    covered, detail = shield_covered(e)
+    pentest = (
+        Criterion(
+            Stage.SECURITY_COMPLIANCE, "ICP-4.3", "the requested pentest is closed", False, NO_EVIDENCE, Role.SECURITY
+        )
+        if e.pentest_requested
+        else Criterion(
+            Stage.SECURITY_COMPLIANCE, "ICP-4.3", "no pentest was requested", True, "not requested", Role.SECURITY
+        )
+    )
+    return [
+        Criterion(
+            Stage.SECURITY_COMPLIANCE,
+            "ICP-4.1",
+            "a recent OWASP scan with no open high/critical finding",
+            False,
+            NO_EVIDENCE,
+            Role.SECURITY,
+        ),
+        Criterion(
+            Stage.SECURITY_COMPLIANCE, "ICP-4.2", "Shield Advanced covers every EC2 server", covered, detail, Role.LEAD
+        ),
+        pentest,
+        Criterion(
+            Stage.SECURITY_COMPLIANCE,
+            "ICP-4.4",
+            "no high or critical finding is open",
+            not e.open_severe,
+            "none open" if not e.open_severe else f"open: {', '.join(e.open_severe[:5])}",
+            Role.SECURITY,
+        ),
+    ]
+
+
+def pre_launch_gate(e: Evidence) -> list[Criterion]:
+    return [
+        Criterion(
+            Stage.PRE_LAUNCH,
+            item.spec.clause,
+            f"checklist: {item.spec.title}",
+            item.met,
+            item.detail,
+            item.spec.role,
+            decided_by_person=not item.spec.automatic,
+        )
+        for item in e.checklist
+    ]
+
+
+GATES = {
+    Stage.DESIGN: design_gate,
+    Stage.PROVISIONING: provisioning_gate,
+    Stage.DEPLOYMENT_TESTING: deployment_gate,
+    Stage.SECURITY_COMPLIANCE: security_gate,
+    Stage.PRE_LAUNCH: pre_launch_gate,
+}
+
+
+def evaluate(evidence: Evidence) -> dict[Stage, list[Criterion]]:
+    return {stage: gate(evidence) for stage, gate in GATES.items()}
+
+
+def current_stage(results: dict[Stage, list[Criterion]], launched: bool) -> Stage:
+    """The first stage whose gate does not hold (stages are passed in order), or launched."""
+    if launched:
+        return Stage.LAUNCHED
+    for stage, criteria in results.items():
+        if not all(c.met for c in criteria):
+            return stage
+    return Stage.PRE_LAUNCH  # every gate holds: ready to launch, which a lead still does explicitly

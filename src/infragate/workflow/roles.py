@@ -1,0 +1,54 @@
+"""Who may do what: the policy's roles mapped to workflow actions, checked in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from infragate.errors import UsageError
+from infragate.model import Role
+
+
+class RoleError(UsageError):
+    code = "workflow.forbidden"
+
+
+class Action(StrEnum):
+    APPROVE_DESIGN = "approve a design"
+    REVIEW_DESIGN = "review a design for security"
+    APPROVE_PLAN = "approve a plan"
+    ASSIGN_FINDING = "assign a finding"
+    RESOLVE_FINDING = "resolve a finding"
+    RESOLVE_SEVERE_FINDING = "resolve or accept a high or critical finding"
+    ACCEPT_RISK = "accept the risk of a finding"
+    LAUNCH = "launch an environment"
+    ACT_AS = "act as another user"
+    MANAGE_USERS = "manage users"
+
+
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.APPROVE_DESIGN: frozenset({Role.LEAD}),
+    Action.REVIEW_DESIGN: frozenset({Role.SECURITY}),
+    Action.APPROVE_PLAN: frozenset({Role.LEAD}),
+    Action.ASSIGN_FINDING: frozenset({Role.LEAD, Role.SECURITY}),
+    Action.RESOLVE_FINDING: frozenset({Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY}),
+    Action.RESOLVE_SEVERE_FINDING: frozenset({Role.SECURITY}),
+    Action.ACCEPT_RISK: frozenset({Role.LEAD, Role.SECURITY}),
+    Action.LAUNCH: frozenset({Role.LEAD}),
+    Action.ACT_AS: frozenset({Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+}
+
+
+def require(user: str, roles: Iterable[str], action: Action) -> Role:
+    """The role under which ``user`` may do ``action``; a clear refusal otherwise."""
+    held = {Role(role) for role in roles}
+    allowed = ALLOWED[action]
+    granted = sorted(held & allowed)
+    if not granted:
+        raise RoleError(
+            f"{user} may not {action.value}: that needs the role {' or '.join(sorted(allowed))}, "
+            f"and {user} has {', '.join(sorted(held)) or 'no role'}",
+            hint="Ask someone with that role, or an admin to grant it (`infragate user add NAME --role ROLE`).",
+        )
+    return granted[0]
