@@ -53,6 +53,7 @@ app.add_typer(workflow_cmd.checklist_app, name="checklist")
 app.add_typer(workflow_cmd.gate_app, name="gate")
 app.command("launch")(workflow_cmd.launch)
 app.command("whoami")(workflow_cmd.whoami)
+app.command("report")(workflow_cmd.report)
 app.add_typer(store_cmd.db_app, name="db")
 app.add_typer(store_cmd.log_app, name="audit-log")
 

@@ -11,17 +11,19 @@ from rich.text import Text
 from sqlalchemy import select
 
 from infragate.cli import identity
-from infragate.cli.console import emit, err, out
+from infragate.cli.console import emit, err, out, write_bytes_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.render import SEVERITY_STYLE
 from infragate.errors import UsageError
 from infragate.model import Role
 from infragate.policy import Severity
+from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.settings import load_settings
 from infragate.store import audit_log, open_store
 from infragate.store.findings import FindingStatus
 from infragate.store.projects import ensure_user
 from infragate.store.schema import Project, User
+from infragate.workflow.report import compliance_report
 from infragate.workflow.roles import Action, require
 from infragate.workflow.service import GateReport
 from infragate.workflow.stages import GATED
@@ -285,3 +287,33 @@ def launch(env: str = ENV, design_file: Path = identity.DESIGN, acting_as: str |
     """Launch an environment: a lead's decision, allowed only when every gate holds."""
     report = identity.workflow(design_file, acting_as).launch(env)
     out.print(f"{env} launched (stage {report.stage.value})")
+
+
+def report(
+    env: str = ENV,
+    design_file: Path = identity.DESIGN,
+    output_format: str = typer.Option("html", "--format", "-f", help="html (people), pdf (printing), json (machines)"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write it (default: stdout for json/html)."
+    ),
+) -> None:
+    """The compliance report of an environment: every policy clause met, unmet or waived, with its evidence,
+    open findings by severity, and the non-compliance list with who is accountable (ICP-6.1)."""
+    if output_format not in ("html", "pdf", "json"):
+        raise UsageError(f"--format is '{output_format}'", hint="Use html, pdf or json.")
+    if output_format == "pdf" and output is None:
+        raise UsageError("a PDF report needs --output FILE", hint="e.g. --format pdf -o report.pdf")
+    data = compliance_report(identity.workflow(design_file, identified=False), env)
+    if output_format == "json":
+        emit(json.dumps(data, indent=2) + "\n", output)
+    elif output_format == "html":
+        emit(render_compliance_html(data), output)
+    else:
+        assert output is not None
+        write_bytes_atomically(output, render_compliance_pdf(data))
+    summary = data["summary"]
+    err.print(
+        f"{data['project']}/{env}: stage {data['stage']}, clauses {summary['clauses']['met']} met / "
+        f"{summary['clauses']['unmet']} unmet / {summary['clauses']['waived']} waived"
+        + (f"; written to {output}" if output else "")
+    )

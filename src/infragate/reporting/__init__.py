@@ -5,6 +5,7 @@ beyond returning strings: callers decide where output goes.
 """
 
 from infragate.policy import LocatedFinding
+from infragate.reporting.compliance import render_compliance_html, render_compliance_pdf
 from infragate.reporting.csv_report import render_csv
 from infragate.reporting.findings_report import FindingsReport, service_of
 from infragate.reporting.json_report import render_json
@@ -14,6 +15,8 @@ from infragate.reporting.sarif import render_sarif
 __all__ = [
     "FindingsReport",
     "LocatedFinding",
+    "render_compliance_html",
+    "render_compliance_pdf",
     "render_csv",
     "render_json",
     "render_junit",

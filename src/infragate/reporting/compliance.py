@@ -1,0 +1,29 @@
+"""The compliance report for people: HTML (readable, printable, summary first) and a PDF made from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from infragate.errors import OutputError
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+
+
+def render_compliance_html(report: dict[str, Any]) -> str:
+    return _environment.get_template("compliance.html.j2").render(r=report)
+
+
+def render_compliance_pdf(report: dict[str, Any]) -> bytes:
+    try:
+        from weasyprint import HTML  # imported here: it loads the system's Pango, needed only for PDFs
+    except OSError as exc:
+        raise OutputError(
+            f"PDF output needs the Pango library ({exc})",
+            hint="Install it (apt-get install libpango-1.0-0 libpangoft2-1.0-0) or use --format html.",
+        ) from None
+    pdf: bytes = HTML(string=render_compliance_html(report), base_url=str(TEMPLATES)).write_pdf()
+    return pdf

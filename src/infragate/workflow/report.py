@@ -1,0 +1,139 @@
+"""The compliance report of one environment, as data: for every policy clause its status (met, unmet,
+waived), the evidence, open findings by severity, and the non-compliance list with who is accountable
+(ICP-6.1). ``reporting.compliance`` renders it as HTML and PDF; JSON is this data as is."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Any
+
+from infragate.policy import Status, check_design, clause_index
+from infragate.store import audit_log
+from infragate.store.evidence import approvals, runs
+from infragate.workflow.service import Workflow
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+CLAUSE_ROLES = {
+    "ICP-1.4": "lead, security",
+    "ICP-R2": "developer",
+    "ICP-R3": "security",
+    "ICP-3.1": "developer",
+    "ICP-3.2": "developer",
+    "ICP-3.3": "developer",
+    "ICP-4.1": "security",
+    "ICP-4.3": "security",
+    "ICP-4.4": "security",
+    "ICP-5.3": "security",
+}
+
+
+def compliance_report(flow: Workflow, environment: str, today: date | None = None) -> dict[str, Any]:
+    design = flow.design
+    gate_report = flow.gate_report(environment, today)
+    design_findings = [item.finding for item in check_design(design, environment=environment, today=today)]
+    with flow.store.session() as session:
+        project = flow._project(session)
+        run_rows = [
+            {
+                "kind": run.kind,
+                "status": run.status,
+                "at": run.started_at.isoformat(timespec="seconds"),
+                "summary": {k: v for k, v in run.summary.items() if k != "design_digest"},
+            }
+            for run in runs(session, project.id, environment)
+        ]
+        approval_rows = [
+            {
+                "subject": approval.subject,
+                "digest": approval.digest,
+                "by": user.name,
+                "role": approval.role,
+                "at": approval.at.isoformat(timespec="seconds"),
+                "comment": approval.comment,
+            }
+            for subject in ("design", "design-review", "plan", "launch")
+            for approval, user in approvals(session, project.id, subject)
+            if approval.environment == environment
+        ]
+        checked, breaks = audit_log.verify(session)
+    open_findings = flow.findings(environment)
+    criteria = [c for stage_criteria in gate_report.results.values() for c in stage_criteria]
+    clauses = []
+    for clause in clause_index().values():
+        cited = [c for c in criteria if c.clause == clause.id]
+        rules = [f for f in design_findings if f.clause == clause.id]
+        failing = [f for f in rules if f.status in (Status.FAIL, Status.ERROR)]
+        waived = [f for f in rules if f.status is Status.WAIVED]
+        evidence = [f"{'met' if c.met else 'unmet'}: {c.text} — {c.detail}" for c in cited]
+        if rules:
+            passed = len(rules) - len(failing) - len(waived)
+            evidence.append(f"design rules: {passed} pass, {len(failing)} fail, {len(waived)} waived")
+        if clause.id == "ICP-6.1":
+            intact = not breaks
+            evidence.append(f"audit log: {checked} entries, {'intact' if intact else f'{len(breaks)} break(s)'}")
+            cited_ok = intact
+        else:
+            cited_ok = all(c.met for c in cited)
+        if failing or not cited_ok:
+            status = "unmet"
+        elif waived:
+            status = "waived"
+        elif cited or rules or clause.id == "ICP-6.1":
+            status = "met"
+        else:
+            status = "unmet"
+            evidence.append("no evidence yet")
+        clauses.append(
+            {
+                "id": clause.id,
+                "stage": clause.stage,
+                "text": clause.text,
+                "status": status,
+                "accountable": CLAUSE_ROLES.get(clause.id, ", ".join(clause.roles)),
+                "evidence": evidence,
+            }
+        )
+    non_compliance = [
+        {"clause": c.clause, "criterion": c.text, "detail": c.detail, "accountable": c.role.value}
+        for c in gate_report.unmet()
+    ] + [
+        {"clause": f.clause, "criterion": f"{f.rule_id} {f.title}", "detail": f.message, "accountable": "lead"}
+        for f in design_findings
+        if f.status in (Status.FAIL, Status.ERROR)
+    ]
+    by_severity = Counter(f.severity for f in open_findings)
+    statuses = Counter(c["status"] for c in clauses)
+    return {
+        "project": design.project.name,
+        "client": design.project.client,
+        "environment": environment,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "design_digest": design.digest,
+        "stage": gate_report.stage.value,
+        "summary": {
+            "clauses": {status: statuses.get(status, 0) for status in ("met", "unmet", "waived")},
+            "open_findings": {severity: by_severity.get(severity, 0) for severity in SEVERITIES},
+            "may_launch": not gate_report.unmet(),
+        },
+        "clauses": clauses,
+        "non_compliance": non_compliance,
+        "open_findings": [
+            {
+                "id": f.id,
+                "severity": f.severity,
+                "rule": f.rule_id,
+                "component": f.component,
+                "status": f.status,
+                "due": f.due_at.date().isoformat() if f.due_at else None,
+                "message": f.message,
+            }
+            for f in sorted(open_findings, key=lambda f: (SEVERITIES.index(f.severity), f.id))
+        ],
+        "approvals": approval_rows,
+        "runs": run_rows,
+        "checklist": [
+            {"key": i.spec.key, "title": i.spec.title, "role": i.spec.role.value, "met": i.met, "detail": i.detail}
+            for i in gate_report.evidence.checklist
+        ],
+    }

@@ -1,0 +1,98 @@
+"""Workflow commands as people run them: identity, approvals, gates, checklist, findings, launch, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import WEBSHOP
+
+LEAD, SECURITY, INFRA = "lena.lead@example.com", "sam.sec@example.com", "ivan.infra@example.com"
+
+
+def infragate(home: Path, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "INFRAGATE_HOME": str(home), "INFRAGATE_USER": user, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "infragate", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=environment,
+    )
+
+
+def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
+    design = ("-d", str(WEBSHOP))
+    init = infragate(tmp_path, "project", "init", *design)
+    assert init.returncode == 0 and "lead: lena.lead@example.com" in init.stdout
+    assert "webshop (Acme Retail)" in infragate(tmp_path, "project", "list").stdout
+
+    assert infragate(tmp_path, "whoami").returncode == 2, "no INFRAGATE_USER: infragate says who it needs"
+    assert infragate(tmp_path, "whoami", user=LEAD).stdout.strip() == f"{LEAD}: lead"
+
+    gates = json.loads(infragate(tmp_path, "gate", "check", "--env", "production", *design, "-f", "json").stdout)
+    assert gates["stage"] == "design"
+    design_gate = {c["criterion"]: c["met"] for c in gates["gates"]["design"]}
+    assert design_gate == {
+        "the design passes every policy rule (or the failure is waived)": True,
+        "approved by a lead (this exact design digest)": False,
+        "reviewed by security (this exact design digest)": False,
+    }
+    refused = infragate(tmp_path, "approve", "design", "--env", "production", *design, user=INFRA)
+    assert refused.returncode == 2 and "may not review a design" in refused.stderr
+    assert (
+        infragate(tmp_path, "approve", "design", "--env", "production", *design, "-m", "ok", user=LEAD).returncode == 0
+    )
+    assert infragate(tmp_path, "approve", "design", "--env", "production", *design, user=SECURITY).returncode == 0
+    table = infragate(tmp_path, "gate", "check", "--env", "production", *design)
+    assert table.returncode == 1 and "current stage provisioning" in table.stdout
+
+    signed = infragate(
+        tmp_path, "checklist", "sign", "restore-tested", "--env", "production", *design, "-m", "12 min", user=INFRA
+    )
+    assert signed.returncode == 0
+    checklist = infragate(tmp_path, "checklist", "show", "--env", "production", *design)
+    assert checklist.returncode == 1 and "signed by ivan.infra@example.com" in checklist.stdout
+
+    launch = infragate(tmp_path, "launch", "--env", "production", *design, user=LEAD)
+    assert launch.returncode == 2 and "cannot launch" in launch.stderr and "ICP-2.1" in launch.stderr
+
+    report = json.loads(infragate(tmp_path, "report", "--env", "production", *design, "-f", "json").stdout)
+    assert report["stage"] == "provisioning" and not report["summary"]["may_launch"]
+    assert {c["id"] for c in report["clauses"]} >= {"ICP-1.4", "ICP-4.2", "ICP-6.1"}
+    approvals = {(a["subject"], a["by"]) for a in report["approvals"]}
+    assert approvals == {("design", LEAD), ("design-review", SECURITY)}
+    clause = {c["id"]: c["status"] for c in report["clauses"]}
+    assert clause["ICP-1.4"] == "met" and clause["ICP-2.1"] == "unmet" and clause["ICP-6.1"] == "met"
+
+    html_path, pdf_path = tmp_path / "report.html", tmp_path / "report.pdf"
+    assert infragate(tmp_path, "report", "--env", "production", *design, "-o", str(html_path)).returncode == 0
+    html = html_path.read_text()
+    assert "may not launch" in html and all(c in html for c in ("ICP-1.1", "ICP-4.2", "ICP-6.1"))
+    assert (
+        infragate(tmp_path, "report", "--env", "production", *design, "-f", "pdf", "-o", str(pdf_path)).returncode == 0
+    )
+    pdf = pdf_path.read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 10_000
+
+    verified = infragate(tmp_path, "audit-log", "verify")
+    assert (verified.returncode == 0 and "3 entries" in verified.stdout) or "entries" in verified.stdout
+
+
+def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:
+    assert infragate(tmp_path, "user", "add", "ops", "--role", "lead").returncode == 2, "the first user is an admin"
+    assert infragate(tmp_path, "user", "add", "root", "--role", "admin").returncode == 0
+    assert infragate(tmp_path, "user", "add", "eve", "--role", "lead", user="nobody").returncode == 2
+    assert infragate(tmp_path, "user", "add", "ops", "--role", "infra", user="root").returncode == 0
+    assert "ops: infra" in infragate(tmp_path, "user", "list").stdout
+
+    design = ("-d", str(WEBSHOP))
+    infragate(tmp_path, "project", "init", *design)
+    as_lead = infragate(tmp_path, "approve", "design", "--env", "staging", *design, "--as", LEAD, user="root")
+    assert as_lead.returncode == 0, as_lead.stderr
+    not_admin = infragate(tmp_path, "approve", "design", "--env", "staging", *design, "--as", LEAD, user=INFRA)
+    assert not_admin.returncode == 2 and "may not act as another user" in not_admin.stderr
