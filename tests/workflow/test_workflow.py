@@ -14,11 +14,11 @@ from infragate.design import Design, load_design
 from infragate.provision import service
 from infragate.store import Store, audit_log
 from infragate.store.findings import FindingStatus, Observed
-from infragate.store.schema import AuditLogEntry, User
+from infragate.store.schema import AuditLogEntry, DesignVersion, User, WaiverRecord
 from infragate.workflow.roles import Action, RoleError
 from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
-from tests.conftest import WEBSHOP
+from tests.conftest import INSECURE, WEBSHOP
 from tests.provision.test_lifecycle import apply_design
 
 LEAD, INFRA, DEV, SECURITY = (
@@ -178,3 +178,13 @@ def test_every_decision_is_in_the_audit_log(store: Store) -> None:
         checked, breaks = audit_log.verify(session)
         actions = [entry.action for entry in session.scalars(select(AuditLogEntry))]
     assert checked == 2 and not breaks and actions == ["design-approved", "checklist-signed"]
+
+
+def test_design_versions_and_waivers_are_kept(store: Store) -> None:
+    insecure = load_design(INSECURE)
+    as_user(store, LEAD, insecure).gate_report(next(iter(insecure.environments)))
+    with store.session() as session:
+        versions = list(session.scalars(select(DesignVersion)))
+        waivers = list(session.scalars(select(WaiverRecord)))
+    assert [v.digest for v in versions] == [insecure.digest] and versions[0].content == INSECURE.read_text()
+    assert [(w.rule_id, w.approver) for w in waivers] == [(w.rule, w.approver) for w in insecure.waivers]

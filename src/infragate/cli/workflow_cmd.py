@@ -85,7 +85,7 @@ def project_init(design_file: Path = identity.DESIGN) -> None:
     pre-launch checklist. Safe to run again (it updates what changed)."""
     flow = identity.workflow(design_file, identified=False)
     with flow.store.session() as session:
-        project = flow._project(session)
+        project = flow.register(session)
         audit_log.append(session, flow.actor, "project-registered", project.name, {"design": flow.design.digest})
         out.print(
             f"project {project.name} ({project.client}): environments {', '.join(e.name for e in project.environments)}"

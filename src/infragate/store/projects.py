@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from infragate.store.schema import Environment, Project, Run, User
+from infragate.store.schema import DesignVersion, Environment, Project, Run, User, WaiverRecord
 
 
 def ensure_project(session: Session, name: str, client: str, design_path: str, environments: list[str]) -> Project:
@@ -46,3 +47,39 @@ def finish_run(run: Run, *, succeeded: bool, summary: dict[str, Any], artifact_p
     run.finished_at = datetime.now(UTC)
     run.summary = summary
     run.artifact_path = artifact_path
+
+
+def record_design(session: Session, project: Project, digest: str, content: str) -> DesignVersion:
+    """Keep every version of the design that infragate has worked with (approvals cite their digest)."""
+    found = session.scalars(
+        select(DesignVersion).where(DesignVersion.project_id == project.id, DesignVersion.digest == digest)
+    ).first()
+    if found is None:
+        found = DesignVersion(project_id=project.id, digest=digest, content=content, recorded_at=datetime.now(UTC))
+        session.add(found)
+        session.flush()
+    return found
+
+
+@dataclass(frozen=True)
+class WaiverSpec:
+    rule_id: str
+    component: str
+    reason: str
+    approver: str
+    expires: datetime
+
+
+def sync_waivers(session: Session, project: Project, waivers: list[WaiverSpec]) -> None:
+    """The project's waivers as the current design grants them."""
+    current = list(session.scalars(select(WaiverRecord).where(WaiverRecord.project_id == project.id)))
+    wanted = {(w.rule_id, w.component, w.reason, w.approver, w.expires.date()) for w in waivers}
+    have = {(w.rule_id, w.component, w.reason, w.approver, w.expires.date()): w for w in current}
+    for key, record in have.items():
+        if key not in wanted:
+            session.delete(record)
+    for waiver in waivers:
+        key = (waiver.rule_id, waiver.component, waiver.reason, waiver.approver, waiver.expires.date())
+        if key not in have:
+            session.add(WaiverRecord(project_id=project.id, **waiver.__dict__))
+    session.flush()

@@ -33,7 +33,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
     gate_report = flow.gate_report(environment, today)
     design_findings = [item.finding for item in check_design(design, environment=environment, today=today)]
     with flow.store.session() as session:
-        project = flow._project(session)
+        project = flow.register(session)
         run_rows = [
             {
                 "kind": run.kind,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -30,7 +31,15 @@ from infragate.store.evidence import (
     sign_offs,
 )
 from infragate.store.findings import FindingStatus, Observed, ingest, open_findings
-from infragate.store.projects import ensure_project, ensure_user, finish_run, start_run
+from infragate.store.projects import (
+    WaiverSpec,
+    ensure_project,
+    ensure_user,
+    finish_run,
+    record_design,
+    start_run,
+    sync_waivers,
+)
 from infragate.store.schema import ChecklistItem, Environment, Finding, FindingEvent, Project, User
 from infragate.workflow import gates
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
@@ -62,7 +71,7 @@ class Workflow:
     @contextmanager
     def _session(self) -> Iterator[tuple[Session, Project, User]]:
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             user = session.scalars(select(User).where(User.name == self.actor)).first()
             if user is None:
                 raise UsageError(
@@ -78,7 +87,7 @@ class Workflow:
                 user = impersonated
             yield session, project, user
 
-    def _project(self, session: Session) -> Project:
+    def register(self, session: Session) -> Project:
         """The design's project in the store, registered (with its owners and checklist) on first use."""
         design = self.design
         project = ensure_project(
@@ -90,6 +99,15 @@ class Workflow:
         specs = checklist_for(design.path)
         for env in design.environments:
             ensure_items(session, project.id, env, [_item(spec) for spec in specs])
+        record_design(session, project, design.digest, _read(design.path))
+        sync_waivers(
+            session,
+            project,
+            [
+                WaiverSpec(w.rule, w.component, w.reason, w.approver, datetime.combine(w.expires, time(), tzinfo=UTC))
+                for w in design.waivers
+            ],
+        )
         return project
 
     # -- approvals --------------------------------------------------------------------------------------
@@ -140,7 +158,7 @@ class Workflow:
         """A current lead who approved exactly this plan, if any (a lead removed from the design no longer counts)."""
         leads = set(self.design.project.owners.lead)
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             found = [
                 user.name
                 for approval, user in approvals(session, project.id, "plan", digest)
@@ -161,7 +179,7 @@ class Workflow:
     ) -> int:
         """Keep a run as evidence; with findings, update the findings of that source (de-duplicated)."""
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             run = start_run(session, project, environment, kind)
             summary = {**summary, "design_digest": self.design.digest}
             if findings is not None:
@@ -186,7 +204,7 @@ class Workflow:
 
     def findings(self, environment: str | None = None, *, include_closed: bool = False) -> list[Finding]:
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             if not include_closed:
                 return open_findings(session, project.id, environment)
             query = select(Finding).where(Finding.project_id == project.id)
@@ -270,7 +288,7 @@ class Workflow:
             if item.finding.status in (Status.FAIL, Status.ERROR)
         )
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             signed = [
                 (a, u)
                 for a, u in approvals(session, project.id, "design", self.design.digest)
@@ -328,7 +346,7 @@ class Workflow:
         results = gates.evaluate(evidence)
         stage = gates.current_stage(results, evidence.launched)
         with self.store.session() as session:
-            project = self._project(session)
+            project = self.register(session)
             row = session.scalars(
                 select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
             ).one()
@@ -363,6 +381,13 @@ class Workflow:
                 session, user.name, "launched", f"{project.name}/{environment}", {"digest": self.design.digest}
             )
         return self.gate_report(environment)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""  # a design parsed from text (tests, the API) has no file to keep
 
 
 def _item(spec: ChecklistSpec) -> ItemSpec:
