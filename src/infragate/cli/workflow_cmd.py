@@ -187,12 +187,12 @@ def findings_assign(
 @findings_app.command("resolve")
 def findings_resolve(
     finding_id: int = typer.Argument(...),
-    status: str = typer.Option("fixed", "--status", help="fixed or false-positive"),
+    status: str = typer.Option("fixed", "--status", help="fixed, verified (security, after fixed) or false-positive"),
     note: str = typer.Option(..., "--note", help="Why: what was done or why it is not a problem."),
     design_file: Path = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Mark a finding fixed or a false positive (high and critical ones: security only)."""
+    """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only)."""
     if status not in ("fixed", "false-positive"):
         raise UsageError(
             f"--status is '{status}'", hint="Use fixed or false-positive; `findings accept` accepts a risk."

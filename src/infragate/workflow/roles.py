@@ -19,7 +19,7 @@ class Action(StrEnum):
     APPROVE_PLAN = "approve a plan"
     ASSIGN_FINDING = "assign a finding"
     RESOLVE_FINDING = "resolve a finding"
-    RESOLVE_SEVERE_FINDING = "resolve or accept a high or critical finding"
+    RESOLVE_SEVERE_FINDING = "resolve or accept a high or critical finding, or verify a fix"
     ACCEPT_RISK = "accept the risk of a finding"
     LAUNCH = "launch an environment"
     ACT_AS = "act as another user"

@@ -237,12 +237,18 @@ class Workflow:
             audit_log.append(session, user.name, "finding-assigned", f"{project.name}#{finding_id}", {"to": assignee})
 
     def resolve(self, finding_id: int, status: FindingStatus, note: str) -> None:
-        """Mark fixed, false positive or accepted risk; high and critical ones only by security."""
+        """Mark fixed, verified (after fixed), false positive or accepted risk; high and critical ones, and
+        every verification, only by security."""
         with self._session() as (session, project, user):
             finding = self._finding(session, project, finding_id)
             action = Action.ACCEPT_RISK if status is FindingStatus.ACCEPTED_RISK else Action.RESOLVE_FINDING
-            if finding.severity in SEVERE:
+            if finding.severity in SEVERE or status is FindingStatus.VERIFIED:
                 action = Action.RESOLVE_SEVERE_FINDING
+            if status is FindingStatus.VERIFIED and finding.status != FindingStatus.FIXED.value:
+                raise UsageError(
+                    f"finding {finding_id} is {finding.status}: only a fixed finding can be verified",
+                    hint="Mark it fixed first (or let the next run find it gone).",
+                )
             require(user.name, user.roles, action)
             if not note.strip():
                 raise UsageError("a resolution needs a note saying why", hint="Pass --note '…'.")
