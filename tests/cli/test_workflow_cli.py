@@ -39,6 +39,7 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     design_gate = {c["criterion"]: c["met"] for c in gates["gates"]["design"]}
     assert design_gate == {
         "the design passes every policy rule (or the failure is waived)": True,
+        "documented: design docs generated from this exact digest": False,
         "approved by a lead (this exact design digest)": False,
         "reviewed by security (this exact design digest)": False,
     }
@@ -48,6 +49,8 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
         infragate(tmp_path, "approve", "design", "--env", "production", *design, "-m", "ok", user=LEAD).returncode == 0
     )
     assert infragate(tmp_path, "approve", "design", "--env", "production", *design, user=SECURITY).returncode == 0
+    docs = infragate(tmp_path, "design", "docs", str(WEBSHOP), "--env", "production")
+    assert docs.returncode == 0, docs.stderr
     table = infragate(tmp_path, "gate", "check", "--env", "production", *design)
     assert table.returncode == 1 and "current stage provisioning" in table.stdout
 

@@ -56,13 +56,16 @@ def test_design_gate_needs_a_clean_design_a_lead_approval_and_in_production_a_se
     store: Store, webshop_variant: Callable[[dict[str, object]], Design]
 ) -> None:
     lead = as_user(store, LEAD)
+    documented = "documented: design docs generated from this exact digest"
     missing = unmet(lead, "production", Stage.DESIGN)
     assert set(missing) == {
+        documented,
         "approved by a lead (this exact design digest)",
         "reviewed by security (this exact design digest)",
     }
     assert lead.gate_report("production").stage is Stage.DESIGN
 
+    lead.record_run("production", "docs", succeeded=True, summary={})
     lead.approve_design("production", "requirements met")
     assert set(unmet(lead, "production", Stage.DESIGN)) == {"reviewed by security (this exact design digest)"}
     as_user(store, SECURITY).approve_design("production", "network exposure reviewed")
@@ -70,12 +73,13 @@ def test_design_gate_needs_a_clean_design_a_lead_approval_and_in_production_a_se
     assert lead.gate_report("production").stage is Stage.PROVISIONING
 
     staging = unmet(lead, "staging", Stage.DESIGN)
-    assert set(staging) == {"approved by a lead (this exact design digest)"}, "staging needs no security review"
+    assert set(staging) == {documented, "approved by a lead (this exact design digest)"}, "no security review"
 
     changed = webshop_variant({"compute": {"web": {"imdsv2": False}}})
     changed_flow = as_user(store, LEAD, changed)
     after_change = unmet(changed_flow, "production", Stage.DESIGN)
     assert "approved by a lead (this exact design digest)" in after_change, "an approval binds to one digest"
+    assert documented in after_change, "docs count only for the digest they were made from"
     assert "EC2-003 web" in after_change["the design passes every policy rule (or the failure is waived)"]
 
 
@@ -84,6 +88,7 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
 ) -> None:
     lead = as_user(store, LEAD)
     lead.approve_design("staging")
+    lead.record_run("staging", "docs", succeeded=True, summary={})
     assert unmet(lead, "staging", Stage.PROVISIONING) == {
         "the last apply succeeded": "never applied",
         "the last verify (after the last apply) found live == design": "never verified",

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import typer
 
-from infragate.cli import options, render
-from infragate.cli.console import emit
+from infragate.cli import identity, options, render
+from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
+from infragate.docs.document import build as build_document
+from infragate.docs.document import render as render_document
+from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
 from infragate.reporting import FindingsReport
+from infragate.settings import load_settings
 
 app = typer.Typer(help="Design files: validate them against the policy, print their schema.", no_args_is_help=True)
 
@@ -66,3 +70,39 @@ def schema(
 ) -> None:
     """Print the JSON Schema of design files (point your editor's YAML language server at it)."""
     emit(json.dumps(json_schema(), indent=2) + "\n", output)
+
+
+@app.command("docs")
+def docs(
+    file: Path = typer.Argument(..., help="The design file."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Document one environment only (default: all)."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Directory for the document and diagrams (default: $INFRAGATE_HOME/docs/<project>)."
+    ),
+    output_format: str = typer.Option("html", "--format", "-f", help="html or markdown"),
+) -> None:
+    """Write the design document (ICP-1.3): architecture and network diagrams (PNG and SVG, official AWS
+    icons, drawn with Graphviz), configuration tables, environments side by side, SLOs, owners, findings and
+    waivers, stamped with the design digest. The design gate counts it for this digest only.
+
+    Needs Graphviz (apt-get install graphviz).
+
+    Examples:
+
+      infragate design docs examples/webshop/infragate.yaml
+
+      infragate design docs infragate.yaml --env production --format markdown --out docs/
+    """
+    if output_format not in ("html", "markdown"):
+        raise UsageError(f"--format is '{output_format}'", hint="Use html or markdown.")
+    design = load_design(file)
+    environments = tuple(env_design.name for env_design in design.select(env))
+    target = out_dir or load_settings().home / "docs" / design.project.name
+    with err.status("drawing diagrams with Graphviz…"):
+        document = build_document(design, environments, target)
+    index = target / ("index.html" if output_format == "html" else "design.md")
+    write_atomically(index, render_document(document, output_format))
+    flow = identity.workflow(file, identified=False)
+    for name in environments:
+        flow.record_run(name, "docs", succeeded=True, summary={"path": str(index)})
+    out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")

@@ -16,6 +16,7 @@ from infragate.cli import (
     provision_cmd,
     render,
     rules_cmd,
+    run_cmd,
     store_cmd,
     workflow_cmd,
 )
@@ -54,6 +55,7 @@ app.add_typer(workflow_cmd.gate_app, name="gate")
 app.command("launch")(workflow_cmd.launch)
 app.command("whoami")(workflow_cmd.whoami)
 app.command("report")(workflow_cmd.report)
+app.command("run")(run_cmd.run)
 app.add_typer(store_cmd.db_app, name="db")
 app.add_typer(store_cmd.log_app, name="audit-log")
 

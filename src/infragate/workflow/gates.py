@@ -73,6 +73,8 @@ def _run(evidence: Evidence, kind: str) -> RunFacts | None:
 
 def design_gate(e: Evidence) -> list[Criterion]:
     clean = not e.design_failures
+    docs = _run(e, "docs")
+    documented = docs is not None and docs.design_digest == e.design_digest
     criteria = [
         Criterion(
             Stage.DESIGN,
@@ -84,6 +86,16 @@ def design_gate(e: Evidence) -> list[Criterion]:
         ),
         Criterion(
             Stage.DESIGN,
+            "ICP-1.3",
+            "documented: design docs generated from this exact digest",
+            documented,
+            f"generated {docs.at:%Y-%m-%d %H:%M}"
+            if documented and docs
+            else "no docs for this digest (`infragate design docs`)",
+            Role.LEAD,
+        ),
+        Criterion(
+            Stage.DESIGN,
             "ICP-1.4",
             "approved by a lead (this exact design digest)",
             bool(e.design_approvers),
@@ -91,6 +103,7 @@ def design_gate(e: Evidence) -> list[Criterion]:
             if e.design_approvers
             else f"no lead approved {e.design_digest[:19]}…",
             Role.LEAD,
+            decided_by_person=True,
         ),
     ]
     if e.production:

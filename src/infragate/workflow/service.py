@@ -306,7 +306,7 @@ class Workflow:
                 if a.environment == environment
             ]
             runs = {}
-            for kind in ("apply", "verify", "audit"):
+            for kind in ("docs", "apply", "verify", "audit"):
                 run = latest_run(session, project.id, environment, kind)
                 if run is not None:
                     runs[kind] = gates.RunFacts(

@@ -1,0 +1,49 @@
+"""``infragate run`` end to end on embedded AWS, from an empty home: it stops for the lead's approval,
+then runs every automated stage, and a second run finds nothing to change."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from infragate.aws import AwsConnection, EmbeddedAws
+from tests.conftest import WEBSHOP
+
+
+def infragate(embedded: EmbeddedAws, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home), "INFRAGATE_USER": user, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "infragate", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=environment,
+    )
+
+
+def test_run_stops_for_a_person_then_goes_through_every_automated_stage(
+    aws: AwsConnection, embedded: EmbeddedAws
+) -> None:
+    first = infragate(embedded, "run", str(WEBSHOP), "--env", "staging")
+    assert first.returncode == 1, first.stderr
+    assert "the lead role must act: approved by a lead" in first.stderr
+    assert "design gate" in first.stdout and "stopped" in first.stdout and "report:" in first.stdout
+
+    approved = infragate(
+        embedded, "approve", "design", "--env", "staging", "-d", str(WEBSHOP), user="lena.lead@example.com"
+    )
+    assert approved.returncode == 0, approved.stderr
+    second = infragate(embedded, "run", str(WEBSHOP), "--env", "staging")
+    assert second.returncode == 0, second.stderr
+    for step in ("validate", "docs", "plan", "apply", "verify", "audit"):
+        assert step in second.stdout
+    assert "stage now deployment-testing" in second.stdout
+    assert "no evidence yet" in second.stderr
+
+    third = infragate(embedded, "run", str(WEBSHOP), "--env", "staging")
+    assert third.returncode == 0 and "nothing to change" in third.stdout
+    report = embedded.home / "reports" / "webshop-staging.html"
+    docs = embedded.home / "docs" / "webshop" / "index.html"
+    assert report.is_file() and docs.is_file() and "staging-network.svg" in docs.read_text()
