@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from infragate.aws import AwsConnection, EmbeddedAws
 from tests.conftest import WEBSHOP
 from tests.support import account
+from tests.support.cli import run_infragate
 
 
 def infragate(embedded: EmbeddedAws, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home), "COLUMNS": "200", "INFRAGATE_USER": user}
-    return subprocess.run(
-        [sys.executable, "-m", "infragate", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=environment,
-    )
+    return run_infragate(embedded.home, *args, user=user)
 
 
 def test_plan_apply_verify_destroy_on_staging(aws: AwsConnection, embedded: EmbeddedAws) -> None:

@@ -3,24 +3,15 @@ then runs every automated stage, and a second run finds nothing to change."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 from infragate.aws import AwsConnection, EmbeddedAws
 from tests.conftest import WEBSHOP
+from tests.support.cli import run_infragate
 
 
 def infragate(embedded: EmbeddedAws, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home), "INFRAGATE_USER": user, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "infragate", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env=environment,
-    )
+    return run_infragate(embedded.home, *args, user=user)
 
 
 def test_run_stops_for_a_person_then_goes_through_every_automated_stage(

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import WEBSHOP
+from tests.support.cli import run_infragate
 
 LEAD, SECURITY, INFRA = "lena.lead@example.com", "sam.sec@example.com", "ivan.infra@example.com"
 
 
 def infragate(home: Path, *args: str, user: str = "") -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "INFRAGATE_HOME": str(home), "INFRAGATE_USER": user, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "infragate", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=environment,
-    )
+    return run_infragate(home, *args, user=user)
 
 
 def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:

@@ -169,12 +169,8 @@ def _execute(
     with ChangeProgress(err, len(plan_to_run.pending)) as progress:
         result = service.apply(plan_to_run, connection, design, snapshot, parallelism=parallelism, progress=progress)
     _report(result)
-    counts = {status.value: sum(1 for o in result.outcomes if o.status is status) for status in Status}
-    identity.workflow(design_file, identified=False).record_run(
-        plan_to_run.environment,
-        kind,
-        succeeded=result.succeeded,
-        summary={"plan": plan_to_run.digest, "outcomes": counts, "interrupted": result.interrupted},
+    identity.workflow(design_file, identified=False).record_changes(
+        plan_to_run.environment, kind, plan_to_run.digest, result
     )
     if result.interrupted:
         err.print(
@@ -273,16 +269,7 @@ def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORM
     _format(output_format)
     design, connection, snapshot = _open(design_file, env)
     result = service.verify(connection, design, env, snapshot)
-    identity.workflow(design_file, identified=False).record_run(
-        env,
-        "verify",
-        succeeded=result.aligned,
-        summary={
-            "aligned": result.aligned,
-            "differs": [c.key for c in result.plan.pending],
-            "shield": {"subscribed": result.shield_subscribed, "uncovered": [i.id for i in result.uncovered()]},
-        },
-    )
+    identity.workflow(design_file, identified=False).record_verification(env, result)
     if output_format == "json":
         document = {
             "project": design.project.name,

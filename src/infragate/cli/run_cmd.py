@@ -114,8 +114,8 @@ def run(
         if plan.pending:
             with ChangeProgress(err, len(plan.pending)) as changes:
                 result = service.apply(plan, connection, design, snapshot, progress=changes)
+            flow.record_changes(env, "apply", plan.digest, result)
             counts = {s.value: sum(1 for o in result.outcomes if o.status is s) for s in ChangeStatus}
-            flow.record_run(env, "apply", succeeded=result.succeeded, summary={"plan": plan.digest, "outcomes": counts})
             steps.append(Step("apply", result.succeeded, ", ".join(f"{n} {s}" for s, n in counts.items() if n)))
             if not result.succeeded:
                 raise RunHaltedError(ExitCode.INTERRUPTED if result.interrupted else ExitCode.AWS)
@@ -125,17 +125,7 @@ def run(
             steps.append(Step("apply", True, "nothing to change"))
         # 6. verify
         verification = service.verify(connection, design, env, snapshot)
-        uncovered = [i.id for i in verification.uncovered()]
-        flow.record_run(
-            env,
-            "verify",
-            succeeded=verification.aligned,
-            summary={
-                "aligned": verification.aligned,
-                "differs": [c.key for c in verification.plan.pending],
-                "shield": {"subscribed": verification.shield_subscribed, "uncovered": uncovered},
-            },
-        )
+        flow.record_verification(env, verification)
         steps.append(Step("verify", verification.aligned, "live == design" if verification.aligned else "not aligned"))
         if not verification.aligned:
             raise RunHaltedError(ExitCode.FINDINGS)

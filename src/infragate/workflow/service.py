@@ -20,6 +20,9 @@ from infragate.design import Design
 from infragate.errors import UsageError
 from infragate.model import Role
 from infragate.policy import Status, check_design
+from infragate.provision.executor import Result
+from infragate.provision.executor import Status as ChangeStatus
+from infragate.provision.service import Verification
 from infragate.store import Store, audit_log
 from infragate.store.evidence import (
     ItemSpec,
@@ -201,6 +204,24 @@ class Workflow:
                 {"run": run.id, "succeeded": succeeded},
             )
             return run.id
+
+    def record_changes(self, environment: str, kind: str, plan_digest: str, result: Result) -> int:
+        """An apply or destroy: the outcome of every change, counted by status."""
+        counts = {status.value: sum(1 for o in result.outcomes if o.status is status) for status in ChangeStatus}
+        summary = {"plan": plan_digest, "outcomes": counts, "interrupted": result.interrupted}
+        return self.record_run(environment, kind, succeeded=result.succeeded, summary=summary)
+
+    def record_verification(self, environment: str, verification: Verification) -> int:
+        """ICP-2.3 and ICP-4.2 evidence: what differs, and which public instances Shield does not cover."""
+        summary = {
+            "aligned": verification.aligned,
+            "differs": [change.key for change in verification.plan.pending],
+            "shield": {
+                "subscribed": verification.shield_subscribed,
+                "uncovered": [instance.id for instance in verification.uncovered()],
+            },
+        }
+        return self.record_run(environment, "verify", succeeded=verification.aligned, summary=summary)
 
     def findings(self, environment: str | None = None, *, include_closed: bool = False) -> list[Finding]:
         with self.store.session() as session:
