@@ -12,8 +12,6 @@ from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
-from infragate.docs.document import build as build_document
-from infragate.docs.document import render as render_document
 from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
 from infragate.reporting import FindingsReport
@@ -93,6 +91,9 @@ def docs(
 
       infragate design docs infragate.yaml --env production --format markdown --out docs/
     """
+    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
+    from infragate.docs.document import render as render_document
+
     if output_format not in ("html", "markdown"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html or markdown.")
     design = load_design(file)

@@ -19,8 +19,6 @@ from infragate.cli.console import err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.progress import ChangeProgress, CollectorProgress
 from infragate.design import load_design
-from infragate.docs.document import build as build_document
-from infragate.docs.document import render as render_document
 from infragate.inventory import COLLECTORS, collect
 from infragate.policy import Status, check_design, check_live
 from infragate.provision import service
@@ -61,6 +59,9 @@ def run(
 
       infragate run examples/webshop/infragate.yaml --env staging
     """
+    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
+    from infragate.docs.document import render as render_document
+
     design = load_design(file)
     settings = design.environment(env).settings
     home = load_settings().home

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +27,9 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{(settings.home / 'infragate.db').resolve()}"
 
 
-def _alembic(connection: sa.Connection) -> Config:
+def _alembic(connection: sa.Connection) -> Any:
+    from alembic.config import Config  # Alembic is imported only when migrating: it is slow to import
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -58,14 +57,21 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def revision(self) -> str | None:
+        """The schema's migration, read from Alembic's own table (without importing Alembic: it is slow)."""
         with self._connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
     def head(self) -> str | None:
-        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        """The newest migration, read from the migration files' names (no Alembic import needed)."""
+        versions = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+        return versions[-1] if versions else None
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (a no-op when it is already there)."""
+        from alembic import command
+
         with self._connect() as connection, connection.begin():
             command.upgrade(_alembic(connection), "head")
 
