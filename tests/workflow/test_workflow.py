@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from infragate.aws import AwsConnection
 from infragate.design import Design, load_design
+from infragate.model import Role
 from infragate.provision import service
 from infragate.store import Store, audit_log
 from infragate.store.findings import FindingStatus, Observed
@@ -250,3 +251,18 @@ def test_design_versions_and_waivers_are_kept(store: Store) -> None:
         waivers = list(session.scalars(select(WaiverRecord)))
     assert [v.digest for v in versions] == [insecure.digest] and versions[0].content == INSECURE.read_text()
     assert [(w.rule_id, w.approver) for w in waivers] == [(w.rule, w.approver) for w in insecure.waivers]
+
+
+def test_a_project_extends_the_checklist_beside_its_design(store: Store, tmp_path: Path) -> None:
+    design_file = tmp_path / "infragate.yaml"
+    design_file.write_text(WEBSHOP.read_text())
+    (tmp_path / "checklist.yaml").write_text(
+        "- {key: pci-scan, title: The PCI ASV scan passed, area: compliance, clause: ICP-5.3, role: security}\n"
+        "- {key: restore-tested, title: Restore tested in the DR region, area: backup, clause: ICP-5.2, role: lead}\n"
+    )
+    flow = as_user(store, LEAD, load_design(design_file))
+    items = {item.spec.key: item.spec for item in flow.evidence("staging").checklist}
+    assert items["pci-scan"].role is Role.SECURITY, "added"
+    assert items["restore-tested"].role is Role.LEAD and "DR region" in items["restore-tested"].title, "overridden"
+    assert "alarms" in items, "the template's other items stay"
+    flow.sign("staging", "restore-tested", "restored in eu-central-1")

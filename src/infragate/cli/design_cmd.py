@@ -105,5 +105,5 @@ def docs(
     write_atomically(index, render_document(document, output_format))
     flow = identity.workflow(file, identified=False)
     for name in environments:
-        flow.record_run(name, "docs", succeeded=True, summary={"path": str(index)})
+        flow.record_run(name, "docs", succeeded=True, summary={}, artifact_path=str(index))
     out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")

@@ -83,7 +83,7 @@ def run(
         with err.status("design docs: drawing diagrams…"):
             document = build_document(design, (env,), docs_dir)
         write_atomically(docs_dir / "index.html", render_document(document, "html"))
-        flow.record_run(env, "docs", succeeded=True, summary={"path": str(docs_dir / "index.html")})
+        flow.record_run(env, "docs", succeeded=True, summary={}, artifact_path=str(docs_dir / "index.html"))
         steps.append(Step("docs", True, str(docs_dir / "index.html")))
         # 3. the design gate: people decide
         waiting = [c for c in flow.gate_report(env).results[Stage.DESIGN] if not c.met]

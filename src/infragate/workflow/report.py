@@ -40,6 +40,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
                 "status": run.status,
                 "at": run.started_at.isoformat(timespec="seconds"),
                 "summary": {k: v for k, v in run.summary.items() if k != "design_digest"},
+                "artifact": run.artifact_path,
             }
             for run in runs(session, project.id, environment)
         ]

@@ -179,8 +179,10 @@ class Workflow:
         summary: dict[str, Any],
         findings: list[Observed] | None = None,
         source: str | None = None,
+        artifact_path: str | None = None,
     ) -> int:
-        """Keep a run as evidence; with findings, update the findings of that source (de-duplicated)."""
+        """Keep a run as evidence (with the report or document it produced); with findings, update the
+        findings of that source (de-duplicated)."""
         with self.store.session() as session:
             project = self.register(session)
             run = start_run(session, project, environment, kind)
@@ -195,7 +197,7 @@ class Workflow:
                     observed=findings,
                 )
                 summary["findings"] = result.__dict__
-            finish_run(run, succeeded=succeeded, summary=summary)
+            finish_run(run, succeeded=succeeded, summary=summary, artifact_path=artifact_path)
             audit_log.append(
                 session,
                 self.actor,
