@@ -33,7 +33,7 @@ def _connect(
     return targets.embedded(settings, chosen[0]), chosen
 
 
-def record_audit(design_file: Path, env: str, findings: list[LocatedFinding]) -> None:
+def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> None:
     """Keep the audit as evidence, and its failing findings in the store (de-duplicated across runs)."""
     failing = [item for item in findings if item.finding.failing]
     observed = [
@@ -48,7 +48,7 @@ def record_audit(design_file: Path, env: str, findings: list[LocatedFinding]) ->
         for item in failing
     ]
     summary = Summary.of(item.finding for item in findings)
-    identity.workflow(design_file, identified=False).record_run(
+    identity.workflow_for(design, identified=False).record_run(
         env,
         "audit",
         succeeded=True,
@@ -146,6 +146,6 @@ def audit(
     )
     render.deliver(report, output_format, output, show_passed=show_passed, by_service=True)
     if design is not None and env is not None and by_project:
-        record_audit(design_file, env, findings)
+        record_audit(design, env, findings)
     if breaches((item.finding for item in findings), fail_on.threshold()):
         raise typer.Exit(ExitCode.FINDINGS)

@@ -103,7 +103,7 @@ def docs(
         document = build_document(design, environments, target)
     index = target / ("index.html" if output_format == "html" else "design.md")
     write_atomically(index, render_document(document, output_format))
-    flow = identity.workflow(file, identified=False)
+    flow = identity.workflow_for(design, identified=False)
     for name in environments:
         flow.record_run(name, "docs", succeeded=True, summary={}, artifact_path=str(index))
     out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")

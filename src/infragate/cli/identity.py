@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from infragate.design import load_design
+from infragate.design import Design, load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
@@ -31,5 +31,9 @@ def current_user(required: bool = True) -> str:
 
 def workflow(design_file: Path, acting_as: str | None = None, *, identified: bool = True) -> Workflow:
     """The workflow service for this design, acting as the current user (who must be known for decisions)."""
-    design = load_design(design_file)
+    return workflow_for(load_design(design_file), acting_as, identified=identified)
+
+
+def workflow_for(design: Design, acting_as: str | None = None, *, identified: bool = True) -> Workflow:
+    """The same, for a design the command has already loaded (one load and one store per command)."""
     return Workflow(open_store(load_settings()), design, current_user(identified), acting_as=acting_as)

@@ -23,6 +23,7 @@ from infragate.provision import service
 from infragate.provision.executor import Result, Status
 from infragate.provision.plan import Action, Plan
 from infragate.settings import load_settings
+from infragate.workflow.service import Workflow
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
 DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The design file.")
@@ -49,14 +50,15 @@ def _format(value: str) -> str:
     return value
 
 
-def _open(design_file: Path, env: str) -> tuple[Design, AwsConnection, Snapshot]:
+def _open(design_file: Path, env: str) -> tuple[Design, AwsConnection, Snapshot, Workflow]:
+    """The design, its environment's AWS, the live resources read from it, and the workflow to record in."""
     design = load_design(design_file)
     settings = design.environment(env).settings
     connection = targets.environment(load_settings(), settings)
     err.print(f"Reading [bold]{connection.spec.describe()}[/bold]: project {design.project.name}, environment {env}")
     with CollectorProgress(err) as progress:
         snapshot = service.read_live(connection, design, env, progress)
-    return design, connection, snapshot
+    return design, connection, snapshot, identity.workflow_for(design, identified=False)
 
 
 def _value(value: Any) -> str:
@@ -113,11 +115,9 @@ def plan(
       infragate plan --env production --out plan.json
     """
     _format(output_format)
-    design, _, snapshot = _open(design_file, env)
+    design, _, snapshot, flow = _open(design_file, env)
     result = service.make_plan(design, env, snapshot)
-    identity.workflow(design_file, identified=False).record_run(
-        env, "plan", succeeded=True, summary={"plan": result.digest, "pending": len(result.pending)}
-    )
+    flow.record_run(env, "plan", succeeded=True, summary={"plan": result.digest, "pending": len(result.pending)})
     if out_file is not None:
         write_atomically(out_file, result.to_json())
     if output_format == "json":
@@ -164,14 +164,12 @@ def _execute(
     parallelism: int,
     *,
     kind: str,
-    design_file: Path,
+    flow: Workflow,
 ) -> None:
     with ChangeProgress(err, len(plan_to_run.pending)) as progress:
         result = service.apply(plan_to_run, connection, design, snapshot, parallelism=parallelism, progress=progress)
     _report(result)
-    identity.workflow(design_file, identified=False).record_changes(
-        plan_to_run.environment, kind, plan_to_run.digest, result
-    )
+    flow.record_changes(plan_to_run.environment, kind, plan_to_run.digest, result)
     if result.interrupted:
         err.print(
             "[bold]interrupted[/bold]: running changes finished, the rest were not started; apply again to go on."
@@ -206,7 +204,7 @@ def apply(
 
       infragate apply --env production --plan plan.json
     """
-    design, connection, snapshot = _open(design_file, env)
+    design, connection, snapshot, flow = _open(design_file, env)
     settings = design.environment(env).settings
     if plan_file is not None:
         chosen = Plan.from_json(_read(plan_file), str(plan_file))
@@ -220,7 +218,7 @@ def apply(
                 hint="Write one with `infragate plan --env NAME --out plan.json`, have a lead run "
                 "`infragate approve plan plan.json`, then apply --plan plan.json.",
             )
-        approver = identity.workflow(design_file, identified=False).plan_approver(chosen.digest)
+        approver = flow.plan_approver(chosen.digest)
         if approver is None:
             raise UsageError(
                 f"plan {chosen.digest[:19]}… has not been approved by a lead of {design.project.name}",
@@ -229,13 +227,11 @@ def apply(
         err.print(f"Approved by {approver} (lead)")
     if not chosen.pending:
         err.print("Nothing to do: the environment matches its design.")
-        identity.workflow(design_file, identified=False).record_run(
-            env, "apply", succeeded=True, summary={"plan": chosen.digest, "outcomes": {}}
-        )
+        flow.record_run(env, "apply", succeeded=True, summary={"plan": chosen.digest, "outcomes": {}})
         return
     _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
     _confirm(f"Apply {len(chosen.pending)} change(s) to {connection.spec.describe()}?", auto_approve)
-    _execute(chosen, connection, design, snapshot, parallelism, kind="apply", design_file=design_file)
+    _execute(chosen, connection, design, snapshot, parallelism, kind="apply", flow=flow)
 
 
 def destroy(
@@ -249,14 +245,14 @@ def destroy(
     Removes Shield protections of the project's resources but never the account's Shield subscription.
     Production databases get a final snapshot first.
     """
-    design, connection, snapshot = _open(design_file, env)
+    design, connection, snapshot, flow = _open(design_file, env)
     doomed = service.destroy_plan(design, env, snapshot)
     if not [c for c in doomed.pending if c.kind.value != "shield"]:
         err.print("Nothing to destroy: the project owns no resources in this environment.")
         return
     _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
     _confirm(f"Delete {len(doomed.pending)} resource(s) from {connection.spec.describe()}?", yes)
-    _execute(doomed, connection, design, snapshot, parallelism, kind="destroy", design_file=design_file)
+    _execute(doomed, connection, design, snapshot, parallelism, kind="destroy", flow=flow)
 
 
 def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORMAT) -> None:
@@ -267,9 +263,9 @@ def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORM
     the project but not in the design).
     """
     _format(output_format)
-    design, connection, snapshot = _open(design_file, env)
+    design, connection, snapshot, flow = _open(design_file, env)
     result = service.verify(connection, design, env, snapshot)
-    identity.workflow(design_file, identified=False).record_verification(env, result)
+    flow.record_verification(env, result)
     if output_format == "json":
         document = {
             "project": design.project.name,

@@ -65,7 +65,7 @@ def run(
     design = load_design(file)
     settings = design.environment(env).settings
     home = load_settings().home
-    flow = identity.workflow(file, identified=False)
+    flow = identity.workflow_for(design, identified=False)
     steps: list[Step] = []
     code = ExitCode.OK
     try:
@@ -133,7 +133,7 @@ def run(
         # 7. audit
         audited = collect(connection, COLLECTORS, service.scope_of(design, env), regions=(settings.region,))
         findings = check_live(audited, design=design, environment=env)
-        record_audit(file, env, findings)
+        record_audit(design, env, findings)
         failing_live = [f for f in findings if f.finding.failing]
         steps.append(Step("audit", True, f"{len(findings)} checks, {len(failing_live)} failing or unreadable"))
     except RunHaltedError as stop:
