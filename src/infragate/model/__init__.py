@@ -1,7 +1,7 @@
 """Typed models of infrastructure: one vocabulary for desired state and observed state.
 
-``design/`` builds these from a design file; ``inventory/`` will build the same models from a live AWS
-account, so one policy rule can judge both. Everything here is a frozen pydantic model with no I/O.
+``design/`` builds these from a design file and ``inventory/`` from a live AWS account (through
+``inventory.assemble``), so one policy rule judges both. Everything here is a frozen pydantic model with no I/O.
 This package imports nothing from infragate except ``errors``.
 """
 
