@@ -17,7 +17,10 @@ from infragate.policy import breaches, check_design, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
 
-app = typer.Typer(help="Design files: validate them against the policy, print their schema.", no_args_is_help=True)
+app = typer.Typer(
+    help="Design files: validate them against the policy, document them with diagrams, print their schema.",
+    no_args_is_help=True,
+)
 
 
 @app.command("validate")

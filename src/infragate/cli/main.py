@@ -29,35 +29,37 @@ app = typer.Typer(
     help=(
         "infragate carries infrastructure projects through the Infrastructure Creation Policy: "
         "design -> provisioning -> deployment-testing -> security-compliance -> pre-launch -> launched.\n\n"
-        "Start with: infragate design validate examples/webshop/infragate.yaml, then infragate audit"
+        "Start with: infragate run examples/webshop/infragate.yaml --env staging (it says who must act next), "
+        "or infragate design validate examples/webshop/infragate.yaml"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(design_cmd.app, name="design")
-app.add_typer(rules_cmd.app, name="rules")
-app.add_typer(aws_local_cmd.app, name="aws-local")
-app.command("plan")(provision_cmd.plan)
-app.command("apply")(provision_cmd.apply)
-app.command("verify")(provision_cmd.verify)
-app.command("destroy")(provision_cmd.destroy)
-app.command("audit")(audit_cmd.audit)
+MAIN, DESIGN, AWS, PEOPLE, TOOLS = "The main job", "Design", "AWS", "Workflow and people", "Store and tools"
+app.command("run", rich_help_panel=MAIN)(run_cmd.run)
+app.add_typer(design_cmd.app, name="design", rich_help_panel=DESIGN)
+app.add_typer(rules_cmd.app, name="rules", rich_help_panel=DESIGN)
+app.command("plan", rich_help_panel=AWS)(provision_cmd.plan)
+app.command("apply", rich_help_panel=AWS)(provision_cmd.apply)
+app.command("verify", rich_help_panel=AWS)(provision_cmd.verify)
+app.command("destroy", rich_help_panel=AWS)(provision_cmd.destroy)
+app.command("audit", rich_help_panel=AWS)(audit_cmd.audit)
+app.add_typer(aws_local_cmd.app, name="aws-local", rich_help_panel=AWS)
 approve_app = typer.Typer(help="Decisions of people (ICP-1.4): approve a design or a plan.", no_args_is_help=True)
 approve_app.command("design")(workflow_cmd.approve_design)
 approve_app.command("plan")(provision_cmd.approve_plan)
-app.add_typer(approve_app, name="approve")
-app.add_typer(workflow_cmd.project_app, name="project")
-app.add_typer(workflow_cmd.user_app, name="user")
-app.add_typer(workflow_cmd.findings_app, name="findings")
-app.add_typer(workflow_cmd.checklist_app, name="checklist")
-app.add_typer(workflow_cmd.gate_app, name="gate")
-app.command("launch")(workflow_cmd.launch)
-app.command("whoami")(workflow_cmd.whoami)
-app.command("report")(workflow_cmd.report)
-app.command("run")(run_cmd.run)
-app.add_typer(store_cmd.db_app, name="db")
-app.add_typer(store_cmd.log_app, name="audit-log")
+app.add_typer(workflow_cmd.project_app, name="project", rich_help_panel=PEOPLE)
+app.add_typer(approve_app, name="approve", rich_help_panel=PEOPLE)
+app.add_typer(workflow_cmd.gate_app, name="gate", rich_help_panel=PEOPLE)
+app.add_typer(workflow_cmd.checklist_app, name="checklist", rich_help_panel=PEOPLE)
+app.add_typer(workflow_cmd.findings_app, name="findings", rich_help_panel=PEOPLE)
+app.command("launch", rich_help_panel=PEOPLE)(workflow_cmd.launch)
+app.command("report", rich_help_panel=PEOPLE)(workflow_cmd.report)
+app.add_typer(workflow_cmd.user_app, name="user", rich_help_panel=PEOPLE)
+app.command("whoami", rich_help_panel=PEOPLE)(workflow_cmd.whoami)
+app.add_typer(store_cmd.db_app, name="db", rich_help_panel=TOOLS)
+app.add_typer(store_cmd.log_app, name="audit-log", rich_help_panel=TOOLS)
 
 
 def _version(value: bool) -> None:
