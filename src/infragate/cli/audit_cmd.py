@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from infragate.aws import AwsConnection
 from infragate.cli import identity, options, render, targets
 from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode
@@ -17,7 +17,9 @@ from infragate.inventory import COLLECTORS, Scope, collect
 from infragate.policy import LocatedFinding, Summary, breaches, check_live, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
-from infragate.store.findings import Observed
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 
 def _connect(
@@ -35,6 +37,8 @@ def _connect(
 
 def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> None:
     """Keep the audit as evidence, and its failing findings in the store (de-duplicated across runs)."""
+    from infragate.store.findings import Observed
+
     failing = [item for item in findings if item.finding.failing]
     observed = [
         Observed(

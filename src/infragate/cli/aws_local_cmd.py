@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from infragate.aws import EmbeddedAws
 from infragate.cli.console import err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from infragate.aws import EmbeddedAws
 
 app = typer.Typer(
     help="Embedded AWS: a local AWS emulator (moto server) on 127.0.0.1 for environments with `aws: embedded`.",
@@ -16,6 +20,8 @@ app = typer.Typer(
 
 
 def _embedded() -> EmbeddedAws:
+    from infragate.aws import EmbeddedAws  # the aws package loads boto3: only when this command runs
+
     return EmbeddedAws(load_settings().home)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from infragate.design import Design, load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
-from infragate.store import open_store
-from infragate.workflow.service import Workflow
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only commands that use it pay for it
+    from infragate.workflow.service import Workflow
 
 AS = typer.Option(None, "--as", help="Act as this user instead (admins only).")
 DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The project's design file.")
@@ -36,4 +38,7 @@ def workflow(design_file: Path, acting_as: str | None = None, *, identified: boo
 
 def workflow_for(design: Design, acting_as: str | None = None, *, identified: bool = True) -> Workflow:
     """The same, for a design the command has already loaded (one load and one store per command)."""
+    from infragate.store import open_store
+    from infragate.workflow.service import Workflow
+
     return Workflow(open_store(load_settings()), design, current_user(identified), acting_as=acting_as)

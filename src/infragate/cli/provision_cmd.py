@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.aws import AwsConnection
 from infragate.cli import identity, targets
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
@@ -23,7 +22,10 @@ from infragate.provision import service
 from infragate.provision.executor import Result, Status
 from infragate.provision.plan import Action, Plan
 from infragate.settings import load_settings
-from infragate.workflow.service import Workflow
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
+    from infragate.workflow.service import Workflow
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
 DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The design file.")

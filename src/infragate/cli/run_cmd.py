@@ -25,7 +25,6 @@ from infragate.provision import service
 from infragate.provision.executor import Status as ChangeStatus
 from infragate.reporting import render_compliance_html
 from infragate.settings import load_settings
-from infragate.workflow.report import compliance_report
 from infragate.workflow.stages import Stage
 
 
@@ -61,6 +60,7 @@ def run(
     """
     from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
     from infragate.docs.document import render as render_document
+    from infragate.workflow.report import compliance_report  # the store (SQLAlchemy): only when running
 
     design = load_design(file)
     settings = design.environment(env).settings

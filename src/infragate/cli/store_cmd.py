@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from infragate.cli.console import err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.settings import load_settings
-from infragate.store import Store, audit_log, database_url
+
+if TYPE_CHECKING:
+    from infragate.store import Store
 
 db_app = typer.Typer(help="The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL).", no_args_is_help=True)
 log_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 
 
 def _store() -> Store:
+    from infragate.store import Store, database_url  # SQLAlchemy: only for the commands that use the store
+
     return Store(database_url(load_settings()))
 
 
@@ -43,6 +49,8 @@ def status() -> None:
 @log_app.command("verify")
 def verify() -> None:
     """Walk the audit log's hash chain; exit 1 and name the entries where it breaks (edited or deleted)."""
+    from infragate.store import audit_log
+
     store = _store()
     store.ensure_current()
     with store.session() as session:

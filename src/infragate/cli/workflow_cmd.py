@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 
 from infragate.cli import identity
 from infragate.cli.console import emit, err, out, write_bytes_atomically
@@ -19,14 +19,11 @@ from infragate.model import Role
 from infragate.policy import Severity
 from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.settings import load_settings
-from infragate.store import audit_log, open_store
-from infragate.store.findings import FindingStatus
-from infragate.store.projects import ensure_user
-from infragate.store.schema import Project, User
-from infragate.workflow.report import compliance_report
 from infragate.workflow.roles import Action, require
-from infragate.workflow.service import GateReport
 from infragate.workflow.stages import GATED
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: each command imports what it uses
+    from infragate.workflow.service import GateReport
 
 ENV = typer.Option(..., "--env", "-e", help="The environment.")
 
@@ -45,6 +42,12 @@ def user_add(
     email: str = typer.Option("", "--email"),
 ) -> None:
     """Add a user or grant roles (admins only; the very first admin may add themself)."""
+    from sqlalchemy import select
+
+    from infragate.store import audit_log, open_store
+    from infragate.store.projects import ensure_user
+    from infragate.store.schema import User
+
     store = open_store(load_settings())
     with store.session() as session:
         has_admin = any(Role.ADMIN.value in u.roles for u in session.scalars(select(User)))
@@ -62,6 +65,11 @@ def user_add(
 @user_app.command("list")
 def user_list() -> None:
     """List users and their roles."""
+    from sqlalchemy import select
+
+    from infragate.store import open_store
+    from infragate.store.schema import User
+
     with open_store(load_settings()).session() as session:
         for user in session.scalars(select(User).order_by(User.name)):
             out.print(f"{user.name}: {', '.join(user.roles)}")
@@ -69,6 +77,11 @@ def user_list() -> None:
 
 def whoami() -> None:
     """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds."""
+    from sqlalchemy import select
+
+    from infragate.store import open_store
+    from infragate.store.schema import User
+
     name = identity.current_user()
     with open_store(load_settings()).session() as session:
         user = session.scalars(select(User).where(User.name == name)).first()
@@ -83,6 +96,8 @@ def whoami() -> None:
 def project_init(design_file: Path = identity.DESIGN) -> None:
     """Register the project of a design: its environments, its owners as users with their roles, and the
     pre-launch checklist. Safe to run again (it updates what changed)."""
+    from infragate.store import audit_log
+
     flow = identity.workflow(design_file, identified=False)
     with flow.store.session() as session:
         project = flow.register(session)
@@ -99,6 +114,11 @@ def project_init(design_file: Path = identity.DESIGN) -> None:
 @project_app.command("list")
 def project_list() -> None:
     """Every project in the store, with the stage of each environment."""
+    from sqlalchemy import select
+
+    from infragate.store import open_store
+    from infragate.store.schema import Project
+
     with open_store(load_settings()).session() as session:
         for project in session.scalars(select(Project).order_by(Project.name)):
             stages = ", ".join(f"{e.name}: {e.stage}" for e in sorted(project.environments, key=lambda e: e.id))
@@ -193,6 +213,8 @@ def findings_resolve(
     acting_as: str | None = identity.AS,
 ) -> None:
     """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only)."""
+    from infragate.store.findings import FindingStatus
+
     if status not in ("fixed", "false-positive"):
         raise UsageError(
             f"--status is '{status}'", hint="Use fixed or false-positive; `findings accept` accepts a risk."
@@ -209,6 +231,8 @@ def findings_accept(
     acting_as: str | None = identity.AS,
 ) -> None:
     """Accept the risk of a finding (lead; high and critical ones: security only)."""
+    from infragate.store.findings import FindingStatus
+
     identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus.ACCEPTED_RISK, note)
     out.print(f"finding {finding_id}: accepted risk")
 
@@ -299,6 +323,8 @@ def report(
 ) -> None:
     """The compliance report of an environment: every policy clause met, unmet or waived, with its evidence,
     open findings by severity, and the non-compliance list with who is accountable (ICP-6.1)."""
+    from infragate.workflow.report import compliance_report
+
     if output_format not in ("html", "pdf", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html, pdf or json.")
     if output_format == "pdf" and output is None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import CollectorFailure, LiveBackupPlan, Snapshot
 from infragate.model import Section
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 KEPT_FOREVER_DAYS = 36500  # a rule without DeleteAfterDays never deletes recovery points
 

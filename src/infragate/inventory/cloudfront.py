@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import Snapshot
 from infragate.model import ComponentKind, Distribution, Origin, Section, TlsVersion, ViewerProtocolPolicy
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 # Bucket origins: name.s3.amazonaws.com, name.s3.region.amazonaws.com, name.s3-website-region.amazonaws.com
 S3_DOMAIN = re.compile(r"^(?P<bucket>.+?)\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")

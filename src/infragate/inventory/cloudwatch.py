@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope
 from infragate.inventory.snapshot import LiveAlarm, Snapshot
 from infragate.model import Section
 from infragate.model.operations import Comparison, Statistic
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 COMPARISONS = {
     "GreaterThanThreshold": Comparison.GT,

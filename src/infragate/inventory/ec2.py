@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.inventory import arns
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
@@ -23,6 +22,9 @@ from infragate.inventory.snapshot import LiveInstance, Snapshot
 from infragate.model import ComponentKind, InstanceGroup, Section, SecurityGroup, SecurityRule, Subnet, Tier, Volume
 from infragate.model.compute import InstanceRole, VolumeType
 from infragate.model.network import PortRange, Protocol
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 ROLE_TAG = "infragate:role"
 LISTINGS = (

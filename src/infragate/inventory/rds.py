@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from infragate.aws import AwsConnection
+from typing import TYPE_CHECKING
+
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import Snapshot
 from infragate.model import ComponentKind, Database, DbEngine, Section
 from infragate.model.database import DbStorageType
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 
 def collect_rds(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.inventory import arns
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import LiveRecord, LiveZone, Snapshot
 from infragate.model import ComponentKind, RecordType, Section
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 KNOWN_TYPES = {member.value for member in RecordType}
 

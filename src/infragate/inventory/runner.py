@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from infragate.aws import AwsConnection
 from infragate.errors import AwsError
 from infragate.inventory.scope import Scope
 from infragate.inventory.snapshot import CollectorFailure, Snapshot
 from infragate.model import Section
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 
 class Progress(Protocol):

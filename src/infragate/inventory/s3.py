@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infragate.aws import AwsConnection
 from infragate.errors import AwsNotFoundError
 from infragate.inventory import arns
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import Snapshot
 from infragate.model import Bucket, BucketEncryption, ComponentKind, LifecycleRule, PublicAccessBlock, Section
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 # S3 answers these "not configured" conditions with errors, not empty results.
 NOT_CONFIGURED = (

@@ -7,13 +7,16 @@ and on the embedded emulator, which lacks the latter. No subscription is a fact 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from infragate.aws import AwsConnection
 from infragate.errors import AwsNotFoundError
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope
 from infragate.inventory.snapshot import Snapshot
 from infragate.model import Section
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 
 def collect_shield(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:

@@ -10,13 +10,15 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from infragate.aws import AwsConnection
 from infragate.errors import AwsUnsupportedError
 from infragate.inventory import Scope, Snapshot
 from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
 from infragate.model import ComponentKind, Infrastructure
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 ROLE_TAG = "infragate:role"
 T = TypeVar("T")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from infragate.aws import AwsConnection
 from infragate.design import Design
 from infragate.errors import AwsError, UsageError
 from infragate.inventory import COLLECTORS, LiveInstance, Scope, Snapshot, collect
@@ -19,6 +19,9 @@ from infragate.provision.diff import PHASES, diff, live_components, live_digest
 from infragate.provision.executor import Progress, Result, execute
 from infragate.provision.handlers import HANDLERS, requirements
 from infragate.provision.plan import Action, AttributeChange, Change, Plan
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from infragate.aws import AwsConnection
 
 # Unreadable only on some endpoints, and planned around (see diff): not a reason to refuse to plan.
 TOLERATED = frozenset({Section.BACKUP_SELECTIONS})
