@@ -90,3 +90,17 @@ def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:
     assert as_lead.returncode == 0, as_lead.stderr
     not_admin = infragate(tmp_path, "approve", "design", "--env", "staging", *design, "--as", LEAD, user=INFRA)
     assert not_admin.returncode == 2 and "may not act as another user" in not_admin.stderr
+
+
+def test_bad_formats_and_unwritable_docs_are_clear_errors(tmp_path: Path) -> None:
+    design = ("-d", str(WEBSHOP))
+    for args in (
+        ("gate", "check", "--env", "staging", *design, "-f", "xml"),
+        ("findings", "list", *design, "-f", "csv"),
+    ):
+        result = infragate(tmp_path, *args)
+        assert result.returncode == 2 and "--format is" in result.stderr, args
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    docs = infragate(tmp_path, "design", "docs", str(WEBSHOP), "--out", str(blocked / "docs"))
+    assert docs.returncode == 2 and "cannot write design docs" in docs.stderr and "Traceback" not in docs.stderr

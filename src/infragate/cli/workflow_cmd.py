@@ -34,6 +34,11 @@ checklist_app = typer.Typer(help="The pre-launch checklist (ICP-5.1–5.3): show
 gate_app = typer.Typer(help="Stage gates: what each stage needs before the next one (and launch).")
 
 
+def _table_or_json(value: str) -> None:
+    if value not in ("table", "json"):
+        raise UsageError(f"--format is '{value}'", hint="Use --format table or --format json.")
+
+
 # -- users --------------------------------------------------------------------------------------------
 @user_app.command("add")
 def user_add(
@@ -163,6 +168,7 @@ def findings_list(
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Findings of the project (open and in progress unless --all), most severe first."""
+    _table_or_json(output_format)
     flow = identity.workflow(design_file, identified=False)
     rows = sorted(flow.findings(env, include_closed=include_closed), key=lambda f: (-Severity(f.severity).rank, f.id))
     if output_format == "json":
@@ -291,6 +297,7 @@ def gate_check(
     env: str = ENV, design_file: Path = identity.DESIGN, output_format: str = typer.Option("table", "--format", "-f")
 ) -> None:
     """Evaluate every stage's exit criteria from the evidence; exit 0 only when the environment may launch."""
+    _table_or_json(output_format)
     report = identity.workflow(design_file, identified=False).gate_report(env)
     if output_format == "json":
         stages = {

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from infragate.design import Design
 from infragate.docs import diagrams_render
+from infragate.errors import OutputError
 from infragate.model import Infrastructure, Role
 from infragate.model.base import Model
 from infragate.policy import Status, check_design
@@ -158,7 +159,12 @@ def _differences(design: Design) -> Table | None:
 
 def build(design: Design, environments: tuple[str, ...], out: Path, today: date | None = None) -> DesignDocument:
     """Draw the diagrams into ``out`` and assemble the document's content."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write design docs to {out}: {exc.strerror or exc}", hint="Choose another --out directory."
+        ) from None
     project = design.project
     sections: list[Section] = []
     owners = Table(
