@@ -74,7 +74,8 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) > 10_000
 
     verified = infragate(tmp_path, "audit-log", "verify")
-    assert (verified.returncode == 0 and "3 entries" in verified.stdout) or "entries" in verified.stdout
+    # project registered, design approved and reviewed, docs recorded, checklist item signed
+    assert verified.returncode == 0 and "intact: 5 entries" in verified.stdout, verified.stdout
 
 
 def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,11 +12,14 @@ from infragate.cli import identity, options, render
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
-from infragate.design import json_schema, load_design
+from infragate.design import Design, json_schema, load_design
 from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from infragate.workflow.service import Workflow
 
 app = typer.Typer(
     help="Design files: validate them against the policy, document them with diagrams, print their schema.",
@@ -94,19 +98,25 @@ def docs(
 
       infragate design docs infragate.yaml --env production --format markdown --out docs/
     """
-    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
-    from infragate.docs.document import render as render_document
-
     if output_format not in ("html", "markdown"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html or markdown.")
     design = load_design(file)
     environments = tuple(env_design.name for env_design in design.select(env))
     target = out_dir or load_settings().home / "docs" / design.project.name
+    index = write_docs(design, environments, target, output_format, identity.workflow_for(design, identified=False))
+    out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")
+
+
+def write_docs(design: Design, environments: tuple[str, ...], target: Path, output_format: str, flow: Workflow) -> Path:
+    """Draw and write the design document, and record it as evidence for each environment (the design gate
+    counts docs for the digest they were made from). Returns the document's path."""
+    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
+    from infragate.docs.document import render as render_document
+
     with err.status("drawing diagrams with Graphviz…"):
         document = build_document(design, environments, target)
     index = target / ("index.html" if output_format == "html" else "design.md")
     write_atomically(index, render_document(document, output_format))
-    flow = identity.workflow_for(design, identified=False)
     for name in environments:
         flow.record_run(name, "docs", succeeded=True, summary={}, artifact_path=str(index))
-    out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")
+    return index

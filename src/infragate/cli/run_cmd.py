@@ -16,10 +16,10 @@ from rich.text import Text
 from infragate.cli import identity, targets
 from infragate.cli.audit_cmd import record_audit
 from infragate.cli.console import err, out, write_atomically
+from infragate.cli.design_cmd import write_docs
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.progress import ChangeProgress, CollectorProgress
 from infragate.design import load_design
-from infragate.inventory import COLLECTORS, collect
 from infragate.policy import Status, check_design, check_live
 from infragate.provision import service
 from infragate.provision.executor import Status as ChangeStatus
@@ -58,8 +58,6 @@ def run(
 
       infragate run examples/webshop/infragate.yaml --env staging
     """
-    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
-    from infragate.docs.document import render as render_document
     from infragate.workflow.report import compliance_report  # the store (SQLAlchemy): only when running
 
     design = load_design(file)
@@ -79,12 +77,8 @@ def run(
             err.print(f"  infragate design validate {file} --env {env}")
             raise RunHaltedError(ExitCode.FINDINGS)
         # 2. docs
-        docs_dir = home / "docs" / design.project.name
-        with err.status("design docs: drawing diagrams…"):
-            document = build_document(design, (env,), docs_dir)
-        write_atomically(docs_dir / "index.html", render_document(document, "html"))
-        flow.record_run(env, "docs", succeeded=True, summary={}, artifact_path=str(docs_dir / "index.html"))
-        steps.append(Step("docs", True, str(docs_dir / "index.html")))
+        index = write_docs(design, (env,), home / "docs" / design.project.name, "html", flow)
+        steps.append(Step("docs", True, str(index)))
         # 3. the design gate: people decide
         waiting = [c for c in flow.gate_report(env).results[Stage.DESIGN] if not c.met]
         if waiting:
@@ -130,9 +124,9 @@ def run(
         steps.append(Step("verify", verification.aligned, "live == design" if verification.aligned else "not aligned"))
         if not verification.aligned:
             raise RunHaltedError(ExitCode.FINDINGS)
-        # 7. audit
-        audited = collect(connection, COLLECTORS, service.scope_of(design, env), regions=(settings.region,))
-        findings = check_live(audited, design=design, environment=env)
+        # 7. audit: the project's snapshot read for verify is current (verify changes nothing), so the
+        # audit judges it instead of reading every service again
+        findings = check_live(snapshot, design=design, environment=env)
         record_audit(design, env, findings)
         failing_live = [f for f in findings if f.finding.failing]
         steps.append(Step("audit", True, f"{len(findings)} checks, {len(failing_live)} failing or unreadable"))

@@ -197,10 +197,8 @@ def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, reg
     for address in addresses:
         if "AllocationId" not in address:
             continue  # EC2-Classic addresses cannot be protected by Shield Advanced
-        arn = arns.eip_allocation(region, account, address["AllocationId"])
-        snapshot.eip_arns[arn] = address.get("PublicIp", "")
         if address.get("InstanceId"):
-            eip_of_instance[address["InstanceId"]] = arn
+            eip_of_instance[address["InstanceId"]] = arns.eip_allocation(region, account, address["AllocationId"])
 
     members: dict[str, list[_Member]] = {}
     for instance in instances:

@@ -103,7 +103,6 @@ class Snapshot:
     security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
     compute: dict[str, InstanceGroup] = field(default_factory=dict)
     instances: list[LiveInstance] = field(default_factory=list)
-    eip_arns: dict[str, str] = field(default_factory=dict)  # allocation ARN -> public IP
     databases: dict[str, Database] = field(default_factory=dict)
     database_subnet_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from infragate.errors import AwsUnsupportedError
 from infragate.inventory import Scope, Snapshot
 from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
-from infragate.model import ComponentKind, Infrastructure
+from infragate.model import Infrastructure
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
     from infragate.aws import AwsConnection
@@ -142,7 +142,3 @@ class ApplyContext:
     def notes_for(self, change_key: str) -> ChangeNotes:
         with self._guard:
             return self._notes.get(change_key, ChangeNotes())
-
-
-def kind_of(key: str) -> ComponentKind:
-    return ComponentKind(key.split(":", 1)[0])

@@ -114,8 +114,12 @@ def live_components(snapshot: Snapshot) -> dict[Key, Attributes]:
 
 def live_digest(snapshot: Snapshot) -> str:
     """Identity of the live state a plan was made against (changes when anything the plan reads changes)."""
+    return digest_of(live_components(snapshot))
+
+
+def digest_of(live: dict[Key, Attributes]) -> str:
     canonical = json.dumps(
-        sorted((f"{kind.value}:{name}", attributes) for (kind, name), attributes in live_components(snapshot).items()),
+        sorted((f"{kind.value}:{name}", attributes) for (kind, name), attributes in live.items()),
         sort_keys=True,
         separators=(",", ":"),
     )
@@ -134,10 +138,11 @@ def _changed(kind: ComponentKind, desired: Attributes, live: Attributes, ignore:
     return changes
 
 
-def diff(desired: Infrastructure, snapshot: Snapshot) -> tuple[Change, ...]:
-    """The changes that turn the live snapshot into the design, in build order."""
+def diff(desired: Infrastructure, snapshot: Snapshot, live: dict[Key, Attributes] | None = None) -> tuple[Change, ...]:
+    """The changes that turn the live snapshot into the design, in build order (``live``: the snapshot's
+    components, when the caller has already assembled them)."""
     wanted = components(desired)
-    live = live_components(snapshot)
+    live = live if live is not None else live_components(snapshot)
     coverage_unknown = Section.BACKUP_SELECTIONS in snapshot.unavailable
     changes = []
     for key in sorted(set(wanted) | set(live), key=lambda k: (PHASES.index(k[0]), k[1])):

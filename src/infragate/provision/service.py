@@ -15,7 +15,7 @@ from infragate.inventory import shield as shield_collector
 from infragate.inventory.runner import Progress as InventoryProgress
 from infragate.model import ComponentKind, Section
 from infragate.provision.context import ApplyContext
-from infragate.provision.diff import PHASES, diff, live_components, live_digest
+from infragate.provision.diff import PHASES, diff, digest_of, live_components, live_digest
 from infragate.provision.executor import Progress, Result, execute
 from infragate.provision.handlers import HANDLERS, requirements
 from infragate.provision.plan import Action, AttributeChange, Change, Plan
@@ -69,24 +69,26 @@ def _with_followers(changes: tuple[Change, ...], design: Design, environment: st
 def make_plan(design: Design, environment: str, snapshot: Snapshot) -> Plan:
     """A pure diff: no AWS calls beyond the inventory already read."""
     env = design.environment(environment)
-    changes = _with_followers(diff(env.infrastructure, snapshot), design, environment)
+    live = live_components(snapshot)  # assembled once: the diff and the live digest both read it
+    changes = _with_followers(diff(env.infrastructure, snapshot, live), design, environment)
     notes = tuple(f"{f.collector}: {f.message}" for f in snapshot.failures)
-    return Plan(design.project.name, environment, design.digest, live_digest(snapshot), changes, notes)
+    return Plan(design.project.name, environment, design.digest, digest_of(live), changes, notes)
 
 
 def destroy_plan(design: Design, environment: str, snapshot: Snapshot) -> Plan:
     """Every resource the project owns in the environment, deleted; Shield protections too, not the subscription."""
     env = design.environment(environment)
+    live = live_components(snapshot)
     changes = [
         Change(kind, name, Action.DELETE, tuple(AttributeChange(a, v, None) for a, v in sorted(attributes.items())))
-        for (kind, name), attributes in live_components(snapshot).items()
+        for (kind, name), attributes in live.items()
         if kind not in (ComponentKind.SHIELD, ComponentKind.BACKUP)
     ]
     changes.append(Change(ComponentKind.SHIELD, "shield", Action.DELETE))
     if env.infrastructure.backup.vault in snapshot.backup_vaults and env.infrastructure.backup.plans:
         changes.append(Change(ComponentKind.BACKUP, env.infrastructure.backup.vault, Action.DELETE))
     changes.sort(key=lambda c: (PHASES.index(c.kind), c.name))
-    return Plan(design.project.name, environment, design.digest, live_digest(snapshot), tuple(changes))
+    return Plan(design.project.name, environment, design.digest, digest_of(live), tuple(changes))
 
 
 def check_current(plan: Plan, design: Design, environment: str, snapshot: Snapshot, source: str) -> None:

@@ -69,6 +69,7 @@ class Workflow:
         self.store, self.design = store, design
         self.actor = actor
         self.acting_as = acting_as
+        self._project_id: int | None = None  # registered once per service object, not on every call
 
     # -- identity ---------------------------------------------------------------------------------------
     @contextmanager
@@ -92,6 +93,10 @@ class Workflow:
 
     def register(self, session: Session) -> Project:
         """The design's project in the store, registered (with its owners and checklist) on first use."""
+        if self._project_id is not None:
+            known = session.get(Project, self._project_id)
+            if known is not None:
+                return known
         design = self.design
         project = ensure_project(
             session, design.project.name, design.project.client, design.path, list(design.environments)
@@ -111,6 +116,7 @@ class Workflow:
                 for w in design.waivers
             ],
         )
+        self._project_id = project.id
         return project
 
     # -- approvals --------------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ def find_distribution(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
     return None
 
 
+def distribution_of(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
+    """The distribution, looked up once per run for the resources that point at it (DNS, Shield, alarms).
+
+    Finding one means listing every distribution and its tags; the distribution's own change looks it up
+    fresh and clears this cache, and everything pointing at it runs after that change.
+    """
+    return ctx.once("distribution", name, lambda: find_distribution(ctx, name))
+
+
 def instance_origin_domain(ctx: ApplyContext, group: str) -> str:
     """CloudFront needs a DNS name: the public name of the group's first Elastic IP."""
     for instance in instances_of(ctx, group):
@@ -119,6 +128,7 @@ def _distribution_config(ctx: ApplyContext, name: str, dist: Distribution, refer
 
 def apply_distribution(ctx: ApplyContext, change: Change) -> None:
     existing = find_distribution(ctx, change.name)
+    ctx.forget("distribution", change.name)
     if change.action is Action.DELETE:
         if existing is not None:
             _delete_distribution(ctx, existing["Id"])
@@ -180,7 +190,7 @@ def _record_sets(ctx: ApplyContext, zone: HostedZone) -> list[dict[str, Any]]:
 def _record_set(ctx: ApplyContext, domain: str, record: Record) -> dict[str, Any]:
     base: dict[str, Any] = {"Name": record.fqdn(domain) + ".", "Type": record.type.value}
     if record.alias_distribution is not None:
-        found = find_distribution(ctx, record.alias_distribution)
+        found = distribution_of(ctx, record.alias_distribution)
         if found is None:
             raise AwsError(f"distribution {record.alias_distribution} does not exist yet for {base['Name']}")
         target = {"HostedZoneId": CLOUDFRONT_ZONE_ID, "DNSName": found["DomainName"], "EvaluateTargetHealth": False}

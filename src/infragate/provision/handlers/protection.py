@@ -12,7 +12,7 @@ from infragate.model.operations import Comparison
 from infragate.provision.context import ApplyContext
 from infragate.provision.handlers.compute import addresses_of, instances_of
 from infragate.provision.handlers.data import bucket_name, database_id
-from infragate.provision.handlers.edge import find_distribution, find_zone
+from infragate.provision.handlers.edge import distribution_of, find_zone
 from infragate.provision.plan import Action, Change
 
 OPERATORS = {
@@ -43,7 +43,7 @@ def _wanted_protections(ctx: ApplyContext) -> dict[str, str]:
                 arn = arns.eip_allocation(ctx.region, ctx.account, address["AllocationId"])
                 wanted[arn] = f"{name}-{address['AllocationId']}"
     for name in desired.distributions:
-        found = find_distribution(ctx, name) if shield.covers_distribution(name) else None
+        found = distribution_of(ctx, name) if shield.covers_distribution(name) else None
         if found is not None:
             wanted[str(found["ARN"])] = name
     for name in desired.dns:
@@ -89,7 +89,7 @@ def _targets(ctx: ApplyContext, alarm: Alarm) -> list[tuple[str, str, list[dict[
         dimension = {"Name": "DBInstanceIdentifier", "Value": database_id(ctx, alarm.component)}
         return [(base, "AWS/RDS", [dimension])]
     if alarm.component in desired.distributions:
-        found = find_distribution(ctx, alarm.component)
+        found = distribution_of(ctx, alarm.component)
         if found is None:
             raise AwsError(f"distribution {alarm.component} does not exist yet for alarm {alarm.name}")
         dimensions = [{"Name": "DistributionId", "Value": found["Id"]}, {"Name": "Region", "Value": "Global"}]
