@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from infragate.aws import AwsConnection
 from infragate.inventory import COLLECTORS, Scope, collect, infrastructure_of
 from infragate.inventory import backup as backup_collector
@@ -146,13 +148,31 @@ def test_alarms_are_attributed_to_the_component_they_watch(aws: AwsConnection) -
     assert monitoring.notify == (topic,)
 
 
-def test_backup_plans_on_embedded_aws_report_coverage_as_unreadable(aws: AwsConnection) -> None:
+def test_backup_selections_say_what_each_plan_covers(aws: AwsConnection) -> None:
+    network = account.network(aws)
+    (instance,) = account.instances(aws, 1, network.private_subnet, (), _tags("web"))
+    arn = f"arn:aws:ec2:eu-west-1:{collect(aws, [], Scope()).account}:instance/{instance}"
+    account.backup_plan(aws, "daily", retention_days=3, resources=(arn,))
+    account.backup_plan(aws, "empty", retention_days=9)
+    snapshot = collect(aws, COLLECTORS, Scope())
+    assert snapshot.complete, snapshot.failures
+    plans = infrastructure_of(snapshot).backup.plans
+    assert {name: (plan.retention_days, plan.components) for name, plan in plans.items()} == {
+        "daily": (3, (instance,)),
+        "empty": (9, ()),
+    }
+
+
+def test_a_denied_backup_selection_read_is_not_evaluated_never_covers_nothing(aws: AwsConnection) -> None:
     account.backup_plan(aws, "daily", retention_days=3)
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "injected"}}, "ListBackupSelections")
+
+    aws.client("backup", "eu-west-1").meta.events.register("before-call.backup.ListBackupSelections", refuse)
     snapshot = collect(aws, [backup_collector.COLLECTOR], Scope())
-    assert [plan.retention_days for plan in snapshot.backup_plans] == [3]
-    (failure,) = snapshot.failures
-    assert failure.code == "aws.unsupported" and "embedded AWS" in failure.message
-    assert snapshot.unavailable == {Section.BACKUP_SELECTIONS}, "plans and retention were still read"
+    assert [(f.collector, f.code) for f in snapshot.failures] == [("backup", "aws.access-denied")]
+    assert Section.BACKUP_SELECTIONS in snapshot.unavailable
 
 
 def test_pagination_beyond_one_page_collects_everything(aws: AwsConnection) -> None:

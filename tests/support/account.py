@@ -228,11 +228,17 @@ def alarm(aws: AwsConnection, name: str, metric: str, dimension: tuple[str, str]
     )
 
 
-def backup_plan(aws: AwsConnection, name: str, retention_days: int) -> None:
+def backup_plan(aws: AwsConnection, name: str, retention_days: int, resources: tuple[str, ...] = ()) -> str:
     rule = {
         "RuleName": "daily",
         "TargetBackupVaultName": "Default",
         "ScheduleExpression": "cron(0 3 * * ? *)",
         "Lifecycle": {"DeleteAfterDays": retention_days},
     }
-    aws.call("backup", "create_backup_plan", BackupPlan={"BackupPlanName": name, "Rules": [rule]})
+    plan_id: str = aws.call("backup", "create_backup_plan", BackupPlan={"BackupPlanName": name, "Rules": [rule]})[
+        "BackupPlanId"
+    ]
+    if resources:
+        selection = {"SelectionName": name, "IamRoleArn": "arn:aws:iam::123456789012:role/b", "Resources": resources}
+        aws.call("backup", "create_backup_selection", BackupPlanId=plan_id, BackupSelection=selection)
+    return plan_id

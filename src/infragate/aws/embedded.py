@@ -1,4 +1,5 @@
-"""Embedded AWS: a local AWS emulator (moto server) run as a background daemon on 127.0.0.1.
+"""Embedded AWS: a local AWS emulator (moto server, extended by ``emulator``) run as a background daemon
+on 127.0.0.1.
 
 Started the first time an embedded environment needs it, recorded in ``<home>/aws-local.json`` (pid, port)
 and reused by later commands, so ``apply`` in one command and ``audit`` in the next see the same account.
@@ -87,7 +88,7 @@ class EmbeddedAws:
         port = _free_port()
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+                [sys.executable, "-m", "infragate.aws.emulator", "-H", HOST, "-p", str(port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

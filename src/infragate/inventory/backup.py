@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
-from infragate.inventory.snapshot import CollectorFailure, LiveBackupPlan, Snapshot
+from infragate.inventory.snapshot import LiveBackupPlan, Snapshot
 from infragate.model import Section
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
@@ -52,17 +52,6 @@ def collect_backup(connection: AwsConnection, scope: Scope, snapshot: Snapshot, 
             )
             if scope.includes(tags):
                 plans.append((summary, tags))
-    if plans and connection.spec.embedded:
-        # The emulator has no backup selections (service-apis.md, 8.3): what the plans cover is unknown.
-        # Record the plans (retention and schedule are still judged) and report coverage as unreadable,
-        # never as "covers nothing".
-        for summary, tags in plans:
-            snapshot.backup_plans.append(_plan(connection, summary, tags, scope, region, ([], [])))
-        message = "backup selections are not supported by embedded AWS, so what the backup plans cover is unknown"
-        snapshot.failures.append(
-            CollectorFailure("backup", message, "aws.unsupported", frozenset({Section.BACKUP_SELECTIONS}))
-        )
-        return
     for summary, tags in plans:
         coverage = _selections(connection, summary["BackupPlanId"], region)
         snapshot.backup_plans.append(_plan(connection, summary, tags, scope, region, coverage))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from infragate.errors import AwsUnsupportedError
 from infragate.inventory import Scope, Snapshot
 from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
 from infragate.model import Infrastructure
@@ -22,13 +21,6 @@ if TYPE_CHECKING:  # for annotations only: importing it at run time would load b
 
 ROLE_TAG = "infragate:role"
 T = TypeVar("T")
-
-
-@dataclass
-class ChangeNotes:
-    """What a handler could not do because the endpoint lacks an operation (reported, never hidden)."""
-
-    unsupported: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -42,8 +34,6 @@ class ApplyContext:
     _found: dict[tuple[str, str], Any] = field(default_factory=dict)
     _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
-    _notes: dict[str, ChangeNotes] = field(default_factory=dict)
-    _local: threading.local = field(default_factory=threading.local)
 
     # -- names and tags ---------------------------------------------------------------------------------
     @property
@@ -124,21 +114,3 @@ class ApplyContext:
     def forget(self, kind: str, name: str) -> None:
         with self._guard:
             self._found.pop((kind, name), None)
-
-    # -- reporting what the endpoint cannot do -------------------------------------------------------
-    def begin(self, change_key: str) -> None:
-        self._local.change = change_key
-        with self._guard:
-            self._notes[change_key] = ChangeNotes()
-
-    def unsupported(self, what: str) -> None:
-        """Record that ``what`` was not done because embedded AWS lacks the operation."""
-        if not self.embedded:
-            raise AwsUnsupportedError(f"{what}: the AWS endpoint does not support this operation")
-        key = getattr(self._local, "change", "")
-        with self._guard:
-            self._notes.setdefault(key, ChangeNotes()).unsupported.append(what)
-
-    def notes_for(self, change_key: str) -> ChangeNotes:
-        with self._guard:
-            return self._notes.get(change_key, ChangeNotes())

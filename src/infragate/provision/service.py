@@ -140,10 +140,8 @@ def apply(
     )
 
     def run(change: Change) -> str:
-        ctx.begin(change.key)
         HANDLERS[change.kind](ctx, change)
-        unsupported = ctx.notes_for(change.key).unsupported
-        return f"not supported by embedded AWS: {'; '.join(unsupported)}" if unsupported else ""
+        return ""
 
     pending = plan.pending
     return execute(

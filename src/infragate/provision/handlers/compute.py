@@ -92,11 +92,8 @@ def _sync_settings(ctx: ApplyContext, name: str, group: InstanceGroup, instances
             ctx.call("ec2", "modify_instance_attribute", InstanceId=instance_id, Groups=wanted_groups)
         monitored = instance.get("Monitoring", {}).get("State") == "enabled"
         if monitored != group.detailed_monitoring:
-            if ctx.embedded:
-                ctx.unsupported(f"turning detailed monitoring {'on' if group.detailed_monitoring else 'off'}")
-            else:
-                operation = "monitor_instances" if group.detailed_monitoring else "unmonitor_instances"
-                ctx.call("ec2", operation, InstanceIds=[instance_id])
+            operation = "monitor_instances" if group.detailed_monitoring else "unmonitor_instances"
+            ctx.call("ec2", operation, InstanceIds=[instance_id])
     ids = [instance["InstanceId"] for instance in instances]
     if ids:
         ctx.call("ec2", "create_tags", Resources=ids, Tags=ctx.tags(name, **{ROLE_TAG: group.role.value}))

@@ -203,8 +203,7 @@ def apply_backup_plan(ctx: ApplyContext, change: Change) -> None:
     existing = _find_plan(ctx, change.name)
     if change.action is Action.DELETE:
         if existing is not None:
-            if not ctx.embedded:
-                _delete_selections(ctx, existing)
+            _delete_selections(ctx, existing)
             ctx.call("backup", "delete_backup_plan", BackupPlanId=existing)
         return
     plan = ctx.desired.backup.plans[change.name]
@@ -217,13 +216,7 @@ def apply_backup_plan(ctx: ApplyContext, change: Change) -> None:
             CreatorRequestId=ctx.token("plan", change.name),
         )["BackupPlanId"]
     elif {a.attribute for a in change.attributes} & {"schedule", "retention_days"}:
-        if ctx.embedded:
-            ctx.unsupported(f"changing the schedule or retention of backup plan {change.name}")
-        else:
-            ctx.call("backup", "update_backup_plan", BackupPlanId=existing, BackupPlan=_plan_document(ctx, change.name))
-    if ctx.embedded:
-        ctx.unsupported(f"selecting what backup plan {change.name} covers ({', '.join(plan.components)})")
-        return
+        ctx.call("backup", "update_backup_plan", BackupPlanId=existing, BackupPlan=_plan_document(ctx, change.name))
     _delete_selections(ctx, existing)  # the covered resources are set whole: ARNs change when instances do
     role = f"arn:{arns.partition(ctx.region)}:iam::{ctx.account}:role/service-role/AWSBackupDefaultServiceRole"
     ctx.call(
