@@ -35,6 +35,15 @@ def _connect(
     return targets.embedded(settings, chosen[0]), chosen
 
 
+def rule_results(findings: list[LocatedFinding]) -> dict[str, dict[str, int]]:
+    """Per rule, how many findings of each status: what the checklist reads as evidence."""
+    results: dict[str, dict[str, int]] = {}
+    for item in findings:
+        counts = results.setdefault(item.finding.rule_id, {})
+        counts[item.finding.status.value] = counts.get(item.finding.status.value, 0) + 1
+    return results
+
+
 def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> None:
     """Keep the audit as evidence, and its failing findings in the store (de-duplicated across runs)."""
     from infragate.store.findings import Observed
@@ -56,7 +65,11 @@ def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> No
         env,
         "audit",
         succeeded=True,
-        summary={"by_status": {s.value: n for s, n in summary.by_status.items()}, "failing": len(failing)},
+        summary={
+            "by_status": {s.value: n for s, n in summary.by_status.items()},
+            "failing": len(failing),
+            "rules": rule_results(findings),
+        },
         findings=observed,
         source="audit",
     )

@@ -29,11 +29,18 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
-STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.ERROR: "bold magenta", Status.WAIVED: "blue"}
+STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.WAIVED: "blue",
+    Status.NOT_APPLICABLE: "dim",
+}
+QUIET = (Status.PASS, Status.NOT_APPLICABLE)  # shown only with --show-passed
 
 
 def findings_table(report: FindingsReport, *, show_passed: bool) -> None:
-    shown = [item for item in report.findings if show_passed or item.finding.status is not Status.PASS]
+    shown = [item for item in report.findings if show_passed or item.finding.status not in QUIET]
     if shown:
         table = Table(title=f"Findings for {report.source}", show_lines=False, expand=False)
         for column in ("Status", "Severity", "Rule", "Env"):
@@ -41,7 +48,7 @@ def findings_table(report: FindingsReport, *, show_passed: bool) -> None:
         table.add_column("Component", overflow="fold", max_width=28)
         table.add_column("Message", overflow="fold", min_width=40, ratio=1)
         table.add_column("Where", overflow="fold", max_width=24)
-        order = {Status.ERROR: 0, Status.FAIL: 1, Status.WAIVED: 2, Status.PASS: 3}
+        order = {Status.ERROR: 0, Status.FAIL: 1, Status.WAIVED: 2, Status.PASS: 3, Status.NOT_APPLICABLE: 4}
         shown.sort(key=lambda i: (order[i.finding.status], -i.finding.severity.rank, i.finding.rule_id))
         for item in shown:
             f = item.finding
@@ -71,7 +78,7 @@ def service_summary(report: FindingsReport) -> None:
         return
     table = Table(title="Summary by service", expand=False)
     table.add_column("Service", no_wrap=True)
-    for column in ("pass", "fail", "error", "waived", *(s.value for s in Severity)):
+    for column in (*(s.value for s in Status), *(s.value for s in Severity)):
         table.add_column(column, justify="right")
     for service, counts in sorted(rows.items()):
         cells = [str(counts[status.value]) if counts[status.value] else "" for status in Status]
@@ -84,11 +91,18 @@ def service_summary(report: FindingsReport) -> None:
 
 def summary_line(report: FindingsReport) -> None:
     summary = report.summary
-    counts = ", ".join(f"{summary.by_status.get(status, 0)} {status.value}" for status in Status)
+    judged = [status for status in Status if status is not Status.NOT_APPLICABLE]
+    counts = ", ".join(f"{summary.by_status.get(status, 0)} {status.value}" for status in judged)
     failing = ", ".join(
         f"{summary.failing_by_severity[sev]} {sev.value}" for sev in Severity if summary.failing_by_severity.get(sev)
     )
-    err.print(f"[bold]{len(report.findings)} checks[/bold]: {counts}" + (f" (failing: {failing})" if failing else ""))
+    checks = sum(summary.by_status.get(status, 0) for status in judged)
+    not_applicable = summary.by_status.get(Status.NOT_APPLICABLE, 0)
+    err.print(
+        f"[bold]{checks} checks[/bold]: {counts}"
+        + (f" (failing: {failing})" if failing else "")
+        + f"; {not_applicable} rule(s) not applicable"
+    )
 
 
 def error(problem: InfragateError) -> None:

@@ -20,6 +20,7 @@ from diagrams.aws.storage import S3, Backup
 
 from infragate.errors import OutputError
 from infragate.model import Infrastructure, SecurityRule, Tier
+from infragate.policy.exposure import internet_wide
 
 GRAPH = {"fontname": "DejaVu Sans", "fontsize": "13", "pad": "0.3", "splines": "spline"}
 DASHED = {"style": "dashed", "color": "gray40"}
@@ -124,7 +125,7 @@ def network_layout(infra: Infrastructure, title: str, path: Path) -> None:
                 if rule.cidr is not None:
                     peer = str(rule.cidr)
                     if peer not in peers:
-                        peers[peer] = InternetAlt1("internet" if rule.open_to_world else peer)
+                        peers[peer] = InternetAlt1("internet" if internet_wide(rule.cidr) else peer)
                     sources = [peers[peer]]
                 else:
                     sources = [n for c, g in _sg_users(infra).items() if rule.group in g for n in placed.get(c, [])[:1]]

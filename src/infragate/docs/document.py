@@ -224,7 +224,7 @@ def build(design: Design, environments: tuple[str, ...], out: Path, today: date 
         findings = [
             item.finding
             for item in check_design(design, environment=env, today=today)
-            if item.finding.status is not Status.PASS
+            if item.finding.status not in (Status.PASS, Status.NOT_APPLICABLE)
         ]
         section.tables.append(
             Table(

@@ -10,7 +10,7 @@ from infragate.inventory import backup, cloudfront, cloudwatch, ec2, rds, route5
 from infragate.inventory.assemble import infrastructure_of
 from infragate.inventory.runner import Collector, collect
 from infragate.inventory.scope import Scope
-from infragate.inventory.snapshot import CollectorFailure, LiveInstance, Snapshot
+from infragate.inventory.snapshot import CollectorFailure, LiveInstance, LiveVolume, Snapshot
 
 COLLECTORS: tuple[Collector, ...] = (
     ec2.COLLECTOR,
@@ -29,6 +29,7 @@ __all__ = [
     "Collector",
     "CollectorFailure",
     "LiveInstance",
+    "LiveVolume",
     "Scope",
     "Snapshot",
     "collect",

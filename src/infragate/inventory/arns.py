@@ -19,6 +19,10 @@ def instance(region: str, account: str, instance_id: str) -> str:
     return f"arn:{partition(region)}:ec2:{region}:{account}:instance/{instance_id}"
 
 
+def volume(region: str, account: str, volume_id: str) -> str:
+    return f"arn:{partition(region)}:ec2:{region}:{account}:volume/{volume_id}"
+
+
 def bucket(name: str, region: str = "") -> str:
     return f"arn:{partition(region)}:s3:::{name}"
 

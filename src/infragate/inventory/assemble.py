@@ -26,6 +26,7 @@ from infragate.model import (
     Shield,
     Tier,
 )
+from infragate.model.names import dns_name
 from infragate.model.operations import ShieldProtect
 
 EC2_PUBLIC_DNS = re.compile(r"^ec2-(\d+-\d+-\d+-\d+)\.")
@@ -121,16 +122,16 @@ def _distribution(dist: Distribution, snapshot: Snapshot) -> Distribution:
 
 
 def _zone(zone: LiveZone, snapshot: Snapshot) -> HostedZone:
-    eips_of: dict[str, set[str]] = {}
-    for instance in snapshot.instances:
-        if instance.eip_allocation_arn and instance.public_ip:
-            eips_of.setdefault(instance.group, set()).add(instance.public_ip)
+    # Every public address of an instance, Elastic or auto-assigned: a record pointing at an auto-assigned
+    # one is folded into its group too, so DNS-001 judges it (the group then has elastic_ip false).
+    group_of_address = {i.public_ip: i.group for i in snapshot.instances if i.public_ip}
     records = []
     for record in zone.records:
         if record.managed_by_aws:
             continue
-        distribution = snapshot.distribution_domains.get(record.alias_dns_name or "")
-        group = next((g for g, ips in eips_of.items() if ips == set(record.values)), None)
+        distribution = snapshot.distribution_domains.get(dns_name(record.alias_dns_name or ""))
+        groups = {group_of_address.get(value) for value in record.values}
+        group = groups.pop() if len(groups) == 1 else None
         if distribution is not None:
             records.append(Record(name=record.name, type=record.type, alias_distribution=distribution))
         elif record.alias_dns_name is not None:

@@ -25,7 +25,9 @@ def _items(container: dict[str, Any] | None) -> list[Any]:
 
 def _origin(origin: dict[str, Any], viewer_https_only: bool, path_pattern: str) -> Origin:
     """An origin as CloudFront stores it: buckets by name, anything else by domain (``assemble`` maps an
-    instance group's address back to the group)."""
+    instance group's address back to the group). ``viewer_https_only``: no viewer request reaches this
+    origin over plain HTTP (its behaviours are https-only or redirect-to-https), so ``match-viewer`` means
+    HTTPS to the origin too."""
     domain = str(origin["DomainName"]).lower()
     match = S3_DOMAIN.match(domain)
     if match and "website" not in domain:
@@ -42,8 +44,11 @@ def _path_patterns(config: dict[str, Any]) -> dict[str, str]:
     return patterns
 
 
-def _viewer_policy(config: dict[str, Any]) -> ViewerProtocolPolicy:
+def _viewer_policy(config: dict[str, Any], origin_id: str | None = None) -> ViewerProtocolPolicy:
+    """The weakest viewer policy of the distribution, or of the behaviours that route to one origin."""
     behaviours = [config["DefaultCacheBehavior"], *_items(config.get("CacheBehaviors"))]
+    if origin_id is not None:
+        behaviours = [b for b in behaviours if b.get("TargetOriginId") == origin_id] or behaviours
     policies = {ViewerProtocolPolicy(b.get("ViewerProtocolPolicy", "allow-all")) for b in behaviours}
     return next(policy for policy in POLICY_ORDER if policy in policies)
 
@@ -82,7 +87,11 @@ def collect_distributions(connection: AwsConnection, scope: Scope, snapshot: Sna
             snapshot.distributions[name] = Distribution(
                 name=name,
                 origins=tuple(
-                    _origin(o, policy is ViewerProtocolPolicy.HTTPS_ONLY, patterns.get(o["Id"], "*"))
+                    _origin(
+                        o,
+                        _viewer_policy(config, o["Id"]) is not ViewerProtocolPolicy.ALLOW_ALL,
+                        patterns.get(o["Id"], "*"),
+                    )
                     for o in _items(config.get("Origins"))
                 ),
                 viewer_protocol_policy=policy,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from infragate.inventory import arns
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
-from infragate.inventory.snapshot import LiveInstance, Snapshot
+from infragate.inventory.snapshot import LiveInstance, LiveVolume, Snapshot
 from infragate.model import ComponentKind, InstanceGroup, Section, SecurityGroup, SecurityRule, Subnet, Tier, Volume
 from infragate.model.compute import InstanceRole, VolumeType
 from infragate.model.network import PortRange, Protocol
@@ -103,6 +103,11 @@ class _Member:
     detailed_monitoring: bool
     volumes: tuple[dict[str, Any], ...]
     security_groups: tuple[str, ...]
+
+
+def _imdsv2_only(options: dict[str, Any]) -> bool:
+    """IMDSv1 is impossible when tokens are required, or when the metadata endpoint is off altogether."""
+    return options.get("HttpTokens") == "required" or options.get("HttpEndpoint") == "disabled"
 
 
 def _most_common(values: Iterable[str]) -> str:
@@ -218,7 +223,7 @@ def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, reg
             ami=instance["ImageId"],
             public_subnet=instance.get("SubnetId") in public,
             elastic_ip=instance_id in eip_of_instance,
-            imdsv2=instance.get("MetadataOptions", {}).get("HttpTokens") == "required",
+            imdsv2=_imdsv2_only(instance.get("MetadataOptions", {})),
             detailed_monitoring=instance.get("Monitoring", {}).get("State") == "enabled",
             volumes=tuple(attached),
             security_groups=tuple(group_names.get(g["GroupId"], g["GroupId"]) for g in instance["SecurityGroups"]),
@@ -240,6 +245,12 @@ def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, reg
         )
     for name, group_members in members.items():
         snapshot.compute[name] = _group(name, group_members)
+    for volume in volumes.values():
+        if volume.get("Attachments") or not scope.includes(tag_map(volume.get("Tags"))):
+            continue
+        arn = arns.volume(region, account, volume["VolumeId"])
+        snapshot.detached_volumes.append(LiveVolume(volume["VolumeId"], arn, bool(volume.get("Encrypted"))))
+        snapshot.resource_ids[(ComponentKind.VOLUME, volume["VolumeId"])] = arn
 
 
 COLLECTOR = Collector("ec2", frozenset({Section.NETWORK, Section.COMPUTE}), collect_ec2)

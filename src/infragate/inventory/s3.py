@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from infragate.errors import AwsNotFoundError
 from infragate.inventory import arns
+from infragate.inventory.bucket_policy import policy_is_public
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import Snapshot
@@ -69,27 +69,6 @@ def _lifecycle(config: dict[str, Any] | None) -> tuple[LifecycleRule, ...]:
             )
         )
     return tuple(rules)
-
-
-def _everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        values = principal.get("AWS", [])
-        return "*" in (values if isinstance(values, list) else [values])
-    return False
-
-
-def policy_is_public(document: str | None) -> bool:
-    """True when a statement allows everyone with no condition to narrow it (the usual public-policy test)."""
-    if not document:
-        return False
-    statements = json.loads(document).get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    return any(
-        s.get("Effect") == "Allow" and _everyone(s.get("Principal")) and not s.get("Condition") for s in statements
-    )
 
 
 def _bucket(connection: AwsConnection, scope: Scope, name: str, snapshot: Snapshot) -> Bucket | None:

@@ -46,6 +46,15 @@ class LiveInstance:
 
 
 @dataclass(frozen=True)
+class LiveVolume:
+    """An EBS volume attached to no instance: no instance group judges it, so live-only rules do."""
+
+    id: str
+    arn: str
+    encrypted: bool
+
+
+@dataclass(frozen=True)
 class LiveRecord:
     name: str  # relative to the zone, "@" for the apex
     type: RecordType
@@ -103,6 +112,7 @@ class Snapshot:
     security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
     compute: dict[str, InstanceGroup] = field(default_factory=dict)
     instances: list[LiveInstance] = field(default_factory=list)
+    detached_volumes: list[LiveVolume] = field(default_factory=list)
     databases: dict[str, Database] = field(default_factory=dict)
     database_subnet_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)

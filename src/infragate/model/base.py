@@ -49,6 +49,7 @@ class ComponentKind(StrEnum):
     SERVICE = "service"
     WAIVER = "waiver"
     INSTANCE = "instance"  # one live EC2 instance (live-only rules)
+    VOLUME = "volume"  # one live EBS volume attached to no instance (live-only rules)
 
 
 def _inject_names(value: Any) -> Any:

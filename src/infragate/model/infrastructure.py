@@ -99,6 +99,7 @@ SERVICE_OF: dict[ComponentKind, str] = {
     ComponentKind.SECURITY_GROUP: "ec2",
     ComponentKind.INSTANCE_GROUP: "ec2",
     ComponentKind.INSTANCE: "ec2",
+    ComponentKind.VOLUME: "ec2",
     ComponentKind.DATABASE: "rds",
     ComponentKind.BUCKET: "s3",
     ComponentKind.DISTRIBUTION: "cloudfront",

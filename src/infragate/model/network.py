@@ -81,14 +81,6 @@ class SecurityRule(Model):
             raise ValueError("a rule needs exactly one peer: 'cidr' (e.g. 10.0.0.0/16) or 'group' (a security group)")
         return self
 
-    @property
-    def open_to_world(self) -> bool:
-        return self.cidr is not None and self.cidr.prefixlen == 0
-
-    def exposes(self, port: int) -> bool:
-        """True when this rule lets traffic in on ``port`` (over TCP, UDP or all protocols)."""
-        return self.protocol is not Protocol.ICMP and (self.protocol is Protocol.ALL or self.ports.covers(port))
-
 
 class Subnet(Component):
     tier: Tier

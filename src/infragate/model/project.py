@@ -42,6 +42,10 @@ class Owners(Model):
         return people
 
 
+PRODUCTION_NAMES = frozenset({"production", "prod", "prd", "live"})
+"""Environment names that mean production: production rules apply unless the design says otherwise."""
+
+
 class Project(Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$", examples=["webshop"])
     client: str = Field(min_length=1)
@@ -72,7 +76,7 @@ class AwsTarget(Model):
 
 class EnvironmentSettings(Component):
     production: bool | None = Field(
-        default=None, description="Production rules apply; defaults to true for 'production' and 'prod'"
+        default=None, description="Production rules apply; defaults to true for 'production', 'prod', 'prd' and 'live'"
     )
     region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     aws: Annotated[
@@ -90,7 +94,11 @@ class EnvironmentSettings(Component):
     def is_production(self) -> bool:
         if self.production is not None:
             return self.production
-        return self.name in {"production", "prod"}
+        return self.named_like_production
+
+    @property
+    def named_like_production(self) -> bool:
+        return self.name.lower() in PRODUCTION_NAMES
 
 
 class Waiver(Model):

@@ -31,6 +31,7 @@ class RuleContext:
     waivers: tuple[Waiver, ...] = ()
     rule_ids: frozenset[str] = field(default_factory=frozenset)
     live: Snapshot | None = None  # set when the infrastructure was read from AWS
+    designed: Infrastructure | None = None  # in a project-scoped audit: what the design says should exist
 
     @property
     def subject(self) -> Subject:

@@ -6,20 +6,34 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from infragate.model import Section
+from infragate.model import Section, Waiver
 from infragate.model.base import ComponentKind
+from infragate.model.names import is_placeholder
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Finding, Severity, Status
-from infragate.policy.registry import Outcome, Rule, RuleSet, crash_message
+from infragate.policy.registry import Outcome, Rule, RuleSet, crash_message, waivable
 
 
 def evaluate(rules: RuleSet, context: RuleContext) -> list[Finding]:
+    """Every rule for the context's subject (design or live) gives at least one finding: its verdicts, or
+    one "not applicable" saying why it judged nothing, so a silent rule never reads as a pass."""
     findings: list[Finding] = []
     for rule in rules:
+        if context.subject not in rule.meta.subjects:
+            continue  # a design-only rule in a live audit (or the reverse) is not part of that check
         if not rule.applies_to(context):
-            continue
-        findings += [_finding(rule, outcome, context) for outcome in _outcomes(rule, context)]
+            reason = f"a production-only rule; {context.environment.name} is not production"
+            outcomes = [_not_applicable(context, reason)]
+        else:
+            outcomes = _outcomes(rule, context) or [_not_applicable(context, "nothing here for it to judge")]
+        findings += [_finding(rule, outcome, context) for outcome in outcomes]
     return findings
+
+
+def _not_applicable(context: RuleContext, reason: str) -> Outcome:
+    return Outcome(
+        context.environment.name, ComponentKind.ENVIRONMENT, Status.NOT_APPLICABLE, f"Not applicable: {reason}."
+    )
 
 
 # The kind a "not evaluated" finding is filed under, so summaries attribute it to the unread service.
@@ -49,14 +63,18 @@ def _outcomes(rule: Rule, context: RuleContext) -> list[Outcome]:
         return [Outcome("*", ComponentKind.ENVIRONMENT, Status.ERROR, crash_message(exc))]
 
 
+def _valid(waiver: Waiver, context: RuleContext) -> bool:
+    """A waiver waives only while it has not expired and a real person approved it (WVR-001, WVR-003)."""
+    return not waiver.expired(context.today) and not is_placeholder(waiver.approver)
+
+
 def _finding(rule: Rule, outcome: Outcome, context: RuleContext) -> Finding:
     meta = rule.meta
     status, waiver = outcome.status, None
-    if status is Status.FAIL:
+    if status is Status.FAIL and waivable(meta.id):
         env = context.environment.name
         waiver = next(
-            (w for w in context.waivers if w.covers(meta.id, outcome.component, env) and not w.expired(context.today)),
-            None,
+            (w for w in context.waivers if w.covers(meta.id, outcome.component, env) and _valid(w, context)), None
         )
         if waiver is not None:
             status = Status.WAIVED

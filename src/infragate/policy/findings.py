@@ -34,6 +34,7 @@ class Status(StrEnum):
     FAIL = "fail"
     ERROR = "error"  # the rule crashed or its data could not be read: never counted as a pass
     WAIVED = "waived"  # failed, but an unexpired waiver covers it
+    NOT_APPLICABLE = "not applicable"  # the rule had nothing to judge here: neither a pass nor a failure
 
 
 @dataclass(frozen=True)

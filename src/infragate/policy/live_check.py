@@ -38,6 +38,7 @@ def check_live(
         waivers=design.waivers if design is not None else (),
         rule_ids=rules.ids(),
         live=snapshot,
+        designed=env.infrastructure if env is not None and snapshot.scoped else None,
     )
     located = []
     for finding in evaluate(rules, context):

@@ -45,6 +45,16 @@ class RuleMeta:
     reads: frozenset[Section] | None = None  # None: the rule set's default
 
 
+# Meta-rules judge the waivers and the evidence themselves: a waiver that could hide them would let a
+# waiver excuse its own expiry, or an audit pass on a service it could not read.
+UNWAIVABLE_AREAS = ("WVR", "INV")
+UNWAIVABLE_REASON = "waiver and inventory rules judge the evidence itself"
+
+
+def waivable(rule_id: str) -> bool:
+    return rule_id.split("-", 1)[0] not in UNWAIVABLE_AREAS
+
+
 @dataclass(frozen=True)
 class Verdict:
     passed: bool

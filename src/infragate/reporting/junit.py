@@ -25,6 +25,8 @@ def _testcase(suite: ET.Element, item: LocatedFinding) -> None:
     elif f.status is Status.WAIVED and f.waiver is not None:
         reason = f"waived until {f.waiver.expires} by {f.waiver.approver}: {f.waiver.reason}"
         ET.SubElement(case, "skipped", message=reason)
+    elif f.status is Status.NOT_APPLICABLE:
+        ET.SubElement(case, "skipped", message=f.message)
 
 
 def _count(items: list[LocatedFinding], status: Status) -> str:
@@ -44,7 +46,7 @@ def render_junit(report: FindingsReport) -> str:
             tests=str(len(items)),
             failures=_count(items, Status.FAIL),
             errors=_count(items, Status.ERROR),
-            skipped=_count(items, Status.WAIVED),
+            skipped=str(int(_count(items, Status.WAIVED)) + int(_count(items, Status.NOT_APPLICABLE))),
             timestamp=report.generated_at.strftime("%Y-%m-%dT%H:%M:%S"),
         )
         for item in items:

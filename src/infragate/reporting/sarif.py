@@ -88,6 +88,8 @@ def _result(item: LocatedFinding, index: dict[str, int], artifact: str | None) -
     }
     if f.rule_id in index:
         result["ruleIndex"] = index[f.rule_id]
+    if f.status is Status.NOT_APPLICABLE:
+        result["kind"], result["level"] = "notApplicable", "none"
     if f.status is Status.WAIVED and f.waiver is not None:
         result["suppressions"] = [
             {

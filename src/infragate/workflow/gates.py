@@ -30,7 +30,7 @@ class RunFacts:
 class ItemState:
     spec: ChecklistSpec
     met: bool
-    detail: str
+    detail: str  # starts with "not applicable:" when there was nothing for the item to judge
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Evidence:
     production: bool
     design_digest: str
     design_failures: tuple[str, ...]  # unwaived failing design findings, "RULE component"
+    unapproved_services: tuple[str, ...]  # components failing a rule of ICP-1.2 (services outside the list)
     design_approvers: tuple[str, ...]  # leads who approved this digest
     design_reviewers: tuple[str, ...]  # security people who reviewed this digest
     pentest_requested: bool
@@ -82,6 +83,16 @@ def design_gate(e: Evidence) -> list[Criterion]:
             "the design passes every policy rule (or the failure is waived)",
             clean,
             "clean" if clean else f"{len(e.design_failures)} failing: {', '.join(e.design_failures[:5])}",
+            Role.LEAD,
+        ),
+        Criterion(
+            Stage.DESIGN,
+            "ICP-1.2",
+            "only approved AWS services, or an approver named for each other one",
+            not e.unapproved_services,
+            "approved services only"
+            if not e.unapproved_services
+            else f"not approved: {', '.join(e.unapproved_services)}",
             Role.LEAD,
         ),
         Criterion(

@@ -67,9 +67,13 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         failing = [f for f in rules if f.status in (Status.FAIL, Status.ERROR)]
         waived = [f for f in rules if f.status is Status.WAIVED]
         evidence = [f"{'met' if c.met else 'unmet'}: {c.text} — {c.detail}" for c in cited]
+        not_applicable = [f for f in rules if f.status is Status.NOT_APPLICABLE]
+        passed = [f for f in rules if f.status is Status.PASS]
         if rules:
-            passed = len(rules) - len(failing) - len(waived)
-            evidence.append(f"design rules: {passed} pass, {len(failing)} fail, {len(waived)} waived")
+            evidence.append(
+                f"design rules: {len(passed)} pass, {len(failing)} fail, {len(waived)} waived, "
+                f"{len(not_applicable)} not applicable"
+            )
         if clause.id == "ICP-6.1":
             intact = not breaks
             evidence.append(f"audit log: {checked} entries, {'intact' if intact else f'{len(breaks)} break(s)'}")
@@ -80,7 +84,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
             status = "unmet"
         elif waived:
             status = "waived"
-        elif cited or rules or clause.id == "ICP-6.1":
+        elif cited or passed or clause.id == "ICP-6.1":
             status = "met"
         else:
             status = "unmet"

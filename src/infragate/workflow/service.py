@@ -317,11 +317,13 @@ class Workflow:
     # -- gates and launch -------------------------------------------------------------------------------
     def evidence(self, environment: str, today: date | None = None) -> gates.Evidence:
         env = self.design.environment(environment)
-        failures = tuple(
-            f"{item.finding.rule_id} {item.finding.component}"
+        failing = [
+            item.finding
             for item in check_design(self.design, environment=environment, today=today)
             if item.finding.status in (Status.FAIL, Status.ERROR)
-        )
+        ]
+        failures = tuple(f"{finding.rule_id} {finding.component}" for finding in failing)
+        unapproved = tuple(sorted({finding.component for finding in failing if finding.clause == "ICP-1.2"}))
         with self.store.session() as session:
             project = self.register(session)
             signed = [
@@ -352,6 +354,7 @@ class Workflow:
                 production=env.settings.is_production,
                 design_digest=self.design.digest,
                 design_failures=failures,
+                unapproved_services=unapproved,
                 design_approvers=tuple(u.name for _, u in signed),
                 design_reviewers=tuple(u.name for _, u in reviewed),
                 pentest_requested=self.design.project.pentest_requested,
@@ -429,11 +432,20 @@ def _item(spec: ChecklistSpec) -> ItemSpec:
     return ItemSpec(spec.key, spec.title, spec.clause, spec.role.value, spec.automatic)
 
 
+UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
+
+
 def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[Any]) -> gates.ItemState:
     if spec.evidence == "verify-clean":
-        verify = evidence.runs.get("verify")
-        met = verify is not None and verify.succeeded
-        return gates.ItemState(spec, met, "the latest verify is clean" if met else "no clean verify")
+        verify, apply = evidence.runs.get("verify"), evidence.runs.get("apply")
+        current = verify is not None and (apply is None or verify.at >= apply.at)
+        met = current and verify is not None and verify.succeeded
+        detail = (
+            "the latest verify is clean"
+            if met
+            else ("no clean verify" if current else "not verified since the last apply")
+        )
+        return gates.ItemState(spec, met, detail)
     if spec.evidence == "shield-covered":
         met, detail = gates.shield_covered(evidence)
         return gates.ItemState(spec, met, detail)
@@ -444,15 +456,35 @@ def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[
             "none open" if not evidence.open_severe else ", ".join(evidence.open_severe[:5]),
         )
     if spec.rules:
-        audit = evidence.runs.get("audit")
-        if audit is None:
-            return gates.ItemState(spec, False, "no audit of this environment yet")
-        failing = sorted(set(spec.rules) & evidence.open_rules)
-        return gates.ItemState(
-            spec, not failing, "clear in the latest audit" if not failing else f"open: {', '.join(failing)}"
-        )
+        return _audited_item(spec, evidence)
     by_role = [(s, u) for s, u in signatures if s.role == spec.role.value]
     if not by_role:
         return gates.ItemState(spec, False, f"waiting for the {spec.role.value} role to sign")
     signed, user = by_role[-1]
     return gates.ItemState(spec, True, f"signed by {user.name} on {signed.at:%Y-%m-%d}: {signed.comment}")
+
+
+def _audited_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemState:
+    """Met only by positive, current evidence: an audit after the last apply in which every rule of the item
+    was evaluated and passed. A waived (accepted) or unreadable result is not clear; an item whose rules all
+    had nothing to judge (no databases, or production-only rules in staging) is not applicable."""
+    audit, apply = evidence.runs.get("audit"), evidence.runs.get("apply")
+    if audit is None:
+        return gates.ItemState(spec, False, "no audit of this environment yet")
+    if apply is not None and audit.at < apply.at:
+        return gates.ItemState(spec, False, "the latest audit is older than the latest apply: audit again")
+    results = audit.summary.get("rules")
+    if not isinstance(results, dict):
+        return gates.ItemState(spec, False, "the latest audit recorded no rule results: audit again")
+    counts = {rule: results.get(rule) or {} for rule in spec.rules}
+    open_now = sorted(set(spec.rules) & evidence.open_rules)
+    unclear = sorted(r for r, c in counts.items() if any(c.get(s.value) for s in UNCLEAR)) or open_now
+    if unclear:
+        return gates.ItemState(spec, False, f"not clear: {', '.join(unclear)} failing, unreadable or only accepted")
+    missing = sorted(rule for rule, c in counts.items() if not c)
+    if missing:
+        return gates.ItemState(spec, False, f"not evaluated by the latest audit: {', '.join(missing)}")
+    passed = sorted(rule for rule, c in counts.items() if c.get(Status.PASS.value))
+    if not passed:
+        return gates.ItemState(spec, True, "not applicable: none of its rules had anything to judge here")
+    return gates.ItemState(spec, True, f"clear in the latest audit ({', '.join(passed)} evaluated and passing)")

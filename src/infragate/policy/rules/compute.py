@@ -2,54 +2,78 @@
 
 from __future__ import annotations
 
-from infragate.model import InstanceGroup, InstanceRole, Section, Tier
+from collections.abc import Iterator
+
+from infragate.model import Distribution, InstanceGroup, InstanceRole, Section, Tier
+from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import LIVE_ONLY, Outcome, RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet(reads=(Section.COMPUTE, Section.NETWORK))
+
+
+def faces_internet(group: InstanceGroup, context: RuleContext) -> str | None:
+    """Why the group is the internet-facing (web) tier, judged by facts rather than its ``role`` label:
+    reachable on public addresses, or an origin of a distribution. None when it faces nothing."""
+    if group.subnet_tier is Tier.PUBLIC and group.elastic_ip:
+        return "internet-facing: Elastic IPs in public subnets"
+    origin_of = [d.name for d in context.infrastructure.distributions.values() if group.name in _origins(d)]
+    if origin_of:
+        return f"internet-facing: origin of {', '.join(origin_of)}"
+    if group.role is InstanceRole.WEB:
+        return "web tier"
+    return None
+
+
+def _origins(distribution: Distribution) -> set[str]:
+    return {origin.instance_group for origin in distribution.origins if origin.instance_group}
 
 
 @rules.each(
     RuleMeta(
         id="EC2-001",
-        title="The production web tier runs at least two instances",
+        title="The production internet-facing tier runs at least two instances",
         severity=Severity.HIGH,
         clause="ICP-1.1",
         rationale="A single web server is a single point of failure and cannot absorb peaks.",
-        remediation="Set count to 2 or more for web instance groups in production.",
+        remediation="Set count to 2 or more for instance groups that face the internet in production.",
         production_only=True,
+        reads=frozenset({Section.COMPUTE, Section.NETWORK, Section.DISTRIBUTIONS}),
     ),
     over=InstanceGroup,
 )
 def ec2_web_tier_has_two_instances(group: InstanceGroup, context: RuleContext) -> Verdict | None:
-    if group.role is not InstanceRole.WEB:
+    facing = faces_internet(group, context)
+    if facing is None:
         return None
     if group.count < 2:
-        return fail(f"Web instance group {group.name} runs {group.count} instance(s); production needs at least 2.")
-    return ok(f"Web instance group {group.name} runs {group.count} instances.")
+        return fail(f"Instance group {group.name} ({facing}) runs {group.count} instance(s); production needs 2.")
+    return ok(f"Instance group {group.name} ({facing}) runs {group.count} instances.")
 
 
 @rules.each(
     RuleMeta(
         id="EC2-002",
-        title="The production web tier spans at least two availability zones",
+        title="The production internet-facing tier spans at least two availability zones",
         severity=Severity.HIGH,
         clause="ICP-1.1",
         rationale="Instances in one zone all fail together when that zone fails.",
         remediation="Give the group's subnet tier subnets in two or more zones and run at least 2 instances.",
         production_only=True,
+        reads=frozenset({Section.COMPUTE, Section.NETWORK, Section.DISTRIBUTIONS}),
     ),
     over=InstanceGroup,
 )
 def ec2_web_tier_spans_two_zones(group: InstanceGroup, context: RuleContext) -> Verdict | None:
-    if group.role is not InstanceRole.WEB:
+    facing = faces_internet(group, context)
+    if facing is None:
         return None
     zones = context.infrastructure.network.zones_of(group.subnet_tier)
     spread = min(len(zones), group.count)
     if spread < 2:
-        return fail(f"Web instance group {group.name} can only be spread over {spread} availability zone(s).")
-    return ok(f"Web instance group {group.name} is spread over {spread} availability zones.")
+        return fail(f"Instance group {group.name} ({facing}) can only be spread over {spread} availability zone(s).")
+    return ok(f"Instance group {group.name} ({facing}) is spread over {spread} availability zones.")
 
 
 @rules.each(
@@ -136,3 +160,28 @@ def ec2_instance_has_security_group(group: InstanceGroup, context: RuleContext) 
     if not group.security_groups:
         return fail(f"Instance group {group.name} names no security group and would use the VPC default.")
     return ok(f"Instance group {group.name} uses {', '.join(group.security_groups)}.")
+
+
+@rules.environment(
+    RuleMeta(
+        id="EC2-008",
+        title="EBS volumes attached to no instance are encrypted too",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        rationale="A detached volume still holds the data it was written with; no instance group covers it, "
+        "so it is judged on its own.",
+        remediation="Snapshot it with encryption and delete the unencrypted volume, or delete it if unused.",
+        subjects=LIVE_ONLY,
+        reads=frozenset({Section.COMPUTE}),
+    )
+)
+def ec2_detached_volume_encrypted(context: RuleContext) -> Iterator[Outcome]:
+    if context.live is None:
+        return
+    for volume in context.live.detached_volumes:
+        verdict = (
+            ok(f"Detached EBS volume {volume.id} is encrypted.")
+            if volume.encrypted
+            else fail(f"Detached EBS volume {volume.id} is not encrypted.")
+        )
+        yield Outcome.of(volume.id, ComponentKind.VOLUME, verdict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infragate.model import HostedZone, Section
+from infragate.model.names import dns_name
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
@@ -51,7 +52,9 @@ def route53_alias_matches_distribution(zone: HostedZone, context: RuleContext) -
     if not aliases:
         return None
     unknown = [
-        r.fqdn(zone.name) for r in aliases if r.fqdn(zone.name) not in distributions[str(r.alias_distribution)].aliases
+        r.fqdn(zone.name)
+        for r in aliases
+        if dns_name(r.fqdn(zone.name)) not in {dns_name(a) for a in distributions[str(r.alias_distribution)].aliases}
     ]
     if unknown:
         return fail(f"Hosted zone {zone.name}: {', '.join(unknown)} are not aliases of their distribution.")

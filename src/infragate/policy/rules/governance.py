@@ -10,9 +10,20 @@ from collections.abc import Iterator
 from infragate.model import Role
 from infragate.model.base import ComponentKind
 from infragate.model.infrastructure import AdditionalService
+from infragate.model.names import is_placeholder, within_domain
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
-from infragate.policy.registry import DESIGN_ONLY, Outcome, RuleMeta, RuleSet, Verdict, fail, ok
+from infragate.policy.registry import (
+    DESIGN_ONLY,
+    UNWAIVABLE_REASON,
+    Outcome,
+    RuleMeta,
+    RuleSet,
+    Verdict,
+    fail,
+    ok,
+    waivable,
+)
 
 rules = RuleSet()
 
@@ -32,8 +43,15 @@ def _owner_rule(rule_id: str, role: Role, clause: str, severity: Severity, duty:
     def project_owner_named(context: RuleContext) -> Iterator[Outcome]:
         if context.project is None:
             return
-        people = context.project.owners.of(role)
-        verdict = ok(f"{role.value}: {', '.join(people)}.") if people else fail(f"No {role.value} owner is named.")
+        named = context.project.owners.of(role)
+        people = [person for person in named if not is_placeholder(person)]
+        if people:
+            verdict = ok(f"{role.value}: {', '.join(people)}.")
+        elif named:
+            shown = ", ".join(repr(person) for person in named)
+            verdict = fail(f"No {role.value} owner is named: {shown} is blank or a placeholder, not a person.")
+        else:
+            verdict = fail(f"No {role.value} owner is named.")
         yield Outcome.of("project", ComponentKind.PROJECT, verdict)
 
 
@@ -56,7 +74,7 @@ _owner_rule("GOV-004", Role.SECURITY, "ICP-R3", Severity.HIGH, "security review 
     over=AdditionalService,
 )
 def additional_service_approved(service: AdditionalService, context: RuleContext) -> Verdict:
-    if not service.approved_by:
+    if is_placeholder(service.approved_by):
         return fail(f"{service.service} ({service.name}) is not an approved service and has no approver.")
     return ok(f"{service.service} ({service.name}) was approved by {service.approved_by}.")
 
@@ -124,7 +142,7 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
     zones = list(context.infrastructure.dns)
     for endpoint in env.endpoints:
         host = endpoint.host or ""
-        owned = _is_loopback(host) or any(host == zone or host.endswith("." + zone) for zone in zones)
+        owned = _is_loopback(host) or any(within_domain(host, zone) for zone in zones)
         verdict = (
             ok(f"Endpoint {endpoint} is inside the design's domains.")
             if owned
@@ -152,6 +170,28 @@ def environment_has_slos(context: RuleContext) -> Verdict:
     if targets is None:
         return fail(f"Environment {context.environment.name} has no performance targets.")
     return ok(f"Targets: {targets.peak_rps:g} req/s, p95 {targets.p95_ms:g} ms, p99 {targets.p99_ms:g} ms.")
+
+
+@rules.whole(
+    RuleMeta(
+        id="GOV-010",
+        title="An environment named like production is judged as production",
+        severity=Severity.HIGH,
+        clause="ICP-1.1",
+        subjects=DESIGN_ONLY,
+        rationale="'production: false' on an environment called production switches off every production rule "
+        "at once; that is a decision someone must approve, not a setting.",
+        remediation="Remove 'production: false', or record an approved waiver for GOV-010 that says why.",
+    ),
+    ComponentKind.ENVIRONMENT,
+)
+def environment_named_production_is_production(context: RuleContext) -> Verdict | None:
+    env = context.environment
+    if not env.named_like_production:
+        return None
+    if env.production is False:
+        return fail(f"Environment {env.name} is named like production but declares production: false.")
+    return ok(f"Environment {env.name} is judged by the production rules.")
 
 
 @rules.environment(
@@ -190,9 +230,33 @@ def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
 def waiver_names_known_rule(context: RuleContext) -> Iterator[Outcome]:
     for waiver in context.active_waivers():
         name = f"{waiver.rule}/{waiver.component}"
+        if waiver.rule not in context.rule_ids:
+            verdict = fail(f"The waiver names rule {waiver.rule}, which does not exist.")
+        elif not waivable(waiver.rule):
+            verdict = fail(f"The waiver names rule {waiver.rule}, which cannot be waived ({UNWAIVABLE_REASON}).")
+        else:
+            verdict = ok(f"The waiver names rule {waiver.rule}.")
+        yield Outcome.of(name, ComponentKind.WAIVER, verdict)
+
+
+@rules.environment(
+    RuleMeta(
+        id="WVR-003",
+        title="Waivers name a real approver",
+        severity=Severity.HIGH,
+        clause="ICP-6.1",
+        subjects=DESIGN_ONLY,
+        rationale="An accepted risk needs someone who accepted it; 'TBD' or a blank approver accepts nothing, "
+        "so such a waiver waives nothing.",
+        remediation="Put the name of the person who approved the exception in approver.",
+    )
+)
+def waiver_has_real_approver(context: RuleContext) -> Iterator[Outcome]:
+    for waiver in context.active_waivers():
+        name = f"{waiver.rule}/{waiver.component}"
         verdict = (
-            ok(f"The waiver names rule {waiver.rule}.")
-            if waiver.rule in context.rule_ids
-            else fail(f"The waiver names rule {waiver.rule}, which does not exist.")
+            fail(f"The waiver for {waiver.rule} on {waiver.component} names no real approver ({waiver.approver!r}).")
+            if is_placeholder(waiver.approver)
+            else ok(f"The waiver for {waiver.rule} on {waiver.component} was approved by {waiver.approver}.")
         )
         yield Outcome.of(name, ComponentKind.WAIVER, verdict)

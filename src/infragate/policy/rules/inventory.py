@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infragate.model import Section
 from infragate.model.base import ComponentKind
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity, Status
@@ -33,3 +34,30 @@ def inventory_complete(context: RuleContext) -> Iterator[Outcome]:
             yield Outcome(label, ComponentKind.SERVICE, Status.PASS, f"{label} was read.")
         else:
             yield Outcome(label, ComponentKind.SERVICE, Status.ERROR, f"{label} could not be read: {failure.message}")
+
+
+@rules.environment(
+    RuleMeta(
+        id="INV-002",
+        title="Every component of the design exists in the account",
+        severity=Severity.HIGH,
+        clause="ICP-2.3",
+        rationale="An audit of an environment that was never provisioned, or only partly, judges nothing for "
+        "the missing parts; a clean result there would be a pass on missing evidence.",
+        remediation="Provision the environment (infragate plan / apply), or audit the environment that exists.",
+        subjects=LIVE_ONLY,
+        reads=frozenset(Section),
+    )
+)
+def inventory_has_designed_components(context: RuleContext) -> Iterator[Outcome]:
+    if context.designed is None:
+        return  # an account-wide audit has no design to compare with
+    live = {(kind, component.name) for kind, component in context.infrastructure.components()}
+    for kind, component in context.designed.components():
+        if kind is ComponentKind.SERVICE:
+            continue  # additional services are outside what infragate provisions and reads
+        if (kind, component.name) in live:
+            yield Outcome(component.name, kind, Status.PASS, f"{kind.value} {component.name} exists.")
+        else:
+            message = f"{kind.value} {component.name} is in the design but was not found in the account."
+            yield Outcome(component.name, kind, Status.FAIL, message)

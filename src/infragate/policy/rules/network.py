@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from infragate.model import Section, SecurityGroup, Subnet, Tier
 from infragate.model.base import ComponentKind
+from infragate.model.network import Protocol
 from infragate.policy.context import RuleContext
+from infragate.policy.exposure import (
+    ADMIN_PORTS,
+    DATABASE_PORTS,
+    ENGINE_PORTS,
+    exposed,
+    internet_wide,
+    opens_nearly_every_port,
+)
 from infragate.policy.findings import Severity
 from infragate.policy.registry import DESIGN_ONLY, RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet(reads=(Section.NETWORK,))
-
-DATABASE_PORTS = {
-    1433: "SQL Server",
-    1521: "Oracle",
-    3306: "MySQL",
-    5432: "PostgreSQL",
-    5439: "Redshift",
-    6379: "Redis",
-    9200: "Elasticsearch",
-    11211: "Memcached",
-    27017: "MongoDB",
-}
 
 
 @rules.whole(
@@ -44,21 +41,22 @@ def network_tiers_span_two_zones(context: RuleContext) -> Verdict:
     return ok("Every subnet tier spans at least two availability zones.")
 
 
-def _world_ingress(group: SecurityGroup, ports: dict[int, str]) -> list[str]:
-    return [
-        f"{name} ({port}) from {rule.cidr}"
-        for rule in group.ingress
-        if rule.open_to_world
-        for port, name in ports.items()
-        if rule.exposes(port)
-    ]
-
-
 def _no_world_ingress(group: SecurityGroup, ports: dict[int, str], what: str) -> Verdict:
-    exposed = _world_ingress(group, ports)
-    if exposed:
-        return fail(f"Security group {group.name} allows {', '.join(exposed)}.")
-    return ok(f"Security group {group.name} does not open {what} to the internet.")
+    found = exposed(group, ports)
+    if found:
+        return fail(f"Security group {group.name} allows {', '.join(found)}.")
+    return ok(f"Security group {group.name} does not open {what} to internet-wide address ranges.")
+
+
+def database_ports(context: RuleContext) -> dict[int, str]:
+    """The engines people expose, plus the port of every database of this design (by its engine)."""
+    ports = dict(DATABASE_PORTS)
+    for db in context.infrastructure.databases.values():
+        family = next((f for f in ENGINE_PORTS if db.engine.value.startswith(f)), None)
+        if family is not None:
+            port, name = ENGINE_PORTS[family]
+            ports.setdefault(port, f"{name} ({db.name})")
+    return ports
 
 
 @rules.each(
@@ -73,7 +71,7 @@ def _no_world_ingress(group: SecurityGroup, ports: dict[int, str], what: str) ->
     over=SecurityGroup,
 )
 def security_group_ssh_not_public(group: SecurityGroup, context: RuleContext) -> Verdict:
-    return _no_world_ingress(group, {22: "SSH"}, "SSH")
+    return _no_world_ingress(group, {22: ADMIN_PORTS[22]}, "SSH")
 
 
 @rules.each(
@@ -88,7 +86,7 @@ def security_group_ssh_not_public(group: SecurityGroup, context: RuleContext) ->
     over=SecurityGroup,
 )
 def security_group_rdp_not_public(group: SecurityGroup, context: RuleContext) -> Verdict:
-    return _no_world_ingress(group, {3389: "RDP"}, "RDP")
+    return _no_world_ingress(group, {3389: ADMIN_PORTS[3389]}, "RDP")
 
 
 @rules.each(
@@ -103,7 +101,7 @@ def security_group_rdp_not_public(group: SecurityGroup, context: RuleContext) ->
     over=SecurityGroup,
 )
 def security_group_database_ports_not_public(group: SecurityGroup, context: RuleContext) -> Verdict:
-    return _no_world_ingress(group, DATABASE_PORTS, "database ports")
+    return _no_world_ingress(group, database_ports(context), "database ports")
 
 
 @rules.each(
@@ -118,10 +116,11 @@ def security_group_database_ports_not_public(group: SecurityGroup, context: Rule
     over=SecurityGroup,
 )
 def security_group_all_ports_not_public(group: SecurityGroup, context: RuleContext) -> Verdict:
-    wide = [r for r in group.ingress if r.open_to_world and (r.ports.is_all or r.protocol.value == "all")]
-    if wide:
-        return fail(f"Security group {group.name} allows all ports from {wide[0].cidr}.")
-    return ok(f"Security group {group.name} opens only specific ports to the internet.")
+    world = [rule for rule in group.ingress if internet_wide(rule.cidr)]
+    if opens_nearly_every_port(world):
+        sources = ", ".join(sorted({str(rule.cidr) for rule in world if rule.protocol is not Protocol.ICMP}))
+        return fail(f"Security group {group.name} opens (nearly) every port to {sources}.")
+    return ok(f"Security group {group.name} opens only specific ports to internet-wide address ranges.")
 
 
 @rules.each(
@@ -162,3 +161,22 @@ def security_group_rules_documented(group: SecurityGroup, context: RuleContext) 
     if missing:
         return fail(f"Security group {group.name} has ingress rules without a description (#{', #'.join(missing)}).")
     return ok(f"Every ingress rule of security group {group.name} has a description.")
+
+
+@rules.each(
+    RuleMeta(
+        id="NET-008",
+        title="Admin and database ports are not open to public address ranges",
+        severity=Severity.MEDIUM,
+        clause="ICP-1.1",
+        rationale="A narrower public range (a partner's network, a home address) is still someone else's "
+        "network; admin and database ports belong behind a VPN or a bastion.",
+        remediation="Reach admin and database ports from private ranges (VPN, bastion, peered VPC) only.",
+    ),
+    over=SecurityGroup,
+)
+def security_group_sensitive_ports_not_on_public_ranges(group: SecurityGroup, context: RuleContext) -> Verdict:
+    found = exposed(group, ADMIN_PORTS | database_ports(context), reach="public")
+    if found:
+        return fail(f"Security group {group.name} allows {', '.join(found)}.")
+    return ok(f"Security group {group.name} opens no admin or database port to a public address range.")

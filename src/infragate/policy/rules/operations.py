@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from infragate.model import Database, Distribution, InstanceGroup, Section
+from infragate.model import Alarm, Database, Distribution, InstanceGroup, Section
 from infragate.model.base import Component, ComponentKind
 from infragate.model.operations import BackupPlan
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
+from infragate.policy.metrics import METRICS, NAMESPACES, alarm_problem
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 
 rules = RuleSet()
 
 
 def _alarm_on(component: Component, metrics: tuple[str, ...], what: str, context: RuleContext) -> Verdict:
-    wanted = {metric.lower() for metric in metrics}
-    alarms = context.infrastructure.monitoring.alarms_for(component.name)
-    matching = [alarm.name for alarm in alarms if alarm.metric.lower() in wanted]
-    if not matching:
-        return fail(f"{component.name} has no {what} alarm ({' or '.join(metrics)}).")
-    return ok(f"{component.name} has a {what} alarm ({', '.join(matching)}).")
+    """Met by an alarm on one of ``metrics`` (exact names, as CloudWatch compares them) that can fire."""
+    kind = _kind_of(component.name, context)
+    alarms = [a for a in context.infrastructure.monitoring.alarms_for(component.name) if a.metric in metrics]
+    firing = [alarm.name for alarm in alarms if kind is None or alarm_problem(alarm, kind) is None]
+    if firing:
+        return ok(f"{component.name} has a {what} alarm ({', '.join(firing)}).")
+    if alarms:
+        return fail(
+            f"{component.name} has no {what} alarm that can fire ({', '.join(a.name for a in alarms)}: see MON-007)."
+        )
+    return fail(f"{component.name} has no {what} alarm ({' or '.join(metrics)}).")
+
+
+def _kind_of(name: str, context: RuleContext) -> ComponentKind | None:
+    return next((kind for kind, c in context.infrastructure.components() if c.name == name and kind in METRICS), None)
 
 
 def _monitoring_meta(rule_id: str, title: str, metric: str, watched: Section) -> RuleMeta:
@@ -103,6 +113,29 @@ def cloudwatch_alarms_notify(context: RuleContext) -> Verdict | None:
     if not monitoring.notify:
         return fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify is empty.")
     return ok(f"Alarms notify {', '.join(monitoring.notify)}.")
+
+
+@rules.each(
+    RuleMeta(
+        id="MON-007",
+        title="Alarms watch a metric that exists, with a threshold it can cross",
+        severity=Severity.MEDIUM,
+        clause="ICP-5.2",
+        rationale="CloudWatch metric names are case-sensitive and bounded: an alarm on 'cpuutilization', or on "
+        "CPUUtilization > 100, never fires, so it monitors nothing.",
+        remediation="Use the metric's exact name for the component's namespace and a threshold within its range.",
+        reads=frozenset({Section.MONITORING, Section.COMPUTE, Section.DATABASES, Section.DISTRIBUTIONS}),
+    ),
+    over=Alarm,
+)
+def cloudwatch_alarm_can_fire(alarm: Alarm, context: RuleContext) -> Verdict | None:
+    kind = _kind_of(alarm.component, context)
+    if kind is None:
+        return None  # an alarm on something outside the design's components: nothing to compare with
+    problem = alarm_problem(alarm, kind)
+    if problem is not None:
+        return fail(f"Alarm {alarm.name} can never fire: {problem}.")
+    return ok(f"Alarm {alarm.name} watches {NAMESPACES[kind]} {alarm.metric} and can fire.")
 
 
 def _backed_up(component: Component, context: RuleContext) -> Verdict:
