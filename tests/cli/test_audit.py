@@ -92,8 +92,13 @@ def test_env_audits_only_the_project_and_points_at_the_design(aws: AwsConnection
     result = audit(embedded, "--env", "production", "--design", str(WEBSHOP), "-f", "json")
     document = json.loads(result.stdout)
     assert "project webshop, environment production" in result.stderr
-    s3_components = {f["component"] for f in document["findings"] if f["kind"] == "bucket"}
+    s3_components = {
+        f["component"] for f in document["findings"] if f["kind"] == "bucket" and f["rule_id"] != "INV-002"
+    }
     assert s3_components == {"assets"}
+    missing = {f["component"] for f in document["findings"] if f["rule_id"] == "INV-002" and f["status"] == "fail"}
+    assert {"logs", "web", "orders-db", "cdn"} <= missing and "assets" not in missing
+    assert result.returncode == 1, "a partly provisioned environment never audits clean"
     located = [f for f in document["findings"] if f["rule_id"] == "S3-001"]
     assert located[0]["location"]["file"] == str(WEBSHOP) and located[0]["resource"] == "webshop-prod-assets"
 

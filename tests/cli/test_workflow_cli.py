@@ -30,6 +30,7 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     design_gate = {c["criterion"]: c["met"] for c in gates["gates"]["design"]}
     assert design_gate == {
         "the design passes every policy rule (or the failure is waived)": True,
+        "only approved AWS services, or an approver named for each other one": True,
         "documented: design docs generated from this exact digest": False,
         "approved by a lead (this exact design digest)": False,
         "reviewed by security (this exact design digest)": False,

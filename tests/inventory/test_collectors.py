@@ -14,6 +14,7 @@ from infragate.inventory import ec2 as ec2_collector
 from infragate.inventory import route53 as route53_collector
 from infragate.model import ComponentKind, Section, Tier, TlsVersion, ViewerProtocolPolicy
 from infragate.model.network import Protocol
+from infragate.policy.exposure import internet_wide
 from tests.support import account
 
 WEBSHOP_PROD = Scope("webshop", "production")
@@ -63,7 +64,7 @@ def test_security_group_rules_keep_ports_peers_and_descriptions(aws: AwsConnecti
     groups = collect(aws, [ec2_collector.COLLECTOR], WEBSHOP_PROD).security_groups
     assert set(groups) == {"web-sg", "db-sg"}
     assert sorted(str(rule.ports) for rule in groups["web-sg"].ingress) == ["22", "443"]
-    assert all(rule.open_to_world for rule in groups["web-sg"].ingress)
+    assert all(internet_wide(rule.cidr) for rule in groups["web-sg"].ingress)
     (peer_rule,) = groups["db-sg"].ingress
     assert (peer_rule.group, str(peer_rule.ports), peer_rule.description) == ("web-sg", "5432", "app to database")
     assert groups["db-sg"].egress[0].protocol is Protocol.ALL

@@ -72,10 +72,10 @@ def test_shd006_every_public_instance_is_covered_through_its_eip(
     assert words in findings[0].message and findings[0].kind is ComponentKind.INSTANCE
 
 
-def test_shd006_ignores_instances_without_a_public_address(aws: AwsConnection) -> None:
+def test_shd006_is_not_applicable_without_instances_with_a_public_address(aws: AwsConnection) -> None:
     network = account.network(aws)
     account.instances(aws, 2, network.private_subnet)
-    assert _statuses(aws, "SHD-006") == {}
+    assert _statuses(aws, "SHD-006") == {"account": Status.NOT_APPLICABLE}
 
 
 def test_s3005_fails_a_bucket_whose_policy_allows_everyone(aws: AwsConnection) -> None:
@@ -122,3 +122,167 @@ def test_project_findings_point_at_the_design_and_the_resource(aws: AwsConnectio
     assert s3_001.finding.component == "assets" and s3_001.resource == "webshop-prod-assets"
     assert s3_001.location is not None and s3_001.location.file == str(WEBSHOP)
     assert "assets" in WEBSHOP.read_text().splitlines()[s3_001.location.line - 1]
+
+
+# -- the adversarial corpus for live-only rules: fail, tricky, decoy ---------------------------------------
+
+Findings = list[Any]
+Build = Callable[[AwsConnection], tuple[str, Findings]]
+
+
+def _account_wide(aws: AwsConnection) -> Findings:
+    return [item.finding for item in check_live(collect(aws, COLLECTORS, Scope()))]
+
+
+def _webshop_staging(aws: AwsConnection) -> Findings:
+    snapshot = collect(aws, COLLECTORS, Scope("webshop", "staging"))
+    return [item.finding for item in check_live(snapshot, design=load_design(WEBSHOP), environment="staging")]
+
+
+def _shd006(build: Callable[[AwsConnection], str]) -> Build:
+    return lambda aws: (build(aws), _account_wide(aws))
+
+
+def _bucket(statement: dict[str, Any]) -> Build:
+    def build(aws: AwsConnection) -> tuple[str, Findings]:
+        account.bucket(aws, "judged-bucket", statement=statement)
+        return "judged-bucket", _account_wide(aws)
+
+    return build
+
+
+def _inv001_denied(aws: AwsConnection) -> tuple[str, Findings]:
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "injected"}}, "ListBuckets")
+
+    aws.client("s3", "eu-west-1").meta.events.register("before-call.s3.ListBuckets", refuse)
+    return "s3", _account_wide(aws)
+
+
+def _inv001_one_listing_denied(aws: AwsConnection) -> tuple[str, Findings]:
+    def deny(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "UnauthorizedOperation", "Message": "injected"}}, "DescribeVolumes")
+
+    aws.client("ec2", "eu-west-1").meta.events.register("before-call.ec2.DescribeVolumes", deny)
+    return "ec2", _account_wide(aws)
+
+
+def _inv001_readable(aws: AwsConnection) -> tuple[str, Findings]:
+    account.bucket(aws, "readable-bucket")
+    return "s3", _account_wide(aws)
+
+
+def _inv002_nothing_provisioned(aws: AwsConnection) -> tuple[str, Findings]:
+    return "orders-db", _webshop_staging(aws)
+
+
+def _inv002_partly_provisioned(aws: AwsConnection) -> tuple[str, Findings]:
+    # The buckets exist and pass their rules: a literal audit says "clean"; the missing database must fail.
+    for name in ("assets", "logs"):
+        account.bucket(aws, f"webshop-staging-{name}", account.project_tags("webshop", "staging", name))
+    return "orders-db", _webshop_staging(aws)
+
+
+def _inv002_present(aws: AwsConnection) -> tuple[str, Findings]:
+    account.bucket(aws, "webshop-staging-logs", account.project_tags("webshop", "staging", "logs"))
+    return "logs", _webshop_staging(aws)
+
+
+def _volume(encrypted: bool, *, with_encrypted_instance: bool = False) -> Build:
+    def build(aws: AwsConnection) -> tuple[str, Findings]:
+        if with_encrypted_instance:
+            account.instances(aws, 1, account.network(aws).private_subnet)
+        return account.volume(aws, encrypted=encrypted), _account_wide(aws)
+
+    return build
+
+
+LIVE_CASES: dict[str, tuple[Build, Build, Build]] = {
+    "SHD-006": (_shd006(no_subscription), _shd006(auto_assigned_public_ip), _shd006(protected_eip)),
+    "S3-005": (
+        _bucket({"Effect": "Allow", "Principal": "*"}),
+        _bucket({"Effect": "Allow", "Principal": {"AWS": "*"}, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}),
+        _bucket(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Condition": {"StringEquals": {"aws:SourceArn": "arn:aws:cloudfront::123456789012:distribution/E1"}},
+            }
+        ),
+    ),
+    "INV-001": (_inv001_denied, _inv001_one_listing_denied, _inv001_readable),
+    "INV-002": (_inv002_nothing_provisioned, _inv002_partly_provisioned, _inv002_present),
+    "EC2-008": (_volume(False), _volume(False, with_encrypted_instance=True), _volume(True)),
+}
+FAILING = (Status.FAIL, Status.ERROR)
+
+
+def _verdict(rule_id: str, component: str, findings: Findings) -> Status | None:
+    return next((f.status for f in findings if f.rule_id == rule_id and f.component == component), None)
+
+
+@pytest.mark.parametrize("rule_id", sorted(LIVE_CASES))
+@pytest.mark.parametrize("variant", [0, 1], ids=["fail", "tricky"])
+def test_live_rule_fails_its_failing_and_tricky_cases(aws: AwsConnection, rule_id: str, variant: int) -> None:
+    component, findings = LIVE_CASES[rule_id][variant](aws)
+    assert _verdict(rule_id, component, findings) in FAILING
+
+
+@pytest.mark.parametrize("rule_id", sorted(LIVE_CASES))
+def test_live_rule_passes_its_compliant_decoy(aws: AwsConnection, rule_id: str) -> None:
+    component, findings = LIVE_CASES[rule_id][2](aws)
+    assert _verdict(rule_id, component, findings) is Status.PASS
+
+
+def test_every_live_only_rule_has_a_failing_tricky_and_decoy_case() -> None:
+    assert set(LIVE_CASES) == {rule.meta.id for rule in policy_rules() if Subject.DESIGN not in rule.meta.subjects}
+
+
+def test_an_unprovisioned_environment_never_audits_clean(aws: AwsConnection) -> None:
+    findings = _webshop_staging(aws)
+    missing = {f.component for f in findings if f.rule_id == "INV-002" and f.status is Status.FAIL}
+    assert {"web", "orders-db", "assets", "cdn", "webshop.example.com"} <= missing
+    assert any(f.failing for f in findings)
+
+
+# -- live facts that literal implementations get wrong -------------------------------------------------
+
+
+def test_match_viewer_origins_behind_redirect_to_https_are_reached_over_https(aws: AwsConnection) -> None:
+    account.distribution(aws, "b", origin_domain="origin.example.net", viewer_policy="redirect-to-https")
+    account.distribution(aws, "b", origin_domain="plain.example.net", viewer_policy="allow-all")
+    statuses = sorted(_statuses(aws, "CF-005").values())
+    assert statuses == [Status.FAIL, Status.PASS], "redirect-to-https + match-viewer is HTTPS; allow-all is not"
+
+
+def test_an_instance_with_its_metadata_endpoint_off_meets_imdsv2(aws: AwsConnection) -> None:
+    network = account.network(aws)
+    (off,) = account.instances(aws, 1, network.private_subnet, imdsv2=False, metadata_endpoint=False)
+    (v1,) = account.instances(aws, 1, network.private_subnet, imdsv2=False)
+    assert _statuses(aws, "EC2-003") == {off: Status.PASS, v1: Status.FAIL}
+
+
+def test_a_record_pointing_at_an_auto_assigned_address_is_judged(aws: AwsConnection) -> None:
+    instance, _ = _public_instance(aws, eip=False)
+    address = aws.call("ec2", "describe_instances", InstanceIds=[instance])["Reservations"][0]["Instances"][0][
+        "PublicIpAddress"
+    ]
+    zone_id, _ = account.hosted_zone(aws, "example.net")
+    account.a_record(aws, zone_id, "app.example.net", address)
+    assert _statuses(aws, "DNS-001") == {"example.net": Status.FAIL}
+
+
+def test_icmp_from_anywhere_is_not_every_port(aws: AwsConnection) -> None:
+    network = account.network(aws)
+    group = account.security_group(aws, network.vpc, "pingable")
+    permission = {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    aws.call("ec2", "authorize_security_group_ingress", GroupId=group, IpPermissions=[permission])
+    assert _statuses(aws, "NET-005")[group] is Status.PASS
+
+
+def test_an_alarm_on_a_misspelt_metric_monitors_nothing(aws: AwsConnection) -> None:
+    (instance,) = account.instances(aws, 1, account.network(aws).private_subnet)
+    account.alarm(aws, "cpu", "cpuutilization", ("InstanceId", instance), ("arn:aws:sns:eu-west-1:1:t",))
+    findings = _account_wide(aws)
+    assert _verdict("MON-007", "cpu", findings) is Status.FAIL
+    assert _verdict("MON-001", instance, findings) is Status.FAIL

@@ -7,8 +7,8 @@ from typing import Any
 
 from infragate.aws import AwsConnection
 from infragate.design import Design, load_design
-from infragate.inventory import COLLECTORS, Scope, collect
-from infragate.policy import Status, check_live
+from infragate.inventory import COLLECTORS, Scope, collect, infrastructure_of
+from infragate.policy import check_live
 from infragate.provision import service
 from infragate.provision.executor import Result
 from infragate.provision.plan import Action, Plan
@@ -41,8 +41,7 @@ def test_apply_verify_audit_change_and_destroy(
     design = load_design(WEBSHOP)
     first = apply_design(aws, design)
     assert first.succeeded, [(o.change.key, o.status, o.message) for o in first.outcomes if not o.status.ok]
-    partial = [o.change.key for o in first.outcomes if o.message]
-    assert partial == ["backup-plan:daily"], "only backup selections are beyond embedded AWS"
+    assert not [o.change.key for o in first.outcomes if o.message], "embedded AWS applies every change whole"
 
     verification = service.verify(aws, design, ENV, service.read_live(aws, design, ENV))
     assert verification.aligned, [(c.key, c.attributes) for c in verification.plan.pending]
@@ -50,9 +49,12 @@ def test_apply_verify_audit_change_and_destroy(
 
     snapshot = collect(aws, COLLECTORS, Scope("webshop", ENV))
     findings = check_live(snapshot, design=design, environment=ENV)
-    assert not [f.finding.rule_id for f in findings if f.finding.status is Status.FAIL]
-    errors = {(f.finding.rule_id, f.finding.component) for f in findings if f.finding.status is Status.ERROR}
-    assert errors == {("INV-001", "backup")}, "the only gap is the emulator's missing backup selections"
+    assert not [(f.finding.rule_id, f.finding.component) for f in findings if f.finding.failing]
+    assert {f.finding.component for f in findings if f.finding.rule_id == "INV-002"} == {
+        c.name for kind, c in design.environment(ENV).infrastructure.components()
+    }, "every designed component was found, and judged"
+    plans = infrastructure_of(snapshot).backup.plans
+    assert plans["daily"].components == ("orders-db", "web"), "backup selections are read back"
 
     changed = webshop_variant(
         {

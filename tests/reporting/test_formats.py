@@ -36,8 +36,10 @@ def test_sarif_carries_security_severity_and_locations(insecure_report: Findings
     rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
     assert rules["NET-002"]["properties"]["security-severity"] == "9.5"
     assert rules["EC2-005"]["properties"]["security-severity"] == "3.0"
-    failing = [i for i in insecure_report.findings if i.finding.status is not Status.PASS]
-    assert len(run["results"]) == len(failing)
+    reported = [i for i in insecure_report.findings if i.finding.status is not Status.PASS]
+    assert len(run["results"]) == len(reported)
+    not_applicable = [r for r in run["results"] if r.get("kind") == "notApplicable"]
+    assert not_applicable and all(r["level"] == "none" for r in not_applicable)
     ssh = next(r for r in run["results"] if r["ruleId"] == "NET-002")
     region = ssh["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] > 1
@@ -58,7 +60,9 @@ def test_junit_has_one_testcase_per_rule_and_component(insecure_report: Findings
     skipped = [c for c in cases if c.find("skipped") is not None]
     fails = [i for i in insecure_report.findings if i.finding.status is Status.FAIL]
     assert len(failures) == len(fails) == int(root.get("failures", "-1"))
-    assert len(skipped) == 1 and int(root.get("skipped", "-1")) == 1
+    not_applicable = [i for i in insecure_report.findings if i.finding.status is Status.NOT_APPLICABLE]
+    assert len(skipped) == 1 + len(not_applicable) == int(root.get("skipped", "-1"))
+    assert not_applicable, "rules with nothing to judge are reported as skipped, not passed"
     names = {(c.get("classname", "").split()[0], c.get("name")) for c in cases}
     assert ("NET-002", "admin [production]") in names
 
@@ -71,6 +75,8 @@ def test_json_report_lists_every_finding_with_its_location() -> None:
     )
     document = json.loads(render_json(report))
     assert document["source"]["digest"] == design.digest
-    assert document["summary"]["by_status"] == {"pass": len(findings)}
+    by_status = document["summary"]["by_status"]
+    assert set(by_status) == {"pass", "not applicable"} and sum(by_status.values()) == len(findings)
+    assert by_status["not applicable"] == sum(1 for item in findings if item.finding.status is Status.NOT_APPLICABLE)
     assert all(item["location"]["line"] >= 1 for item in document["findings"])
     assert {item["environment"] for item in document["findings"]} == {"staging", "production"}

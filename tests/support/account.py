@@ -92,6 +92,7 @@ def instances(
     tags: dict[str, str] | None = None,
     *,
     imdsv2: bool = True,
+    metadata_endpoint: bool = True,
 ) -> list[str]:
     reservation = aws.call(
         "ec2",
@@ -102,7 +103,10 @@ def instances(
         InstanceType="t3.micro",
         SubnetId=subnet,
         SecurityGroupIds=list(groups),
-        MetadataOptions={"HttpTokens": "required" if imdsv2 else "optional"},
+        MetadataOptions={
+            "HttpTokens": "required" if imdsv2 else "optional",
+            "HttpEndpoint": "enabled" if metadata_endpoint else "disabled",
+        },
         TagSpecifications=tag_spec("instance", tags),
     )
     return [instance["InstanceId"] for instance in reservation["Instances"]]
@@ -132,18 +136,22 @@ def database(aws: AwsConnection, identifier: str, tags: dict[str, str] | None = 
     return str(created["DBInstance"]["DBInstanceArn"])
 
 
-def bucket(aws: AwsConnection, name: str, tags: dict[str, str] | None = None, *, public_policy: bool = False) -> None:
+def bucket(
+    aws: AwsConnection,
+    name: str,
+    tags: dict[str, str] | None = None,
+    *,
+    public_policy: bool = False,
+    statement: dict[str, Any] | None = None,
+) -> None:
     location = {"LocationConstraint": aws.spec.region} if aws.spec.region != "us-east-1" else None
     aws.call("s3", "create_bucket", Bucket=name, **({"CreateBucketConfiguration": location} if location else {}))
     if tags:
         aws.call("s3", "put_bucket_tagging", Bucket=name, Tagging={"TagSet": tag_list(tags)})
-    if public_policy:
-        statement = {
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": f"arn:aws:s3:::{name}/*",
-        }
+    if public_policy and statement is None:
+        statement = {"Effect": "Allow", "Principal": "*"}
+    if statement is not None:
+        statement = {"Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*", **statement}
         policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
         aws.call("s3", "put_bucket_policy", Bucket=name, Policy=policy)
 
@@ -155,8 +163,19 @@ def distribution(
     *,
     viewer_policy: str = "redirect-to-https",
     web_acl: str = "",
+    origin_domain: str | None = None,
+    origin_protocol: str = "match-viewer",
 ) -> tuple[str, str, str]:
-    """A distribution in front of a bucket; returns (id, ARN, domain name)."""
+    """A distribution in front of a bucket (or of ``origin_domain``, a custom origin reached with
+    ``origin_protocol``); returns (id, ARN, domain name)."""
+    origin: dict[str, Any] = {
+        "Id": "assets",
+        "DomainName": f"{origin_bucket}.s3.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    if origin_domain is not None:
+        ports = {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": origin_protocol}
+        origin = {"Id": "assets", "DomainName": origin_domain, "CustomOriginConfig": ports}
     config = {
         "CallerReference": str(uuid.uuid4()),
         "Comment": "test",
@@ -164,13 +183,7 @@ def distribution(
         "WebACLId": web_acl,
         "Origins": {
             "Quantity": 1,
-            "Items": [
-                {
-                    "Id": "assets",
-                    "DomainName": f"{origin_bucket}.s3.amazonaws.com",
-                    "S3OriginConfig": {"OriginAccessIdentity": ""},
-                }
-            ],
+            "Items": [origin],
         },
         "DefaultCacheBehavior": {
             "TargetOriginId": "assets",
@@ -203,6 +216,24 @@ def hosted_zone(aws: AwsConnection, domain: str, alias_to: str | None = None) ->
         }
         aws.call("route53", "change_resource_record_sets", HostedZoneId=zone_id, ChangeBatch={"Changes": [change]})
     return zone_id, f"arn:aws:route53:::hostedzone/{zone_id}"
+
+
+def a_record(aws: AwsConnection, zone_id: str, name: str, address: str) -> None:
+    record = {"Name": name, "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": address}]}
+    change = {"Action": "UPSERT", "ResourceRecordSet": record}
+    aws.call("route53", "change_resource_record_sets", HostedZoneId=zone_id, ChangeBatch={"Changes": [change]})
+
+
+def volume(aws: AwsConnection, *, encrypted: bool, tags: dict[str, str] | None = None) -> str:
+    created = aws.call(
+        "ec2",
+        "create_volume",
+        AvailabilityZone=f"{aws.spec.region}a",
+        Size=8,
+        Encrypted=encrypted,
+        TagSpecifications=tag_spec("volume", tags),
+    )
+    return str(created["VolumeId"])
 
 
 def shield(aws: AwsConnection, protect: tuple[str, ...] = ()) -> None:

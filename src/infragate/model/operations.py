@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from infragate.model.base import Component, Model, Named
+from infragate.model.names import dns_name
 
 ShieldCoverage = Literal["all", "none"] | tuple[str, ...]
 """``all`` (the default), ``none``, or the names of the components to protect."""
@@ -40,7 +41,10 @@ class Shield(Model):
         return self.advanced and self._covers(self.protect.distributions, name)
 
     def covers_zone(self, name: str) -> bool:
-        return self.advanced and self._covers(self.protect.hosted_zones, name)
+        zones = self.protect.hosted_zones
+        if isinstance(zones, tuple):  # zone names compare as DNS does: any case, trailing dot or not
+            zones = tuple(dns_name(zone) for zone in zones)
+        return self.advanced and self._covers(zones, dns_name(name))
 
 
 class Comparison(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infragate.model import Distribution, Section, ViewerProtocolPolicy
+from infragate.model.names import is_placeholder
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
 from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
@@ -61,7 +62,7 @@ def cloudfront_distribution_tls12(dist: Distribution, context: RuleContext) -> V
     over=Distribution,
 )
 def cloudfront_distribution_waf(dist: Distribution, context: RuleContext) -> Verdict:
-    if not dist.waf_web_acl:
+    if is_placeholder(dist.waf_web_acl):
         return fail(f"CloudFront distribution {dist.name} has no WAF web ACL.")
     return ok(f"CloudFront distribution {dist.name} is protected by WAF {dist.waf_web_acl}.")
 
@@ -78,7 +79,7 @@ def cloudfront_distribution_waf(dist: Distribution, context: RuleContext) -> Ver
     over=Distribution,
 )
 def cloudfront_distribution_logging(dist: Distribution, context: RuleContext) -> Verdict:
-    if not dist.logging_bucket:
+    if is_placeholder(dist.logging_bucket):
         return fail(f"CloudFront distribution {dist.name} writes no access logs.")
     return ok(f"CloudFront distribution {dist.name} logs to bucket {dist.logging_bucket}.")
 

@@ -119,6 +119,9 @@ def environment_declares_endpoints(context: RuleContext) -> Verdict:
     return ok(f"Environment {env.name} declares {len(env.endpoints)} endpoint(s).")
 
 
+MAX_LATENCY_MS = 60_000  # a target at or above a minute cannot be missed: requests time out first
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -160,8 +163,9 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
         severity=Severity.MEDIUM,
         clause="ICP-3.3",
         subjects=DESIGN_ONLY,
-        rationale="A stress test can only pass or fail against stated targets.",
-        remediation="Add targets: peak_rps, p95_ms, p99_ms and max_error_rate.",
+        rationale="A stress test can only pass or fail against stated targets, and only targets a result can "
+        "miss are evidence (an error budget of 100% or a latency beyond every timeout are not).",
+        remediation="Add targets: peak_rps, p95_ms <= p99_ms (under 60 s) and max_error_rate below 1.",
     ),
     ComponentKind.ENVIRONMENT,
 )
@@ -169,6 +173,16 @@ def environment_has_slos(context: RuleContext) -> Verdict:
     targets = context.infrastructure.targets
     if targets is None:
         return fail(f"Environment {context.environment.name} has no performance targets.")
+    unmissable = []
+    if targets.max_error_rate >= 1:
+        unmissable.append(f"max_error_rate {targets.max_error_rate:g} accepts every request failing")
+    if targets.p95_ms > targets.p99_ms:
+        unmissable.append(f"p95_ms {targets.p95_ms:g} is above p99_ms {targets.p99_ms:g}")
+    slow = [f"{n} {v:g}" for n, v in (("p95_ms", targets.p95_ms), ("p99_ms", targets.p99_ms)) if v >= MAX_LATENCY_MS]
+    if slow:
+        unmissable.append(f"{', '.join(slow)} ms is beyond any request timeout")
+    if unmissable:
+        return fail(f"Environment {context.environment.name} has targets no test can miss: {'; '.join(unmissable)}.")
     return ok(f"Targets: {targets.peak_rps:g} req/s, p95 {targets.p95_ms:g} ms, p99 {targets.p99_ms:g} ms.")
 
 

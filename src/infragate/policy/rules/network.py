@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infragate.model import Section, SecurityGroup, Subnet, Tier
 from infragate.model.base import ComponentKind
+from infragate.model.names import is_placeholder
 from infragate.model.network import Protocol
 from infragate.policy.context import RuleContext
 from infragate.policy.exposure import (
@@ -157,7 +158,7 @@ def subnet_inside_vpc(subnet: Subnet, context: RuleContext) -> Verdict:
     over=SecurityGroup,
 )
 def security_group_rules_documented(group: SecurityGroup, context: RuleContext) -> Verdict:
-    missing = [str(index) for index, rule in enumerate(group.ingress) if not rule.description]
+    missing = [str(index) for index, rule in enumerate(group.ingress) if is_placeholder(rule.description)]
     if missing:
         return fail(f"Security group {group.name} has ingress rules without a description (#{', #'.join(missing)}).")
     return ok(f"Every ingress rule of security group {group.name} has a description.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infragate.model import Alarm, Database, Distribution, InstanceGroup, Section
 from infragate.model.base import Component, ComponentKind
+from infragate.model.names import is_placeholder
 from infragate.model.operations import BackupPlan
 from infragate.policy.context import RuleContext
 from infragate.policy.findings import Severity
@@ -110,9 +111,10 @@ def cloudwatch_alarms_notify(context: RuleContext) -> Verdict | None:
     monitoring = context.infrastructure.monitoring
     if not monitoring.alarms:
         return None
-    if not monitoring.notify:
-        return fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify is empty.")
-    return ok(f"Alarms notify {', '.join(monitoring.notify)}.")
+    targets = [target for target in monitoring.notify if not is_placeholder(target)]
+    if not targets:
+        return fail(f"{len(monitoring.alarms)} alarm(s) notify nobody: monitoring.notify names no real target.")
+    return ok(f"Alarms notify {', '.join(targets)}.")
 
 
 @rules.each(
