@@ -69,6 +69,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         evidence = [f"{'met' if c.met else 'unmet'}: {c.text} — {c.detail}" for c in cited]
         not_applicable = [f for f in rules if f.status is Status.NOT_APPLICABLE]
         passed = [f for f in rules if f.status is Status.PASS]
+        evidence += [f"failing: {f.rule_id} {f.component}: {f.message}" for f in failing]
         if rules:
             evidence.append(
                 f"design rules: {len(passed)} pass, {len(failing)} fail, {len(waived)} waived, "
@@ -99,13 +100,16 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
                 "evidence": evidence,
             }
         )
+    # One entry per unmet clause, with everything that keeps it unmet: the counts above and this list agree.
     non_compliance = [
-        {"clause": c.clause, "criterion": c.text, "detail": c.detail, "accountable": c.role.value}
-        for c in gate_report.unmet()
-    ] + [
-        {"clause": f.clause, "criterion": f"{f.rule_id} {f.title}", "detail": f.message, "accountable": "lead"}
-        for f in design_findings
-        if f.status in (Status.FAIL, Status.ERROR)
+        {
+            "clause": clause["id"],
+            "text": clause["text"],
+            "missing": [e for e in clause["evidence"] if not e.startswith("met:")],
+            "accountable": clause["accountable"],
+        }
+        for clause in clauses
+        if clause["status"] == "unmet"
     ]
     by_severity = Counter(f.severity for f in open_findings)
     statuses = Counter(c["status"] for c in clauses)
