@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/audit_scale.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/fuzz_design.py
 
 clean:
 	-test -x $(BIN)/infragate && $(BIN)/infragate aws-local stop

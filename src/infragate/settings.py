@@ -28,6 +28,18 @@ class Settings:
     database_url: str | None = None
 
 
+def _check_home(home: Path) -> None:
+    """INFRAGATE_HOME must be a directory infragate can write, or a path where one can be made."""
+    hint = "Point INFRAGATE_HOME at a directory you can write (it is created if missing)."
+    if home.exists() and not home.is_dir():
+        raise UsageError(f"INFRAGATE_HOME ({home}) is a file, not a directory", hint=hint)
+    existing = next((p for p in (home, *home.absolute().parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise UsageError(f"INFRAGATE_HOME ({home}) cannot be created: {existing} is not a directory", hint=hint)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"INFRAGATE_HOME ({home}) is not writable ({existing} is read-only to you)", hint=hint)
+
+
 def load_settings() -> Settings:
     mode = os.environ.get("INFRAGATE_AWS_RETRY_MODE", "standard")
     if mode not in ("standard", "adaptive"):
@@ -36,6 +48,7 @@ def load_settings() -> Settings:
     if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
         raise UsageError(f"INFRAGATE_AWS_MAX_ATTEMPTS is '{attempts_text}'", hint="Use a whole number from 1 to 20.")
     home = Path(os.environ.get("INFRAGATE_HOME", ".infragate"))
+    _check_home(home)
     database_url = os.environ.get("INFRAGATE_DATABASE_URL") or None
     return Settings(
         home=home,

@@ -14,10 +14,12 @@ ROLE = "arn:aws:iam::123456789012:role/backup"
 def test_backup_selections_are_created_once_listed_read_and_deleted(aws: AwsConnection) -> None:
     plan = account.backup_plan(aws, "daily", retention_days=7)
     selection = {"SelectionName": "web", "IamRoleArn": ROLE, "Resources": ["arn:aws:ec2:eu-west-1:1:instance/i-1"]}
-    first = aws.call("backup", "create_backup_selection", BackupPlanId=plan, BackupSelection=selection,
-                     CreatorRequestId="token-1")  # fmt: skip
-    again = aws.call("backup", "create_backup_selection", BackupPlanId=plan, BackupSelection=selection,
-                     CreatorRequestId="token-1")  # fmt: skip
+    first = aws.call(
+        "backup", "create_backup_selection", BackupPlanId=plan, BackupSelection=selection, CreatorRequestId="token-1"
+    )
+    again = aws.call(
+        "backup", "create_backup_selection", BackupPlanId=plan, BackupSelection=selection, CreatorRequestId="token-1"
+    )
     assert first["SelectionId"] == again["SelectionId"], "the same creator request id is idempotent"
     listed = aws.call("backup", "list_backup_selections", BackupPlanId=plan)["BackupSelectionsList"]
     assert [(item["SelectionId"], item["SelectionName"]) for item in listed] == [(first["SelectionId"], "web")]

@@ -33,13 +33,11 @@ PRIVATE = {
     "CloudFront by source ARN": policy(Principal={"Service": "cloudfront.amazonaws.com"}, Condition=CLOUDFRONT),
     "everyone, but only from one VPC endpoint": policy(
         Principal="*", Condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}}
-    ),  # fmt: skip
+    ),
     "everyone in one organisation": policy(
         Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}
-    ),  # fmt: skip
-    "everyone from an office range": policy(
-        Principal="*", Condition={"IpAddress": {"aws:SourceIp": ["52.94.0.0/22"]}}
-    ),  # fmt: skip
+    ),
+    "everyone from an office range": policy(Principal="*", Condition={"IpAddress": {"aws:SourceIp": ["52.94.0.0/22"]}}),
     "a named account": policy(Principal={"AWS": "arn:aws:iam::123456789012:root"}),
     "a deny for everyone": json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*"}]}),
     "no policy": "",

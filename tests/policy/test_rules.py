@@ -111,7 +111,7 @@ CASES: dict[str, Case] = {
                     }
                 }
             }
-        ),  # fmt: skip
+        ),
         "network",
     ),
     "NET-002": Case(
@@ -121,7 +121,7 @@ CASES: dict[str, Case] = {
             groups(
                 web={"ingress": ingress({"protocol": "icmp", "cidr": "0.0.0.0/0"}, {"ports": 22, "cidr": "10.0.0.0/8"})}
             )
-        ),  # fmt: skip
+        ),
         "web",
     ),
     "NET-003": Case(
@@ -146,7 +146,7 @@ CASES: dict[str, Case] = {
                     )
                 }
             )
-        ),  # fmt: skip
+        ),
         V(
             groups(
                 web={
@@ -155,7 +155,7 @@ CASES: dict[str, Case] = {
                     )
                 }
             )
-        ),  # fmt: skip
+        ),
         "web",
     ),
     "NET-006": Case(
@@ -177,7 +177,7 @@ CASES: dict[str, Case] = {
             groups(
                 web={"ingress": ingress({"ports": 443, "cidr": "52.94.0.0/22"}, {"ports": 22, "cidr": "172.16.0.0/12"})}
             )
-        ),  # fmt: skip
+        ),
         "web",
     ),
     "EC2-001": Case(
@@ -221,13 +221,13 @@ CASES: dict[str, Case] = {
         V(db(publicly_accessible=True)),
         V(prod(db(publicly_accessible=True))),
         V(staging(db(publicly_accessible=True))),
-        "orders-db",  # fmt: skip
+        "orders-db",
     ),
     "RDS-002": Case(
         V(db(storage_encrypted=False)),
         V(prod(db(storage_encrypted=False))),
         V(staging(db(storage_encrypted=False))),
-        "orders-db",  # fmt: skip
+        "orders-db",
     ),
     "RDS-003": Case(V(db(multi_az=False)), V(prod(db(multi_az=False))), V(staging(db(multi_az=False))), "orders-db"),
     "RDS-004": Case(
@@ -237,13 +237,13 @@ CASES: dict[str, Case] = {
         V(db(deletion_protection=False)),
         V(prod(db(deletion_protection=False))),
         V(staging(db(deletion_protection=False))),
-        "orders-db",  # fmt: skip
+        "orders-db",
     ),
     "RDS-006": Case(
         V(db(subnet_tier="public")),
         V(prod(db(subnet_tier="public"))),
         V(staging(db(subnet_tier="public"))),
-        "orders-db",  # fmt: skip
+        "orders-db",
     ),
     "RDS-007": Case(
         V(db(storage_type="standard")), V(prod(db(storage_type="standard"))), V(db(storage_type="io2")), "orders-db"
@@ -313,7 +313,7 @@ CASES: dict[str, Case] = {
                     }
                 }
             }
-        ),  # fmt: skip
+        ),
         "webshop.example.com",
     ),
     "DNS-002": Case(
@@ -336,7 +336,7 @@ CASES: dict[str, Case] = {
                 "shield": {"protect": {"elastic_ips": ["web"]}},
             },
             component="api",
-        ),  # fmt: skip
+        ),
         V({"shield": {"protect": {"elastic_ips": ["web"]}}}),
         "web",
     ),
@@ -354,7 +354,7 @@ CASES: dict[str, Case] = {
                 "shield": {"protect": {"distributions": ["cdn"]}},
             },
             component="media",
-        ),  # fmt: skip
+        ),
         V({"shield": {"protect": {"distributions": ["cdn"]}}}),
         "cdn",
     ),
@@ -364,7 +364,7 @@ CASES: dict[str, Case] = {
         V(
             {"dns": {"shop.webshop.example.com": {}}, "shield": {"protect": {"hosted_zones": ["webshop.example.com"]}}},
             component="shop.webshop.example.com",
-        ),  # fmt: skip
+        ),
         V({"shield": {"protect": {"hosted_zones": "all", "distributions": "none"}}}),
         "webshop.example.com",
     ),
@@ -422,7 +422,7 @@ CASES: dict[str, Case] = {
                     }
                 }
             }
-        ),  # fmt: skip
+        ),
         "web",
     ),
     "BAK-002": Case(
@@ -437,7 +437,7 @@ CASES: dict[str, Case] = {
                     }
                 }
             }
-        ),  # fmt: skip
+        ),
         "orders-db",
     ),
     "BAK-003": Case(
@@ -486,7 +486,7 @@ CASES: dict[str, Case] = {
         V(
             environment("preprod", production=False, endpoints=["https://pre.webshop.example.com"]),
             component="production",
-        ),  # fmt: skip
+        ),
         "production",
     ),
     "WVR-001": Case(
@@ -574,7 +574,8 @@ def test_a_rule_with_nothing_to_judge_is_not_applicable_never_a_pass(
     webshop_variant: Callable[[dict[str, Any]], Design],
 ) -> None:
     design = webshop_variant({"additional_services": None})
-    (finding,) = [i.finding for i in check_design(design, environment="production", today=TODAY) if i.finding.rule_id == "GOV-005"]  # fmt: skip
+    findings = check_design(design, environment="production", today=TODAY)
+    (finding,) = [item.finding for item in findings if item.finding.rule_id == "GOV-005"]
     assert finding.status is Status.NOT_APPLICABLE and not finding.failing
 
 
@@ -585,9 +586,10 @@ def test_waivers_cannot_silence_meta_rules(webshop_variant: Callable[[dict[str, 
                 {"rule": "WVR-001", "component": "*", "expires": "2099-01-31", **WAIVER},
                 {"rule": "EC2-005", "component": "web", "expires": "2020-01-31", **WAIVER},
             ]
-        }  # fmt: skip
+        }
     )
-    expired = [i.finding for i in check_design(design, environment="production", today=TODAY) if i.finding.rule_id == "WVR-001"]  # fmt: skip
+    findings = check_design(design, environment="production", today=TODAY)
+    expired = [item.finding for item in findings if item.finding.rule_id == "WVR-001"]
     assert Status.FAIL in {f.status for f in expired} and Status.WAIVED not in {f.status for f in expired}
 
 

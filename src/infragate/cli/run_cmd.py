@@ -129,9 +129,8 @@ def run(
         findings = check_live(snapshot, design=design, environment=env)
         record_audit(design, env, findings)
         failing_live = [f for f in findings if f.finding.failing]
-        steps.append(
-            Step("audit", not failing_live, f"{len(findings)} checks, {len(failing_live)} failing or unreadable")
-        )
+        judged = sum(1 for f in findings if f.finding.status is not Status.NOT_APPLICABLE)
+        steps.append(Step("audit", not failing_live, f"{judged} checks, {len(failing_live)} failing or unreadable"))
         if failing_live:
             # Any failing or unreadable live finding is a non-compliance someone must resolve (ICP-4.4).
             err.print(f"the [bold]security[/bold] role must review {len(failing_live)} live finding(s):")

@@ -15,7 +15,7 @@ from infragate.design.model import Design, EnvironmentDesign
 from infragate.design.overrides import merge
 from infragate.design.problems import problems_from
 from infragate.design.references import ReferenceChecker, check_overrides, check_waivers
-from infragate.design.source_map import SourceMap, parse_yaml
+from infragate.design.source_map import MAX_BYTES, MAX_DEPTH, MAX_VALUES, SourceMap, YamlLimitError, parse_yaml
 from infragate.errors import DesignError, DesignSyntaxError, DesignValidationError, Problem, SourceLocation
 from infragate.model import Infrastructure
 from infragate.model.infrastructure import SECTION_OF
@@ -35,7 +35,7 @@ def parse_design(text: str, file: str) -> Design:
     try:
         parsed = parse_yaml(text, file)
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, file) from None
+        raise _syntax_error(exc, file, text) from None
     data = parsed.data
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
@@ -101,9 +101,33 @@ def _read(path: FilePath) -> str:
         raise DesignError(f"{path}: cannot be read ({exc.strerror})", hint="Check the file's permissions.") from None
 
 
-def _syntax_error(exc: yaml.YAMLError, file: str) -> DesignSyntaxError:
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character[:1] or "\0")
+
+
+def _offset(exc: yaml.reader.ReaderError, file: str, text: str) -> SourceLocation:
+    before = text[: exc.position]
+    return SourceLocation(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+
+
+def _syntax_error(exc: yaml.YAMLError, file: str, text: str) -> DesignSyntaxError:
     mark = getattr(exc, "problem_mark", None)
     location = SourceLocation(file, mark.line + 1, mark.column + 1) if mark is not None else None
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow: say where it is
+        return DesignSyntaxError(
+            f"{file}: the design file is not valid YAML",
+            problems=(
+                Problem(f"the character U+{_code(exc.character):04X} is not allowed in YAML", _offset(exc, file, text)),
+            ),
+            hint="Remove control characters (such as NUL) from the file; save it as plain UTF-8 text.",
+        )
+    if isinstance(exc, YamlLimitError):
+        return DesignSyntaxError(
+            f"{file}: the design file is over infragate's input limits",
+            problems=(Problem(str(exc.problem), location),),
+            hint=f"Design files are read up to {MAX_BYTES // (1024 * 1024)} MiB, {MAX_DEPTH} levels deep and "
+            f"{MAX_VALUES:,} values with aliases expanded (README: input limits).",
+        )
     reason = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {reason}" + (f" ({context})" if context else "")

@@ -6,11 +6,13 @@ type; that way a user sees every problem in one go.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from infragate.design.source_map import Path, SourceMap, dotted
 from infragate.errors import Problem, did_you_mean
+from infragate.model.names import COMPONENT_NAME, ENVIRONMENT_NAME
 
 # Sections whose members are "components": names that alarms, backup plans and waivers may refer to.
 COMPONENT_SECTIONS: tuple[Path, ...] = (
@@ -19,6 +21,15 @@ COMPONENT_SECTIONS: tuple[Path, ...] = (
     ("buckets",),
     ("distributions",),
     ("dns",),
+)
+# Every section whose keys are names: they must match COMPONENT_NAME (they become file and AWS names).
+NAMED_SECTIONS: tuple[Path, ...] = (
+    *COMPONENT_SECTIONS,
+    ("network", "subnets"),
+    ("network", "security_groups"),
+    ("monitoring", "alarms"),
+    ("backup", "plans"),
+    ("additional_services",),
 )
 
 
@@ -69,12 +80,24 @@ class ReferenceChecker:
             self.check((*path, index), name, candidates, what)
 
     def run(self) -> list[Problem]:
+        self._name_patterns()
         self._unique_component_names()
         self._network()
         self._compute_and_databases()
         self._cdn_and_dns()
         self._operations()
         return self.problems
+
+    def _name_patterns(self) -> None:
+        for section in NAMED_SECTIONS:
+            for name in _mapping(_at(self._data, section)):
+                if not re.fullmatch(COMPONENT_NAME, name):
+                    path = (*section, name)
+                    message = (
+                        f"'{name}' is not a valid name: use letters, digits, '.', '_' and '-', starting with a "
+                        "letter or digit, at most 120 characters (names become file and AWS names)"
+                    )
+                    self.problems.append(Problem(message, self._map.locate(path, key=True), dotted(path)))
 
     def _unique_component_names(self) -> None:
         owner: dict[str, Path] = {}
@@ -182,9 +205,16 @@ class ReferenceChecker:
 
 
 def check_overrides(environments: dict[str, Any], allowed: Iterable[str], source_map: SourceMap) -> Iterator[Problem]:
-    """Only infrastructure sections may be overridden per environment."""
+    """Environment names are short lowercase names; only infrastructure sections may be overridden."""
     allowed_keys = sorted(allowed)
     for env, settings in environments.items():
+        if not re.fullmatch(ENVIRONMENT_NAME, env):
+            where: Path = ("environments", env)
+            message = (
+                f"'{env}' is not a valid environment name: lowercase letters, digits and '-', starting with a "
+                "letter, at most 40 characters (e.g. staging, production)"
+            )
+            yield Problem(message, source_map.locate(where, key=True), dotted(where))
         for key in _mapping(_mapping(settings).get("overrides")):
             if key not in allowed_keys:
                 path: Path = ("environments", env, "overrides", key)

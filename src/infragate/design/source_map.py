@@ -62,12 +62,38 @@ class ParsedYaml:
     problems: tuple[Problem, ...]
 
 
+# Limits that keep a hostile file (an alias bomb, a self-referencing alias, absurd nesting) from taking
+# seconds and gigabytes: a real design is a few hundred kilobytes, tens of levels deep, and far under the
+# value count even with 1,000 components (see bench/validate_large.py).
+MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 200_000  # values after expanding aliases: aliases may repeat a block, not multiply it
+STANDARD_TAGS = frozenset(
+    {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set"}
+)
+
+
+class YamlLimitError(yaml.YAMLError):
+    """The document is over a size, depth or expansion limit; carries where, when known."""
+
+    def __init__(self, message: str, node: yaml.Node | None = None) -> None:
+        super().__init__(message)
+        self.problem = message
+        self.problem_mark = node.start_mark if node is not None else None
+
+
 def parse_yaml(text: str, file: str) -> ParsedYaml:
     """Parse one YAML document into plain data plus a source map.
 
-    Raises ``yaml.YAMLError`` for syntax errors; the caller turns it into a located DesignSyntaxError.
+    Raises ``yaml.YAMLError`` for syntax errors and for documents over the limits (``MAX_BYTES``,
+    ``MAX_DEPTH``, ``MAX_VALUES``); the caller turns it into a located DesignSyntaxError.
     """
-    node = yaml.compose(text, Loader=_Loader)
+    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        raise YamlLimitError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB; a design file is far smaller")
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise YamlLimitError(f"the YAML nests deeper than infragate reads (at most {MAX_DEPTH} levels)") from None
     source_map = SourceMap(file)
     problems: list[Problem] = []
     if node is None:
@@ -82,27 +108,65 @@ def _position(mark: yaml.Mark) -> tuple[int, int]:
 
 
 class _Walker:
+    """Builds plain data from the node tree, following aliases, within the limits, reporting bad values as
+    located problems instead of raising (an invalid date or ``!!int abc`` is the author's mistake)."""
+
     def __init__(self, source_map: SourceMap, problems: list[Problem]) -> None:
         self._map = source_map
         self._problems = problems
         self._constructor = yaml.constructor.SafeConstructor()
+        self._values = 0
+        self._open: set[int] = set()  # nodes being built on the current path: an alias back to one is a cycle
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise YamlLimitError(
+                f"more than {MAX_VALUES:,} values once aliases are expanded: aliases may repeat a block, "
+                "not multiply it",
+                node,
+            )
+        if len(path) > MAX_DEPTH:
+            raise YamlLimitError(f"the YAML nests deeper than {MAX_DEPTH} levels", node)
+        if id(node) in self._open:
+            self._problem("this alias refers to a value that contains it (a cycle)", node, path)
+            return None
         self._map.values[path] = _position(node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if node.tag not in STANDARD_TAGS:
+                self._problem(f"the tag {node.tag} is not allowed in a design file", node, path)
+                return None
+            self._open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            finally:
+                self._open.discard(id(node))
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except Exception as exc:  # PyYAML's constructors raise anything (AttributeError on "!!timestamp x")
+            reason = getattr(exc, "problem", None) or str(exc)
+            self._problem(f"cannot read the value {_shown(node)}: {reason}", node, path)
+            return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        self._constructor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
+        try:
+            self._constructor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
+        except RecursionError:
+            raise YamlLimitError("a merge key (<<) refers to a mapping that contains it", node) from None
+        except yaml.YAMLError as exc:
+            self._problem(f"cannot merge: {getattr(exc, 'problem', None) or exc}", node, path)
+            return {}
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem("a mapping key must be a plain name, not a list or mapping", key_node, path)
                 continue
-            key = str(self._constructor.construct_object(key_node))
+            key = str(self._scalar(key_node, path))
             child = (*path, key)
             if key in result:
                 first = self._map.keys[child]
@@ -116,6 +180,11 @@ class _Walker:
         line, column = _position(node.start_mark)
         location = SourceLocation(self._map.file, line, column)
         self._problems.append(Problem(message, location, dotted(path)))
+
+
+def _shown(node: yaml.Node) -> str:
+    value = str(getattr(node, "value", ""))
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 def dotted(path: Path) -> str:

@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import re
 
+# Names become file names (docs, reports, plans) and AWS names: they stay within one path segment, and
+# within the store's column sizes, the same on SQLite and PostgreSQL.
+ENVIRONMENT_NAME = r"^[a-z][a-z0-9-]{0,39}$"
+COMPONENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
+PERSON_MAX = 120  # user names, owners and approvers (the store's user name column)
+CLIENT_MAX = 200
 PLACEHOLDERS = frozenset(
     {
         "tbd", "tba", "tbc", "todo", "fixme", "xxx", "changeme", "change-me", "change me", "n/a", "na", "none",

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, HttpUrl, WithJsonSchema
 
 from infragate.model.base import Component, Model, as_tuple
+from infragate.model.names import CLIENT_MAX, PERSON_MAX
 
 
 class Role(StrEnum):
@@ -23,7 +24,7 @@ class Role(StrEnum):
 
 
 People = Annotated[
-    tuple[str, ...],
+    tuple[Annotated[str, Field(max_length=PERSON_MAX)], ...],
     BeforeValidator(as_tuple),
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
 ]
@@ -48,7 +49,7 @@ PRODUCTION_NAMES = frozenset({"production", "prod", "prd", "live"})
 
 class Project(Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$", examples=["webshop"])
-    client: str = Field(min_length=1)
+    client: str = Field(min_length=1, max_length=CLIENT_MAX)
     description: str = ""
     owners: Owners = Owners()
     pentest_requested: bool = False
@@ -108,7 +109,7 @@ class Waiver(Model):
     component: str = "*"
     environments: tuple[str, ...] = Field(default=(), description="Empty means every environment")
     reason: str = Field(min_length=10)
-    approver: str = Field(min_length=1)
+    approver: str = Field(min_length=1, max_length=PERSON_MAX)
     expires: date
 
     def covers(self, rule: str, component: str, environment: str) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from infragate.errors import StoreError
@@ -46,7 +46,14 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.removeprefix("sqlite:///")).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder for the SQLite store {folder} ({exc.strerror})",
+                    hint="Point INFRAGATE_DATABASE_URL (or INFRAGATE_HOME) at a writable folder.",
+                ) from None
         try:
             self.engine = sa.create_engine(url, future=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -88,6 +95,11 @@ class Store:
             raise StoreError(
                 f"cannot reach the database {_redacted(self.url)} ({' '.join(str(exc.orig).split())})",
                 hint="Check INFRAGATE_DATABASE_URL and that the server is running.",
+            ) from None
+        except DatabaseError as exc:  # e.g. SQLite on a file that is not a database
+            raise StoreError(
+                f"{_redacted(self.url)} is not a usable infragate database ({' '.join(str(exc.orig).split())})",
+                hint="Point INFRAGATE_DATABASE_URL at a new file or at the infragate database, not another file.",
             ) from None
 
     @contextmanager

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infragate.errors import UsageError
 from infragate.store.schema import DesignVersion, Environment, Project, Run, User, WaiverRecord
 
 
@@ -25,6 +26,12 @@ def ensure_project(session: Session, name: str, client: str, design_path: str, e
 
 
 def ensure_user(session: Session, name: str, roles: list[str], email: str = "") -> User:
+    limit: int = getattr(User.__table__.c.name.type, "length", 120)  # SQLite ignores column sizes; PostgreSQL not
+    if not name.strip() or len(name) > limit or any(ord(ch) < 32 for ch in name):
+        raise UsageError(
+            f"{name[:40]!r} is not a valid user name: 1 to {limit} characters, no control characters",
+            hint="Use the person's e-mail address or login name.",
+        )
     user = session.scalars(select(User).where(User.name == name)).first()
     if user is None:
         user = User(name=name, email=email, roles=sorted(roles), created_at=datetime.now(UTC))
