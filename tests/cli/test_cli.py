@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import INSECURE, WEBSHOP
+from tests.support.cli import run_infragate
 
 
 def infragate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -98,3 +99,12 @@ def test_help_teaches() -> None:
     result = infragate("design", "validate", "--help")
     assert result.returncode == 0
     assert "--fail-on" in result.stdout and "Examples" in result.stdout
+
+
+def test_an_infragate_home_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    home = tmp_path / "not-a-folder"
+    home.write_text("")
+    result = run_infragate(home, "project", "list")
+    assert result.returncode == 2 and "is a file, not a directory" in result.stderr
+    nested = run_infragate(home / "sub", "aws-local", "status")
+    assert nested.returncode == 2 and "cannot be created" in nested.stderr

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
-from infragate.errors import StoreError
+from infragate.errors import StoreError, UsageError
+from infragate.model.names import PERSON_MAX
 from infragate.store import Store, audit_log
 from infragate.store.findings import FindingStatus, Observed, ingest, open_findings
-from infragate.store.projects import ensure_project, finish_run, start_run
-from infragate.store.schema import Finding
+from infragate.store.projects import ensure_project, ensure_user, finish_run, start_run
+from infragate.store.schema import Finding, User
 
 
 def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> None:
@@ -107,3 +110,22 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     assert "secret" not in caught.value.message
     with pytest.raises(StoreError, match="not a usable database URL"):
         Store("nosuchdb://x")
+
+
+@pytest.mark.parametrize("name", ["x" * 121, "", "   ", "line\nbreak"])
+def test_user_names_are_checked_the_same_on_every_backend(store: Store, name: str) -> None:
+    with pytest.raises(UsageError, match="not a valid user name"), store.session() as session:
+        ensure_user(session, name, ["lead"])
+    with store.session() as session:
+        assert ensure_user(session, "x" * 120, ["lead"]).name == "x" * 120, "the longest name fits both"
+
+
+def test_the_design_limit_for_people_matches_the_store_column() -> None:
+    assert User.__table__.c.name.type.length == PERSON_MAX  # type: ignore[attr-defined]
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_store_error(tmp_path: Path) -> None:
+    impostor = tmp_path / "notes.db"
+    impostor.write_text("these are my notes, not a database\n")
+    with pytest.raises(StoreError, match="not a usable infragate database"):
+        Store(f"sqlite:///{impostor}").ensure_current()
