@@ -3,6 +3,7 @@ then runs every automated stage, and a second run finds nothing to change."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from infragate.aws import AwsConnection, EmbeddedAws
@@ -37,4 +38,16 @@ def test_run_stops_for_a_person_then_goes_through_every_automated_stage(
     assert third.returncode == 0 and "nothing to change" in third.stdout
     report = embedded.home / "reports" / "webshop-staging.html"
     docs = embedded.home / "docs" / "webshop" / "index.html"
-    assert report.is_file() and docs.is_file() and "staging-network.svg" in docs.read_text()
+    assert report.is_file() and docs.is_file()
+    page = docs.read_text()
+    assert "staging-network.svg" in page and "production-network.svg" in page, "run --env keeps every environment"
+
+    # A violation verify cannot see (it compares the design's attributes) but the audit judges: a public policy.
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/*"}
+    bucket = next(b["Name"] for b in aws.call("s3", "list_buckets")["Buckets"] if "-assets-" in b["Name"])
+    aws.call("s3", "put_bucket_policy", Bucket=bucket, Policy=json.dumps({"Statement": [statement]}))
+    fourth = infragate(embedded, "run", str(WEBSHOP), "--env", "staging")
+    assert fourth.returncode == 1, fourth.stdout
+    audit_row = next(line for line in fourth.stdout.splitlines() if "audit" in line)
+    assert "stopped" in audit_row and "ok" not in audit_row.split("audit", 1)[1].split()[0]
+    assert "security role must review" in fourth.stderr

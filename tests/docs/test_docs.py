@@ -66,3 +66,28 @@ def test_without_graphviz_the_command_says_so(tmp_path: Path) -> None:
     )
     assert result.returncode == 2 and "Graphviz" in result.stderr and "apt-get install graphviz" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "docs" / "index.html").exists()
+
+
+def _svg_texts(path: Path) -> list[str]:
+    return [node.text for node in ElementTree.parse(path).getroot().iter() if node.text and node.text.strip()]
+
+
+def test_each_network_diagram_shows_its_own_environment(tmp_path: Path) -> None:
+    build(DESIGN, ("staging", "production"), tmp_path)
+    staging, production = _svg_texts(tmp_path / "staging-network.svg"), _svg_texts(tmp_path / "production-network.svg")
+    assert staging.count("orders-db") == 1 and "single-AZ" in staging, "staging's database is single-AZ"
+    assert production.count("orders-db") == 2 and {"primary", "standby"} <= set(production)
+    # staging runs 2 web instances (one per public subnet), production 3 (2 + 1): every copy gets its rules
+    assert staging.count("tcp 443") == 2 and staging.count("tcp 5432") == 1
+    assert production.count("tcp 443") == 2 and production.count("tcp 5432") == 2
+    assert "1 × t3.small" in staging and "2 × t3.medium" in production
+
+
+def test_tables_are_for_people_and_the_architecture_explains_its_lines(tmp_path: Path) -> None:
+    document = build(DESIGN, ("production",), tmp_path)
+    cells = [cell for table in document.tables() for row in table.rows for cell in row]
+    assert not [cell for cell in cells if cell.lstrip().startswith(("{", "[{"))], "no raw JSON in the tables"
+    assert "size gb 30, type gp3, encrypted yes" in cells
+    architecture = " ".join(_svg_texts(tmp_path / "production-architecture.svg"))
+    assert "Legend" in architecture and "access logs" in architecture and "logs" in architecture
+    assert "protected by Shield Advanced, or backed up by AWS Backup" in architecture

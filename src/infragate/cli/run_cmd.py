@@ -77,7 +77,8 @@ def run(
             err.print(f"  infragate design validate {file} --env {env}")
             raise RunHaltedError(ExitCode.FINDINGS)
         # 2. docs
-        index = write_docs(design, (env,), home / "docs" / design.project.name, "html", flow)
+        # every environment, not only this one: the docs index describes the whole design (one digest)
+        index = write_docs(design, tuple(design.environments), home / "docs" / design.project.name, "html", flow)
         steps.append(Step("docs", True, str(index)))
         # 3. the design gate: people decide
         waiting = [c for c in flow.gate_report(env).results[Stage.DESIGN] if not c.met]

@@ -19,11 +19,25 @@ from diagrams.aws.security import ShieldAdvanced
 from diagrams.aws.storage import S3, Backup
 
 from infragate.errors import OutputError
-from infragate.model import Infrastructure, SecurityRule, Tier
+from infragate.model import Infrastructure, SecurityRule
 from infragate.policy.exposure import internet_wide
 
 GRAPH = {"fontname": "DejaVu Sans", "fontsize": "13", "pad": "0.3", "splines": "spline"}
 DASHED = {"style": "dashed", "color": "gray40"}
+DOTTED = {"style": "dotted", "color": "gray30"}
+LEGEND: tuple[tuple[dict[str, str], str], ...] = (
+    ({}, "requests and traffic: DNS, origins, security-group rules"),
+    (DASHED, "protected by Shield Advanced, or backed up by AWS Backup"),
+    (DOTTED, "CloudFront writes its access logs to this bucket"),
+)
+
+
+def _legend() -> None:
+    """Each line style drawn once, with what it means."""
+    dot = {"shape": "point", "width": "0.06", "height": "0.06", "fixedsize": "true"}
+    with Cluster("Legend", graph_attr={"fontsize": "11", "style": "rounded", "color": "gray60", "bgcolor": "white"}):
+        for style, meaning in LEGEND:
+            Node("", **dot) >> Edge(label=meaning, fontsize="11", minlen="3", **style) >> Node("", **dot)
 
 
 def require_graphviz() -> None:
@@ -55,6 +69,9 @@ def architecture(infra: Infrastructure, title: str, path: Path) -> None:
                 target = buckets.get(origin.bucket or "") or groups.get(origin.instance_group or "")
                 if target is not None:
                     distributions[name] >> Edge(label=origin.path_pattern) >> target
+        for name, dist in infra.distributions.items():
+            if dist.logging_bucket in buckets:
+                distributions[name] >> Edge(label="access logs", **DOTTED) >> buckets[dist.logging_bucket]
         for source, target, label in _talks(infra):
             nodes = {**groups, **databases}
             if source in nodes and target in nodes:
@@ -68,6 +85,7 @@ def architecture(infra: Infrastructure, title: str, path: Path) -> None:
             protected += [zones[z] for z in zones if infra.shield.covers_zone(z)]
             for node in protected:
                 shield >> Edge(**DASHED) >> node
+        _legend()
         if infra.backup.plans:
             backup = Backup(f"Backup\n{infra.backup.vault}")
             covered = {c for plan in infra.backup.plans.values() for c in plan.components}
@@ -99,11 +117,16 @@ def _talks(infra: Infrastructure) -> list[tuple[str, str, str]]:
 
 
 def network_layout(infra: Infrastructure, title: str, path: Path) -> None:
-    """Write ``path``.png and ``path``.svg: VPC → zones → subnets → components, rules as labelled edges."""
+    """Write ``path``.png and ``path``.svg: VPC → zones → subnets → components, rules as labelled edges.
+
+    ``infra`` is one environment's (overrides applied), and components are drawn where that environment puts
+    them: instances round-robin over their tier's subnets, as apply places them; a single-AZ database in one
+    subnet, a multi-AZ one as primary and standby. Every copy of a component gets the edges of its rules."""
     require_graphviz()
     network = infra.network
+    placement = _placement(infra)
     with Diagram(title, filename=str(path), outformat=["png", "svg"], show=False, direction="TB", graph_attr=GRAPH):
-        placed: dict[str, list[Node]] = {}
+        placed: dict[str, list[tuple[str, Node]]] = {}  # component -> (zone, node) for every copy
         with Cluster(f"VPC {network.vpc_cidr}"):
             for zone in network.availability_zones:
                 with Cluster(f"availability zone {zone}"):
@@ -111,38 +134,69 @@ def network_layout(infra: Infrastructure, title: str, path: Path) -> None:
                         if subnet.availability_zone != zone:
                             continue
                         with Cluster(f"{subnet.tier.value} subnet {name}\n{subnet.cidr}"):
-                            members = _members(infra, subnet.tier, name)
+                            members = placement.get(name, [])
                             if not members:
                                 Node(f"{name} (empty)", shape="plaintext")
-                            for component, kind in members:
-                                node = (EC2 if kind == "ec2" else RDS)(component)
-                                placed.setdefault(component, []).append(node)
+                            for component, kind, label in members:
+                                node = (EC2 if kind == "ec2" else RDS)(label)
+                                placed.setdefault(component, []).append((zone, node))
         peers: dict[str, Node] = {}
+        users = _sg_users(infra)
         for sg_name, sg in sorted(network.security_groups.items()):
-            targets = [c for c, g in _sg_users(infra).items() if sg_name in g]
+            targets = [c for c, g in users.items() if sg_name in g]
             for rule in sg.ingress:
                 label = f"{_rule_label(rule)}\n{rule.description}".strip()
-                if rule.cidr is not None:
-                    peer = str(rule.cidr)
-                    if peer not in peers:
-                        peers[peer] = InternetAlt1("internet" if internet_wide(rule.cidr) else peer)
-                    sources = [peers[peer]]
-                else:
-                    sources = [n for c, g in _sg_users(infra).items() if rule.group in g for n in placed.get(c, [])[:1]]
                 for target in targets:
-                    for source in sources:
-                        for node in placed.get(target, [])[:1]:
+                    for zone, node in placed.get(target, []):
+                        source = _source(rule, zone, peers, placed, users)
+                        if source is not None:
                             source >> Edge(label=label) >> node
+
+
+def _source(
+    rule: SecurityRule,
+    zone: str,
+    peers: dict[str, Node],
+    placed: dict[str, list[tuple[str, Node]]],
+    users: dict[str, tuple[str, ...]],
+) -> Node | None:
+    """Where a rule's traffic comes from, for a target copy in ``zone``: the address range's node, or the
+    nearest copy (same zone first) of a component using the peer security group."""
+    if rule.cidr is not None:
+        peer = str(rule.cidr)
+        if peer not in peers:
+            peers[peer] = InternetAlt1("internet" if internet_wide(rule.cidr) else peer)
+        return peers[peer]
+    copies = [copy for c, g in users.items() if rule.group in g for copy in placed.get(c, [])]
+    same_zone = [node for copy_zone, node in copies if copy_zone == zone]
+    return (same_zone or [node for _, node in copies] or [None])[0]
+
+
+def _placement(infra: Infrastructure) -> dict[str, list[tuple[str, str, str]]]:
+    """Subnet -> (component, "ec2"/"rds", label) for what this environment runs in it."""
+    placement: dict[str, list[tuple[str, str, str]]] = {}
+    for name, group in sorted(infra.compute.items()):
+        subnets = sorted(n for n, s in infra.network.subnets.items() if s.tier is group.subnet_tier)
+        for index, subnet in enumerate(subnets):
+            count = len(range(index, group.count, len(subnets)))  # round-robin, as apply places them
+            if count:
+                placement.setdefault(subnet, []).append((name, "ec2", f"{name}\n{count} × {group.instance_type}"))
+    for name, db in sorted(infra.databases.items()):
+        subnets = sorted(n for n, s in infra.network.subnets.items() if s.tier is db.subnet_tier)
+        zones_seen: set[str] = set()
+        copies = []
+        for subnet in subnets:  # one subnet per zone: the primary, then (multi-AZ) the standby
+            zone = infra.network.subnets[subnet].availability_zone
+            if zone not in zones_seen:
+                zones_seen.add(zone)
+                copies.append(subnet)
+        roles = ("primary", "standby") if db.multi_az else ("single-AZ",)
+        for subnet, role in zip(copies, roles, strict=False):
+            placement.setdefault(subnet, []).append((name, "rds", f"{name}\n{role}"))
+    return placement
 
 
 def _sg_users(infra: Infrastructure) -> dict[str, tuple[str, ...]]:
     users = {name: g.security_groups for name, g in infra.compute.items()}
     users |= {name: d.security_groups for name, d in infra.databases.items()}
     return users
-
-
-def _members(infra: Infrastructure, tier: Tier, subnet: str) -> list[tuple[str, str]]:
-    """Components placed in a subnet: instance groups and databases spread over every subnet of their tier."""
-    members = [(name, "ec2") for name, g in sorted(infra.compute.items()) if g.subnet_tier is tier and g.count > 0]
-    members += [(name, "rds") for name, d in sorted(infra.databases.items()) if d.subnet_tier is tier]
-    return members

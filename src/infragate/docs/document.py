@@ -59,9 +59,11 @@ def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ", ".join(_value(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
+        separator = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return separator.join(_value(v) for v in value) or "—"
+    if isinstance(value, dict):  # for people: "size gb 30, type gp3, encrypted yes", never raw JSON
+        shown = [f"{key.replace('_', ' ')} {_value(v)}" for key, v in value.items() if v not in (None, "", [], {})]
+        return ", ".join(shown) or "—"
     return "—" if value is None else str(value)
 
 
