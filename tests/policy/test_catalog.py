@@ -28,6 +28,12 @@ def test_every_rule_explains_itself() -> None:
         assert len(meta.rationale) > 20 and len(meta.remediation) > 10, meta.id
 
 
+def test_every_rule_says_how_it_decides() -> None:
+    for rule in policy_rules():
+        decides = rule.meta.decides
+        assert decides.endswith(".") and len(decides) > 30 and "TODO" not in decides, rule.meta.id
+
+
 def test_rule_function_names_are_unique() -> None:
     names = [rule.function for rule in policy_rules() if rule.function != "project_owner_named"]
     assert len(names) == len(set(names))

@@ -6,6 +6,7 @@ import json
 from enum import StrEnum
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from infragate.cli.console import out
@@ -34,7 +35,7 @@ def list_rules(
         None, "--judges", help="Only rules that judge designs ('design') or live accounts ('live')."
     ),
 ) -> None:
-    """List every rule with its id, severity, the policy clause it enforces and how to fix a failure.
+    """List every rule with its id, severity, the policy clause it enforces and how it decides.
 
     Most rules judge both a design file (`design validate`) and a live account (`audit`); a few judge only one.
     """
@@ -59,16 +60,22 @@ def list_rules(
         ]
         out.file.write(json.dumps(items, indent=2) + "\n")
     elif output_format is CatalogFormat.MARKDOWN:
-        lines = ["| Rule | Severity | Clause | Title | Production only | Judges |", "|---|---|---|---|---|---|"]
+        lines = [
+            "| Rule | Severity | Clause | Title | How it decides | Production only | Judges |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for rule in rules:
             meta = rule.meta
             production = "yes" if meta.production_only else ""
             judges = _judges(meta.subjects)
-            lines.append(f"| {meta.id} | {meta.severity} | {meta.clause} | {meta.title} | {production} | {judges} |")
+            decides = meta.decides.replace("|", "\\|")
+            lines.append(
+                f"| {meta.id} | {meta.severity} | {meta.clause} | {meta.title} | {decides} | {production} | {judges} |"
+            )
         out.file.write("\n".join(lines) + "\n")
     else:
         table = Table(title=f"{len(rules)} rules")
-        for column in ("Rule", "Severity", "Clause", "Title", "Judges", "Remediation"):
+        for column in ("Rule", "Severity", "Clause", "Title", "How it decides", "Judges"):
             table.add_column(column, overflow="fold")
         for rule in rules:
             meta = rule.meta
@@ -78,7 +85,7 @@ def list_rules(
                 f"[{SEVERITY_STYLE[meta.severity]}]{meta.severity}[/]",
                 meta.clause,
                 meta.title + scope,
+                escape(meta.decides),
                 _judges(meta.subjects),
-                meta.remediation,
             )
         out.print(table)

@@ -36,6 +36,7 @@ LIVE_ONLY = frozenset({Subject.LIVE})
 class RuleMeta:
     id: str
     title: str
+    decides: str  # how the rule decides, in a sentence or two: what fails, what passes, what it cannot judge
     severity: Severity
     clause: str
     rationale: str

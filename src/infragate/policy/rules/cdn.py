@@ -14,6 +14,8 @@ rules = RuleSet(reads=(Section.DISTRIBUTIONS,))
 @rules.each(
     RuleMeta(
         id="CF-001",
+        decides="Fails when any cache behaviour lets viewers use plain HTTP (allow-all); redirect-to-https and "
+        "https-only pass.",
         title="Distributions serve viewers over HTTPS only",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -31,6 +33,8 @@ def cloudfront_distribution_https_only(dist: Distribution, context: RuleContext)
 @rules.each(
     RuleMeta(
         id="CF-002",
+        decides="Fails without an ACM or IAM certificate (the default *.cloudfront.net certificate accepts TLSv1 "
+        "whatever the setting says) or with a minimum protocol older than TLSv1.2.",
         title="Distributions require TLS 1.2 or newer",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -52,6 +56,7 @@ def cloudfront_distribution_tls12(dist: Distribution, context: RuleContext) -> V
 @rules.each(
     RuleMeta(
         id="CF-003",
+        decides="Fails when no WAF web ACL is attached; a blank or placeholder name ('TBD') is no web ACL.",
         title="Production distributions are protected by a WAF",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -70,6 +75,7 @@ def cloudfront_distribution_waf(dist: Distribution, context: RuleContext) -> Ver
 @rules.each(
     RuleMeta(
         id="CF-004",
+        decides="Fails when access logging is off or names no real bucket.",
         title="Distributions write access logs",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
@@ -87,6 +93,9 @@ def cloudfront_distribution_logging(dist: Distribution, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="CF-005",
+        decides="Fails when an instance-group or domain origin can be reached over HTTP: http-only, or match-viewer "
+        "behind a behaviour that allows HTTP. match-viewer behind redirect-to-https or https-only is HTTPS; "
+        "S3 origins are not custom origins.",
         title="Distributions reach custom origins over HTTPS",
         severity=Severity.MEDIUM,
         clause="ICP-1.1",

@@ -33,6 +33,8 @@ def _origins(distribution: Distribution) -> set[str]:
 @rules.each(
     RuleMeta(
         id="EC2-001",
+        decides="Judges every group that faces the internet by fact (Elastic IPs in public subnets, or an origin of a"
+        " distribution) or is labelled web: fails below 2 instances.",
         title="The production internet-facing tier runs at least two instances",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -55,6 +57,8 @@ def ec2_web_tier_has_two_instances(group: InstanceGroup, context: RuleContext) -
 @rules.each(
     RuleMeta(
         id="EC2-002",
+        decides="Judges the same internet-facing groups: fails when instances can be spread over fewer than 2 zones "
+        "(the zones of its tier's subnets, capped by its instance count).",
         title="The production internet-facing tier spans at least two availability zones",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -79,6 +83,8 @@ def ec2_web_tier_spans_two_zones(group: InstanceGroup, context: RuleContext) -> 
 @rules.each(
     RuleMeta(
         id="EC2-003",
+        decides="Fails when an instance accepts IMDSv1; HttpTokens=required passes, and so does a metadata endpoint "
+        "that is switched off. One IMDSv1 instance fails its group.",
         title="Instances require IMDSv2",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -96,6 +102,7 @@ def ec2_instance_imdsv2_required(group: InstanceGroup, context: RuleContext) -> 
 @rules.each(
     RuleMeta(
         id="EC2-004",
+        decides="Fails when any EBS volume attached to the group's instances is unencrypted.",
         title="EBS volumes are encrypted",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -113,6 +120,7 @@ def ec2_volume_encrypted(group: InstanceGroup, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="EC2-005",
+        decides="Fails when any instance of the group has only basic (5-minute) monitoring.",
         title="Production instances have detailed monitoring",
         severity=Severity.LOW,
         clause="ICP-5.2",
@@ -131,6 +139,7 @@ def ec2_detailed_monitoring_enabled(group: InstanceGroup, context: RuleContext) 
 @rules.each(
     RuleMeta(
         id="EC2-006",
+        decides="Fails when a group with Elastic IPs sits in private subnets.",
         title="Elastic IPs are only given to instances in public subnets",
         severity=Severity.MEDIUM,
         clause="ICP-2.2",
@@ -148,6 +157,7 @@ def ec2_elastic_ip_in_public_tier(group: InstanceGroup, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="EC2-007",
+        decides="Fails when the group names no security group of the design (it would get the VPC default).",
         title="Instances use a security group of the design",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -165,6 +175,7 @@ def ec2_instance_has_security_group(group: InstanceGroup, context: RuleContext) 
 @rules.environment(
     RuleMeta(
         id="EC2-008",
+        decides="Live only: every EBS volume attached to no instance is judged on its own and fails when unencrypted.",
         title="EBS volumes attached to no instance are encrypted too",
         severity=Severity.HIGH,
         clause="ICP-1.1",

@@ -14,6 +14,7 @@ rules = RuleSet(reads=(Section.DATABASES, Section.NETWORK))
 @rules.each(
     RuleMeta(
         id="RDS-001",
+        decides="Fails a database with publicly_accessible true.",
         title="Databases are not publicly accessible",
         severity=Severity.CRITICAL,
         clause="ICP-1.1",
@@ -31,6 +32,7 @@ def rds_instance_not_public(db: Database, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="RDS-002",
+        decides="Fails a database whose storage is not encrypted.",
         title="Database storage is encrypted",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -48,6 +50,7 @@ def rds_instance_storage_encrypted(db: Database, context: RuleContext) -> Verdic
 @rules.each(
     RuleMeta(
         id="RDS-003",
+        decides="Fails a single-AZ database.",
         title="Production databases are multi-AZ",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -66,6 +69,7 @@ def rds_instance_multi_az(db: Database, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="RDS-004",
+        decides="Fails below 7 days of automated backups.",
         title="Production databases keep automated backups for at least 7 days",
         severity=Severity.HIGH,
         clause="ICP-5.2",
@@ -84,6 +88,7 @@ def rds_instance_backup_retention_week(db: Database, context: RuleContext) -> Ve
 @rules.each(
     RuleMeta(
         id="RDS-005",
+        decides="Fails without deletion protection.",
         title="Production databases have deletion protection",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
@@ -102,6 +107,8 @@ def rds_instance_deletion_protected(db: Database, context: RuleContext) -> Verdi
 @rules.each(
     RuleMeta(
         id="RDS-006",
+        decides="Fails a database placed in public subnets (live: any of its subnet group's subnets routes to an "
+        "internet gateway).",
         title="Databases sit in private subnets",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -119,6 +126,7 @@ def rds_instance_in_private_subnets(db: Database, context: RuleContext) -> Verdi
 @rules.each(
     RuleMeta(
         id="RDS-007",
+        decides="Fails magnetic (standard) storage.",
         title="Databases do not use magnetic storage",
         severity=Severity.LOW,
         clause="ICP-2.2",

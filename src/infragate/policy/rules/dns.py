@@ -14,6 +14,8 @@ rules = RuleSet(reads=(Section.DNS, Section.COMPUTE, Section.DISTRIBUTIONS))
 @rules.each(
     RuleMeta(
         id="DNS-001",
+        decides="Judges records that point at an instance group (live: at any public address of an instance, Elastic "
+        "or auto-assigned): fails when that group does not have Elastic IPs on every instance.",
         title="Records that point at an instance group point at its Elastic IPs",
         severity=Severity.HIGH,
         clause="ICP-2.2",
@@ -38,6 +40,8 @@ def route53_record_targets_elastic_ips(zone: HostedZone, context: RuleContext) -
 @rules.each(
     RuleMeta(
         id="DNS-002",
+        decides="Fails when a record aliased to a distribution is not among that distribution's aliases, comparing "
+        "DNS names without case and trailing dot.",
         title="Alias records are listed in their distribution's aliases",
         severity=Severity.HIGH,
         clause="ICP-2.2",

@@ -31,7 +31,9 @@ rules = RuleSet()
 def _owner_rule(rule_id: str, role: Role, clause: str, severity: Severity, duty: str) -> None:
     meta = RuleMeta(
         id=rule_id,
-        title=f"The project names a {role.value} owner",
+        title=f"The project names a person for the {role.value} role",
+        decides=f"Fails when no real person holds the {role.value} role: blank or placeholder names ('TBD', "
+        "'<name>', 'nobody') do not count.",
         severity=severity,
         clause=clause,
         subjects=DESIGN_ONLY,
@@ -64,6 +66,8 @@ _owner_rule("GOV-004", Role.SECURITY, "ICP-R3", Severity.HIGH, "security review 
 @rules.each(
     RuleMeta(
         id="GOV-005",
+        decides="Fails an additional (non-approved) service without a real approver; placeholders do not count. Not "
+        "applicable when there is none.",
         title="Services outside the approved list are explicitly approved",
         severity=Severity.HIGH,
         clause="ICP-1.2",
@@ -82,6 +86,7 @@ def additional_service_approved(service: AdditionalService, context: RuleContext
 @rules.whole(
     RuleMeta(
         id="GOV-006",
+        decides="Fails a production environment that allows unapproved plans (requires_approval false).",
         title="Production changes require approval",
         severity=Severity.HIGH,
         clause="ICP-1.4",
@@ -102,6 +107,7 @@ def environment_requires_approval(context: RuleContext) -> Verdict:
 @rules.whole(
     RuleMeta(
         id="GOV-007",
+        decides="Fails a production environment that declares no endpoints.",
         title="Production declares the endpoints that scans and stress tests may hit",
         severity=Severity.MEDIUM,
         clause="ICP-4.1",
@@ -132,6 +138,9 @@ def _is_loopback(host: str) -> bool:
 @rules.environment(
     RuleMeta(
         id="GOV-008",
+        decides="Fails an endpoint whose host is neither loopback nor inside one of the design's hosted zones, "
+        "comparing DNS names without case and trailing dot (webshop.example.com.evil.example is outside "
+        "webshop.example.com).",
         title="Endpoints belong to the design's own domains",
         severity=Severity.HIGH,
         clause="ICP-4.1",
@@ -159,6 +168,8 @@ def environment_endpoints_owned(context: RuleContext) -> Iterator[Outcome]:
 @rules.whole(
     RuleMeta(
         id="GOV-009",
+        decides="Fails without targets, and with targets no result can miss: max_error_rate of 1 or more, p95 above "
+        "p99, or a latency of 60 s or more.",
         title="Performance targets (SLOs) are defined for stress tests",
         severity=Severity.MEDIUM,
         clause="ICP-3.3",
@@ -189,6 +200,8 @@ def environment_has_slos(context: RuleContext) -> Verdict:
 @rules.whole(
     RuleMeta(
         id="GOV-010",
+        decides="Fails an environment named production, prod, prd or live that declares production: false, which "
+        "would switch off every production rule; only an approved waiver accepts that.",
         title="An environment named like production is judged as production",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -211,6 +224,8 @@ def environment_named_production_is_production(context: RuleContext) -> Verdict 
 @rules.environment(
     RuleMeta(
         id="WVR-001",
+        decides="Fails a waiver whose expiry date is before today (it is valid through its expiry day). Cannot be "
+        "waived.",
         title="Waivers have not expired",
         severity=Severity.HIGH,
         clause="ICP-6.1",
@@ -233,6 +248,8 @@ def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
 @rules.environment(
     RuleMeta(
         id="WVR-002",
+        decides="Fails a waiver naming a rule that does not exist, or a meta-rule (WVR-*, INV-*) that cannot be "
+        "waived. Cannot be waived.",
         title="Waivers name rules that exist",
         severity=Severity.MEDIUM,
         clause="ICP-6.1",
@@ -256,6 +273,8 @@ def waiver_names_known_rule(context: RuleContext) -> Iterator[Outcome]:
 @rules.environment(
     RuleMeta(
         id="WVR-003",
+        decides="Fails a waiver whose approver is blank or a placeholder; such a waiver waives nothing. Cannot be "
+        "waived.",
         title="Waivers name a real approver",
         severity=Severity.HIGH,
         clause="ICP-6.1",

@@ -16,6 +16,9 @@ rules = RuleSet()
 @rules.environment(
     RuleMeta(
         id="INV-001",
+        decides="Live only: every collector run (per service and region) passes when it read everything, and is an "
+        "error naming the cause when AWS refused or failed; rules that read that service are reported 'not "
+        "evaluated', never passed. Cannot be waived.",
         title="Every service of the account could be read",
         severity=Severity.HIGH,
         clause="ICP-2.3",
@@ -39,6 +42,9 @@ def inventory_complete(context: RuleContext) -> Iterator[Outcome]:
 @rules.environment(
     RuleMeta(
         id="INV-002",
+        decides="Live, project-scoped audits only: every component the environment's design declares must be found in"
+        " the account; a missing one fails, so an unprovisioned environment never audits clean. Cannot be "
+        "waived.",
         title="Every component of the design exists in the account",
         severity=Severity.HIGH,
         clause="ICP-2.3",

@@ -24,6 +24,7 @@ rules = RuleSet(reads=(Section.NETWORK,))
 @rules.whole(
     RuleMeta(
         id="NET-001",
+        decides="Fails when the subnets of a tier lie in fewer than 2 availability zones.",
         title="Subnets of each tier span at least two availability zones",
         severity=Severity.MEDIUM,
         clause="ICP-1.1",
@@ -63,6 +64,9 @@ def database_ports(context: RuleContext) -> dict[int, str]:
 @rules.each(
     RuleMeta(
         id="NET-002",
+        decides="Fails when a rule over TCP, UDP or all protocols covers port 22 from an internet-wide range (IPv4 /8"
+        " or broader outside private space, IPv6 /16 or broader reaching 2000::/3), whatever the spelling "
+        "(0.0.0.0/1, 20-23, ::/0). ICMP has no ports.",
         title="No security group allows SSH from the internet",
         severity=Severity.CRITICAL,
         clause="ICP-1.1",
@@ -78,6 +82,7 @@ def security_group_ssh_not_public(group: SecurityGroup, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="NET-003",
+        decides="As NET-002, for port 3389 (RDP).",
         title="No security group allows RDP from the internet",
         severity=Severity.CRITICAL,
         clause="ICP-1.1",
@@ -93,6 +98,9 @@ def security_group_rdp_not_public(group: SecurityGroup, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="NET-004",
+        decides="As NET-002, for the ports of common database engines (PostgreSQL, MySQL/MariaDB, SQL Server, Oracle "
+        "listeners, MongoDB, Redis, Elasticsearch/OpenSearch, Memcached, Cassandra, CouchDB, Neo4j, Db2, "
+        "\u2026) and the port of each database of the design.",
         title="No security group allows database ports from the internet",
         severity=Severity.CRITICAL,
         clause="ICP-1.1",
@@ -108,6 +116,9 @@ def security_group_database_ports_not_public(group: SecurityGroup, context: Rule
 @rules.each(
     RuleMeta(
         id="NET-005",
+        decides="Fails when the TCP or UDP ports a group opens to internet-wide ranges, joined over all its rules, "
+        "cover at least 64,512 of 65,535 ports (1024-65535 counts), or a rule allows all protocols. ICMP "
+        "never counts.",
         title="No security group allows every port from the internet",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -127,6 +138,7 @@ def security_group_all_ports_not_public(group: SecurityGroup, context: RuleConte
 @rules.each(
     RuleMeta(
         id="NET-006",
+        decides="Design only: fails a subnet outside the VPC CIDR or overlapping another subnet.",
         title="Subnets lie inside the VPC and do not overlap",
         severity=Severity.HIGH,
         clause="ICP-2.2",
@@ -149,6 +161,7 @@ def subnet_inside_vpc(subnet: Subnet, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="NET-007",
+        decides="Fails when an ingress rule has no description, or only a placeholder ('TBD').",
         title="Every ingress rule says why it exists",
         severity=Severity.LOW,
         clause="ICP-1.3",
@@ -167,6 +180,8 @@ def security_group_rules_documented(group: SecurityGroup, context: RuleContext) 
 @rules.each(
     RuleMeta(
         id="NET-008",
+        decides="Fails when SSH, RDP or a database port is open to a public range narrower than internet-wide (a "
+        "partner network, one public address); private ranges pass.",
         title="Admin and database ports are not open to public address ranges",
         severity=Severity.MEDIUM,
         clause="ICP-1.1",

@@ -14,6 +14,22 @@ from infragate.policy.registry import RuleMeta, RuleSet, Verdict, fail, ok
 rules = RuleSet()
 
 
+DECIDES = {
+    "MON-001": "Passes when an alarm on the component watches CPUUtilization, spelled exactly as CloudWatch does, and"
+    " can fire (see MON-007).",
+    "MON-002": "Passes when an alarm watches StatusCheckFailed, StatusCheckFailed_Instance or "
+    "StatusCheckFailed_System (exact names) and can fire.",
+    "MON-003": "Passes when an alarm on the database watches CPUUtilization (exact name) and can fire.",
+    "MON-004": "Passes when an alarm on the database watches FreeStorageSpace (exact name) and can fire.",
+    "MON-005": "Passes when an alarm on the distribution watches 5xxErrorRate or TotalErrorRate (exact names) and can"
+    " fire.",
+    "BAK-001": "Passes when some backup plan lists the instance group among its components (live: a backup selection "
+    "names its instances, by ARN, by tag or with '*'). Not evaluated when selections cannot be read.",
+    "BAK-002": "Passes when some backup plan lists the database among its components (live: a backup selection covers"
+    " it). Not evaluated when selections cannot be read.",
+}
+
+
 def _alarm_on(component: Component, metrics: tuple[str, ...], what: str, context: RuleContext) -> Verdict:
     """Met by an alarm on one of ``metrics`` (exact names, as CloudWatch compares them) that can fire."""
     kind = _kind_of(component.name, context)
@@ -36,6 +52,7 @@ def _monitoring_meta(rule_id: str, title: str, metric: str, watched: Section) ->
     return RuleMeta(
         id=rule_id,
         title=title,
+        decides=DECIDES[rule_id],
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
         rationale="Problems in production must page someone before clients notice them.",
@@ -96,6 +113,8 @@ def cloudwatch_distribution_5xx_alarm(dist: Distribution, context: RuleContext) 
 @rules.whole(
     RuleMeta(
         id="MON-006",
+        decides="Fails when alarms exist but notify no real target (blank or placeholder entries do not count); not "
+        "applicable without alarms.",
         title="Production alarms notify someone",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
@@ -120,6 +139,9 @@ def cloudwatch_alarms_notify(context: RuleContext) -> Verdict | None:
 @rules.each(
     RuleMeta(
         id="MON-007",
+        decides="Fails an alarm whose metric does not exist in its component's namespace (names are case-sensitive) "
+        "or whose threshold the metric can never cross (CPU > 100 %, a 0/1 status check > 1, free storage < "
+        "0).",
         title="Alarms watch a metric that exists, with a threshold it can cross",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
@@ -151,6 +173,7 @@ def _backup_meta(rule_id: str, title: str, protected: Section) -> RuleMeta:
     return RuleMeta(
         id=rule_id,
         title=title,
+        decides=DECIDES[rule_id],
         severity=Severity.HIGH,
         clause="ICP-5.2",
         rationale="The policy's pre-launch review requires working backup and recovery procedures.",
@@ -173,6 +196,8 @@ def backup_plan_covers_databases(db: Database, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="BAK-003",
+        decides="Fails a plan whose shortest rule keeps recovery points fewer than 7 days; a rule without an expiry "
+        "keeps them for ever.",
         title="Backup plans keep recovery points for at least 7 days",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",

@@ -18,6 +18,8 @@ rules = RuleSet(reads=(Section.SHIELD, Section.COMPUTE, Section.DISTRIBUTIONS, S
 @rules.whole(
     RuleMeta(
         id="SHD-001",
+        decides="Fails without a Shield Advanced subscription when there is anything to protect; not applicable "
+        "otherwise.",
         title="The account has a Shield Advanced subscription",
         severity=Severity.CRITICAL,
         clause="ICP-4.2",
@@ -39,6 +41,7 @@ def shield_subscription_active(context: RuleContext) -> Verdict | None:
 @rules.each(
     RuleMeta(
         id="SHD-002",
+        decides="Judges groups with Elastic IPs: fails unless Shield Advanced protects their Elastic IPs.",
         title="Shield Advanced protects the Elastic IPs of every EC2 server",
         severity=Severity.CRITICAL,
         clause="ICP-4.2",
@@ -58,6 +61,8 @@ def shield_protects_instance_eips(group: InstanceGroup, context: RuleContext) ->
 @rules.each(
     RuleMeta(
         id="SHD-003",
+        decides="Fails a group in public subnets without Elastic IPs: Shield Advanced protects EC2 only through "
+        "Elastic IPs.",
         title="Internet-facing EC2 servers use Elastic IPs so Shield can protect them",
         severity=Severity.CRITICAL,
         clause="ICP-4.2",
@@ -75,6 +80,7 @@ def shield_public_instances_use_eips(group: InstanceGroup, context: RuleContext)
 @rules.each(
     RuleMeta(
         id="SHD-004",
+        decides="Fails a distribution Shield Advanced does not protect.",
         title="Shield Advanced protects every CloudFront distribution",
         severity=Severity.HIGH,
         clause="ICP-4.2",
@@ -92,6 +98,8 @@ def shield_protects_distribution(dist: Distribution, context: RuleContext) -> Ve
 @rules.each(
     RuleMeta(
         id="SHD-005",
+        decides="Fails a hosted zone Shield Advanced does not protect; zone names compare without case and trailing "
+        "dot, and protecting a parent zone does not cover a delegated sub-zone.",
         title="Shield Advanced protects every hosted zone",
         severity=Severity.HIGH,
         clause="ICP-4.2",
@@ -120,6 +128,8 @@ def _instance_verdict(instance: LiveInstance, live: Snapshot) -> Verdict:
 @rules.environment(
     RuleMeta(
         id="SHD-006",
+        decides="Live only: every instance with a public address fails unless the account is subscribed and the "
+        "address is an Elastic IP with a Shield protection.",
         title="Every EC2 instance with a public address is covered by Shield Advanced through its Elastic IP",
         severity=Severity.CRITICAL,
         clause="ICP-4.2",

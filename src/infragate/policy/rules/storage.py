@@ -13,6 +13,7 @@ rules = RuleSet(reads=(Section.BUCKETS,))
 @rules.each(
     RuleMeta(
         id="S3-001",
+        decides="Fails unless all four public-access-block settings are on.",
         title="Buckets block all public access",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -31,6 +32,7 @@ def s3_bucket_public_access_blocked(bucket: Bucket, context: RuleContext) -> Ver
 @rules.each(
     RuleMeta(
         id="S3-002",
+        decides="Fails a bucket without default encryption.",
         title="Buckets are encrypted at rest",
         severity=Severity.HIGH,
         clause="ICP-1.1",
@@ -48,6 +50,7 @@ def s3_bucket_encrypted(bucket: Bucket, context: RuleContext) -> Verdict:
 @rules.each(
     RuleMeta(
         id="S3-003",
+        decides="Fails a bucket without versioning.",
         title="Production buckets keep versions",
         severity=Severity.MEDIUM,
         clause="ICP-5.2",
@@ -66,6 +69,7 @@ def s3_bucket_versioning_enabled(bucket: Bucket, context: RuleContext) -> Verdic
 @rules.each(
     RuleMeta(
         id="S3-004",
+        decides="Design only: fails when served_via_cloudfront disagrees with the distributions' origins.",
         title="Buckets served via CloudFront are origins of a distribution, and only those",
         severity=Severity.MEDIUM,
         clause="ICP-2.2",
@@ -91,10 +95,14 @@ def s3_bucket_cloudfront_consistent(bucket: Bucket, context: RuleContext) -> Ver
 @rules.each(
     RuleMeta(
         id="S3-005",
+        decides="Live only: fails when a statement allows everyone (Principal '*', {AWS: '*'}, or any NotPrincipal) "
+        "unless a condition with fixed values narrows who (source ARN/account/VPC/VPC endpoint, organisation,"
+        " principal, or a source IP narrower than /8); aws:SecureTransport narrows nothing.",
         title="Bucket policies do not grant access to everyone",
         severity=Severity.CRITICAL,
         clause="ICP-1.1",
-        rationale="A policy allowing Principal '*' without conditions publishes the bucket, whatever the ACLs say.",
+        rationale="A policy allowing everyone, unless a condition narrows who, publishes the bucket whatever the "
+        "ACLs say.",
         remediation="Remove the public statement, or narrow it with a condition (e.g. the CloudFront distribution).",
         subjects=LIVE_ONLY,
     ),
