@@ -13,7 +13,7 @@ from infragate.policy.registry import Outcome, Verdict
 from tests.conftest import WEBSHOP
 
 TODAY = date(2026, 11, 26)
-META = dict(title="t", severity=Severity.HIGH, clause="ICP-1.1", rationale="r.", remediation="m.")
+META = dict(title="t", decides="d.", severity=Severity.HIGH, clause="ICP-1.1", rationale="r.", remediation="m.")
 
 
 def _context(design: Design, env: str = "production") -> RuleContext:
