@@ -33,6 +33,8 @@ findings_app = typer.Typer(help="Findings from every run: list, assign, resolve,
 checklist_app = typer.Typer(help="The pre-launch checklist (ICP-5.1–5.3): show it, sign manual items.")
 gate_app = typer.Typer(help="Stage gates: what each stage needs before the next one (and launch).")
 
+VERDICT_STYLE = {"met": "green", "unmet": "bold red", "not applicable": "dim"}
+
 
 def _table_or_json(value: str) -> None:
     if value not in ("table", "json"):
@@ -254,7 +256,9 @@ def checklist_show(env: str = ENV, design_file: Path = identity.DESIGN) -> None:
         table.add_column(column, overflow="fold")
     for item in evidence.checklist:
         spec = item.spec
-        status = Text("met", style="green") if item.met else Text("open", style="bold red")
+        applicable = not item.detail.startswith("not applicable")
+        status = Text("met" if applicable else "not applicable", style="green" if applicable else "dim")
+        status = status if item.met else Text("open", style="bold red")
         kind = "automatic" if spec.automatic else "manual"
         table.add_row(spec.key, spec.area, spec.clause, kind, spec.role.value, status, item.detail)
     out.print(table)
@@ -284,7 +288,7 @@ def show_gates(report: GateReport) -> None:
         table.add_column(column, overflow="fold")
     for stage in GATED:
         for c in report.results[stage]:
-            status = Text("met", style="green") if c.met else Text("unmet", style="bold red")
+            status = Text(c.verdict, style=VERDICT_STYLE[c.verdict])
             table.add_row(stage.value, c.clause, c.text, status, c.detail, c.role.value)
     out.print(table)
     person = next((c for c in report.unmet() if c.needs_person), None)
@@ -302,7 +306,14 @@ def gate_check(
     if output_format == "json":
         stages = {
             stage.value: [
-                {"clause": c.clause, "criterion": c.text, "met": c.met, "detail": c.detail, "role": c.role.value}
+                {
+                    "clause": c.clause,
+                    "criterion": c.text,
+                    "met": c.met,
+                    "verdict": c.verdict,
+                    "detail": c.detail,
+                    "role": c.role.value,
+                }
                 for c in report.results[stage]
             ]
             for stage in GATED

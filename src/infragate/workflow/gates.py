@@ -63,6 +63,13 @@ class Criterion:
     decided_by_person: bool = False  # met by an approval or a signature, not by a run
 
     @property
+    def verdict(self) -> str:
+        """met, unmet, or not applicable (met because there was nothing for it to judge)."""
+        if not self.met:
+            return "unmet"
+        return "not applicable" if self.detail.startswith("not applicable") else "met"
+
+    @property
     def needs_person(self) -> bool:
         """Unmet until someone decides or signs (as opposed to evidence infragate produces itself)."""
         return not self.met and self.decided_by_person

@@ -13,6 +13,7 @@ from infragate.store import audit_log
 from infragate.store.evidence import approvals, runs
 from infragate.workflow.service import Workflow
 
+SATISFIED = ("met:", "not applicable:", "design rules:")  # evidence lines that are not what is missing
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 CLAUSE_ROLES = {
     "ICP-1.4": "lead, security",
@@ -66,7 +67,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         rules = [f for f in design_findings if f.clause == clause.id]
         failing = [f for f in rules if f.status in (Status.FAIL, Status.ERROR)]
         waived = [f for f in rules if f.status is Status.WAIVED]
-        evidence = [f"{'met' if c.met else 'unmet'}: {c.text} — {c.detail}" for c in cited]
+        evidence = [f"{c.verdict}: {c.text} — {c.detail}" for c in cited]
         not_applicable = [f for f in rules if f.status is Status.NOT_APPLICABLE]
         passed = [f for f in rules if f.status is Status.PASS]
         evidence += [f"failing: {f.rule_id} {f.component}: {f.message}" for f in failing]
@@ -105,7 +106,9 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         {
             "clause": clause["id"],
             "text": clause["text"],
-            "missing": [e for e in clause["evidence"] if not e.startswith("met:")],
+            "missing": [
+                e for e in clause["evidence"] if not e.startswith(("met:", "not applicable:", "design rules:"))
+            ],
             "accountable": clause["accountable"],
         }
         for clause in clauses
