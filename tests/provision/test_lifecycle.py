@@ -8,7 +8,7 @@ from typing import Any
 from infragate.aws import AwsConnection
 from infragate.design import Design, load_design
 from infragate.inventory import COLLECTORS, Scope, collect, infrastructure_of
-from infragate.policy import check_live
+from infragate.policy import Status, check_live
 from infragate.provision import service
 from infragate.provision.executor import Result
 from infragate.provision.plan import Action, Plan
@@ -96,3 +96,16 @@ def test_apply_verify_audit_change_and_destroy(
     assert not (left.distributions or left.zones or left.vpc_cidrs)
     assert not [a for a in left.alarms if a.name.startswith("webshop-staging-")]
     assert plan_for(aws, changed).pending, "after destroy, everything is to be created again"
+
+
+def test_the_compliant_example_audits_clean_in_production_on_embedded_aws(aws: AwsConnection) -> None:
+    design = load_design(WEBSHOP)
+    snapshot = service.read_live(aws, design, "production")
+    result = service.apply(service.make_plan(design, "production", snapshot), aws, design, snapshot)
+    assert result.succeeded, [(o.change.key, o.message) for o in result.outcomes if not o.status.ok]
+    findings = check_live(
+        collect(aws, COLLECTORS, Scope("webshop", "production")), design=design, environment="production"
+    )
+    assert not [(f.finding.rule_id, f.finding.component, f.finding.message) for f in findings if f.finding.failing]
+    judged = {f.finding.rule_id for f in findings if f.finding.status is Status.PASS}
+    assert {"BAK-001", "BAK-002", "EC2-005", "MON-001", "SHD-006", "INV-002"} <= judged, "production rules judged"

@@ -5,9 +5,9 @@ They judge what the design file says about the project, so they run on designs o
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from infragate.model import Role
+from infragate.model import Role, Waiver
 from infragate.model.base import ComponentKind
 from infragate.model.infrastructure import AdditionalService
 from infragate.model.names import is_placeholder, within_domain
@@ -235,14 +235,12 @@ def environment_named_production_is_production(context: RuleContext) -> Verdict 
     )
 )
 def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
-    for waiver in context.active_waivers():
-        name = f"{waiver.rule}/{waiver.component}"
-        verdict = (
-            fail(f"The waiver for {waiver.rule} on {waiver.component} expired on {waiver.expires}.")
-            if waiver.expired(context.today)
-            else ok(f"The waiver for {waiver.rule} on {waiver.component} is valid until {waiver.expires}.")
-        )
-        yield Outcome.of(name, ComponentKind.WAIVER, verdict)
+    def judge(waiver: Waiver) -> Verdict:
+        if waiver.expired(context.today):
+            return fail(f"The waiver for {waiver.rule} on {waiver.component} expired on {waiver.expires}.")
+        return ok(f"The waiver for {waiver.rule} on {waiver.component} is valid until {waiver.expires}.")
+
+    return _each_waiver(context, judge)
 
 
 @rules.environment(
@@ -259,15 +257,14 @@ def waiver_not_expired(context: RuleContext) -> Iterator[Outcome]:
     )
 )
 def waiver_names_known_rule(context: RuleContext) -> Iterator[Outcome]:
-    for waiver in context.active_waivers():
-        name = f"{waiver.rule}/{waiver.component}"
+    def judge(waiver: Waiver) -> Verdict:
         if waiver.rule not in context.rule_ids:
-            verdict = fail(f"The waiver names rule {waiver.rule}, which does not exist.")
-        elif not waivable(waiver.rule):
-            verdict = fail(f"The waiver names rule {waiver.rule}, which cannot be waived ({UNWAIVABLE_REASON}).")
-        else:
-            verdict = ok(f"The waiver names rule {waiver.rule}.")
-        yield Outcome.of(name, ComponentKind.WAIVER, verdict)
+            return fail(f"The waiver names rule {waiver.rule}, which does not exist.")
+        if not waivable(waiver.rule):
+            return fail(f"The waiver names rule {waiver.rule}, which cannot be waived ({UNWAIVABLE_REASON}).")
+        return ok(f"The waiver names rule {waiver.rule}.")
+
+    return _each_waiver(context, judge)
 
 
 @rules.environment(
@@ -285,11 +282,16 @@ def waiver_names_known_rule(context: RuleContext) -> Iterator[Outcome]:
     )
 )
 def waiver_has_real_approver(context: RuleContext) -> Iterator[Outcome]:
+    def judge(waiver: Waiver) -> Verdict:
+        what = f"The waiver for {waiver.rule} on {waiver.component}"
+        if is_placeholder(waiver.approver):
+            return fail(f"{what} names no real approver ({waiver.approver!r}).")
+        return ok(f"{what} was approved by {waiver.approver}.")
+
+    return _each_waiver(context, judge)
+
+
+def _each_waiver(context: RuleContext, judge: Callable[[Waiver], Verdict]) -> Iterator[Outcome]:
+    """One verdict per waiver naming this environment, filed under "RULE/component"."""
     for waiver in context.active_waivers():
-        name = f"{waiver.rule}/{waiver.component}"
-        verdict = (
-            fail(f"The waiver for {waiver.rule} on {waiver.component} names no real approver ({waiver.approver!r}).")
-            if is_placeholder(waiver.approver)
-            else ok(f"The waiver for {waiver.rule} on {waiver.component} was approved by {waiver.approver}.")
-        )
-        yield Outcome.of(name, ComponentKind.WAIVER, verdict)
+        yield Outcome.of(f"{waiver.rule}/{waiver.component}", ComponentKind.WAIVER, judge(waiver))
