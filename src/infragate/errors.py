@@ -13,6 +13,7 @@ A failing policy check is a *finding*, never an exception.
     │   └── DesignValidationError              parsed, but wrong types/keys/references
     ├── OutputError                    exit 2  a report cannot be written where asked
     ├── StoreError                     exit 5  the database cannot be used (unreachable, bad URL)
+    ├── LockHeldError                  exit 6  another writer holds the environment's lock
     └── AwsError                       exit 3  AWS could not be used
         ├── AwsCredentialsError        a real account with no usable credentials
         ├── AwsAccessDeniedError       the credentials may not do this
@@ -103,6 +104,10 @@ class DesignValidationError(DesignError):
 
 class StoreError(InfragateError):
     code = "store.unavailable"
+
+
+class LockHeldError(InfragateError):
+    code = "lock.held"
 
 
 class AwsError(InfragateError):

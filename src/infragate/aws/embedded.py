@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infragate.errors import EmbeddedAwsError
+from infragate.processes import alive
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 30.0
@@ -51,7 +52,7 @@ class EmbeddedAws:
             pid, port = int(state["pid"]), int(state["port"])
         except (OSError, ValueError, KeyError, TypeError):
             return EmbeddedStatus(False)
-        if _alive(pid) and _healthy(port):
+        if alive(pid) and _healthy(port):
             return EmbeddedStatus(True, pid, port)
         return EmbeddedStatus(False, pid, port)
 
@@ -61,7 +62,7 @@ class EmbeddedAws:
             status = self.status()
             if status.running and status.endpoint:
                 return status.endpoint
-            if status.pid and _alive(status.pid):
+            if status.pid and alive(status.pid):
                 _terminate(status.pid)  # recorded but not answering: never leave an orphan holding a port
             return self._start()
 
@@ -69,7 +70,7 @@ class EmbeddedAws:
         """Stop the emulator; True if one was running."""
         with self._locked():
             status = self.status()
-            if status.pid and _alive(status.pid):
+            if status.pid and alive(status.pid):
                 _terminate(status.pid)
             self.state_file.unlink(missing_ok=True)
             return status.running
@@ -119,27 +120,10 @@ class EmbeddedAws:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
-    """True while the process runs; an exited (zombie) process counts as gone, and is reaped if it is ours."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
 def _terminate(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
-    _wait_until(lambda: not _alive(pid), 10.0)
+    _wait_until(lambda: not alive(pid), 10.0)
 
 
 def _healthy(port: int) -> bool:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from infragate.errors import AwsError, DesignError, InfragateError, OutputError, StoreError, UsageError
+from infragate.errors import (
+    AwsError,
+    DesignError,
+    InfragateError,
+    LockHeldError,
+    OutputError,
+    StoreError,
+    UsageError,
+)
 
 
 class ExitCode(IntEnum):
@@ -14,6 +22,7 @@ class ExitCode(IntEnum):
     AWS = 3  # AWS unreachable, access denied, throttled beyond retries
     INTERNAL = 4  # a bug in infragate
     STORE = 5  # the database cannot be used
+    LOCKED = 6  # another writer holds the environment's lock
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -24,4 +33,6 @@ def exit_code_for(error: InfragateError) -> ExitCode:
         return ExitCode.AWS
     if isinstance(error, StoreError):
         return ExitCode.STORE
+    if isinstance(error, LockHeldError):
+        return ExitCode.LOCKED
     return ExitCode.INTERNAL

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from infragate.store.schema import AuditLogEntry
 
 GENESIS = "0" * 64
+CHAIN_LOCK = 0x1A6E_7A7E  # the PostgreSQL advisory lock that serialises appends (any stable number)
 
 
 def _hash(previous: str, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]) -> str:
@@ -30,7 +31,12 @@ def _hash(previous: str, at: datetime, actor: str, action: str, subject: str, de
 def append(
     session: Session, actor: str, action: str, subject: str, detail: dict[str, Any] | None = None
 ) -> AuditLogEntry:
-    last = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id.desc()).limit(1).with_for_update()).first()
+    if session.get_bind().dialect.name == "postgresql":
+        # FOR UPDATE on the last row does not serialise writers under READ COMMITTED (two appends lock the
+        # same row, then both write after it): a transaction-scoped advisory lock does. SQLite transactions
+        # begin IMMEDIATE (store.database), which serialises them the same way.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    last = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id.desc()).limit(1)).first()
     previous = last.hash if last is not None else GENESIS
     at = datetime.now(UTC)
     data = detail or {}

@@ -55,12 +55,15 @@ class Store:
                     hint="Point INFRAGATE_DATABASE_URL (or INFRAGATE_HOME) at a writable folder.",
                 ) from None
         try:
-            self.engine = sa.create_engine(url, future=True)
+            sqlite = url.startswith("sqlite")
+            self.engine = sa.create_engine(url, future=True, connect_args={"timeout": 60} if sqlite else {})
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(
                 f"INFRAGATE_DATABASE_URL is not a usable database URL ({exc})",
                 hint="Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname.",
             ) from None
+        if self.engine.dialect.name == "sqlite":
+            _serialise_sqlite_writers(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def revision(self) -> str | None:
@@ -107,6 +110,22 @@ class Store:
         """A unit of work: committed when the block ends normally, rolled back when it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+
+def _serialise_sqlite_writers(engine: sa.Engine) -> None:
+    """Begin every SQLite transaction with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe).
+
+    pysqlite defers the write lock to the first write, so two processes could both read the audit log's last
+    hash and then append after it, forking the chain. Taking the lock at BEGIN serialises writers; others
+    wait up to the connection timeout."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin_immediate(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_store(settings: Settings) -> Store:

@@ -165,3 +165,26 @@ class AuditLogEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class EnvironmentLock(Base):
+    """One writer per project environment: who holds it, since when, for what, from which host and process.
+
+    The unique constraint is the arbiter on every backend: two writers racing to insert cannot both win. A
+    holder renews ``heartbeat_at`` while it works; a lock whose heartbeat is older than its lease, or whose
+    process is gone from this host, is stale and may be taken over."""
+
+    __tablename__ = "environment_locks"
+    __table_args__ = (UniqueConstraint("project", "environment"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(64))
+    environment: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_seconds: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(Integer)
