@@ -8,6 +8,7 @@ A failing policy check is a *finding*, never an exception.
 
     InfragateError                     exit 4  (internal / unexpected)
     ├── UsageError                     exit 2  wrong flag or argument value
+    ├── RefusedError                   exit 1  a gate does not hold (e.g. launch before every criterion)
     ├── DesignError                    exit 2  the design file cannot be used
     │   ├── DesignSyntaxError                  YAML that does not parse
     │   └── DesignValidationError              parsed, but wrong types/keys/references
@@ -72,6 +73,10 @@ class UsageError(InfragateError):
     """A command was called with an argument it cannot use."""
 
     code = "usage"
+
+
+class RefusedError(InfragateError):
+    code = "refused"
 
 
 class OutputError(InfragateError):

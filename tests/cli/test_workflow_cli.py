@@ -54,7 +54,9 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     assert checklist.returncode == 1 and "signed by ivan.infra@example.com" in checklist.stdout
 
     launch = infragate(tmp_path, "launch", "--env", "production", *design, user=LEAD)
-    assert launch.returncode == 2 and "cannot launch" in launch.stderr and "ICP-2.1" in launch.stderr
+    assert launch.returncode == 1 and "cannot launch" in launch.stderr and "ICP-2.1" in launch.stderr
+    log = infragate(tmp_path, "audit-log", "verify")
+    assert log.returncode == 0, "a refused launch is still evidence, and the chain stays whole"
 
     report = json.loads(infragate(tmp_path, "report", "--env", "production", *design, "-f", "json").stdout)
     assert report["stage"] == "provisioning" and not report["summary"]["may_launch"]
@@ -76,7 +78,8 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
 
     verified = infragate(tmp_path, "audit-log", "verify")
     # project registered, design approved and reviewed, docs recorded, checklist item signed
-    assert verified.returncode == 0 and "intact: 5 entries" in verified.stdout, verified.stdout
+    # 5 decisions, plus 2 refusals (an infra approval, a launch before the gates hold): refusals are evidence
+    assert verified.returncode == 0 and "intact: 7 entries" in verified.stdout, verified.stdout
 
 
 def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:

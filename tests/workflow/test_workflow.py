@@ -266,3 +266,15 @@ def test_a_project_extends_the_checklist_beside_its_design(store: Store, tmp_pat
     assert items["restore-tested"].role is Role.LEAD and "DR region" in items["restore-tested"].title, "overridden"
     assert "alarms" in items, "the template's other items stay"
     flow.sign("staging", "restore-tested", "restored in eu-central-1")
+
+
+def test_refused_attempts_are_in_the_audit_log(store: Store) -> None:
+    with pytest.raises(RoleError):
+        as_user(store, DEV).approve_design("staging")
+    with pytest.raises(Exception, match="cannot launch"):
+        as_user(store, LEAD).launch("staging")
+    with store.session() as session:
+        refused = session.scalars(select(AuditLogEntry).where(AuditLogEntry.action == "refused")).all()
+        assert [(e.actor, e.detail["kind"]) for e in refused] == [(DEV, "RoleError"), (LEAD, "RefusedError")]
+        assert "may not review a design" in refused[0].detail["reason"]
+        assert audit_log.verify(session)[1] == []

@@ -29,7 +29,13 @@ def _connect(
     if design is not None and env is not None:
         environment = design.environment(env).settings
         return targets.environment(settings, environment), (environment.region,)
-    chosen = tuple(dict.fromkeys(regions)) or (targets.DEFAULT_REGION,)
+    chosen = tuple(dict.fromkeys(regions))
+    if not chosen:
+        from infragate.aws.targets import configured_region
+
+        region, source = configured_region()
+        err.print(f"Region {region} ({source}; choose others with --region)")
+        chosen = (region,)
     if endpoint is not None:
         return targets.endpoint(settings, endpoint, chosen[0]), chosen
     return targets.embedded(settings, chosen[0]), chosen
@@ -86,7 +92,11 @@ def audit(
         None, "--endpoint", help="Audit the AWS-compatible API at this URL instead (e.g. http://127.0.0.1:4566)."
     ),
     regions: list[str] = typer.Option(
-        [], "--region", "-r", help="Region to audit; repeat for several (default us-east-1). Not with --env."
+        [],
+        "--region",
+        "-r",
+        help="Region to audit; repeat for several (default: the region of your AWS configuration, else "
+        "us-east-1). Not with --env.",
     ),
     scope: str | None = typer.Option(
         None,

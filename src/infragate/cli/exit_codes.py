@@ -10,6 +10,7 @@ from infragate.errors import (
     InfragateError,
     LockHeldError,
     OutputError,
+    RefusedError,
     StoreError,
     UsageError,
 )
@@ -27,6 +28,8 @@ class ExitCode(IntEnum):
 
 
 def exit_code_for(error: InfragateError) -> ExitCode:
+    if isinstance(error, RefusedError):
+        return ExitCode.FINDINGS  # like `gate check`: the policy says no, the command was used correctly
     if isinstance(error, UsageError | DesignError | OutputError):
         return ExitCode.USAGE
     if isinstance(error, AwsError):

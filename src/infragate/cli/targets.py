@@ -1,61 +1,45 @@
 """Which AWS a command talks to: an environment's target, an explicit endpoint, or embedded AWS.
 
-``infragate.aws`` (and so boto3) is imported inside the functions: only commands that talk to AWS load it.
+The choice and the account guard live in ``infragate.aws.targets`` and the workflow; this module only adds
+the terminal's "starting embedded AWS" status. ``infragate.aws`` (boto3) is imported inside the functions:
+only commands that talk to AWS load it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from infragate.cli.console import err
-from infragate.errors import AwsCredentialsError
 from infragate.model import EnvironmentSettings
 from infragate.settings import Settings
 
 if TYPE_CHECKING:
-    from infragate.aws import AwsConnection, AwsTargetSpec
-
-DEFAULT_REGION = "us-east-1"
+    from infragate.aws import AwsConnection
 
 
-def _spec(settings: Settings, region: str) -> AwsTargetSpec:
-    from infragate.aws import AwsTargetSpec
-
-    return AwsTargetSpec(region=region, retry_mode=settings.aws_retry_mode, max_attempts=settings.aws_max_attempts)
+def starting_embedded(stack: ExitStack) -> None:
+    """Show a spinner while embedded AWS starts (it stops when the command's stack closes)."""
+    stack.enter_context(err.status("starting embedded AWS (moto server)…"))
 
 
 def embedded(settings: Settings, region: str) -> AwsConnection:
-    """Embedded AWS, started in the background on first use and reused afterwards."""
-    from infragate.aws import AwsConnection, EmbeddedAws
+    from infragate.aws import targets
+    from infragate.workflow.connections import spec_for
 
-    daemon = EmbeddedAws(settings.home)
-    if not daemon.status().running:
-        with err.status("starting embedded AWS (moto server)…"):
-            daemon.ensure()
-    return AwsConnection(replace(_spec(settings, region), endpoint_url=daemon.ensure()))
+    with ExitStack() as stack:
+        return targets.embedded(settings.home, spec_for(settings, region), lambda: starting_embedded(stack))
 
 
 def endpoint(settings: Settings, url: str, region: str) -> AwsConnection:
-    from infragate.aws import AwsConnection
+    from infragate.aws import targets
+    from infragate.workflow.connections import spec_for
 
-    return AwsConnection(replace(_spec(settings, region), endpoint_url=url, endpoint_label="AWS endpoint"))
+    return targets.endpoint(spec_for(settings, region), url)
 
 
 def environment(settings: Settings, env: EnvironmentSettings) -> AwsConnection:
-    """The environment's own AWS: embedded when it names no account, else that account and nothing else."""
-    from infragate.aws import AwsConnection
+    from infragate.workflow.connections import connect
 
-    if env.aws.embedded:
-        return embedded(settings, env.region)
-    spec = replace(_spec(settings, env.region), profile=env.aws.profile, role_arn=env.aws.role_arn)
-    connection = AwsConnection(spec)
-    actual = str(connection.call("sts", "get_caller_identity")["Account"])
-    if actual != env.aws.account_id:
-        raise AwsCredentialsError(
-            f"the credentials for environment {env.name} belong to account {actual}, "
-            f"but the design names account {env.aws.account_id}",
-            hint="Use the profile or role of the right account; infragate never works in an account the "
-            "design does not name.",
-        )
-    return connection
+    with ExitStack() as stack:
+        return connect(settings, env, on_start=lambda: starting_embedded(stack))

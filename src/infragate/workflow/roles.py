@@ -24,6 +24,7 @@ class Action(StrEnum):
     LAUNCH = "launch an environment"
     ACT_AS = "act as another user"
     MANAGE_USERS = "manage users"
+    RELEASE_LOCK = "release another person's environment lock"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -37,6 +38,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.LAUNCH: frozenset({Role.LEAD}),
     Action.ACT_AS: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.RELEASE_LOCK: frozenset({Role.ADMIN}),
 }
 
 

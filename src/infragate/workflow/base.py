@@ -1,0 +1,112 @@
+"""The workflow's shared ground: the store, the design and who is acting; a session in which that person is
+known (and, with ``--as``, who acted for whom); and the project registered from its design on first use.
+
+Each responsibility of the workflow lives in a module of its own (approvals, runs, triage, sign-offs,
+gatekeeping, locking) as a mixin over this base; ``service.Workflow`` joins them for the front ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infragate.design import Design
+from infragate.errors import RefusedError, UsageError
+from infragate.model import Role
+from infragate.model.names import is_placeholder
+from infragate.store import Store, audit_log
+from infragate.store.evidence import ItemSpec, ensure_items
+from infragate.store.projects import WaiverSpec, ensure_project, ensure_user, record_design, sync_waivers
+from infragate.store.schema import Project, User
+from infragate.workflow.checklist import ChecklistSpec, checklist_for
+from infragate.workflow.roles import Action, RoleError, require
+
+PROJECT_ROLES = (Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY)
+
+
+class WorkflowBase:
+    def __init__(self, store: Store, design: Design, actor: str, *, acting_as: str | None = None) -> None:
+        self.store, self.design = store, design
+        self.actor = actor
+        self.acting_as = acting_as
+        self._project_id: int | None = None  # registered once per service object, not on every call
+
+    # -- identity ---------------------------------------------------------------------------------------
+    @contextmanager
+    def _session(self) -> Iterator[tuple[Session, Project, User]]:
+        """A transaction as the acting user. A refusal (a role the user lacks, a gate that does not hold) is
+        written to the audit log in a transaction of its own: refused attempts are security events."""
+        try:
+            with self.store.session() as session:
+                project = self.register(session)
+                user = session.scalars(select(User).where(User.name == self.actor)).first()
+                if user is None:
+                    raise UsageError(
+                        f"{self.actor} is not a user of infragate",
+                        hint="Project owners are registered by `infragate project init`; others by an admin with "
+                        "`infragate user add NAME --role ROLE`. Set INFRAGATE_USER to your user name.",
+                    )
+                if self.acting_as is not None:
+                    require(user.name, user.roles, Action.ACT_AS)
+                    impersonated = session.scalars(select(User).where(User.name == self.acting_as)).first()
+                    if impersonated is None:
+                        raise UsageError(
+                            f"--as {self.acting_as}: no such user", hint="`infragate user list` shows them."
+                        )
+                    user = impersonated
+                yield session, project, user
+        except (RoleError, RefusedError) as refused:  # the decision rolled back; the refusal is evidence
+            self.log_refusal(type(refused).__name__, self.design.project.name, refused.message)
+            raise
+
+    def log_refusal(self, kind: str, subject: str, reason: str) -> None:
+        with self.store.session() as session:
+            detail = {"kind": kind, "reason": reason}
+            if self.acting_as is not None:
+                detail["acting_for"] = self.acting_as
+            audit_log.append(session, self.actor, "refused", subject, detail)
+
+    def register(self, session: Session) -> Project:
+        """The design's project in the store, registered (with its owners and checklist) on first use."""
+        if self._project_id is not None:
+            known = session.get(Project, self._project_id)
+            if known is not None:
+                return known
+        design = self.design
+        project = ensure_project(
+            session, design.project.name, design.project.client, design.path, list(design.environments)
+        )
+        for role in PROJECT_ROLES:
+            for person in design.project.owners.of(role):
+                if not is_placeholder(person):  # a placeholder owner is a finding (GOV-00x), not a user
+                    ensure_user(session, person, [role.value])
+        specs = checklist_for(design.path)
+        for env in design.environments:
+            ensure_items(session, project.id, env, [_item(spec) for spec in specs])
+        record_design(session, project, design.digest, _read(design.path))
+        sync_waivers(
+            session,
+            project,
+            [
+                WaiverSpec(w.rule, w.component, w.reason, w.approver, datetime.combine(w.expires, time(), tzinfo=UTC))
+                for w in design.waivers
+            ],
+        )
+        self._project_id = project.id
+        return project
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""  # a design parsed from text (tests, the API) has no file to keep
+
+
+def _item(spec: ChecklistSpec) -> ItemSpec:
+    return ItemSpec(spec.key, spec.title, spec.clause, spec.role.value, spec.automatic)

@@ -1,0 +1,198 @@
+"""Gatekeeping: the evidence of one environment, its gates and stage, and launch when every gate holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from infragate.errors import RefusedError
+from infragate.policy import Status, check_design
+from infragate.store import audit_log
+from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
+from infragate.store.findings import open_findings
+from infragate.store.schema import ChecklistItem, Environment
+from infragate.workflow import gates
+from infragate.workflow.base import WorkflowBase
+from infragate.workflow.checklist import ChecklistSpec, checklist_for
+from infragate.workflow.roles import Action, require
+from infragate.workflow.stages import Stage
+from infragate.workflow.triage import SEVERE
+
+UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
+
+
+@dataclass(frozen=True)
+class GateReport:
+    environment: str
+    stage: Stage
+    results: dict[Stage, list[gates.Criterion]]
+    evidence: gates.Evidence
+
+    def unmet(self) -> list[gates.Criterion]:
+        return [c for criteria in self.results.values() for c in criteria if not c.met]
+
+
+class Gatekeeping(WorkflowBase):
+    # -- gates and launch -------------------------------------------------------------------------------
+    def evidence(self, environment: str, today: date | None = None) -> gates.Evidence:
+        env = self.design.environment(environment)
+        failing = [
+            item.finding
+            for item in check_design(self.design, environment=environment, today=today)
+            if item.finding.status in (Status.FAIL, Status.ERROR)
+        ]
+        failures = tuple(f"{finding.rule_id} {finding.component}" for finding in failing)
+        unapproved = tuple(sorted({finding.component for finding in failing if finding.clause == "ICP-1.2"}))
+        with self.store.session() as session:
+            project = self.register(session)
+            signed = [
+                (a, u)
+                for a, u in approvals(session, project.id, "design", self.design.digest)
+                if a.environment == environment
+            ]
+            reviewed = [
+                (a, u)
+                for a, u in approvals(session, project.id, "design-review", self.design.digest)
+                if a.environment == environment
+            ]
+            runs = {}
+            for kind in ("docs", "apply", "verify", "audit"):
+                run = latest_run(session, project.id, environment, kind)
+                if run is not None:
+                    runs[kind] = gates.RunFacts(
+                        kind, run.status == "succeeded", run.started_at, run.summary, run.summary.get("design_digest")
+                    )
+            open_items = open_findings(session, project.id, environment)
+            severe = tuple(f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE)
+            open_rules = frozenset(f.rule_id for f in open_items if f.source == "audit")
+            environment_row = session.scalars(
+                select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
+            ).one()
+            base = gates.Evidence(
+                environment=environment,
+                production=env.settings.is_production,
+                design_digest=self.design.digest,
+                design_failures=failures,
+                unapproved_services=unapproved,
+                design_approvers=tuple(u.name for _, u in signed),
+                design_reviewers=tuple(u.name for _, u in reviewed),
+                pentest_requested=self.design.project.pentest_requested,
+                runs=runs,
+                open_severe=severe,
+                open_rules=open_rules,
+                launched=environment_row.stage == Stage.LAUNCHED.value,
+            )
+            items = list(
+                session.scalars(
+                    select(ChecklistItem).where(
+                        ChecklistItem.project_id == project.id, ChecklistItem.environment == environment
+                    )
+                )
+            )
+            signatures = sign_offs(session, [item.id for item in items])
+            by_key = {item.key: item for item in items}
+            states = tuple(  # in template order
+                _item_state(spec, base, signatures[by_key[spec.key].id])
+                for spec in checklist_for(self.design.path)
+                if spec.key in by_key
+            )
+        return gates.Evidence(**{**base.__dict__, "checklist": states})
+
+    def gate_report(self, environment: str, today: date | None = None) -> GateReport:
+        evidence = self.evidence(environment, today)
+        results = gates.evaluate(evidence)
+        stage = gates.current_stage(results, evidence.launched)
+        with self.store.session() as session:
+            project = self.register(session)
+            row = session.scalars(
+                select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
+            ).one()
+            row.stage = stage.value
+        return GateReport(environment, stage, results, evidence)
+
+    def launch(self, environment: str) -> GateReport:
+        report = self.gate_report(environment)
+        with self._session() as (session, project, user):
+            role = require(user.name, user.roles, Action.LAUNCH)
+            unmet = report.unmet()
+            if unmet:
+                listed = "; ".join(f"{c.clause} {c.text} ({c.detail})" for c in unmet[:6])
+                raise RefusedError(
+                    f"{project.name}/{environment} cannot launch: {len(unmet)} criteria unmet: {listed}",
+                    hint="`infragate gate check --env NAME` lists every unmet criterion and who must act.",
+                )
+            row = session.scalars(
+                select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
+            ).one()
+            row.stage = Stage.LAUNCHED.value
+            record_approval(
+                session,
+                project_id=project.id,
+                environment=environment,
+                subject="launch",
+                digest=self.design.digest,
+                user=user,
+                role=role.value,
+            )
+            audit_log.append(
+                session, user.name, "launched", f"{project.name}/{environment}", {"digest": self.design.digest}
+            )
+        return self.gate_report(environment)
+
+
+def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[Any]) -> gates.ItemState:
+    if spec.evidence == "verify-clean":
+        verify, apply = evidence.runs.get("verify"), evidence.runs.get("apply")
+        current = verify is not None and (apply is None or verify.at >= apply.at)
+        met = current and verify is not None and verify.succeeded
+        detail = (
+            "the latest verify is clean"
+            if met
+            else ("no clean verify" if current else "not verified since the last apply")
+        )
+        return gates.ItemState(spec, met, detail)
+    if spec.evidence == "shield-covered":
+        met, detail = gates.shield_covered(evidence)
+        return gates.ItemState(spec, met, detail)
+    if spec.evidence == "no-open-severe":
+        return gates.ItemState(
+            spec,
+            not evidence.open_severe,
+            "none open" if not evidence.open_severe else ", ".join(evidence.open_severe[:5]),
+        )
+    if spec.rules:
+        return _audited_item(spec, evidence)
+    by_role = [(s, u) for s, u in signatures if s.role == spec.role.value]
+    if not by_role:
+        return gates.ItemState(spec, False, f"waiting for the {spec.role.value} role to sign")
+    signed, user = by_role[-1]
+    return gates.ItemState(spec, True, f"signed by {user.name} on {signed.at:%Y-%m-%d}: {signed.comment}")
+
+
+def _audited_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemState:
+    """Met only by positive, current evidence: an audit after the last apply in which every rule of the item
+    was evaluated and passed. A waived (accepted) or unreadable result is not clear; an item whose rules all
+    had nothing to judge (no databases, or production-only rules in staging) is not applicable."""
+    audit, apply = evidence.runs.get("audit"), evidence.runs.get("apply")
+    if audit is None:
+        return gates.ItemState(spec, False, "no audit of this environment yet")
+    if apply is not None and audit.at < apply.at:
+        return gates.ItemState(spec, False, "the latest audit is older than the latest apply: audit again")
+    results = audit.summary.get("rules")
+    if not isinstance(results, dict):
+        return gates.ItemState(spec, False, "the latest audit recorded no rule results: audit again")
+    counts = {rule: results.get(rule) or {} for rule in spec.rules}
+    open_now = sorted(set(spec.rules) & evidence.open_rules)
+    unclear = sorted(r for r, c in counts.items() if any(c.get(s.value) for s in UNCLEAR)) or open_now
+    if unclear:
+        return gates.ItemState(spec, False, f"not clear: {', '.join(unclear)} failing, unreadable or only accepted")
+    missing = sorted(rule for rule, c in counts.items() if not c)
+    if missing:
+        return gates.ItemState(spec, False, f"not evaluated by the latest audit: {', '.join(missing)}")
+    passed = sorted(rule for rule, c in counts.items() if c.get(Status.PASS.value))
+    if not passed:
+        return gates.ItemState(spec, True, "not applicable: none of its rules had anything to judge here")
+    return gates.ItemState(spec, True, f"clear in the latest audit ({', '.join(passed)} evaluated and passing)")
