@@ -50,4 +50,4 @@ def test_run_stops_for_a_person_then_goes_through_every_automated_stage(
     assert fourth.returncode == 1, fourth.stdout
     audit_row = next(line for line in fourth.stdout.splitlines() if "audit" in line)
     assert "stopped" in audit_row and "ok" not in audit_row.split("audit", 1)[1].split()[0]
-    assert "security role must review" in fourth.stderr
+    assert "security role must act: review" in fourth.stderr

@@ -14,7 +14,7 @@ from infragate.cli.options import FailOn, FindingsFormat, require
 from infragate.cli.progress import CollectorProgress
 from infragate.design import Design, load_design
 from infragate.inventory import COLLECTORS, Scope, collect
-from infragate.policy import LocatedFinding, Summary, breaches, check_live, policy_rules
+from infragate.policy import LocatedFinding, breaches, check_live, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
 
@@ -41,44 +41,8 @@ def _connect(
     return targets.embedded(settings, chosen[0]), chosen
 
 
-def rule_results(findings: list[LocatedFinding]) -> dict[str, dict[str, int]]:
-    """Per rule, how many findings of each status: what the checklist reads as evidence."""
-    results: dict[str, dict[str, int]] = {}
-    for item in findings:
-        counts = results.setdefault(item.finding.rule_id, {})
-        counts[item.finding.status.value] = counts.get(item.finding.status.value, 0) + 1
-    return results
-
-
 def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> None:
-    """Keep the audit as evidence, and its failing findings in the store (de-duplicated across runs)."""
-    from infragate.store.findings import Observed
-
-    failing = [item for item in findings if item.finding.failing]
-    observed = [
-        Observed(
-            fingerprint=item.fingerprint,
-            rule_id=item.finding.rule_id,
-            component=item.finding.component,
-            severity=item.finding.severity.value,
-            title=item.finding.title,
-            message=item.finding.message,
-        )
-        for item in failing
-    ]
-    summary = Summary.of(item.finding for item in findings)
-    identity.workflow_for(design, identified=False).record_run(
-        env,
-        "audit",
-        succeeded=True,
-        summary={
-            "by_status": {s.value: n for s, n in summary.by_status.items()},
-            "failing": len(failing),
-            "rules": rule_results(findings),
-        },
-        findings=observed,
-        source="audit",
-    )
+    identity.workflow_for(design, identified=False).record_audit(env, findings)
 
 
 def audit(

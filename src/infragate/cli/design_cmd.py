@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING
 import typer
 
 from infragate.cli import identity, options, render
-from infragate.cli.console import emit, err, out, write_atomically
+from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
-from infragate.design import Design, json_schema, load_design
+from infragate.design import json_schema, load_design
 from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
+from infragate.workflow.documents import write_docs
 
 if TYPE_CHECKING:
-    from infragate.workflow.service import Workflow
+    pass
 
 app = typer.Typer(
     help="Design files: validate them against the policy, document them with diagrams, print their schema.",
@@ -103,20 +104,6 @@ def docs(
     design = load_design(file)
     environments = tuple(env_design.name for env_design in design.select(env))
     target = out_dir or load_settings().home / "docs" / design.project.name
-    index = write_docs(design, environments, target, output_format, identity.workflow_for(design, identified=False))
+    flow = identity.workflow_for(design, identified=False)
+    index = write_docs(flow, environments, target, output_format, lambda: err.status("drawing diagrams with Graphviz…"))
     out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")
-
-
-def write_docs(design: Design, environments: tuple[str, ...], target: Path, output_format: str, flow: Workflow) -> Path:
-    """Draw and write the design document, and record it as evidence for each environment (the design gate
-    counts docs for the digest they were made from). Returns the document's path."""
-    from infragate.docs.document import build as build_document  # diagrams and Graphviz: only when drawing
-    from infragate.docs.document import render as render_document
-
-    with err.status("drawing diagrams with Graphviz…"):
-        document = build_document(design, environments, target)
-    index = target / ("index.html" if output_format == "html" else "design.md")
-    write_atomically(index, render_document(document, output_format))
-    for name in environments:
-        flow.record_run(name, "docs", succeeded=True, summary={}, artifact_path=str(index))
-    return index

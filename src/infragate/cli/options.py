@@ -48,3 +48,26 @@ FAIL_ON = typer.Option(
 )
 OUTPUT: Path | None = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout.")
 SHOW_PASSED = typer.Option(False, "--show-passed", help="With --format table, list passing checks too.")
+
+YES = typer.Option(
+    False, "--yes", "-y", "--auto-approve", help="Do not ask for confirmation (--auto-approve is an alias)."
+)
+LOCK_TIMEOUT = typer.Option(
+    "0s",
+    "--lock-timeout",
+    help="How long to wait when another writer holds the environment's lock, e.g. 30s, 10m (default: fail at once).",
+)
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(text: str, option: str = "--lock-timeout") -> float:
+    """``30s``, ``10m``, ``1h`` or plain seconds, as seconds."""
+    value = text.strip().lower()
+    number, unit = (value[:-1], value[-1]) if value and value[-1] in _UNITS else (value, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise UsageError(f"{option} is '{text}'", hint="Use a duration like 30s, 10m or 1h.") from None
+    if seconds < 0:
+        raise UsageError(f"{option} is '{text}'", hint="A duration cannot be negative.")
+    return seconds

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,21 +13,20 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, targets
+from infragate.cli import identity, options, targets
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.progress import ChangeProgress, CollectorProgress
-from infragate.design import Design, load_design
+from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.inventory import Snapshot
-from infragate.provision import service
 from infragate.provision.executor import Result, Status
 from infragate.provision.plan import Action, Plan
 from infragate.settings import load_settings
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
-    from infragate.aws import AwsConnection
-    from infragate.workflow.service import Workflow
+    from infragate.store.locks import LockInfo
+    from infragate.workflow.provisioning import Provisioning, Writer
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
 DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The design file.")
@@ -52,15 +53,35 @@ def _format(value: str) -> str:
     return value
 
 
-def _open(design_file: Path, env: str) -> tuple[Design, AwsConnection, Snapshot, Workflow]:
-    """The design, its environment's AWS, the live resources read from it, and the workflow to record in."""
+def _provisioning(design_file: Path, env: str) -> Provisioning:
+    """The environment's provisioning use-cases, as the current user (recorded, not authenticated here)."""
+    from infragate.workflow.provisioning import Provisioning
+
     design = load_design(design_file)
-    settings = design.environment(env).settings
-    connection = targets.environment(load_settings(), settings)
-    err.print(f"Reading [bold]{connection.spec.describe()}[/bold]: project {design.project.name}, environment {env}")
+    design.environment(env)
+    with ExitStack() as stack:
+        provisioning = Provisioning(
+            identity.workflow_for(design, identified=False),
+            load_settings(),
+            env,
+            on_embedded_start=lambda: targets.starting_embedded(stack),
+        )
+        provisioning.connection  # noqa: B018 -- connect now, while the "starting" spinner can show
+    return provisioning
+
+
+def _read(provisioning: Provisioning, reader: Callable[[CollectorProgress], Snapshot] | None = None) -> Snapshot:
+    flow = provisioning.flow
+    where = provisioning.connection.spec.describe()
+    err.print(
+        f"Reading [bold]{where}[/bold]: project {flow.design.project.name}, environment {provisioning.environment}"
+    )
     with CollectorProgress(err) as progress:
-        snapshot = service.read_live(connection, design, env, progress)
-    return design, connection, snapshot, identity.workflow_for(design, identified=False)
+        return (reader or provisioning.read)(progress)
+
+
+def _waiting(held: LockInfo) -> None:
+    err.print(f"waiting for the lock of {held.project}/{held.environment}, held by {held.describe()}…")
 
 
 def _value(value: Any) -> str:
@@ -117,9 +138,9 @@ def plan(
       infragate plan --env production --out plan.json
     """
     _format(output_format)
-    design, _, snapshot, flow = _open(design_file, env)
-    result = service.make_plan(design, env, snapshot)
-    flow.record_run(env, "plan", succeeded=True, summary={"plan": result.digest, "pending": len(result.pending)})
+    provisioning = _provisioning(design_file, env)
+    design = provisioning.flow.design
+    result = provisioning.plan(_read(provisioning))
     if out_file is not None:
         write_atomically(out_file, result.to_json())
     if output_format == "json":
@@ -135,7 +156,7 @@ def _confirm(question: str, assume_yes: bool) -> None:
     if assume_yes:
         return
     if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation", hint="Run it in a terminal, or pass --auto-approve / --yes.")
+        raise UsageError(f"{question} needs confirmation", hint="Run it in a terminal, or pass --yes.")
     if not typer.confirm(question, default=False):
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -158,20 +179,10 @@ def _report(result: Result) -> None:
     err.print("[bold]Applied[/bold]: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
 
 
-def _execute(
-    plan_to_run: Plan,
-    connection: AwsConnection,
-    design: Design,
-    snapshot: Snapshot,
-    parallelism: int,
-    *,
-    kind: str,
-    flow: Workflow,
-) -> None:
-    with ChangeProgress(err, len(plan_to_run.pending)) as progress:
-        result = service.apply(plan_to_run, connection, design, snapshot, parallelism=parallelism, progress=progress)
+def _execute(writer: Writer, chosen: Plan, snapshot: Snapshot, parallelism: int, *, kind: str) -> None:
+    with ChangeProgress(err, len(chosen.pending)) as progress:
+        result = writer.execute(chosen, snapshot, kind=kind, parallelism=parallelism, progress=progress)
     _report(result)
-    flow.record_changes(plan_to_run.environment, kind, plan_to_run.digest, result)
     if result.interrupted:
         err.print(
             "[bold]interrupted[/bold]: running changes finished, the rest were not started; apply again to go on."
@@ -187,7 +198,8 @@ def apply(
     design_file: Path = DESIGN,
     plan_file: Path | None = typer.Option(None, "--plan", help="Apply this reviewed plan (refused if it is stale)."),
     parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
-    auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
+    yes: bool = options.YES,
+    lock_timeout: str = options.LOCK_TIMEOUT,
 ) -> None:
     """Create, change and delete AWS resources so that the environment matches its design.
 
@@ -195,66 +207,69 @@ def apply(
     distributions, DNS, Shield, alarms, backup), independent ones in parallel. A failed change stops the
     changes that need it; the rest finish. Re-running converges: existing resources are found by their tags.
 
+    One writer at a time: apply holds the environment's lock while it reads and changes AWS. A second apply
+    fails at once naming the holder, or waits with --lock-timeout.
+
     Environments with requires_approval apply only a plan file whose digest a lead approved
     (`infragate approve plan`, as a lead).
 
+    Exit 0 done, 1 declined, 2 refused (stale or unapproved plan), 3 a change failed, 6 locked, 130 Ctrl-C.
+
     Examples:
 
-      infragate apply --env staging -d examples/webshop/infragate.yaml --auto-approve
+      infragate apply --env staging -d examples/webshop/infragate.yaml --yes
 
       infragate plan --env production --out plan.json && infragate approve plan plan.json
 
-      infragate apply --env production --plan plan.json
+      infragate apply --env production --plan plan.json --lock-timeout 10m
     """
-    design, connection, snapshot, flow = _open(design_file, env)
-    settings = design.environment(env).settings
-    if plan_file is not None:
-        chosen = Plan.from_json(_read(plan_file), str(plan_file))
-        service.check_current(chosen, design, env, snapshot, str(plan_file))
-    else:
-        chosen = service.make_plan(design, env, snapshot)
-    if settings.requires_approval:
-        if plan_file is None:
-            raise UsageError(
-                f"environment {env} requires an approved plan",
-                hint="Write one with `infragate plan --env NAME --out plan.json`, have a lead run "
-                "`infragate approve plan plan.json`, then apply --plan plan.json.",
-            )
-        approver = flow.plan_approver(chosen.digest)
-        if approver is None:
-            raise UsageError(
-                f"plan {chosen.digest[:19]}… has not been approved by a lead of {design.project.name}",
-                hint="A lead reviews it and runs `infragate approve plan PLAN` (as INFRAGATE_USER).",
-            )
-        err.print(f"Approved by {approver} (lead)")
-    if not chosen.pending:
-        err.print("Nothing to do: the environment matches its design.")
-        flow.record_run(env, "apply", succeeded=True, summary={"plan": chosen.digest, "outcomes": {}})
-        return
-    _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
-    _confirm(f"Apply {len(chosen.pending)} change(s) to {connection.spec.describe()}?", auto_approve)
-    _execute(chosen, connection, design, snapshot, parallelism, kind="apply", flow=flow)
+    reviewed = Plan.from_json(_read_file(plan_file), str(plan_file)) if plan_file is not None else None
+    wait = options.duration(lock_timeout)
+    provisioning = _provisioning(design_file, env)
+    design = provisioning.flow.design
+    with provisioning.writing("apply", lock_timeout_s=wait, on_wait=_waiting) as writer:
+        snapshot = _read(provisioning, writer.read)
+        approved = writer.approved_plan(snapshot, reviewed, str(plan_file))
+        if approved.approver is not None:
+            err.print(f"Approved by {approved.approver} (lead)")
+        chosen = approved.plan
+        if not chosen.pending:
+            err.print("Nothing to do: the environment matches its design.")
+            writer.execute(chosen, snapshot, kind="apply")
+            return
+        _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
+        _confirm(f"Apply {len(chosen.pending)} change(s) to {provisioning.connection.spec.describe()}?", yes)
+        _execute(writer, chosen, snapshot, parallelism, kind="apply")
 
 
 def destroy(
     env: str = ENV,
     design_file: Path = DESIGN,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = options.YES,
     parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
+    lock_timeout: str = options.LOCK_TIMEOUT,
 ) -> None:
     """Delete everything the project owns in the environment, in reverse dependency order.
 
     Removes Shield protections of the project's resources but never the account's Shield subscription.
-    Production databases get a final snapshot first.
+    Production databases get a final snapshot first. Holds the environment's lock, like apply.
+
+    Example:
+
+      infragate destroy --env staging -d examples/webshop/infragate.yaml --yes
     """
-    design, connection, snapshot, flow = _open(design_file, env)
-    doomed = service.destroy_plan(design, env, snapshot)
-    if not [c for c in doomed.pending if c.kind.value != "shield"]:
-        err.print("Nothing to destroy: the project owns no resources in this environment.")
-        return
-    _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
-    _confirm(f"Delete {len(doomed.pending)} resource(s) from {connection.spec.describe()}?", yes)
-    _execute(doomed, connection, design, snapshot, parallelism, kind="destroy", flow=flow)
+    wait = options.duration(lock_timeout)
+    provisioning = _provisioning(design_file, env)
+    design = provisioning.flow.design
+    with provisioning.writing("destroy", lock_timeout_s=wait, on_wait=_waiting) as writer:
+        snapshot = _read(provisioning, writer.read)
+        doomed = writer.destroy_plan(snapshot)
+        if not [c for c in doomed.pending if c.kind.value != "shield"]:
+            err.print("Nothing to destroy: the project owns no resources in this environment.")
+            return
+        _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
+        _confirm(f"Delete {len(doomed.pending)} resource(s) from {provisioning.connection.spec.describe()}?", yes)
+        _execute(writer, doomed, snapshot, parallelism, kind="destroy")
 
 
 def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORMAT) -> None:
@@ -265,9 +280,9 @@ def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORM
     the project but not in the design).
     """
     _format(output_format)
-    design, connection, snapshot, flow = _open(design_file, env)
-    result = service.verify(connection, design, env, snapshot)
-    flow.record_verification(env, result)
+    provisioning = _provisioning(design_file, env)
+    design = provisioning.flow.design
+    result = provisioning.verify(_read(provisioning))
     if output_format == "json":
         document = {
             "project": design.project.name,
@@ -309,7 +324,7 @@ def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORM
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-def _read(path: Path) -> str:
+def _read_file(path: Path) -> str:
     try:
         return path.read_text()
     except OSError as exc:
@@ -323,7 +338,7 @@ def approve_plan(
     acting_as: str | None = identity.AS,
 ) -> None:
     """Approve exactly this plan (its digest) as a lead, so apply may carry it out (ICP-1.4)."""
-    reviewed = Plan.from_json(_read(plan_file), str(plan_file))
+    reviewed = Plan.from_json(_read_file(plan_file), str(plan_file))
     flow = identity.workflow(design_file, acting_as)
     if reviewed.project != flow.design.project.name:
         raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {flow.design.project.name}")

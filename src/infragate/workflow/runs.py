@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from infragate.policy import LocatedFinding, Summary
 from infragate.provision.executor import Result
 from infragate.provision.executor import Status as ChangeStatus
 from infragate.provision.service import Verification
 from infragate.store import audit_log
 from infragate.store.findings import Observed, ingest
 from infragate.store.projects import finish_run, start_run
+from infragate.store.schema import Run
 from infragate.workflow.base import WorkflowBase
 
 
@@ -51,6 +53,62 @@ class Runs(WorkflowBase):
                 {"run": run.id, "succeeded": succeeded},
             )
             return run.id
+
+    def begin_run(self, environment: str, kind: str, summary: dict[str, Any]) -> int:
+        """A run that has started: "running" until ``end_run``. If its process dies, whoever takes the
+        environment's lock over marks it "interrupted" (see store.locks)."""
+        with self.store.session() as session:
+            project = self.register(session)
+            run = start_run(session, project, environment, kind)
+            run.summary = {**summary, "design_digest": self.design.digest}
+            audit_log.append(session, self.actor, f"{kind}-started", f"{project.name}/{environment}", {"run": run.id})
+            return run.id
+
+    def end_run(self, run_id: int, *, succeeded: bool, summary: dict[str, Any], interrupted: bool = False) -> None:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                return
+            finish_run(run, succeeded=succeeded, summary={**run.summary, **summary})
+            if interrupted:
+                run.status = "interrupted"
+            project = self.register(session)
+            audit_log.append(
+                session,
+                self.actor,
+                f"{run.kind}-recorded",
+                f"{project.name}/{run.environment}",
+                {"run": run.id, "succeeded": succeeded, "status": run.status},
+            )
+
+    def record_audit(self, environment: str, findings: list[LocatedFinding]) -> int:
+        """Keep a project-scoped audit as evidence: counts, per-rule results (what the checklist reads), and
+        its failing findings in the store (de-duplicated across runs)."""
+        failing = [item for item in findings if item.finding.failing]
+        observed = [
+            Observed(
+                fingerprint=item.fingerprint,
+                rule_id=item.finding.rule_id,
+                component=item.finding.component,
+                severity=item.finding.severity.value,
+                title=item.finding.title,
+                message=item.finding.message,
+            )
+            for item in failing
+        ]
+        results: dict[str, dict[str, int]] = {}
+        for item in findings:
+            counts = results.setdefault(item.finding.rule_id, {})
+            counts[item.finding.status.value] = counts.get(item.finding.status.value, 0) + 1
+        summary = Summary.of(item.finding for item in findings)
+        recorded = {
+            "by_status": {status.value: count for status, count in summary.by_status.items()},
+            "failing": len(failing),
+            "rules": results,
+        }
+        return self.record_run(
+            environment, "audit", succeeded=True, summary=recorded, findings=observed, source="audit"
+        )
 
     def record_changes(self, environment: str, kind: str, plan_digest: str, result: Result) -> int:
         """An apply or destroy: the outcome of every change, counted by status."""

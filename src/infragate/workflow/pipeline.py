@@ -1,0 +1,194 @@
+"""The main job as a use-case: every automated stage of the policy for one environment, in policy order,
+stopping at the first point where a person must act (and saying who), or where AWS failed.
+
+validate → docs (every environment: one design, one document) → design gate → lock → read → plan →
+(an approved plan, where required) → apply → verify → audit → gates → compliance report.
+
+Front ends show progress through a ``PipelineView`` and render the returned ``PipelineResult``; the CLI, the
+API and the workers call this same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from infragate.files import write_atomically
+from infragate.inventory.runner import Progress as ReadProgress
+from infragate.policy import LocatedFinding, Status, check_design, check_live
+from infragate.provision.executor import Progress as ChangeProgress
+from infragate.provision.executor import Status as ChangeStatus
+from infragate.reporting import render_compliance_html
+from infragate.settings import Settings
+from infragate.store.locks import LockInfo
+from infragate.workflow.documents import write_docs
+from infragate.workflow.provisioning import Provisioning
+from infragate.workflow.stages import Stage
+
+if TYPE_CHECKING:
+    from infragate.workflow.gatekeeping import GateReport
+    from infragate.workflow.service import Workflow
+
+
+class Outcome(StrEnum):
+    DONE = "done"  # every automated stage ran
+    WAITING = "waiting"  # a person must act first (or findings must be resolved)
+    AWS_FAILED = "aws-failed"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """Who must do what before the pipeline can go on."""
+
+    role: str
+    what: str
+    command: str = ""
+
+
+@dataclass
+class PipelineResult:
+    steps: list[Step] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    outcome: Outcome = Outcome.DONE
+    gate_report: GateReport | None = None
+    report_path: Path | None = None
+    docs_path: Path | None = None
+    findings: list[LocatedFinding] = field(default_factory=list)
+
+
+class PipelineView(Protocol):
+    """How a front end shows long steps."""
+
+    def drawing(self) -> AbstractContextManager[object]: ...
+    def reading(self, target: str) -> AbstractContextManager[ReadProgress]: ...
+    def changing(self, count: int) -> AbstractContextManager[ChangeProgress]: ...
+    def waiting_for_lock(self, held: LockInfo) -> None: ...
+
+
+class _Halt(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def run_pipeline(
+    flow: Workflow,
+    settings: Settings,
+    environment: str,
+    view: PipelineView,
+    *,
+    design_file: str,
+    lock_timeout_s: float = 0.0,
+    on_embedded_start: Callable[[], None] | None = None,
+) -> PipelineResult:
+    from infragate.workflow.report import compliance_report  # the store (SQLAlchemy): only when running
+
+    design = flow.design
+    env = design.environment(environment).settings
+    result = PipelineResult()
+    steps = result.steps
+    try:
+        failing = [i for i in check_design(design, environment=environment) if i.finding.failing]
+        steps.append(
+            Step("validate", not failing, f"{len(failing)} failing finding(s)" if failing else "every rule passes")
+        )
+        if failing:
+            result.actions.append(
+                Action(
+                    "lead",
+                    f"fix or waive {len(failing)} design finding(s)",
+                    f"infragate design validate {design_file} --env {environment}",
+                )
+            )
+            raise _Halt(Outcome.WAITING)
+        # Every environment: the docs index describes the whole design (one digest), not only this environment.
+        target = settings.home / "docs" / design.project.name
+        result.docs_path = write_docs(flow, tuple(design.environments), target, "html", view.drawing)
+        steps.append(Step("docs", True, str(result.docs_path)))
+        waiting = [c for c in flow.gate_report(environment).results[Stage.DESIGN] if not c.met]
+        if waiting:
+            steps.append(Step("design gate", False, "; ".join(c.text for c in waiting)))
+            for criterion in waiting:
+                result.actions.append(
+                    Action(
+                        criterion.role.value,
+                        f"{criterion.text} ({criterion.clause})",
+                        f"INFRAGATE_USER=<{criterion.role.value}> infragate approve design --env {environment} "
+                        f"-d {design_file}",
+                    )
+                )
+            raise _Halt(Outcome.WAITING)
+        steps.append(Step("design gate", True, "approved for this digest"))
+        provisioning = Provisioning(flow, settings, environment, on_embedded_start)
+        with provisioning.writing("run", lock_timeout_s=lock_timeout_s, on_wait=view.waiting_for_lock) as writer:
+            with view.reading(provisioning.connection.spec.describe()) as progress:
+                snapshot = writer.read(progress)
+            plan = provisioning.plan(snapshot)
+            steps.append(Step("plan", True, f"{len(plan.pending)} change(s), {plan.digest[:19]}…"))
+            if plan.pending and env.requires_approval and flow.plan_approver(plan.digest) is None:
+                plan_file = settings.home / "plans" / f"{design.project.name}-{environment}.json"
+                plan_file.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(plan_file, plan.to_json())
+                result.actions.append(
+                    Action("lead", "approve the plan", f"infragate approve plan {plan_file} -d {design_file}")
+                )
+                steps.append(Step("apply", False, "waiting for a lead to approve the plan"))
+                raise _Halt(Outcome.WAITING)
+            if plan.pending:
+                with view.changing(len(plan.pending)) as changes:
+                    applied = writer.execute(plan, snapshot, kind="apply", progress=changes)
+                counts = {s.value: sum(1 for o in applied.outcomes if o.status is s) for s in ChangeStatus}
+                steps.append(Step("apply", applied.succeeded, ", ".join(f"{n} {s}" for s, n in counts.items() if n)))
+                if not applied.succeeded:
+                    raise _Halt(Outcome.INTERRUPTED if applied.interrupted else Outcome.AWS_FAILED)
+                snapshot = writer.read()
+            else:
+                writer.execute(plan, snapshot, kind="apply")
+                steps.append(Step("apply", True, "nothing to change"))
+            verification = provisioning.verify(snapshot)
+        steps.append(Step("verify", verification.aligned, "live == design" if verification.aligned else "not aligned"))
+        if not verification.aligned:
+            result.actions.append(
+                Action(
+                    "lead",
+                    "bring the environment back to its design",
+                    f"infragate verify --env {environment} -d {design_file}",
+                )
+            )
+            raise _Halt(Outcome.WAITING)
+        # verify changes nothing, so the snapshot it read is current: the audit judges it, no second read
+        findings = check_live(snapshot, design=design, environment=environment)
+        result.findings = findings
+        flow.record_audit(environment, findings)
+        failing_live = [f for f in findings if f.finding.failing]
+        judged = sum(1 for f in findings if f.finding.status is not Status.NOT_APPLICABLE)
+        steps.append(Step("audit", not failing_live, f"{judged} checks, {len(failing_live)} failing or unreadable"))
+        if failing_live:
+            # Any failing or unreadable live finding is a non-compliance someone must resolve (ICP-4.4).
+            result.actions.append(
+                Action(
+                    "security",
+                    f"review {len(failing_live)} live finding(s)",
+                    f"infragate audit --env {environment} -d {design_file}",
+                )
+            )
+            raise _Halt(Outcome.WAITING)
+    except _Halt as halt:
+        result.outcome = halt.outcome
+    # the gates and the report, whatever happened
+    result.gate_report = flow.gate_report(environment)
+    result.report_path = settings.home / "reports" / f"{design.project.name}-{environment}.html"
+    result.report_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(result.report_path, render_compliance_html(compliance_report(flow, environment)))
+    return result
