@@ -10,11 +10,14 @@ import time
 from typing import Any
 
 from botocore.exceptions import ClientError
+from sqlalchemy import select
 
 from infragate.aws import AwsConnection, EmbeddedAws
 from infragate.design import load_design
 from infragate.provision import service
 from infragate.provision.executor import Status
+from infragate.store import Store
+from infragate.store.schema import AuditLogEntry, Run
 from tests.conftest import WEBSHOP
 from tests.provision.test_lifecycle import ENV, apply_design
 
@@ -99,6 +102,38 @@ def test_an_apply_killed_midway_is_finished_by_the_next_one(aws: AwsConnection, 
     assert rerun.returncode == 0, rerun.stderr
     _assert_no_duplicates(aws)
     assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
+    store = Store(os.environ["INFRAGATE_DATABASE_URL"])
+    with store.session() as session:
+        applies = [r.status for r in session.scalars(select(Run).where(Run.kind == "apply").order_by(Run.id))]
+        taken = session.scalars(select(AuditLogEntry).where(AuditLogEntry.action == "lock-taken-over")).all()
+    assert applies == ["interrupted", "succeeded"], "the killed apply is on record, not lost"
+    assert len(taken) == 1 and taken[0].detail["pid"] == process.pid
+
+
+def test_concurrent_applies_create_every_resource_once(aws: AwsConnection, embedded: EmbeddedAws) -> None:
+    environment = {**os.environ, "INFRAGATE_HOME": str(embedded.home)}
+    writers = [
+        subprocess.Popen(
+            [*APPLY, "--lock-timeout", "5m"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outputs = [writer.communicate(timeout=300) for writer in writers]
+    assert [writer.returncode for writer in writers] == [0, 0, 0], [stderr for _, stderr in outputs]
+    assert sum("waiting for the lock" in stderr for _, stderr in outputs) >= 1, "the others waited their turn"
+    assert sum("Nothing to do" in stderr for _, stderr in outputs) == 2, "and then found the work done"
+    _assert_no_duplicates(aws)
+    assert service.verify(aws, DESIGN, ENV, service.read_live(aws, DESIGN, ENV)).aligned
+
+
+def test_a_second_writer_without_a_timeout_is_refused_naming_the_holder(
+    aws: AwsConnection, embedded: EmbeddedAws
+) -> None:
+    process = _apply_until(aws, embedded, "describe_vpcs", "Vpcs")
+    refused = _rerun(embedded)
+    process.communicate(timeout=120)
+    assert refused.returncode == 6, refused.stderr
+    assert "is locked by" in refused.stderr and "(apply," in refused.stderr and "--lock-timeout" in refused.stderr
 
 
 def test_ctrl_c_stops_scheduling_reports_and_a_rerun_finishes(aws: AwsConnection, embedded: EmbeddedAws) -> None:
