@@ -19,7 +19,6 @@ from infragate.model import Role
 from infragate.policy import Severity
 from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.settings import load_settings
-from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import GATED
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: each command imports what it uses
@@ -48,38 +47,30 @@ def user_add(
     roles: list[Role] = typer.Option(..., "--role", help="A role; repeat for several."),
     email: str = typer.Option("", "--email"),
 ) -> None:
-    """Add a user or grant roles (admins only; the very first admin may add themself)."""
-    from sqlalchemy import select
+    """Add a user or grant roles (admins only). With no admin yet, the first user must be an admin adding
+    themself: INFRAGATE_USER names who you are.
 
-    from infragate.store import audit_log, open_store
-    from infragate.store.projects import ensure_user
-    from infragate.store.schema import User
+    Example:
 
-    store = open_store(load_settings())
-    with store.session() as session:
-        has_admin = any(Role.ADMIN.value in u.roles for u in session.scalars(select(User)))
-        actor = identity.current_user(required=has_admin)
-        if has_admin:
-            me = session.scalars(select(User).where(User.name == actor)).first()
-            require(actor, me.roles if me else [], Action.MANAGE_USERS)
-        elif Role.ADMIN not in roles:
-            raise UsageError("the first user added must be an admin", hint=f"infragate user add {name} --role admin")
-        user = ensure_user(session, name, [role.value for role in roles], email)
-        audit_log.append(session, actor, "user-added", name, {"roles": user.roles})
-        out.print(f"{user.name}: {', '.join(user.roles)}")
+      INFRAGATE_USER=ada infragate user add ada --role admin
+
+      INFRAGATE_USER=ada infragate user add sam.sec@example.com --role security
+    """
+    from infragate.store import open_store
+    from infragate.workflow.users import add_user
+
+    user = add_user(open_store(load_settings()), identity.current_user(required=False), name, roles, email)
+    out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
 
 
 @user_app.command("list")
 def user_list() -> None:
     """List users and their roles."""
-    from sqlalchemy import select
-
     from infragate.store import open_store
-    from infragate.store.schema import User
+    from infragate.workflow.users import list_users
 
-    with open_store(load_settings()).session() as session:
-        for user in session.scalars(select(User).order_by(User.name)):
-            out.print(f"{user.name}: {', '.join(user.roles)}")
+    for user in list_users(open_store(load_settings())):
+        out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
 
 
 def whoami() -> None:
@@ -93,9 +84,9 @@ def whoami() -> None:
     with open_store(load_settings()).session() as session:
         user = session.scalars(select(User).where(User.name == name)).first()
     if user is None:
-        err.print(f"{name} (not registered: `infragate project init` registers the design's owners)")
+        err.print(f"{name} (not registered: `infragate project init` registers the design's owners)", markup=False)
         raise typer.Exit(ExitCode.FINDINGS)
-    out.print(f"{user.name}: {', '.join(user.roles)}")
+    out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
 
 
 # -- projects -----------------------------------------------------------------------------------------
@@ -115,7 +106,7 @@ def project_init(design_file: Path = identity.DESIGN) -> None:
     owners = flow.design.project.owners
     for role in (Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY):
         if owners.of(role):
-            out.print(f"  {role.value}: {', '.join(owners.of(role))}")
+            out.print(f"  {role.value}: {', '.join(owners.of(role))}", markup=False)
 
 
 @project_app.command("list")
@@ -192,9 +183,9 @@ def findings_list(
             Text(f.severity, style=SEVERITY_STYLE[severity]),
             f.status,
             f.rule_id,
-            f.component,
+            Text(f.component),  # names and messages are shown literally, never as Rich markup
             due,
-            f.message,
+            Text(f.message),
         )
     out.print(table)
     err.print(f"{len(rows)} finding(s)")
@@ -209,7 +200,7 @@ def findings_assign(
 ) -> None:
     """Assign a finding to someone (lead or security)."""
     identity.workflow(design_file, acting_as).assign(finding_id, to)
-    out.print(f"finding {finding_id} assigned to {to}")
+    out.print(f"finding {finding_id} assigned to {to}", markup=False)
 
 
 @findings_app.command("resolve")

@@ -19,6 +19,8 @@ SEVERE = ("critical", "high")
 
 class Triage(WorkflowBase):
     def findings(self, environment: str | None = None, *, include_closed: bool = False) -> list[Finding]:
+        if environment is not None:
+            self.design.environment(environment)  # an unknown environment is a usage error, not "no findings"
         with self.store.session() as session:
             project = self.register(session)
             if not include_closed:
