@@ -58,7 +58,11 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     log = infragate(tmp_path, "audit-log", "verify")
     assert log.returncode == 0, "a refused launch is still evidence, and the chain stays whole"
 
-    report = json.loads(infragate(tmp_path, "report", "--env", "production", *design, "-f", "json").stdout)
+    report = json.loads(infragate(tmp_path, "report", "--env", "production", *design, "-f", "json", "-o", "-").stdout)
+    default = infragate(tmp_path, "report", "--env", "production", *design)
+    written = tmp_path / "reports" / "webshop-production.html"
+    assert default.returncode == 0 and f"report: {written}" in default.stdout and "<html" not in default.stdout
+    assert "may not launch" in written.read_text()
     assert report["stage"] == "provisioning" and not report["summary"]["may_launch"]
     assert {c["id"] for c in report["clauses"]} >= {"ICP-1.4", "ICP-4.2", "ICP-6.1"}
     approvals = {(a["subject"], a["by"]) for a in report["approvals"]}
@@ -84,7 +88,8 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
 
 def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:
     assert infragate(tmp_path, "user", "add", "ops", "--role", "lead").returncode == 2, "the first user is an admin"
-    assert infragate(tmp_path, "user", "add", "root", "--role", "admin").returncode == 0
+    assert infragate(tmp_path, "user", "add", "root", "--role", "admin").returncode == 2, "who are you?"
+    assert infragate(tmp_path, "user", "add", "root", "--role", "admin", user="root").returncode == 0
     assert infragate(tmp_path, "user", "add", "eve", "--role", "lead", user="nobody").returncode == 2
     assert infragate(tmp_path, "user", "add", "ops", "--role", "infra", user="root").returncode == 0
     assert "ops: infra" in infragate(tmp_path, "user", "list").stdout

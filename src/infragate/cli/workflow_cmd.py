@@ -327,28 +327,46 @@ def report(
     design_file: Path = identity.DESIGN,
     output_format: str = typer.Option("html", "--format", "-f", help="html (people), pdf (printing), json (machines)"),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Where to write it (default: stdout for json/html)."
+        None,
+        "--output",
+        "-o",
+        help="Where to write it; '-' for stdout (default: $INFRAGATE_HOME/reports/<project>-<env>.<format>).",
     ),
 ) -> None:
     """The compliance report of an environment: every policy clause met, unmet or waived, with its evidence,
-    open findings by severity, and the non-compliance list with who is accountable (ICP-6.1)."""
+    open findings by severity, and the non-compliance list with who is accountable (ICP-6.1).
+
+    Examples:
+
+      infragate report --env staging -d examples/webshop/infragate.yaml
+
+      infragate report --env production --format pdf -o production.pdf
+
+      infragate report --env staging --format json -o - | jq .summary
+    """
     from infragate.workflow.report import compliance_report
 
     if output_format not in ("html", "pdf", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html, pdf or json.")
-    if output_format == "pdf" and output is None:
-        raise UsageError("a PDF report needs --output FILE", hint="e.g. --format pdf -o report.pdf")
-    data = compliance_report(identity.workflow(design_file, identified=False), env)
+    flow = identity.workflow(design_file, identified=False)
+    data = compliance_report(flow, env)
+    if output is None:  # a report is a file people open, not a page of HTML in the terminal
+        folder = load_settings().home / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        output = folder / f"{flow.design.project.name}-{env}.{output_format}"
+    to_stdout = str(output) == "-"
+    if to_stdout and output_format == "pdf":
+        raise UsageError("a PDF report cannot go to the terminal", hint="Write it to a file: -o report.pdf")
     if output_format == "json":
-        emit(json.dumps(data, indent=2) + "\n", output)
+        emit(json.dumps(data, indent=2) + "\n", None if to_stdout else output)
     elif output_format == "html":
-        emit(render_compliance_html(data), output)
+        emit(render_compliance_html(data), None if to_stdout else output)
     else:
-        assert output is not None
         write_bytes_atomically(output, render_compliance_pdf(data))
     summary = data["summary"]
     err.print(
         f"{data['project']}/{env}: stage {data['stage']}, clauses {summary['clauses']['met']} met / "
         f"{summary['clauses']['unmet']} unmet / {summary['clauses']['waived']} waived"
-        + (f"; written to {output}" if output else "")
     )
+    if not to_stdout:
+        out.print(f"report: {output}")
