@@ -278,3 +278,24 @@ def test_refused_attempts_are_in_the_audit_log(store: Store) -> None:
         assert [(e.actor, e.detail["kind"]) for e in refused] == [(DEV, "RoleError"), (LEAD, "RefusedError")]
         assert "may not review a design" in refused[0].detail["reason"]
         assert audit_log.verify(session)[1] == []
+
+
+def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store) -> None:
+    lead = as_user(store, LEAD)
+    lead.approve_design("staging")
+    lead.record_run("staging", "docs", succeeded=True, summary={})
+    # provisioning is not done: the next step is the apply, not a pre-launch signature further on
+    assert lead.gate_report("staging").next_step() == "lead: the last apply succeeded (ICP-2.1)"
+    lead.record_run("staging", "apply", succeeded=True, summary={})
+    lead.record_run("staging", "verify", succeeded=True, summary={"shield": {"subscribed": True, "uncovered": []}})
+    report = lead.gate_report("staging")
+    assert report.stage is Stage.DEPLOYMENT_TESTING
+    # deployment tests wait for capabilities; the first thing someone can do is a checklist signature
+    assert report.next_step().startswith("lead: checklist: The setup was reviewed")
+    for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
+                        ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip
+        as_user(store, person).sign("staging", key, "checked")
+    audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
+    lead.record_run("staging", "audit", succeeded=True, summary={"rules": {r: {"pass": 1} for r in audited}})
+    waiting = lead.gate_report("staging").next_step()
+    assert waiting.startswith("nobody yet: only criteria waiting for capabilities") and "ICP-3.1" in waiting

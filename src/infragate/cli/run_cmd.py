@@ -105,10 +105,8 @@ def _show(result: PipelineResult) -> None:
         )
     out.print(table)
     if report is not None:
-        person = next((c for c in report.unmet() if c.needs_person), None)
-        if person is not None:
-            err.print(f"next: the [bold]{person.role.value}[/bold] role — {person.text} ({person.clause})")
-        waiting = [c for c in report.unmet() if not c.needs_person and "no evidence yet" in c.detail]
+        err.print(f"next: {report.next_step()}", markup=False)
+        waiting = report.waiting_for_capabilities()
         if waiting:
             err.print(f'{len(waiting)} criteria wait for capabilities infragate does not have yet ("no evidence yet")')
     if result.report_path is not None:

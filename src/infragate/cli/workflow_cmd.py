@@ -132,10 +132,7 @@ def project_status(design_file: Path = identity.DESIGN) -> None:
         table.add_column(column)
     for env in flow.design.environments:
         report = flow.gate_report(env)
-        person = next((c for c in report.unmet() if c.needs_person), None)
-        table.add_row(
-            env, report.stage.value, str(len(report.unmet())), f"{person.role.value}: {person.text}" if person else ""
-        )
+        table.add_row(env, report.stage.value, str(len(report.unmet())), report.next_step())
     out.print(table)
 
 
@@ -282,9 +279,7 @@ def show_gates(report: GateReport) -> None:
             status = Text(c.verdict, style=VERDICT_STYLE[c.verdict])
             table.add_row(stage.value, c.clause, c.text, status, c.detail, c.role.value)
     out.print(table)
-    person = next((c for c in report.unmet() if c.needs_person), None)
-    if person is not None:
-        err.print(f"next person to act: the [bold]{person.role.value}[/bold] role — {person.text} ({person.clause})")
+    err.print(f"next: {report.next_step()}", markup=False)
 
 
 @gate_app.command("check")

@@ -32,7 +32,27 @@ class GateReport:
     evidence: gates.Evidence
 
     def unmet(self) -> list[gates.Criterion]:
+        """Every unmet criterion, in stage order."""
         return [c for criteria in self.results.values() for c in criteria if not c.met]
+
+    def waiting_for_capabilities(self) -> list[gates.Criterion]:
+        """Unmet criteria that only evidence from capabilities infragate lacks yet could meet."""
+        return [c for c in self.unmet() if c.detail == gates.NO_EVIDENCE]
+
+    def next_step(self) -> str:
+        """Who must act next: the first unmet criterion in stage order that someone can act on (a person's
+        decision, or a run such as apply or verify). Said plainly when nothing is left but criteria that wait
+        for missing capabilities, or when the environment may launch."""
+        waiting = self.waiting_for_capabilities()
+        actionable = next((c for c in self.unmet() if c not in waiting), None)
+        if actionable is not None:
+            return f"{actionable.role.value}: {actionable.text} ({actionable.clause})"
+        if waiting:
+            clauses = ", ".join(sorted({c.clause for c in waiting}))
+            return f"nobody yet: only criteria waiting for capabilities infragate does not have remain ({clauses})"
+        if self.stage is Stage.LAUNCHED:
+            return "nobody: launched"
+        return "lead: launch (every gate holds)"
 
 
 class Gatekeeping(WorkflowBase):
