@@ -13,11 +13,14 @@ import pytest
 from infragate.design import Design, load_design
 from infragate.reporting import render_compliance_html
 from infragate.store import Store
+from infragate.store.schema import Run
+from infragate.workflow.records import AuditSummary, ChangesSummary, DocsSummary, ShieldCoverage, VerifySummary
 from infragate.workflow.report import compliance_report
 from infragate.workflow.service import Workflow
 from tests.conftest import INSECURE, WEBSHOP
 
 LEAD = "lena.lead@example.com"
+VERIFIED = VerifySummary(aligned=True, shield=ShieldCoverage(subscribed=True))
 ALARM_RULES = ("MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
 
 
@@ -29,7 +32,8 @@ def lead(tmp_path: Path) -> Workflow:
 
 
 def audit(flow: Workflow, env: str, rules: dict[str, dict[str, int]], **fields: Any) -> None:
-    flow.record_run(env, "audit", succeeded=True, summary={"rules": rules, **fields})
+    """Record an audit run with these per-rule results."""
+    flow.record_run(env, AuditSummary(rules=rules, **fields), succeeded=True)
 
 
 def item(flow: Workflow, env: str, key: str) -> tuple[bool, str]:
@@ -49,7 +53,7 @@ def test_an_audit_that_passed_every_rule_of_the_item_meets_it(lead: Workflow) ->
         ({**{r: {"pass": 1} for r in ALARM_RULES}, "MON-003": {"waived": 1}}, "only accepted"),
         ({**{r: {"pass": 1} for r in ALARM_RULES}, "MON-003": {"error": 1}}, "unreadable"),
         ({r: {"pass": 1} for r in ALARM_RULES[:-1]}, "not evaluated"),  # MON-006 was never evaluated
-        ({}, "not evaluated"),  # an audit that evaluated nothing at all
+        ({}, "no rule results"),  # an audit that evaluated nothing at all
     ],
 )
 def test_accepted_unreadable_or_unevaluated_rules_do_not_meet_an_item(
@@ -62,14 +66,18 @@ def test_accepted_unreadable_or_unevaluated_rules_do_not_meet_an_item(
 
 def test_an_audit_older_than_the_last_apply_is_not_current(lead: Workflow) -> None:
     audit(lead, "production", {rule: {"pass": 1} for rule in ALARM_RULES})
-    lead.record_run("production", "apply", succeeded=True, summary={})
+    lead.record_run("production", ChangesSummary(plan="sha256:x"), succeeded=True)
     met, detail = item(lead, "production", "alarms")
     assert not met and "older than the latest apply" in detail
 
 
 def test_an_audit_without_rule_results_is_not_evidence(lead: Workflow) -> None:
-    lead.record_run("production", "audit", succeeded=True, summary={"failing": 0})
+    lead.record_run("production", AuditSummary(failing=0), succeeded=True)
     assert item(lead, "production", "alarms") == (False, "the latest audit recorded no rule results: audit again")
+    with lead.store.session() as session:  # a stored summary of another shape is not evidence either
+        run = session.query(Run).filter(Run.kind == "audit").one()
+        run.summary = {"rules": "everything passed", "schema_version": 99}
+    assert item(lead, "production", "alarms")[0] is False
 
 
 def test_production_only_rules_in_staging_make_the_item_not_applicable(lead: Workflow) -> None:
@@ -79,9 +87,9 @@ def test_production_only_rules_in_staging_make_the_item_not_applicable(lead: Wor
 
 
 def test_verify_before_the_last_apply_does_not_meet_setup_verified(lead: Workflow) -> None:
-    lead.record_run("staging", "verify", succeeded=True, summary={})
+    lead.record_run("staging", VERIFIED, succeeded=True)
     assert item(lead, "staging", "setup-verified")[0]
-    lead.record_run("staging", "apply", succeeded=True, summary={})
+    lead.record_run("staging", ChangesSummary(plan="sha256:x"), succeeded=True)
     assert item(lead, "staging", "setup-verified") == (False, "not verified since the last apply")
 
 
@@ -117,7 +125,7 @@ def assert_consistent(report: dict[str, Any]) -> None:
 def test_every_report_counts_what_it_lists(lead: Workflow) -> None:
     reports = [compliance_report(lead, env) for env in ("staging", "production")]
     lead.approve_design("staging")
-    lead.record_run("staging", "docs", succeeded=True, summary={})
+    lead.record_run("staging", DocsSummary(), succeeded=True)
     audit(lead, "staging", {rule: {"pass": 1} for rule in ALARM_RULES})
     reports.append(compliance_report(lead, "staging"))
     insecure = Workflow(lead.store, load_design(INSECURE), LEAD)

@@ -16,11 +16,14 @@ from infragate.provision import service
 from infragate.store import Store, audit_log
 from infragate.store.findings import FindingStatus, Observed
 from infragate.store.schema import AuditLogEntry, DesignVersion, User, WaiverRecord
+from infragate.workflow.records import AuditSummary, ChangesSummary, DocsSummary, ShieldCoverage, VerifySummary
 from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
 from tests.conftest import INSECURE, WEBSHOP
 from tests.provision.test_lifecycle import apply_design
+
+VERIFIED = VerifySummary(aligned=True, shield=ShieldCoverage(subscribed=True))
 
 LEAD, INFRA, DEV, SECURITY = (
     "lena.lead@example.com",
@@ -66,7 +69,7 @@ def test_design_gate_needs_a_clean_design_a_lead_approval_and_in_production_a_se
     }
     assert lead.gate_report("production").stage is Stage.DESIGN
 
-    lead.record_run("production", "docs", succeeded=True, summary={})
+    lead.record_run("production", DocsSummary(), succeeded=True)
     lead.approve_design("production", "requirements met")
     assert set(unmet(lead, "production", Stage.DESIGN)) == {"reviewed by security (this exact design digest)"}
     as_user(store, SECURITY).approve_design("production", "network exposure reviewed")
@@ -89,24 +92,19 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
 ) -> None:
     lead = as_user(store, LEAD)
     lead.approve_design("staging")
-    lead.record_run("staging", "docs", succeeded=True, summary={})
+    lead.record_run("staging", DocsSummary(), succeeded=True)
     assert unmet(lead, "staging", Stage.PROVISIONING) == {
         "the last apply succeeded": "never applied",
         "the last verify (after the last apply) found live == design": "never verified",
     }
     design = load_design(WEBSHOP)
     result = apply_design(aws, design)
-    lead.record_run("staging", "apply", succeeded=result.succeeded, summary={})
+    lead.record_run("staging", ChangesSummary(plan="sha256:x"), succeeded=result.succeeded)
     assert set(unmet(lead, "staging", Stage.PROVISIONING)) == {
         "the last verify (after the last apply) found live == design"
     }
     verification = service.verify(aws, design, "staging", service.read_live(aws, design, "staging"))
-    lead.record_run(
-        "staging",
-        "verify",
-        succeeded=verification.aligned,
-        summary={"shield": {"subscribed": verification.shield_subscribed, "uncovered": []}},
-    )
+    lead.record_verification("staging", verification)
     report = lead.gate_report("staging")
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
     assert report.stage is Stage.DEPLOYMENT_TESTING
@@ -126,7 +124,7 @@ def test_findings_flow_in_and_roles_decide_who_closes_them(store: Store) -> None
         Observed("fp-ssh", "NET-002", "web-sg", "critical", "SSH open", "SSH from 0.0.0.0/0"),
         Observed("fp-logs", "CF-004", "cdn", "medium", "No logs", "no access logs"),
     ]
-    lead.record_run("staging", "audit", succeeded=True, summary={}, findings=observed, source="audit")
+    lead.record_run("staging", AuditSummary(), succeeded=True, findings=observed, source="audit")
     ids = {f.rule_id: f.id for f in lead.findings("staging")}
     assert set(ids) == {"NET-002", "CF-004"}
     assert "NET-002 web-sg" in unmet(lead, "staging", Stage.SECURITY_COMPLIANCE)["no high or critical finding is open"]
@@ -159,9 +157,8 @@ def _attempt(store: Store, person: str, action: str) -> str:
     flow = as_user(store, person)
     flow.record_run(
         "staging",
-        "audit",
+        AuditSummary(),
         succeeded=True,
-        summary={},
         findings=[
             Observed("fp-crit", "NET-002", "web-sg", "critical", "SSH open", "open"),
             Observed("fp-low", "NET-007", "web-sg", "low", "no description", "no description"),
@@ -217,9 +214,8 @@ def test_only_security_verifies_and_only_a_fixed_finding(store: Store) -> None:
     lead = as_user(store, LEAD)
     lead.record_run(
         "staging",
-        "audit",
+        AuditSummary(),
         succeeded=True,
-        summary={},
         findings=[Observed("fp", "CF-004", "cdn", "medium", "t", "m")],
         source="audit",
     )
@@ -283,11 +279,11 @@ def test_refused_attempts_are_in_the_audit_log(store: Store) -> None:
 def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store) -> None:
     lead = as_user(store, LEAD)
     lead.approve_design("staging")
-    lead.record_run("staging", "docs", succeeded=True, summary={})
+    lead.record_run("staging", DocsSummary(), succeeded=True)
     # provisioning is not done: the next step is the apply, not a pre-launch signature further on
     assert lead.gate_report("staging").next_step() == "lead: the last apply succeeded (ICP-2.1)"
-    lead.record_run("staging", "apply", succeeded=True, summary={})
-    lead.record_run("staging", "verify", succeeded=True, summary={"shield": {"subscribed": True, "uncovered": []}})
+    lead.record_run("staging", ChangesSummary(plan="sha256:x"), succeeded=True)
+    lead.record_run("staging", VERIFIED, succeeded=True)
     report = lead.gate_report("staging")
     assert report.stage is Stage.DEPLOYMENT_TESTING
     # deployment tests wait for capabilities; the first thing someone can do is a checklist signature
@@ -296,6 +292,6 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
                         ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip
         as_user(store, person).sign("staging", key, "checked")
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
-    lead.record_run("staging", "audit", succeeded=True, summary={"rules": {r: {"pass": 1} for r in audited}})
+    lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)
     waiting = lead.gate_report("staging").next_step()
     assert waiting.startswith("nobody yet: only criteria waiting for capabilities") and "ICP-3.1" in waiting

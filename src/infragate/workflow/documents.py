@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infragate.files import write_atomically
+from infragate.workflow.records import DocsSummary
 
 if TYPE_CHECKING:
     from infragate.workflow.service import Workflow
@@ -30,5 +31,5 @@ def write_docs(
     index = target / ("index.html" if output_format == "html" else "design.md")
     write_atomically(index, render(document, output_format))
     for name in environments:
-        flow.record_run(name, "docs", succeeded=True, summary={}, artifact_path=str(index))
+        flow.record_run(name, DocsSummary(), succeeded=True, artifact_path=str(index))
     return index

@@ -17,6 +17,7 @@ from infragate.store.schema import ChecklistItem, Environment
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
+from infragate.workflow.records import AuditSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import Stage
 from infragate.workflow.triage import SEVERE
@@ -79,12 +80,10 @@ class Gatekeeping(WorkflowBase):
                 if a.environment == environment
             ]
             runs = {}
-            for kind in ("docs", "apply", "verify", "audit"):
-                run = latest_run(session, project.id, environment, kind)
+            for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT):
+                run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:
-                    runs[kind] = gates.RunFacts(
-                        kind, run.status == "succeeded", run.started_at, run.summary, run.summary.get("design_digest")
-                    )
+                    runs[kind] = gates.RunFacts(kind, run.status, run.started_at, parse_summary(kind, run.summary))
             open_items = open_findings(session, project.id, environment)
             severe = tuple(f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE)
             open_rules = frozenset(f.rule_id for f in open_items if f.source == "audit")
@@ -165,7 +164,7 @@ class Gatekeeping(WorkflowBase):
 
 def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[Any]) -> gates.ItemState:
     if spec.evidence == "verify-clean":
-        verify, apply = evidence.runs.get("verify"), evidence.runs.get("apply")
+        verify, apply = evidence.runs.get(RunKind.VERIFY), evidence.runs.get(RunKind.APPLY)
         current = verify is not None and (apply is None or verify.at >= apply.at)
         met = current and verify is not None and verify.succeeded
         detail = (
@@ -196,14 +195,14 @@ def _audited_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemSt
     """Met only by positive, current evidence: an audit after the last apply in which every rule of the item
     was evaluated and passed. A waived (accepted) or unreadable result is not clear; an item whose rules all
     had nothing to judge (no databases, or production-only rules in staging) is not applicable."""
-    audit, apply = evidence.runs.get("audit"), evidence.runs.get("apply")
+    audit, apply = evidence.runs.get(RunKind.AUDIT), evidence.runs.get(RunKind.APPLY)
     if audit is None:
         return gates.ItemState(spec, False, "no audit of this environment yet")
     if apply is not None and audit.at < apply.at:
         return gates.ItemState(spec, False, "the latest audit is older than the latest apply: audit again")
-    results = audit.summary.get("rules")
-    if not isinstance(results, dict):
+    if not isinstance(audit.summary, AuditSummary) or not audit.summary.rules:
         return gates.ItemState(spec, False, "the latest audit recorded no rule results: audit again")
+    results = audit.summary.rules
     counts = {rule: results.get(rule) or {} for rule in spec.rules}
     open_now = sorted(set(spec.rules) & evidence.open_rules)
     unclear = sorted(r for r, c in counts.items() if any(c.get(s.value) for s in UNCLEAR)) or open_now

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
+from infragate.workflow.records import RunKind, RunSummary, VerifySummary
 from infragate.workflow.stages import Stage
 
 NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
@@ -19,11 +19,21 @@ NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot b
 
 @dataclass(frozen=True)
 class RunFacts:
-    kind: str
-    succeeded: bool
+    """The latest run of a kind: its status (succeeded, failed, interrupted, running), when it started, and
+    its typed summary (None when the stored one cannot be read as that kind's record)."""
+
+    kind: RunKind
+    status: str
     at: datetime
-    summary: dict[str, Any]
-    design_digest: str | None
+    summary: RunSummary | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def design_digest(self) -> str | None:
+        return self.summary.design_digest if self.summary is not None else None
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ class Evidence:
     design_approvers: tuple[str, ...]  # leads who approved this digest
     design_reviewers: tuple[str, ...]  # security people who reviewed this digest
     pentest_requested: bool
-    runs: dict[str, RunFacts] = field(default_factory=dict)  # latest run per kind
+    runs: dict[RunKind, RunFacts] = field(default_factory=dict)  # latest run per kind
     open_severe: tuple[str, ...] = ()  # open high/critical findings, "RULE component"
     open_rules: frozenset[str] = frozenset()  # rule ids with open audit findings
     checklist: tuple[ItemState, ...] = ()
@@ -75,13 +85,13 @@ class Criterion:
         return not self.met and self.decided_by_person
 
 
-def _run(evidence: Evidence, kind: str) -> RunFacts | None:
+def _run(evidence: Evidence, kind: RunKind) -> RunFacts | None:
     return evidence.runs.get(kind)
 
 
 def design_gate(e: Evidence) -> list[Criterion]:
     clean = not e.design_failures
-    docs = _run(e, "docs")
+    docs = _run(e, RunKind.DOCS)
     documented = docs is not None and docs.design_digest == e.design_digest
     criteria = [
         Criterion(
@@ -140,7 +150,7 @@ def design_gate(e: Evidence) -> list[Criterion]:
 
 
 def provisioning_gate(e: Evidence) -> list[Criterion]:
-    apply, verify = _run(e, "apply"), _run(e, "verify")
+    apply, verify = _run(e, RunKind.APPLY), _run(e, RunKind.VERIFY)
     applied = apply is not None and apply.succeeded
     verified = verify is not None and verify.succeeded and (apply is None or verify.at >= apply.at)
     return [
@@ -149,7 +159,7 @@ def provisioning_gate(e: Evidence) -> list[Criterion]:
             "ICP-2.1",
             "the last apply succeeded",
             applied,
-            f"at {apply.at:%Y-%m-%d %H:%M}" if applied and apply else ("failed" if apply else "never applied"),
+            f"at {apply.at:%Y-%m-%d %H:%M}" if applied and apply else (apply.status if apply else "never applied"),
             Role.LEAD,
         ),
         Criterion(
@@ -195,12 +205,13 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
 
 
 def shield_covered(e: Evidence) -> tuple[bool, str]:
-    verify = _run(e, "verify")
+    verify = _run(e, RunKind.VERIFY)
     if verify is None:
         return False, "never verified"
-    shield = verify.summary.get("shield", {})
-    uncovered = shield.get("uncovered", [])
-    if not shield.get("subscribed", False):
+    if not isinstance(verify.summary, VerifySummary):
+        return False, "the latest verify recorded no readable result: verify again"
+    uncovered = verify.summary.shield.uncovered
+    if not verify.summary.shield.subscribed:
         return False, "no Shield Advanced subscription"
     return not uncovered, "every public EC2 instance covered" if not uncovered else f"uncovered: {', '.join(uncovered)}"
 

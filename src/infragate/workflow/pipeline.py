@@ -77,7 +77,7 @@ class PipelineView(Protocol):
     def waiting_for_lock(self, held: LockInfo) -> None: ...
 
 
-class _Halt(Exception):
+class _HaltError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
@@ -111,7 +111,7 @@ def run_pipeline(
                     f"infragate design validate {design_file} --env {environment}",
                 )
             )
-            raise _Halt(Outcome.WAITING)
+            raise _HaltError(Outcome.WAITING)
         # Every environment: the docs index describes the whole design (one digest), not only this environment.
         target = settings.home / "docs" / design.project.name
         result.docs_path = write_docs(flow, tuple(design.environments), target, "html", view.drawing)
@@ -128,7 +128,7 @@ def run_pipeline(
                         f"-d {design_file}",
                     )
                 )
-            raise _Halt(Outcome.WAITING)
+            raise _HaltError(Outcome.WAITING)
         steps.append(Step("design gate", True, "approved for this digest"))
         provisioning = Provisioning(flow, settings, environment, on_embedded_start)
         with provisioning.writing("run", lock_timeout_s=lock_timeout_s, on_wait=view.waiting_for_lock) as writer:
@@ -144,14 +144,14 @@ def run_pipeline(
                     Action("lead", "approve the plan", f"infragate approve plan {plan_file} -d {design_file}")
                 )
                 steps.append(Step("apply", False, "waiting for a lead to approve the plan"))
-                raise _Halt(Outcome.WAITING)
+                raise _HaltError(Outcome.WAITING)
             if plan.pending:
                 with view.changing(len(plan.pending)) as changes:
                     applied = writer.execute(plan, snapshot, kind="apply", progress=changes)
                 counts = {s.value: sum(1 for o in applied.outcomes if o.status is s) for s in ChangeStatus}
                 steps.append(Step("apply", applied.succeeded, ", ".join(f"{n} {s}" for s, n in counts.items() if n)))
                 if not applied.succeeded:
-                    raise _Halt(Outcome.INTERRUPTED if applied.interrupted else Outcome.AWS_FAILED)
+                    raise _HaltError(Outcome.INTERRUPTED if applied.interrupted else Outcome.AWS_FAILED)
                 snapshot = writer.read()
             else:
                 writer.execute(plan, snapshot, kind="apply")
@@ -166,7 +166,7 @@ def run_pipeline(
                     f"infragate verify --env {environment} -d {design_file}",
                 )
             )
-            raise _Halt(Outcome.WAITING)
+            raise _HaltError(Outcome.WAITING)
         # verify changes nothing, so the snapshot it read is current: the audit judges it, no second read
         findings = check_live(snapshot, design=design, environment=environment)
         result.findings = findings
@@ -183,8 +183,8 @@ def run_pipeline(
                     f"infragate audit --env {environment} -d {design_file}",
                 )
             )
-            raise _Halt(Outcome.WAITING)
-    except _Halt as halt:
+            raise _HaltError(Outcome.WAITING)
+    except _HaltError as halt:
         result.outcome = halt.outcome
     # the gates and the report, whatever happened
     result.gate_report = flow.gate_report(environment)

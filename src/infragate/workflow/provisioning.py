@@ -22,11 +22,12 @@ from infragate.inventory.runner import Progress as ReadProgress
 from infragate.provision import service
 from infragate.provision.executor import Progress as ChangeProgress
 from infragate.provision.executor import Result
-from infragate.provision.executor import Status as ChangeStatus
 from infragate.provision.plan import Plan
 from infragate.settings import Settings
 from infragate.store.locks import Lease, LockInfo
 from infragate.workflow.connections import connect
+from infragate.workflow.records import ChangesSummary, DestroySummary, PlanSummary, RunKind
+from infragate.workflow.runs import changes_summary
 
 if TYPE_CHECKING:  # boto3 and SQLAlchemy load only in commands that use them
     from infragate.aws import AwsConnection
@@ -62,8 +63,9 @@ class Provisioning:
     def plan(self, snapshot: Snapshot) -> Plan:
         """What apply would change (no AWS call beyond the read), recorded as a plan run."""
         planned = service.make_plan(self.flow.design, self.environment, snapshot)
-        summary = {"plan": planned.digest, "pending": len(planned.pending)}
-        self.flow.record_run(self.environment, "plan", succeeded=True, summary=summary)
+        self.flow.record_run(
+            self.environment, PlanSummary(plan=planned.digest, pending=len(planned.pending)), succeeded=True
+        )
         return planned
 
     def verify(self, snapshot: Snapshot) -> service.Verification:
@@ -139,10 +141,13 @@ class Writer:
     ) -> Result:
         """Carry the plan out and record it as a run that is "running" until it ends (interrupted when killed)."""
         flow = self.provisioning.flow
+        record = (DestroySummary if kind == RunKind.DESTROY else ChangesSummary)(
+            plan=plan.digest, pending=len(plan.pending)
+        )
         if not plan.pending:
-            flow.record_run(self._env, kind, succeeded=True, summary={"plan": plan.digest, "outcomes": {}})
+            flow.record_run(self._env, record, succeeded=True)
             return Result((), False)
-        run_id = flow.begin_run(self._env, kind, {"plan": plan.digest, "pending": len(plan.pending)})
+        run_id = flow.begin_run(self._env, record)
         self.lease.attach_run(run_id)
         result = service.apply(
             plan,
@@ -152,11 +157,5 @@ class Writer:
             parallelism=parallelism,
             progress=progress,
         )
-        counts = {s.value: sum(1 for o in result.outcomes if o.status is s) for s in ChangeStatus}
-        flow.end_run(
-            run_id,
-            succeeded=result.succeeded,
-            summary={"outcomes": counts, "interrupted": result.interrupted},
-            interrupted=result.interrupted,
-        )
+        flow.end_run(run_id, changes_summary(record, result), succeeded=result.succeeded)
         return result

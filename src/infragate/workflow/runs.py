@@ -1,8 +1,7 @@
-"""Runs as evidence: what was planned, applied, verified, audited or documented, with its outcome and findings."""
+"""Runs as evidence: what was planned, applied, verified, audited or documented, with its outcome and
+findings. Every run is recorded with its typed summary (``records``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from infragate.policy import LocatedFinding, Summary
 from infragate.provision.executor import Result
@@ -13,27 +12,27 @@ from infragate.store.findings import Observed, ingest
 from infragate.store.projects import finish_run, start_run
 from infragate.store.schema import Run
 from infragate.workflow.base import WorkflowBase
+from infragate.workflow.records import AuditSummary, ChangesSummary, RunSummary, ShieldCoverage, VerifySummary
 
 
 class Runs(WorkflowBase):
-    # -- runs and findings ------------------------------------------------------------------------------
     def record_run(
         self,
         environment: str,
-        kind: str,
+        summary: RunSummary,
         *,
         succeeded: bool,
-        summary: dict[str, Any],
         findings: list[Observed] | None = None,
         source: str | None = None,
         artifact_path: str | None = None,
     ) -> int:
-        """Keep a run as evidence (with the report or document it produced); with findings, update the
-        findings of that source (de-duplicated)."""
+        """Keep a finished run as evidence (with the report or document it produced); with findings, update
+        the findings of that source (de-duplicated)."""
+        kind = summary.kind.value
         with self.store.session() as session:
             project = self.register(session)
             run = start_run(session, project, environment, kind)
-            summary = {**summary, "design_digest": self.design.digest}
+            stamped = summary.model_copy(update={"design_digest": self.design.digest})
             if findings is not None:
                 result = ingest(
                     session,
@@ -43,8 +42,8 @@ class Runs(WorkflowBase):
                     run_id=run.id,
                     observed=findings,
                 )
-                summary["findings"] = result.__dict__
-            finish_run(run, succeeded=succeeded, summary=summary, artifact_path=artifact_path)
+                stamped = stamped.model_copy(update={"findings": result.__dict__})
+            finish_run(run, succeeded=succeeded, summary=stamped.model_dump(mode="json"), artifact_path=artifact_path)
             audit_log.append(
                 session,
                 self.actor,
@@ -54,22 +53,25 @@ class Runs(WorkflowBase):
             )
             return run.id
 
-    def begin_run(self, environment: str, kind: str, summary: dict[str, Any]) -> int:
+    def begin_run(self, environment: str, summary: RunSummary) -> int:
         """A run that has started: "running" until ``end_run``. If its process dies, whoever takes the
         environment's lock over marks it "interrupted" (see store.locks)."""
+        kind = summary.kind.value
         with self.store.session() as session:
             project = self.register(session)
             run = start_run(session, project, environment, kind)
-            run.summary = {**summary, "design_digest": self.design.digest}
+            run.summary = summary.model_copy(update={"design_digest": self.design.digest}).model_dump(mode="json")
             audit_log.append(session, self.actor, f"{kind}-started", f"{project.name}/{environment}", {"run": run.id})
             return run.id
 
-    def end_run(self, run_id: int, *, succeeded: bool, summary: dict[str, Any], interrupted: bool = False) -> None:
+    def end_run(self, run_id: int, summary: RunSummary, *, succeeded: bool) -> None:
+        interrupted = isinstance(summary, ChangesSummary) and summary.interrupted
         with self.store.session() as session:
             run = session.get(Run, run_id)
             if run is None:
                 return
-            finish_run(run, succeeded=succeeded, summary={**run.summary, **summary})
+            stamped = summary.model_copy(update={"design_digest": self.design.digest})
+            finish_run(run, succeeded=succeeded, summary=stamped.model_dump(mode="json"))
             if interrupted:
                 run.status = "interrupted"
             project = self.register(session)
@@ -100,30 +102,28 @@ class Runs(WorkflowBase):
         for item in findings:
             counts = results.setdefault(item.finding.rule_id, {})
             counts[item.finding.status.value] = counts.get(item.finding.status.value, 0) + 1
-        summary = Summary.of(item.finding for item in findings)
-        recorded = {
-            "by_status": {status.value: count for status, count in summary.by_status.items()},
-            "failing": len(failing),
-            "rules": results,
-        }
-        return self.record_run(
-            environment, "audit", succeeded=True, summary=recorded, findings=observed, source="audit"
+        totals = Summary.of(item.finding for item in findings)
+        summary = AuditSummary(
+            by_status={status.value: count for status, count in totals.by_status.items()},
+            failing=len(failing),
+            rules=results,
         )
-
-    def record_changes(self, environment: str, kind: str, plan_digest: str, result: Result) -> int:
-        """An apply or destroy: the outcome of every change, counted by status."""
-        counts = {status.value: sum(1 for o in result.outcomes if o.status is status) for status in ChangeStatus}
-        summary = {"plan": plan_digest, "outcomes": counts, "interrupted": result.interrupted}
-        return self.record_run(environment, kind, succeeded=result.succeeded, summary=summary)
+        return self.record_run(environment, summary, succeeded=True, findings=observed, source="audit")
 
     def record_verification(self, environment: str, verification: Verification) -> int:
         """ICP-2.3 and ICP-4.2 evidence: what differs, and which public instances Shield does not cover."""
-        summary = {
-            "aligned": verification.aligned,
-            "differs": [change.key for change in verification.plan.pending],
-            "shield": {
-                "subscribed": verification.shield_subscribed,
-                "uncovered": [instance.id for instance in verification.uncovered()],
-            },
-        }
-        return self.record_run(environment, "verify", succeeded=verification.aligned, summary=summary)
+        summary = VerifySummary(
+            aligned=verification.aligned,
+            differs=[change.key for change in verification.plan.pending],
+            shield=ShieldCoverage(
+                subscribed=verification.shield_subscribed,
+                uncovered=[instance.id for instance in verification.uncovered()],
+            ),
+        )
+        return self.record_run(environment, summary, succeeded=verification.aligned)
+
+
+def changes_summary(summary: ChangesSummary, result: Result) -> ChangesSummary:
+    """The summary of an apply or destroy once it ended: how many changes ended in each status."""
+    counts = {status.value: sum(1 for o in result.outcomes if o.status is status) for status in ChangeStatus}
+    return summary.model_copy(update={"outcomes": counts, "interrupted": result.interrupted})

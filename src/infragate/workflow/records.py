@@ -1,0 +1,100 @@
+"""What each kind of run records as evidence: one typed summary per run kind, with a schema version.
+
+The run kinds are defined here and nowhere else; the store keeps a summary as JSON, and the gates read it
+back through these models (never by JSON keys written somewhere else). A stored summary that does not
+validate (another schema version, a hand-edited row) reads as None: evidence the gates cannot use.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION = 1
+
+
+class RunKind(StrEnum):
+    PLAN = "plan"
+    APPLY = "apply"
+    DESTROY = "destroy"
+    VERIFY = "verify"
+    AUDIT = "audit"
+    DOCS = "docs"
+
+
+class RunSummary(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: ClassVar[RunKind]
+
+    schema_version: Literal[1] = 1  # SCHEMA_VERSION; a new version adds a model, old rows stay readable
+    design_digest: str | None = None  # the design the run worked from (set by the workflow)
+    findings: dict[str, int] | None = None  # how the run's findings changed the store (new, reopened, fixed, …)
+
+
+class PlanSummary(RunSummary):
+    kind: ClassVar[RunKind] = RunKind.PLAN
+    plan: str
+    pending: int
+
+
+class ChangesSummary(RunSummary):
+    """An apply or destroy: its plan, and how many changes ended in each status."""
+
+    kind: ClassVar[RunKind] = RunKind.APPLY
+    plan: str
+    pending: int = 0
+    outcomes: dict[str, int] = Field(default_factory=dict)
+    interrupted: bool = False
+    interrupted_because: str = ""
+
+
+class DestroySummary(ChangesSummary):
+    kind: ClassVar[RunKind] = RunKind.DESTROY
+
+
+class ShieldCoverage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    subscribed: bool
+    uncovered: list[str] = Field(default_factory=list)
+
+
+class VerifySummary(RunSummary):
+    """ICP-2.3 and ICP-4.2: what differs from the design, and which public instances Shield does not cover."""
+
+    kind: ClassVar[RunKind] = RunKind.VERIFY
+    aligned: bool
+    differs: list[str] = Field(default_factory=list)
+    shield: ShieldCoverage
+
+
+class AuditSummary(RunSummary):
+    """Counts by status, failing findings, and per rule how many findings of each status (what the pre-launch
+    checklist reads: a rule evaluated and passing, failing, waived, unreadable or not applicable)."""
+
+    kind: ClassVar[RunKind] = RunKind.AUDIT
+    by_status: dict[str, int] = Field(default_factory=dict)
+    failing: int = 0
+    rules: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+
+class DocsSummary(RunSummary):
+    kind: ClassVar[RunKind] = RunKind.DOCS
+
+
+SUMMARIES: dict[RunKind, type[RunSummary]] = {
+    model.kind: model
+    for model in (PlanSummary, ChangesSummary, DestroySummary, VerifySummary, AuditSummary, DocsSummary)
+}
+
+
+def parse_summary(kind: str, data: dict[str, Any]) -> RunSummary | None:
+    """The stored summary of a run as its typed record, or None when it is not one (unusable as evidence)."""
+    model = SUMMARIES.get(RunKind(kind)) if kind in RunKind.__members__.values() else None
+    if model is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
