@@ -86,3 +86,16 @@ def test_plan_files_round_trip_and_refuse_edits() -> None:
         Plan.from_json(edited, "plan.json")
     with pytest.raises(UsageError, match="not an infragate plan"):
         Plan.from_json("{}", "plan.json")
+
+
+@pytest.mark.parametrize("order", [("a", "b", "c", "d"), ("d", "c", "b", "a"), ("c", "a", "d", "b")])
+def test_everything_behind_a_failure_is_skipped_in_any_input_order(order: tuple[str, ...]) -> None:
+    def run(item: Change) -> str:
+        if item.name == "a":
+            raise UsageError("injected failure")
+        return ""
+
+    needs = {key("b"): {key("a")}, key("c"): {key("b")}, key("d"): {key("c")}}
+    result = execute([change(name) for name in order], needs, run, parallelism=2)
+    statuses = {o.change.name: o.status for o in result.outcomes}
+    assert statuses == {"a": Status.FAILED, "b": Status.SKIPPED, "c": Status.SKIPPED, "d": Status.SKIPPED}

@@ -86,21 +86,24 @@ def execute(
         try:
             while waiting or running:
                 submitted = len(running)
-                for key, change in list(waiting.items()):
-                    deps = {d for d in needs.get(key, set()) if d in by_key}
-                    blocked = [d for d in deps if d in outcomes and not outcomes[d].status.ok]
-                    if blocked:
-                        del waiting[key]
-                        record(
-                            Outcome(
-                                change, Status.SKIPPED, f"not attempted: {', '.join(sorted(blocked))} did not succeed"
-                            )
-                        )
-                    elif all(d in outcomes for d in deps) and len(running) < parallelism:
-                        del waiting[key]
-                        if progress is not None:
-                            progress.started(change)
-                        running[pool.submit(timed, change)] = change
+                # Repeat the pass until it settles: a skip can block changes already looked at in this
+                # pass (in any input order), and only then is "nothing can start" a real cycle.
+                settled = False
+                while not settled:
+                    settled = True
+                    for key, change in list(waiting.items()):
+                        deps = {d for d in needs.get(key, set()) if d in by_key}
+                        blocked = [d for d in deps if d in outcomes and not outcomes[d].status.ok]
+                        if blocked:
+                            del waiting[key]
+                            settled = False
+                            reason = f"not attempted: {', '.join(sorted(blocked))} did not succeed"
+                            record(Outcome(change, Status.SKIPPED, reason))
+                        elif all(d in outcomes for d in deps) and len(running) < parallelism:
+                            del waiting[key]
+                            if progress is not None:
+                                progress.started(change)
+                            running[pool.submit(timed, change)] = change
                 if not running:
                     if waiting and len(running) == submitted == 0:  # nothing can ever start: a cycle
                         for change in waiting.values():
