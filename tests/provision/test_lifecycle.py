@@ -8,6 +8,7 @@ from typing import Any
 from infragate.aws import AwsConnection
 from infragate.design import Design, load_design
 from infragate.inventory import COLLECTORS, Scope, collect, infrastructure_of
+from infragate.model import ComponentKind
 from infragate.policy import Status, check_live
 from infragate.provision import service
 from infragate.provision.executor import Result
@@ -109,3 +110,22 @@ def test_the_compliant_example_audits_clean_in_production_on_embedded_aws(aws: A
     assert not [(f.finding.rule_id, f.finding.component, f.finding.message) for f in findings if f.finding.failing]
     judged = {f.finding.rule_id for f in findings if f.finding.status is Status.PASS}
     assert {"BAK-001", "BAK-002", "EC2-005", "MON-001", "SHD-006", "INV-002"} <= judged, "production rules judged"
+
+
+def test_a_prefix_list_rule_added_by_hand_is_revoked_and_the_plan_converges(aws: AwsConnection) -> None:
+    design = load_design(WEBSHOP)
+    assert apply_design(aws, design).succeeded
+    prefix_list = aws.call(
+        "ec2",
+        "create_managed_prefix_list",
+        PrefixListName="office",
+        AddressFamily="IPv4",
+        MaxEntries=5,
+        Entries=[{"Cidr": "52.94.0.0/22"}],
+    )["PrefixList"]["PrefixListId"]
+    web = service.read_live(aws, design, ENV).resource_of(ComponentKind.SECURITY_GROUP, "web")
+    permission = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListIds": [{"PrefixListId": prefix_list}]}
+    aws.call("ec2", "authorize_security_group_ingress", GroupId=web, IpPermissions=[permission])
+    assert real_changes(plan_for(aws, design)) == {"security-group:web": {"ingress"}}
+    assert apply_design(aws, design).succeeded
+    assert not plan_for(aws, design).pending, "the prefix-list rule was revoked: the plan converges"

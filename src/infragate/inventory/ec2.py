@@ -16,6 +16,7 @@ from ipaddress import IPv4Network, ip_network
 from typing import TYPE_CHECKING, Any
 
 from infragate.inventory import arns
+from infragate.inventory.permissions import PeerKind, parse_permissions
 from infragate.inventory.runner import Collector
 from infragate.inventory.scope import Scope, tag_map
 from infragate.inventory.snapshot import LiveInstance, LiveVolume, Snapshot
@@ -66,26 +67,19 @@ def _public_subnet_ids(route_tables: Iterable[dict[str, Any]], subnets: Iterable
 
 def _rules(permissions: Iterable[dict[str, Any]], group_names: dict[str, str]) -> tuple[SecurityRule, ...]:
     rules = []
-    for permission in permissions:
-        protocol = PROTOCOLS.get(str(permission.get("IpProtocol", "-1")), Protocol.ALL)
-        first, last = permission.get("FromPort", -1), permission.get("ToPort", -1)
-        if protocol in (Protocol.ALL, Protocol.ICMP) or first is None or first < 0:
+    for permission in parse_permissions(permissions):
+        protocol = PROTOCOLS.get(permission.protocol, Protocol.ALL)
+        if protocol in (Protocol.ALL, Protocol.ICMP) or permission.first < 0:
             ports = PortRange(first=0, last=65535)
         else:
-            ports = PortRange(first=first, last=last)
-        peers: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        peers += [(item, {"cidr": ip_network(item["CidrIp"], strict=False)}) for item in permission.get("IpRanges", [])]
-        peers += [
-            (item, {"cidr": ip_network(item["CidrIpv6"], strict=False)}) for item in permission.get("Ipv6Ranges", [])
-        ]
-        peers += [
-            (item, {"group": group_names.get(item["GroupId"], item["GroupId"])})
-            for item in permission.get("UserIdGroupPairs", [])
-        ]
-        # A managed prefix list is a named set of CIDRs; it is shown as a peer name, like a group.
-        peers += [(item, {"group": item["PrefixListId"]}) for item in permission.get("PrefixListIds", [])]
-        for item, peer in peers:
-            rules.append(SecurityRule(protocol=protocol, ports=ports, description=item.get("Description", ""), **peer))
+            ports = PortRange(first=permission.first, last=permission.last)
+        if permission.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
+            peer: dict[str, Any] = {"cidr": ip_network(permission.peer, strict=False)}
+        elif permission.kind is PeerKind.GROUP:
+            peer = {"group": group_names.get(permission.peer, permission.peer)}
+        else:  # a managed prefix list is a named set of CIDRs; it is shown as a peer name, like a group
+            peer = {"group": permission.peer}
+        rules.append(SecurityRule(protocol=protocol, ports=ports, description=permission.description, **peer))
     return tuple(rules)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infragate.errors import AwsError, UsageError
+from infragate.inventory.permissions import ALL_PROTOCOLS, Permission, parse_permissions, to_api
 from infragate.model import SecurityRule, Tier
 from infragate.model.network import Protocol
 from infragate.provision.context import ApplyContext
@@ -184,47 +185,18 @@ def group_id(ctx: ApplyContext, name: str) -> str:
     return ctx.once("security-group", name, find_or_create)
 
 
-IpPermission = tuple[str, int, int, str, str]  # protocol, from, to, peer, description
-
-
-def _permissions(ctx: ApplyContext, rules: tuple[SecurityRule, ...]) -> set[IpPermission]:
+def _permissions(ctx: ApplyContext, rules: tuple[SecurityRule, ...]) -> set[Permission]:
     result = set()
     for rule in rules:
-        protocol = "-1" if rule.protocol is Protocol.ALL else rule.protocol.value
+        protocol = ALL_PROTOCOLS if rule.protocol is Protocol.ALL else rule.protocol.value
         first, last = (rule.ports.first, rule.ports.last) if protocol in ("tcp", "udp") else (-1, -1)
         peer = str(rule.cidr) if rule.cidr is not None else group_id(ctx, str(rule.group))
-        result.add((protocol, first, last, peer, rule.description))
+        result.add(Permission.of(protocol, first, last, peer, rule.description))
     return result
 
 
-def _live_permissions(permissions: list[dict[str, Any]]) -> set[IpPermission]:
-    result = set()
-    for permission in permissions:
-        protocol = str(permission.get("IpProtocol", "-1"))
-        first, last = int(permission.get("FromPort", -1)), int(permission.get("ToPort", -1))
-        if protocol == "-1":
-            first, last = -1, -1
-        for item in permission.get("IpRanges", []):
-            result.add((protocol, first, last, item["CidrIp"], item.get("Description", "")))
-        for item in permission.get("Ipv6Ranges", []):
-            result.add((protocol, first, last, item["CidrIpv6"], item.get("Description", "")))
-        for item in permission.get("UserIdGroupPairs", []):
-            result.add((protocol, first, last, item["GroupId"], item.get("Description", "")))
-    return result
-
-
-def _api_permission(permission: IpPermission) -> dict[str, Any]:
-    protocol, first, last, peer, description = permission
-    api: dict[str, Any] = {"IpProtocol": protocol}
-    if protocol != "-1":
-        api |= {"FromPort": first, "ToPort": last}
-    if peer.startswith("sg-"):
-        api["UserIdGroupPairs"] = [{"GroupId": peer, "Description": description}]
-    elif ":" in peer:
-        api["Ipv6Ranges"] = [{"CidrIpv6": peer, "Description": description}]
-    else:
-        api["IpRanges"] = [{"CidrIp": peer, "Description": description}]
-    return api
+def _live(permissions: list[dict[str, Any]]) -> set[Permission]:
+    return set(parse_permissions(permissions))
 
 
 def _delete_group(ctx: ApplyContext, name: str) -> None:
@@ -247,13 +219,13 @@ def _delete_group(ctx: ApplyContext, name: str) -> None:
                 for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
             }
             for direction, permissions in mentioning.items():
-                wanted = {p for p in _live_permissions(permissions) if p[3] == existing}
+                wanted = {p for p in _live(permissions) if p.peer == existing}
                 if wanted and group["GroupId"] != existing:
                     ctx.call(
                         "ec2",
                         f"revoke_security_group_{direction}",
                         GroupId=group["GroupId"],
-                        IpPermissions=[_api_permission(p) for p in sorted(wanted)],
+                        IpPermissions=[to_api(p) for p in sorted(wanted)],
                     )
         _sync_rules(ctx, existing, set(), set())
         ctx.call("ec2", "delete_security_group", GroupId=existing)
@@ -270,11 +242,11 @@ def apply_security_group(ctx: ApplyContext, change: Change) -> None:
     _sync_rules(ctx, identifier, _permissions(ctx, group.ingress), _permissions(ctx, group.egress))
 
 
-def _sync_rules(ctx: ApplyContext, group: str, ingress: set[IpPermission], egress: set[IpPermission]) -> None:
+def _sync_rules(ctx: ApplyContext, group: str, ingress: set[Permission], egress: set[Permission]) -> None:
     live = ctx.call("ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
     for direction, wanted, current in (
-        ("ingress", ingress, _live_permissions(live.get("IpPermissions", []))),
-        ("egress", egress, _live_permissions(live.get("IpPermissionsEgress", []))),
+        ("ingress", ingress, _live(live.get("IpPermissions", []))),
+        ("egress", egress, _live(live.get("IpPermissionsEgress", []))),
     ):
         extra, missing = current - wanted, wanted - current
         if extra:
@@ -282,12 +254,12 @@ def _sync_rules(ctx: ApplyContext, group: str, ingress: set[IpPermission], egres
                 "ec2",
                 f"revoke_security_group_{direction}",
                 GroupId=group,
-                IpPermissions=[_api_permission(p) for p in sorted(extra)],
+                IpPermissions=[to_api(p) for p in sorted(extra)],
             )
         if missing:
             ctx.call(
                 "ec2",
                 f"authorize_security_group_{direction}",
                 GroupId=group,
-                IpPermissions=[_api_permission(p) for p in sorted(missing)],
+                IpPermissions=[to_api(p) for p in sorted(missing)],
             )
