@@ -107,6 +107,7 @@ def test_a_failing_collector_is_recorded_and_the_others_finish(aws: AwsConnectio
     assert sorted(progress.labels) == ["s3", "sts"]
     assert sorted(progress.done) == [("s3", False), ("sts", True)]
     assert not snapshot.complete and snapshot.unavailable == {Section.BUCKETS}
+    assert snapshot.buckets == {} and not snapshot.owners, "a failed collector leaves no half-read data behind"
 
 
 def test_many_buckets_are_all_collected(aws: AwsConnection) -> None:

@@ -76,16 +76,19 @@ def collect(
     snapshot = Snapshot(regions=regions, scope=scope)
     snapshot.account = str(connection.call("sts", "get_caller_identity")["Account"])
 
-    def run_one(job: _Job) -> CollectorFailure | None:
+    def run_one(job: _Job) -> Snapshot | CollectorFailure:
+        """One collector run, into a snapshot of its own: no two threads ever write the same object, and a
+        collector that fails half-way leaves nothing behind but its failure."""
         sections = job.collector.sections
+        part = Snapshot(regions=regions, scope=scope, account=snapshot.account)
         try:
-            job.collector.run(connection, scope, snapshot, job.region)
+            job.collector.run(connection, scope, part, job.region)
         except AwsError as error:
             return CollectorFailure(job.label, error.message, error.code, sections)
         except Exception as error:  # a collector bug must not hide what the other collectors found
             message = f"the collector crashed ({type(error).__name__}: {error}); this is a bug, please report it"
             return CollectorFailure(job.label, message, "inventory.collector-crashed", sections)
-        return None
+        return part
 
     jobs = _jobs(collectors, regions, connection.spec.region)
     snapshot.collected = [job.label for job in jobs]
@@ -93,11 +96,13 @@ def collect(
         progress.started(snapshot.collected)
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(jobs)))) as pool:
         futures = {pool.submit(run_one, job): job for job in jobs}
-        for future in as_completed(futures):
-            failure = future.result()
-            if failure is not None:
-                snapshot.failures.append(failure)
+        for future in as_completed(futures):  # merged here, in this one thread
+            outcome = future.result()
+            if isinstance(outcome, CollectorFailure):
+                snapshot.failures.append(outcome)
+            else:
+                snapshot.absorb(outcome)
             if progress is not None:
-                progress.finished(futures[future].label, failure is None)
+                progress.finished(futures[future].label, not isinstance(outcome, CollectorFailure))
     snapshot.failures.sort(key=lambda failure: failure.collector)
     return snapshot

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from infragate.errors import AwsNotFoundError
@@ -71,31 +72,47 @@ def _lifecycle(config: dict[str, Any] | None) -> tuple[LifecycleRule, ...]:
     return tuple(rules)
 
 
-def _bucket(connection: AwsConnection, scope: Scope, name: str, snapshot: Snapshot) -> Bucket | None:
+@dataclass(frozen=True)
+class _Found:
+    """One bucket as read by a worker thread; the collector's own thread adds it to the snapshot."""
+
+    bucket: Bucket
+    aws_name: str
+    tags: dict[str, str]
+    public_policy: bool
+
+
+def _bucket(connection: AwsConnection, scope: Scope, name: str) -> _Found | None:
     tags = tag_map((_optional(connection, "get_bucket_tagging", name) or {}).get("TagSet"))
     if not scope.includes(tags):
         return None
     versioning = connection.call("s3", "get_bucket_versioning", Bucket=name).get("Status") == "Enabled"
     component = scope.component_name(tags, name)
-    snapshot.own(ComponentKind.BUCKET, component, name, arns.bucket(name, connection.spec.region), tags=tags)
-    if policy_is_public((_optional(connection, "get_bucket_policy", name) or {}).get("Policy")):
-        snapshot.public_policy_buckets.add(component)
-    return Bucket(
+    bucket = Bucket(
         name=component,
         versioning=versioning,
         encryption=_encryption(_optional(connection, "get_bucket_encryption", name)),
         public_access_block=_public_access_block(_optional(connection, "get_public_access_block", name)),
         lifecycle=_lifecycle(_optional(connection, "get_bucket_lifecycle_configuration", name)),
     )
+    public = policy_is_public((_optional(connection, "get_bucket_policy", name) or {}).get("Policy"))
+    return _Found(bucket, name, tags, public)
 
 
 def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
     names = [b["Name"] for page in connection.pages("s3", "list_buckets") for b in page.get("Buckets", [])]
-    # Each bucket needs several calls; fetch buckets concurrently (boto3 clients are thread-safe).
+    # Each bucket needs several calls; read buckets concurrently (boto3 clients are thread-safe), and write
+    # what they found into the snapshot from this thread only.
     with ThreadPoolExecutor(max_workers=16) as pool:
-        for bucket in pool.map(lambda name: _bucket(connection, scope, name, snapshot), names):
-            if bucket is not None:
-                snapshot.buckets[bucket.name] = bucket
+        for found in pool.map(lambda name: _bucket(connection, scope, name), names):
+            if found is None:
+                continue
+            name = found.bucket.name
+            arn = arns.bucket(found.aws_name, connection.spec.region)
+            snapshot.own(ComponentKind.BUCKET, name, found.aws_name, arn, tags=found.tags)
+            if found.public_policy:
+                snapshot.public_policy_buckets.add(name)
+            snapshot.buckets[name] = found.bucket
 
 
 # The bucket list is global; the connection's own region is a valid endpoint for it.

@@ -7,7 +7,7 @@ AWS identifiers here and resolved into design models by ``assemble``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from ipaddress import IPv4Network
 
 from infragate.inventory.scope import Scope
@@ -153,6 +153,23 @@ class Snapshot:
                 self.tags[identifier] = tags
         if identifiers:
             self.resource_ids.setdefault((kind, name), identifiers[0])
+
+    def absorb(self, part: Snapshot) -> None:
+        """Add what one collector run found (its own snapshot) to this one: mappings and sets join, lists
+        extend, and a subscription seen in any run counts."""
+        for item in fields(self):
+            if item.name in ("regions", "scope", "account", "collected", "failures"):
+                continue
+            mine, theirs = getattr(self, item.name), getattr(part, item.name)
+            if isinstance(mine, dict):
+                mine.update(theirs)
+            elif isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, bool):
+                setattr(self, item.name, mine or theirs)
+        self.failures.extend(part.failures)  # a collector may record a partial failure and go on
 
     def resource_of(self, kind: ComponentKind, name: str) -> str | None:
         return self.resource_ids.get((kind, name))
