@@ -27,6 +27,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # design first, as the policy requires; the run then stops only where a person must act, and prints where
 # the report and the docs are.
 LEAD ?= lena.lead@example.com
+# make run keeps its state in the checkout (.infragate/, ignored by git), never in the user's data directory.
+run: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
 run: $(VENV)/.installed
 	$(BIN)/infragate project init --design $(EXAMPLE)
 	INFRAGATE_USER=$(LEAD) $(BIN)/infragate approve design --env staging --design $(EXAMPLE) -m "approved by make run"

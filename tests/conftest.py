@@ -54,6 +54,7 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test (and every infragate process it starts) gets an empty store of its own."""
     database = tmp_path / "store.db"
     monkeypatch.setenv("INFRAGATE_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("INFRAGATE_HOME", str(tmp_path / "home"))  # never the user's data directory
     monkeypatch.delenv("INFRAGATE_USER", raising=False)
     return database
 

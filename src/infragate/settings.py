@@ -2,7 +2,7 @@
 
 | variable | meaning | default |
 |---|---|---|
-| INFRAGATE_HOME | where infragate keeps its state (embedded AWS, later the store) | ./.infragate |
+| INFRAGATE_HOME | where state lives (embedded AWS, store, docs, reports) | the user's data directory |
 | INFRAGATE_AWS_RETRY_MODE | botocore retry mode: standard or adaptive | standard |
 | INFRAGATE_AWS_MAX_ATTEMPTS | botocore attempts per call, including the first | 5 |
 | INFRAGATE_DATABASE_URL | the store: a SQLAlchemy URL (``postgresql+psycopg://…``) | SQLite in INFRAGATE_HOME |
@@ -28,6 +28,14 @@ class Settings:
     database_url: str | None = None
 
 
+def default_home() -> Path:
+    """The user's data directory (e.g. ~/.local/share/infragate): one store and one embedded AWS for a
+    person, whatever directory a command runs in."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("infragate", appauthor=False))
+
+
 def _check_home(home: Path) -> None:
     """INFRAGATE_HOME must be a directory infragate can write, or a path where one can be made."""
     hint = "Point INFRAGATE_HOME at a directory you can write (it is created if missing)."
@@ -47,7 +55,7 @@ def load_settings() -> Settings:
     attempts_text = os.environ.get("INFRAGATE_AWS_MAX_ATTEMPTS", "5")
     if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
         raise UsageError(f"INFRAGATE_AWS_MAX_ATTEMPTS is '{attempts_text}'", hint="Use a whole number from 1 to 20.")
-    home = Path(os.environ.get("INFRAGATE_HOME", ".infragate"))
+    home = Path(os.environ.get("INFRAGATE_HOME") or default_home())
     _check_home(home)
     database_url = os.environ.get("INFRAGATE_DATABASE_URL") or None
     return Settings(

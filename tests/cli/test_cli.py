@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import INSECURE, WEBSHOP
 from tests.support.cli import run_infragate
@@ -108,3 +111,49 @@ def test_an_infragate_home_that_is_a_file_is_a_usage_error(tmp_path: Path) -> No
     assert result.returncode == 2 and "is a file, not a directory" in result.stderr
     nested = run_infragate(home / "sub", "aws-local", "status")
     assert nested.returncode == 2 and "cannot be created" in nested.stderr
+
+
+def test_state_does_not_depend_on_the_directory_and_the_design_is_found(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run_infragate(home, "project", "init", "-d", str(WEBSHOP)).returncode == 0
+    inside = WEBSHOP.parent
+    # From the example's own folder: its infragate.yaml is found, and the same store answers.
+    found = subprocess.run(
+        [sys.executable, "-m", "infragate", "project", "status"],
+        cwd=inside,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INFRAGATE_HOME": str(home), "COLUMNS": "200"},
+        check=False,
+        timeout=60,
+    )
+    assert found.returncode == 0 and "staging" in found.stdout, found.stderr
+    # From anywhere else: by the registered project's name, and it says which design it used.
+    named = subprocess.run(
+        [sys.executable, "-m", "infragate", "project", "status", "--project", "webshop"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INFRAGATE_HOME": str(home), "COLUMNS": "200"},
+        check=False,
+        timeout=60,
+    )
+    assert named.returncode == 0 and f"design: {WEBSHOP}" in named.stderr, named.stderr
+    lost = subprocess.run(
+        [sys.executable, "-m", "infragate", "project", "status"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INFRAGATE_HOME": str(home)},
+        check=False,
+        timeout=60,
+    )
+    assert lost.returncode == 2 and "no infragate.yaml" in lost.stderr and "--project" in lost.stderr
+
+
+def test_the_default_home_is_the_users_data_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infragate.settings import default_home, load_settings
+
+    monkeypatch.delenv("INFRAGATE_HOME")
+    assert load_settings().home == default_home() and default_home().name == "infragate"
+    assert not str(default_home()).startswith(str(Path.cwd()))

@@ -49,9 +49,7 @@ def audit(
     env: str | None = typer.Option(
         None, "--env", "-e", help="Audit this environment of the design: its AWS target, region and settings."
     ),
-    design_file: Path = typer.Option(
-        Path("infragate.yaml"), "--design", "-d", help="The design file that defines --env.", show_default=True
-    ),
+    design_file: Path | None = identity.DESIGN,
     endpoint: str | None = typer.Option(
         None, "--endpoint", help="Audit the AWS-compatible API at this URL instead (e.g. http://127.0.0.1:4566)."
     ),
@@ -116,7 +114,7 @@ def audit(
         f"--endpoint '{endpoint}' is not an http(s) URL",
         "Write it like http://127.0.0.1:4566.",
     )
-    design = load_design(design_file) if env is not None else None
+    design = load_design(identity.resolve_design(design_file)) if env is not None else None
     connection, audited_regions = _connect(design, env, endpoint, regions)
     by_project = design is not None and env is not None and scope != "account"
     chosen_scope = Scope(design.project.name, env) if by_project and design is not None else Scope()
@@ -133,7 +131,7 @@ def audit(
         digest=design.digest if design is not None else None,
         rules=policy_rules(),
         findings=tuple(findings),
-        artifact=str(design_file) if design is not None else None,
+        artifact=design.path if design is not None else None,
     )
     render.deliver(report, output_format, output, show_passed=show_passed, by_service=True)
     if design is not None and env is not None and by_project:

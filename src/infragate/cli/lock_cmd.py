@@ -17,7 +17,7 @@ app = typer.Typer(
 
 
 @app.command("status")
-def status(design_file: Path = identity.DESIGN) -> None:
+def status(design_file: Path | None = identity.DESIGN) -> None:
     """Show the project's held locks: holder, purpose, host and process, since when, and whether it is stale
     (its process is gone, or it stopped renewing its heartbeat).
 
@@ -43,7 +43,7 @@ def status(design_file: Path = identity.DESIGN) -> None:
 @app.command("release")
 def release(
     env: str = typer.Option(..., "--env", "-e", help="The environment whose lock to break."),
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Break an environment's lock: allowed to its holder and to admins (INFRAGATE_USER says who you are),

@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # for annotations only: importing it at run time would load b
     from infragate.workflow.provisioning import Provisioning, Writer
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
-DESIGN = typer.Option(Path("infragate.yaml"), "--design", "-d", help="The design file.")
 FORMAT = typer.Option("table", "--format", "-f", help="table for people, json for machines.")
 ACTION_STYLE = {
     Action.CREATE: "green",
@@ -53,11 +52,11 @@ def _format(value: str) -> str:
     return value
 
 
-def _provisioning(design_file: Path, env: str) -> Provisioning:
+def _provisioning(design_file: Path | None, env: str) -> Provisioning:
     """The environment's provisioning use-cases, as the current user (recorded, not authenticated here)."""
     from infragate.workflow.provisioning import Provisioning
 
-    design = load_design(design_file)
+    design = load_design(identity.resolve_design(design_file))
     design.environment(env)
     with ExitStack() as stack:
         provisioning = Provisioning(
@@ -121,7 +120,7 @@ def _show_plan(plan: Plan, *, title: str) -> None:
 
 def plan(
     env: str = ENV,
-    design_file: Path = DESIGN,
+    design_file: Path | None = identity.DESIGN,
     out_file: Path | None = typer.Option(None, "--out", help="Write the plan here, for review, approval and apply."),
     output_format: str = FORMAT,
 ) -> None:
@@ -195,7 +194,7 @@ def _execute(writer: Writer, chosen: Plan, snapshot: Snapshot, parallelism: int,
 
 def apply(
     env: str = ENV,
-    design_file: Path = DESIGN,
+    design_file: Path | None = identity.DESIGN,
     plan_file: Path | None = typer.Option(None, "--plan", help="Apply this reviewed plan (refused if it is stale)."),
     parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
     yes: bool = options.YES,
@@ -244,7 +243,7 @@ def apply(
 
 def destroy(
     env: str = ENV,
-    design_file: Path = DESIGN,
+    design_file: Path | None = identity.DESIGN,
     yes: bool = options.YES,
     parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Changes carried out at once."),
     lock_timeout: str = options.LOCK_TIMEOUT,
@@ -272,7 +271,7 @@ def destroy(
         _execute(writer, doomed, snapshot, parallelism, kind="destroy")
 
 
-def verify(env: str = ENV, design_file: Path = DESIGN, output_format: str = FORMAT) -> None:
+def verify(env: str = ENV, design_file: Path | None = identity.DESIGN, output_format: str = FORMAT) -> None:
     """Check that the live environment matches its design (ICP-2.3) and that Shield covers every public EC2
     instance in the account (ICP-4.2). Exit 1 when anything is not aligned.
 
@@ -333,7 +332,7 @@ def _read_file(path: Path) -> str:
 
 def approve_plan(
     plan_file: Path = typer.Argument(..., help="The plan written by `infragate plan --out`."),
-    design_file: Path = DESIGN,
+    design_file: Path | None = identity.DESIGN,
     comment: str = typer.Option("", "--comment", "-m"),
     acting_as: str | None = identity.AS,
 ) -> None:

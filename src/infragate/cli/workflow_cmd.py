@@ -91,7 +91,7 @@ def whoami() -> None:
 
 # -- projects -----------------------------------------------------------------------------------------
 @project_app.command("init")
-def project_init(design_file: Path = identity.DESIGN) -> None:
+def project_init(design_file: Path | None = identity.DESIGN) -> None:
     """Register the project of a design: its environments, its owners as users with their roles, and the
     pre-launch checklist. Safe to run again (it updates what changed)."""
     from infragate.store import audit_log
@@ -124,7 +124,7 @@ def project_list() -> None:
 
 
 @project_app.command("status")
-def project_status(design_file: Path = identity.DESIGN) -> None:
+def project_status(design_file: Path | None = identity.DESIGN) -> None:
     """The stage of every environment and how many criteria its gates still miss."""
     flow = identity.workflow(design_file, identified=False)
     table = Table(title=f"{flow.design.project.name}", expand=False)
@@ -139,7 +139,7 @@ def project_status(design_file: Path = identity.DESIGN) -> None:
 # -- approvals ----------------------------------------------------------------------------------------
 def approve_design(
     env: str = ENV,
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     comment: str = typer.Option("", "--comment", "-m"),
     acting_as: str | None = identity.AS,
 ) -> None:
@@ -152,7 +152,7 @@ def approve_design(
 # -- findings -----------------------------------------------------------------------------------------
 @findings_app.command("list")
 def findings_list(
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     env: str | None = typer.Option(None, "--env", "-e"),
     include_closed: bool = typer.Option(False, "--all", help="Include fixed, accepted and false-positive ones."),
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
@@ -192,7 +192,7 @@ def findings_list(
 def findings_assign(
     finding_id: int = typer.Argument(...),
     to: str = typer.Option(..., "--to", help="The user who will fix it."),
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Assign a finding to someone (lead or security)."""
@@ -205,7 +205,7 @@ def findings_resolve(
     finding_id: int = typer.Argument(...),
     status: str = typer.Option("fixed", "--status", help="fixed, verified (security, after fixed) or false-positive"),
     note: str = typer.Option(..., "--note", help="Why: what was done or why it is not a problem."),
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only)."""
@@ -223,7 +223,7 @@ def findings_resolve(
 def findings_accept(
     finding_id: int = typer.Argument(...),
     note: str = typer.Option(..., "--note", help="Why the risk is accepted, and until when."),
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Accept the risk of a finding (lead; high and critical ones: security only)."""
@@ -235,7 +235,7 @@ def findings_accept(
 
 # -- checklist ----------------------------------------------------------------------------------------
 @checklist_app.command("show")
-def checklist_show(env: str = ENV, design_file: Path = identity.DESIGN) -> None:
+def checklist_show(env: str = ENV, design_file: Path | None = identity.DESIGN) -> None:
     """Every checklist item: met or not, and by what evidence or whose signature."""
     flow = identity.workflow(design_file, identified=False)
     evidence = flow.evidence(env)
@@ -261,7 +261,7 @@ def checklist_sign(
     key: str = typer.Argument(..., help="The item, e.g. restore-tested."),
     env: str = ENV,
     comment: str = typer.Option(..., "--comment", "-m", help="What was checked."),
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Sign a manual checklist item (only its role may)."""
@@ -284,7 +284,9 @@ def show_gates(report: GateReport) -> None:
 
 @gate_app.command("check")
 def gate_check(
-    env: str = ENV, design_file: Path = identity.DESIGN, output_format: str = typer.Option("table", "--format", "-f")
+    env: str = ENV,
+    design_file: Path | None = identity.DESIGN,
+    output_format: str = typer.Option("table", "--format", "-f"),
 ) -> None:
     """Evaluate every stage's exit criteria from the evidence; exit 0 only when the environment may launch."""
     _table_or_json(output_format)
@@ -311,7 +313,7 @@ def gate_check(
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-def launch(env: str = ENV, design_file: Path = identity.DESIGN, acting_as: str | None = identity.AS) -> None:
+def launch(env: str = ENV, design_file: Path | None = identity.DESIGN, acting_as: str | None = identity.AS) -> None:
     """Launch an environment: a lead's decision, allowed only when every gate holds."""
     report = identity.workflow(design_file, acting_as).launch(env)
     out.print(f"{env} launched (stage {report.stage.value})")
@@ -319,7 +321,7 @@ def launch(env: str = ENV, design_file: Path = identity.DESIGN, acting_as: str |
 
 def report(
     env: str = ENV,
-    design_file: Path = identity.DESIGN,
+    design_file: Path | None = identity.DESIGN,
     output_format: str = typer.Option("html", "--format", "-f", help="html (people), pdf (printing), json (machines)"),
     output: Path | None = typer.Option(
         None,

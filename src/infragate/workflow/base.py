@@ -78,9 +78,9 @@ class WorkflowBase:
             if known is not None:
                 return known
         design = self.design
-        project = ensure_project(
-            session, design.project.name, design.project.client, design.path, list(design.environments)
-        )
+        path = Path(design.path)  # kept absolute: commands in other directories find the design by project
+        where = str(path.resolve()) if path.is_file() else design.path
+        project = ensure_project(session, design.project.name, design.project.client, where, list(design.environments))
         for role in PROJECT_ROLES:
             for person in design.project.owners.of(role):
                 if not is_placeholder(person):  # a placeholder owner is a finding (GOV-00x), not a user
