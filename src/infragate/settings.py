@@ -6,6 +6,8 @@
 | INFRAGATE_AWS_RETRY_MODE | botocore retry mode: standard or adaptive | standard |
 | INFRAGATE_AWS_MAX_ATTEMPTS | botocore attempts per call, including the first | 5 |
 | INFRAGATE_DATABASE_URL | the store: a SQLAlchemy URL (``postgresql+psycopg://…``) | SQLite in INFRAGATE_HOME |
+| INFRAGATE_QUEUE_URL | the job queue: ``redis://…`` for workers on several machines | SQLite in INFRAGATE_HOME |
+| INFRAGATE_JOB_LEASE | seconds a worker may be silent before its job counts as dead | 30 |
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Settings:
     aws_retry_mode: RetryMode = "standard"
     aws_max_attempts: int = 5
     database_url: str | None = None
+    queue_url: str | None = None  # redis://host:port/db for workers on several machines; else SQLite in home
+    job_lease_seconds: int = 30  # a running job whose worker has been silent this long is failed or retried
 
 
 def default_home() -> Path:
@@ -58,9 +62,17 @@ def load_settings() -> Settings:
     home = Path(os.environ.get("INFRAGATE_HOME") or default_home())
     _check_home(home)
     database_url = os.environ.get("INFRAGATE_DATABASE_URL") or None
+    queue_url = os.environ.get("INFRAGATE_QUEUE_URL") or None
+    if queue_url is not None and not queue_url.startswith(("redis://", "rediss://", "unix://")):
+        raise UsageError(f"INFRAGATE_QUEUE_URL is '{queue_url}'", hint="Use redis://127.0.0.1:6379/0 (or unset it).")
+    lease_text = os.environ.get("INFRAGATE_JOB_LEASE", "30")
+    if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
+        raise UsageError(f"INFRAGATE_JOB_LEASE is '{lease_text}'", hint="Seconds, from 1 to 3600.")
     return Settings(
         home=home,
         aws_retry_mode=mode,  # type: ignore[arg-type]
         aws_max_attempts=int(attempts_text),
         database_url=database_url,
+        queue_url=queue_url,
+        job_lease_seconds=int(lease_text),
     )

@@ -13,6 +13,7 @@ from infragate.cli import (
     audit_cmd,
     aws_local_cmd,
     design_cmd,
+    jobs_cmd,
     lock_cmd,
     provision_cmd,
     render,
@@ -60,6 +61,8 @@ app.command("report", rich_help_panel=PEOPLE)(workflow_cmd.report)
 app.add_typer(workflow_cmd.user_app, name="user", rich_help_panel=PEOPLE)
 app.command("whoami", rich_help_panel=PEOPLE)(workflow_cmd.whoami)
 app.add_typer(lock_cmd.app, name="lock", rich_help_panel=AWS)
+app.add_typer(jobs_cmd.app, name="jobs", rich_help_panel=AWS)
+app.command("worker", rich_help_panel=AWS)(jobs_cmd.worker)
 app.add_typer(store_cmd.db_app, name="db", rich_help_panel=TOOLS)
 app.add_typer(store_cmd.log_app, name="audit-log", rich_help_panel=TOOLS)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, HttpUrl, WithJsonSchema
 
-from infragate.model.base import Component, Model, as_tuple
+from infragate.model.base import Component, Model, Named, as_tuple
 from infragate.model.names import CLIENT_MAX, PERSON_MAX
 
 
@@ -53,6 +53,11 @@ class Project(Model):
     description: str = ""
     owners: Owners = Owners()
     pentest_requested: bool = False
+    notify: dict[Role, tuple[Annotated[str, Field(min_length=3)], ...]] = Field(
+        default_factory=dict,
+        description="Apprise URLs per role (mailto://…, slack://…, json://host/path): who hears of failed "
+        "schedules, drift and new high findings",
+    )
 
 
 def _embedded_shorthand(value: Any) -> Any:
@@ -75,6 +80,20 @@ class AwsTarget(Model):
         return self.account_id is None
 
 
+CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\d+(-\d+)?)(/\d+)?)*"
+
+
+class ScheduleSpec(Component):
+    """A recurring job for the environment: ``drift`` (verify, then audit), ``verify`` or ``audit``."""
+
+    kind: Literal["drift", "verify", "audit"] = "drift"
+    cron: str = Field(
+        pattern=rf"^{CRON_FIELD}( {CRON_FIELD}){{4}}$",
+        description="minute hour day-of-month month day-of-week, in UTC",
+        examples=["0 3 * * *"],
+    )
+
+
 class EnvironmentSettings(Component):
     production: bool | None = Field(
         default=None, description="Production rules apply; defaults to true for 'production', 'prod', 'prd' and 'live'"
@@ -89,6 +108,9 @@ class EnvironmentSettings(Component):
     endpoints: tuple[HttpUrl, ...] = Field(default=(), description="URLs that scans and stress tests may hit")
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="Partial design merged over the base for this environment"
+    )
+    schedules: Named[ScheduleSpec] = Field(
+        default_factory=dict, description="Recurring jobs, e.g. nightly-drift: {kind: drift, cron: '0 3 * * *'}"
     )
 
     @property

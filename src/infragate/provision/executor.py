@@ -65,7 +65,10 @@ def execute(
     *,
     parallelism: int = 8,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Result:
+    """Run the changes in dependency order. Ctrl-C, or ``should_stop`` turning true (a cancelled job),
+    stops scheduling: running changes finish, the rest are reported cancelled."""
     by_key = {change.key: change for change in changes}
     waiting = dict(by_key)
     outcomes: dict[str, Outcome] = {}
@@ -85,6 +88,8 @@ def execute(
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         try:
             while waiting or running:
+                if should_stop is not None and should_stop():
+                    raise KeyboardInterrupt  # the same clean stop as Ctrl-C
                 submitted = len(running)
                 # Repeat the pass until it settles: a skip can block changes already looked at in this
                 # pass (in any input order), and only then is "nothing can start" a real cycle.
@@ -110,7 +115,7 @@ def execute(
                             record(Outcome(change, Status.FAILED, "its requirements form a cycle; please report it"))
                         waiting.clear()
                     continue
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     change = running.pop(future)
                     record(_outcome(change, future))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -129,6 +129,7 @@ def apply(
     *,
     parallelism: int = 8,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Result:
     env = design.environment(plan.environment)
     ctx = ApplyContext(
@@ -144,9 +145,8 @@ def apply(
         return ""
 
     pending = plan.pending
-    return execute(
-        pending, dependencies(pending, design, plan.environment), run, parallelism=parallelism, progress=progress
-    )
+    needs = dependencies(pending, design, plan.environment)
+    return execute(pending, needs, run, parallelism=parallelism, progress=progress, should_stop=should_stop)
 
 
 class Alignment(StrEnum):

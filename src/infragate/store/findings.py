@@ -49,6 +49,7 @@ class IngestSummary:
     reopened: int
     still_open: int
     fixed: int
+    new_severe: int = 0  # new or reopened high and critical findings: what a schedule tells security about
 
 
 def _event(finding: Finding, status: FindingStatus, actor: str, note: str, at: datetime) -> None:
@@ -76,7 +77,7 @@ def ingest(
             )
         )
     }
-    new = reopened = still_open = fixed = 0
+    new = reopened = still_open = fixed = new_severe = 0
     seen = set()
     for item in observed:
         seen.add(item.fingerprint)
@@ -102,11 +103,13 @@ def ingest(
             session.add(finding)
             _event(finding, FindingStatus.OPEN, actor, f"found by {source}", now)
             new += 1
+            new_severe += item.severity in ("critical", "high")
             continue
         finding.last_seen, finding.message, finding.last_run_id = now, item.message, run_id
         if finding.status in RESOLVED:
             _event(finding, FindingStatus.OPEN, actor, f"seen again by {source}", now)
             reopened += 1
+            new_severe += item.severity in ("critical", "high")
         elif finding.status in ACTIVE:
             still_open += 1
     for fingerprint, finding in existing.items():
@@ -114,7 +117,7 @@ def ingest(
             _event(finding, FindingStatus.FIXED, actor, f"no longer found by {source}", now)
             fixed += 1
     session.flush()
-    return IngestSummary(new, reopened, still_open, fixed)
+    return IngestSummary(new, reopened, still_open, fixed, new_severe)
 
 
 def open_findings(session: Session, project_id: int, environment: str | None = None) -> list[Finding]:

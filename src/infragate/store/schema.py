@@ -188,3 +188,52 @@ class EnvironmentLock(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     lease_seconds: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Job(Base):
+    """A long action (apply, verify, audit, drift) run in-process or by a worker, whichever queue carried
+    it: state, who asked, parameters, result, and a heartbeat so a dead worker's job does not stay running."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    environment: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, succeeded, failed, cancelled
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str] = mapped_column(String(255), default="")
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schedule_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class JobEvent(Base):
+    """A job's progress events and log lines, in order."""
+
+    __tablename__ = "job_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))  # progress, log
+    message: Mapped[str] = mapped_column(Text)
+
+
+class Schedule(Base):
+    """A recurring job per project environment (cron, five fields), seeded from the design's schedules."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("project", "environment", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(64))
+    environment: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    cron: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    last_fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -21,6 +21,7 @@ from infragate.model import Role
 from infragate.model.names import is_placeholder
 from infragate.store import Store, audit_log
 from infragate.store.evidence import ItemSpec, ensure_items
+from infragate.store.jobs import ensure_schedule
 from infragate.store.projects import WaiverSpec, ensure_project, ensure_user, record_design, sync_waivers
 from infragate.store.schema import Project, User
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
@@ -89,6 +90,11 @@ class WorkflowBase:
         for env in design.environments:
             ensure_items(session, project.id, env, [_item(spec) for spec in specs])
         record_design(session, project, design.digest, _read(design.path))
+        for env_name, env_design in design.environments.items():
+            for name, spec in env_design.settings.schedules.items():
+                ensure_schedule(
+                    session, project=project.name, environment=env_name, name=name, kind=spec.kind, cron=spec.cron
+                )
         sync_waivers(
             session,
             project,

@@ -138,6 +138,7 @@ class Writer:
         kind: str,
         parallelism: int = 8,
         progress: ChangeProgress | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> Result:
         """Carry the plan out and record it as a run that is "running" until it ends (interrupted when killed)."""
         flow = self.provisioning.flow
@@ -156,6 +157,7 @@ class Writer:
             snapshot,
             parallelism=parallelism,
             progress=progress,
+            should_stop=should_stop,
         )
         flow.end_run(run_id, changes_summary(record, result), succeeded=result.succeeded)
         return result

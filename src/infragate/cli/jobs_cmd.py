@@ -1,0 +1,202 @@
+"""``infragate jobs …`` and ``infragate worker``: long actions queued for workers, their progress and logs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from infragate.cli import identity
+from infragate.cli.console import emit, err, out
+from infragate.cli.exit_codes import ExitCode
+from infragate.design import load_design
+from infragate.errors import UsageError
+from infragate.settings import load_settings
+
+app = typer.Typer(
+    help="Jobs: verify, audit, drift (verify + audit) and apply, run by workers; their state, logs and "
+    "cancellation. Records live in the store whichever queue carried them.",
+    no_args_is_help=True,
+)
+STATE_STYLE = {"queued": "cyan", "running": "yellow", "succeeded": "green", "failed": "bold red", "cancelled": "dim"}
+
+
+@app.command("submit")
+def submit(
+    kind: str = typer.Argument(..., help="verify, audit, drift (verify, then audit) or apply."),
+    env: str = typer.Option(..., "--env", "-e", help="The environment."),
+    design_file: Path | None = identity.DESIGN,
+    here: bool = typer.Option(False, "--here", help="Run it now in this process instead of queueing it."),
+    wait: bool = typer.Option(False, "--wait", help="Wait until a worker has finished it; exit 1 unless it succeeded."),
+    plan_file: Path | None = typer.Option(None, "--plan", help="apply: the reviewed plan to apply."),
+) -> None:
+    """Queue a job for the workers (`infragate worker`), or run it --here. INFRAGATE_USER says who asked.
+
+    Examples:
+
+      infragate jobs submit drift --env production -d examples/webshop/infragate.yaml
+
+      infragate jobs submit audit --env staging --wait
+    """
+    from infragate.jobs.queue import submit as submit_job
+    from infragate.store import jobs as job_store
+    from infragate.store import open_store
+
+    design = load_design(identity.resolve_design(design_file))
+    design.environment(env)
+    identity.workflow_for(design, identified=False).findings(env)  # registers the project (and its schedules)
+    params = {"plan": plan_file.read_text()} if plan_file is not None else {}
+    settings = load_settings()
+    job = submit_job(
+        settings,
+        project=design.project.name,
+        environment=env,
+        kind=kind,
+        requested_by=identity.current_user(required=False),
+        params=params,
+        here=here,
+    )
+    if not here:
+        out.print(f"job {job.id} queued: {kind} of {design.project.name}/{env}")
+    if wait and not here:
+        store = open_store(settings)
+        while (current := job_store.get(store, job.id)) is not None and current.state in job_store.ACTIVE:
+            time.sleep(0.2)
+        job = current or job
+    if here or wait:
+        _show(job.id)
+        if job.state != "succeeded":
+            raise typer.Exit(ExitCode.FINDINGS)
+
+
+@app.command("list")
+def list_jobs(
+    design_file: Path | None = identity.DESIGN,
+    all_projects: bool = typer.Option(False, "--all-projects", help="Jobs of every project."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """The latest jobs, newest first: state, kind, environment, who asked, when."""
+    from infragate.store import jobs as job_store
+    from infragate.store import open_store
+
+    project = None if all_projects else load_design(identity.resolve_design(design_file)).project.name
+    rows = job_store.listing(open_store(load_settings()), project)
+    if output_format == "json":
+        emit(json.dumps([_json(job) for job in rows], indent=2, default=str) + "\n", None)
+        return
+    table = Table(title="Jobs", expand=False)
+    for column in ("Id", "State", "Kind", "Project/env", "Asked by", "Queued (UTC)", "Result"):
+        table.add_column(column, overflow="fold")
+    for job in rows:
+        table.add_row(
+            str(job.id),
+            Text(job.state, style=STATE_STYLE.get(job.state, "")),
+            job.kind,
+            f"{job.project}/{job.environment}",
+            Text(job.requested_by),
+            f"{job.requested_at:%Y-%m-%d %H:%M:%S}",
+            Text(json.dumps(job.result, default=str)[:80]),
+        )
+    out.print(table)
+
+
+def _json(job: object) -> dict[str, object]:
+    return {key: value for key, value in vars(job).items() if key != "params"}
+
+
+def _show(job_id: int) -> None:
+    from infragate.store import jobs as job_store
+    from infragate.store import open_store
+
+    job = job_store.get(open_store(load_settings()), job_id)
+    if job is None:
+        raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
+    out.print(f"job {job.id}: {job.kind} of {job.project}/{job.environment} — {job.state}", markup=False)
+    out.print(f"  asked by {job.requested_by} at {job.requested_at:%Y-%m-%d %H:%M:%S} UTC", markup=False)
+    if job.worker:
+        out.print(f"  worker {job.worker}, attempt {job.attempts}", markup=False)
+    if job.result:
+        out.print(f"  result {json.dumps(job.result, default=str)}", markup=False)
+
+
+@app.command("show")
+def show(job_id: int = typer.Argument(...)) -> None:
+    """One job: what, who asked, its worker, state and result."""
+    _show(job_id)
+
+
+@app.command("logs")
+def logs(
+    job_id: int = typer.Argument(...),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job ends."),
+) -> None:
+    """A job's progress events and log lines."""
+    from infragate.store import jobs as job_store
+    from infragate.store import open_store
+
+    store = open_store(load_settings())
+    if job_store.get(store, job_id) is None:
+        raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
+    printed = 0
+    while True:
+        events = job_store.events(store, job_id)
+        for at, kind, message in events[printed:]:
+            out.print(f"{at:%H:%M:%S} {kind:8} {message}", markup=False)
+        printed = len(events)
+        job = job_store.get(store, job_id)
+        if not follow or job is None or job.state not in job_store.ACTIVE:
+            return
+        time.sleep(0.5)
+
+
+@app.command("cancel")
+def cancel(job_id: int = typer.Argument(...)) -> None:
+    """Cancel a queued job, or stop a running one as Ctrl-C would (running changes finish; the rest are not
+    started). Allowed to whoever asked for it, and to leads and admins (INFRAGATE_USER says who you are)."""
+    from infragate.jobs.control import cancel as cancel_job
+
+    job = cancel_job(load_settings(), job_id, identity.current_user())
+    verb = "cancelled" if job.state == "cancelled" else "asked to stop"
+    out.print(f"job {job_id} {verb}")
+
+
+@app.command("schedules")
+def schedules(design_file: Path | None = identity.DESIGN) -> None:
+    """The project's schedules (seeded from each environment's `schedules:` in the design)."""
+    from infragate.store import jobs as job_store
+    from infragate.store import open_store
+
+    flow = identity.workflow(design_file, identified=False)
+    flow.findings()  # registers the project, which seeds its schedules
+    rows = job_store.schedules(open_store(load_settings()), flow.design.project.name)
+    if not rows:
+        err.print("no schedules: add `schedules:` to an environment in the design")
+        return
+    table = Table(title="Schedules", expand=False)
+    for column in ("Environment", "Name", "Kind", "Cron (UTC)", "Last fired"):
+        table.add_column(column)
+    for row in rows:
+        fired = f"{row.last_fired_at:%Y-%m-%d %H:%M}" if row.last_fired_at else "never"
+        table.add_row(row.environment, row.name, row.kind, row.cron, fired)
+    out.print(table)
+
+
+def worker(
+    workers: int = typer.Option(2, "--workers", "-w", min=1, max=32, help="Jobs run at once by this worker."),
+) -> None:
+    """Run jobs from the queue and fire schedules, until Ctrl-C. SQLite queue under INFRAGATE_HOME by
+    default; set INFRAGATE_QUEUE_URL=redis://host:6379/0 for workers on several machines.
+
+    Example:
+
+      INFRAGATE_QUEUE_URL=redis://127.0.0.1:6379/0 infragate worker --workers 4
+    """
+    from infragate.jobs.queue import make_queue, work
+
+    settings = load_settings()
+    err.print(f"worker on {make_queue(settings).description}, {workers} at once; Ctrl-C stops it")
+    work(settings, workers)

@@ -1,0 +1,38 @@
+"""Who may cancel a job: whoever asked for it, or a lead or admin; refusals are audit-logged."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from infragate.errors import UsageError
+from infragate.model import Role
+from infragate.settings import Settings
+from infragate.store import audit_log, open_store
+from infragate.store import jobs as job_store
+from infragate.store.jobs import JobView
+from infragate.store.schema import User
+from infragate.workflow.roles import RoleError
+
+
+def cancel(settings: Settings, job_id: int, actor: str) -> JobView:
+    store = open_store(settings)
+    job = job_store.get(store, job_id)
+    if job is None:
+        raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
+    with store.session() as session:
+        user = session.scalars(select(User).where(User.name == actor)).first()
+        roles = set(user.roles) if user is not None else set()
+        allowed = actor == job.requested_by or bool(roles & {Role.LEAD.value, Role.ADMIN.value})
+        if not allowed:
+            audit_log.append(session, actor, "refused", f"job {job_id}", {"kind": "cancel", "of": job.requested_by})
+    if not allowed:
+        raise RoleError(
+            f"{actor} may not cancel job {job_id}: it was asked for by {job.requested_by}",
+            hint="The requester, a lead or an admin can cancel it.",
+        )
+    if job.state not in job_store.ACTIVE:
+        raise UsageError(f"job {job_id} is already {job.state}", hint="Only queued or running jobs can be cancelled.")
+    cancelled = job_store.request_cancel(store, job_id)
+    with store.session() as session:
+        audit_log.append(session, actor, "job-cancel-requested", f"job {job_id}", {"state": job.state})
+    return cancelled or job

@@ -1,0 +1,193 @@
+"""Running one job: the use-cases the CLI runs, for a job record, with a heartbeat, progress events, log
+lines, cooperative cancellation, and a result. Used by workers and by ``--here`` alike, so a job runs the
+same way in-process and through a queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from infragate.design import load_design
+from infragate.errors import InfragateError, UsageError
+from infragate.inventory import Snapshot
+from infragate.jobs.notify import notify
+from infragate.model import Role
+from infragate.policy import check_live
+from infragate.provision.executor import Outcome
+from infragate.provision.executor import Status as ChangeStatus
+from infragate.provision.plan import Change, Plan
+from infragate.settings import Settings
+from infragate.store import Store, open_store
+from infragate.store import jobs as job_store
+from infragate.store.evidence import latest_run
+from infragate.store.jobs import JobView
+from infragate.store.schema import Project
+from infragate.workflow.projects import registered_design
+from infragate.workflow.provisioning import Provisioning
+from infragate.workflow.records import AuditSummary, parse_summary
+from infragate.workflow.service import Workflow
+
+KINDS = ("verify", "audit", "drift", "apply")
+IDEMPOTENT = frozenset({"verify", "audit", "drift"})  # safe to run again when a worker died under them
+
+
+class JobProgress:
+    """Progress of the reads and changes, as job events (what `jobs logs` shows)."""
+
+    def __init__(self, store: Store, job_id: int) -> None:
+        self.store, self.job_id = store, job_id
+
+    def log(self, message: str) -> None:
+        job_store.event(self.store, self.job_id, "log", message)
+
+    # inventory progress
+    def started(self, labels: Sequence[str] | Change) -> None:
+        if isinstance(labels, Change):
+            return
+        job_store.event(self.store, self.job_id, "progress", f"reading {', '.join(labels)}")
+
+    def finished(self, label: str | Outcome, succeeded: bool = True) -> None:
+        if isinstance(label, Outcome):
+            job_store.event(self.store, self.job_id, "progress", f"{label.change.key}: {label.status.value}")
+        elif not succeeded:
+            job_store.event(self.store, self.job_id, "progress", f"{label}: could not be read")
+
+
+def _flow(store: Store, job: JobView) -> Workflow:
+    path = registered_design(store, job.project)
+    if path is None:
+        raise UsageError(f"project {job.project} is not registered", hint="`infragate project init -d FILE`.")
+    return Workflow(store, load_design(path), job.requested_by)
+
+
+def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callable[[], bool]) -> dict[str, Any]:
+    flow = _flow(store, job)
+    progress = JobProgress(store, job.id)
+    provisioning = Provisioning(flow, settings, job.environment)
+    result: dict[str, Any] = {}
+    snapshot: Snapshot | None = None
+    if job.kind in ("verify", "drift"):
+        snapshot = provisioning.read(progress)
+        verification = provisioning.verify(snapshot)
+        result |= {"aligned": verification.aligned, "differs": [c.key for c in verification.plan.pending]}
+        progress.log("live == design" if verification.aligned else "drift: " + ", ".join(result["differs"]))
+    if job.kind in ("audit", "drift"):
+        snapshot = snapshot or provisioning.read(progress)
+        findings = check_live(snapshot, design=flow.design, environment=job.environment)
+        flow.record_audit(job.environment, findings)
+        failing = sum(1 for item in findings if item.finding.failing)
+        result |= {"failing": failing, "new_severe": _new_severe(store, job)}
+        progress.log(f"audit: {len(findings)} findings, {failing} failing or unreadable")
+    if job.kind == "apply":
+        reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
+        with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:
+            snapshot = w.read(progress)
+            chosen = w.approved_plan(snapshot, reviewed, f"job {job.id}").plan
+            applied = w.execute(
+                chosen,
+                snapshot,
+                kind="apply",
+                parallelism=int(job.params.get("parallelism", 8)),
+                progress=progress,
+                should_stop=cancelled,
+            )
+        counts = {s.value: sum(1 for o in applied.outcomes if o.status is s) for s in ChangeStatus}
+        result |= {"outcomes": counts, "interrupted": applied.interrupted, "succeeded": applied.succeeded}
+    return result
+
+
+def _new_severe(store: Store, job: JobView) -> int:
+    with store.session() as session:
+        project = session.query(Project).filter(Project.name == job.project).one()
+        run = latest_run(session, project.id, job.environment, "audit")
+        summary = parse_summary("audit", run.summary) if run is not None else None
+    findings = summary.findings if isinstance(summary, AuditSummary) and summary.findings else {}
+    return int(findings.get("new_severe", 0))
+
+
+def run_job(settings: Settings, job_id: int) -> JobView | None:
+    """Claim and run a queued job; returns its final record (None when there is no such job)."""
+    store = open_store(settings)
+    job = job_store.claim(store, job_id)
+    if job is None:  # cancelled while queued, or already taken by another worker
+        return job_store.get(store, job_id)
+    stop, cancel = threading.Event(), threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(max(settings.job_lease_seconds / 3, 0.2)):
+            if job_store.beat(store, job_id):
+                cancel.set()
+
+    beating = threading.Thread(target=heartbeat, name=f"infragate-job-{job_id}", daemon=True)
+    beating.start()
+    job_store.event(store, job_id, "log", f"started on {job.worker or 'this process'}")
+    last_look = [0.0]
+
+    def cancelled() -> bool:
+        """Asked to stop? The heartbeat notices too, but this looks at the store itself, at most every 0.2 s,
+        so a cancel lands between two changes rather than a heartbeat later."""
+        now = time.monotonic()
+        if not cancel.is_set() and now - last_look[0] >= 0.2:
+            last_look[0] = now
+            view = job_store.get(store, job_id)
+            if view is None or view.cancel_requested:
+                cancel.set()
+        return cancel.is_set()
+
+    try:
+        result = _dispatch(store, settings, job, cancelled)
+        state = "cancelled" if cancel.is_set() else "succeeded"
+        if job.kind == "apply" and not result.get("succeeded", True) and state != "cancelled":
+            state = "failed"
+    except InfragateError as error:
+        state, result = "failed", {"error": error.message, "hint": error.hint}
+    except Exception as error:  # a bug fails the job with its reason; it never leaves it "running"
+        state, result = "failed", {"error": f"internal error ({type(error).__name__}: {error})"}
+    finally:
+        stop.set()
+        beating.join(timeout=5)
+    job_store.event(store, job_id, "log", f"{state}: {result.get('error', '')}".rstrip(": "))
+    job_store.finish(store, job_id, state, result)
+    finished = job_store.get(store, job_id)
+    if finished is not None and finished.schedule_id is not None:
+        _tell_accountable(store, finished)
+    return finished
+
+
+def _tell_accountable(store: Store, job: JobView) -> None:
+    """A schedule that failed, found drift, or found new high findings notifies who is accountable."""
+    messages: list[tuple[tuple[Role, ...], str]] = []
+    if job.state == "failed":
+        messages.append(((Role.LEAD,), f"the scheduled {job.kind} failed: {job.result.get('error', '')}"))
+    if job.result.get("aligned") is False:
+        messages.append(((Role.LEAD,), f"drift: {', '.join(job.result.get('differs', []))} differ from the design"))
+    if job.result.get("new_severe"):
+        messages.append(((Role.SECURITY, Role.LEAD), f"{job.result['new_severe']} new high or critical finding(s)"))
+    if not messages:
+        return
+    try:
+        design = _flow(store, job).design
+    except InfragateError:
+        return
+    for roles, body in messages:
+        title = f"infragate: {job.project}/{job.environment} ({job.kind}, job {job.id})"
+        told = notify(design, roles, title, body)
+        job_store.event(store, job.id, "log", f"notified {', '.join(told) or 'nobody (no targets)'}: {body}")
+
+
+def reap(settings: Settings, requeue: Callable[[int], None]) -> list[JobView]:
+    """Jobs whose worker died: idempotent ones are queued again once, the others fail with the reason."""
+    store = open_store(settings)
+    dead = job_store.stale_running(store, timedelta(seconds=settings.job_lease_seconds))
+    for job in dead:
+        job_store.event(store, job.id, "log", f"its worker ({job.worker}) stopped renewing its heartbeat")
+        if job.kind in IDEMPOTENT and job.attempts < 2:
+            job_store.requeue(store, job.id)
+            requeue(job.id)
+        else:
+            reason = f"its worker ({job.worker}) died mid-job; run it again after checking the environment"
+            job_store.finish(store, job.id, "failed", {"error": reason})
+    return dead
