@@ -27,7 +27,12 @@ def _embedded() -> EmbeddedAws:
 
 @app.command("status")
 def status() -> None:
-    """Say whether embedded AWS is running, and where. Exits 1 when it is not running."""
+    """Say whether embedded AWS is running, and where. Exits 1 when it is not running.
+
+    Example:
+
+      infragate aws-local status
+    """
     current = _embedded().status()
     if current.running:
         out.print(f"embedded AWS is running at {current.endpoint} (pid {current.pid})")
@@ -38,7 +43,12 @@ def status() -> None:
 
 @app.command("start")
 def start() -> None:
-    """Start embedded AWS in the background, or reuse the one already running."""
+    """Start embedded AWS in the background, or reuse the one already running.
+
+    Example:
+
+      infragate aws-local start
+    """
     embedded = _embedded()
     with err.status("starting embedded AWS (moto server)…"):
         endpoint = embedded.ensure()
@@ -47,13 +57,23 @@ def start() -> None:
 
 @app.command("stop")
 def stop() -> None:
-    """Stop embedded AWS. Everything in it is lost."""
+    """Stop embedded AWS. Everything in it is lost.
+
+    Example:
+
+      infragate aws-local stop
+    """
     was_running = _embedded().stop()
     out.print("embedded AWS stopped" if was_running else "embedded AWS was not running")
 
 
 @app.command("reset")
 def reset() -> None:
-    """Empty the embedded AWS account (delete every resource) without stopping it."""
+    """Empty the embedded AWS account (delete every resource) without stopping it.
+
+    Example:
+
+      infragate aws-local reset
+    """
     _embedded().reset()
     out.print("embedded AWS account reset: it is empty now")

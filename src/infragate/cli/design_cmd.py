@@ -74,7 +74,12 @@ def validate(
 def schema(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the schema here instead of stdout."),
 ) -> None:
-    """Print the JSON Schema of design files (point your editor's YAML language server at it)."""
+    """Print the JSON Schema of design files (point your editor's YAML language server at it).
+
+    Example:
+
+      infragate design schema -o infragate.schema.json
+    """
     emit(json.dumps(json_schema(), indent=2) + "\n", output)
 
 

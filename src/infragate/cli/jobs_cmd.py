@@ -79,7 +79,14 @@ def list_jobs(
     all_projects: bool = typer.Option(False, "--all-projects", help="Jobs of every project."),
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
-    """The latest jobs, newest first: state, kind, environment, who asked, when."""
+    """The latest jobs, newest first: state, kind, environment, who asked, when.
+
+    Examples:
+
+      infragate jobs list
+
+      infragate jobs list --all-projects --format json
+    """
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
@@ -125,7 +132,12 @@ def _show(job_id: int) -> None:
 
 @app.command("show")
 def show(job_id: int = typer.Argument(...)) -> None:
-    """One job: what, who asked, its worker, state and result."""
+    """One job: what, who asked, its worker, state and result.
+
+    Example:
+
+      infragate jobs show 12
+    """
     _show(job_id)
 
 
@@ -134,7 +146,12 @@ def logs(
     job_id: int = typer.Argument(...),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job ends."),
 ) -> None:
-    """A job's progress events and log lines."""
+    """A job's progress events and log lines.
+
+    Example:
+
+      infragate jobs logs 12 --follow
+    """
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
@@ -156,7 +173,12 @@ def logs(
 @app.command("cancel")
 def cancel(job_id: int = typer.Argument(...)) -> None:
     """Cancel a queued job, or stop a running one as Ctrl-C would (running changes finish; the rest are not
-    started). Allowed to whoever asked for it, and to leads and admins (INFRAGATE_USER says who you are)."""
+    started). Allowed to whoever asked for it, and to leads and admins (INFRAGATE_USER says who you are).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate jobs cancel 12
+    """
     from infragate.jobs.control import cancel as cancel_job
 
     job = cancel_job(load_settings(), job_id, identity.current_user())
@@ -166,7 +188,12 @@ def cancel(job_id: int = typer.Argument(...)) -> None:
 
 @app.command("schedules")
 def schedules(design_file: Path | None = identity.DESIGN) -> None:
-    """The project's schedules (seeded from each environment's `schedules:` in the design)."""
+    """The project's schedules (seeded from each environment's `schedules:` in the design).
+
+    Example:
+
+      infragate jobs schedules --project webshop
+    """
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 

@@ -277,6 +277,12 @@ def verify(env: str = ENV, design_file: Path | None = identity.DESIGN, output_fo
 
     Each component is reported as matches, differs (with the attributes), missing, or unexpected (tagged for
     the project but not in the design).
+
+    Examples:
+
+      infragate verify --env staging -d examples/webshop/infragate.yaml
+
+      infragate verify --env production --format json
     """
     _format(output_format)
     provisioning = _provisioning(design_file, env)
@@ -336,7 +342,12 @@ def approve_plan(
     comment: str = typer.Option("", "--comment", "-m"),
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Approve exactly this plan (its digest) as a lead, so apply may carry it out (ICP-1.4)."""
+    """Approve exactly this plan (its digest) as a lead, so apply may carry it out (ICP-1.4).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate approve plan plan.json -m 'looked at every change'
+    """
     reviewed = Plan.from_json(_read_file(plan_file), str(plan_file))
     flow = identity.workflow(design_file, acting_as)
     if reviewed.project != flow.design.project.name:

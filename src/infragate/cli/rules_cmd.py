@@ -38,6 +38,12 @@ def list_rules(
     """List every rule with its id, severity, the policy clause it enforces and how it decides.
 
     Most rules judge both a design file (`design validate`) and a live account (`audit`); a few judge only one.
+
+    Examples:
+
+      infragate rules list --clause ICP-4.2
+
+      infragate rules list --judges live --format json
     """
     rules = [
         rule

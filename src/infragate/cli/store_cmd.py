@@ -25,7 +25,12 @@ def _store() -> Store:
 
 @db_app.command("upgrade")
 def upgrade() -> None:
-    """Create or migrate the schema to the newest version (commands also do this on first use)."""
+    """Create or migrate the schema to the newest version (commands also do this on first use).
+
+    Example:
+
+      infragate db upgrade
+    """
     store = _store()
     before = store.revision()
     store.upgrade()
@@ -35,7 +40,12 @@ def upgrade() -> None:
 
 @db_app.command("status")
 def status() -> None:
-    """Show which database is used and whether its schema is current. Exits 1 when it is behind."""
+    """Show which database is used and whether its schema is current. Exits 1 when it is behind.
+
+    Example:
+
+      infragate db status
+    """
     store = _store()
     current, head = store.revision(), store.head()
     out.print(
@@ -48,7 +58,12 @@ def status() -> None:
 
 @log_app.command("verify")
 def verify() -> None:
-    """Walk the audit log's hash chain; exit 1 and name the entries where it breaks (edited or deleted)."""
+    """Walk the audit log's hash chain; exit 1 and name the entries where it breaks (edited or deleted).
+
+    Example:
+
+      infragate audit-log verify
+    """
     from infragate.store import audit_log
 
     store = _store()

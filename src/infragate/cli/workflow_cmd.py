@@ -65,7 +65,12 @@ def user_add(
 
 @user_app.command("list")
 def user_list() -> None:
-    """List users and their roles."""
+    """List users and their roles.
+
+    Example:
+
+      infragate user list
+    """
     from infragate.store import open_store
     from infragate.workflow.users import list_users
 
@@ -74,7 +79,12 @@ def user_list() -> None:
 
 
 def whoami() -> None:
-    """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds."""
+    """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds.
+
+    Example:
+
+      INFRAGATE_USER=sam.sec@example.com infragate whoami
+    """
     from sqlalchemy import select
 
     from infragate.store import open_store
@@ -93,7 +103,12 @@ def whoami() -> None:
 @project_app.command("init")
 def project_init(design_file: Path | None = identity.DESIGN) -> None:
     """Register the project of a design: its environments, its owners as users with their roles, and the
-    pre-launch checklist. Safe to run again (it updates what changed)."""
+    pre-launch checklist. Safe to run again (it updates what changed).
+
+    Example:
+
+      infragate project init -d examples/webshop/infragate.yaml
+    """
     from infragate.store import audit_log
 
     flow = identity.workflow(design_file, identified=False)
@@ -111,7 +126,12 @@ def project_init(design_file: Path | None = identity.DESIGN) -> None:
 
 @project_app.command("list")
 def project_list() -> None:
-    """Every project in the store, with the stage of each environment."""
+    """Every project in the store, with the stage of each environment.
+
+    Example:
+
+      infragate project list
+    """
     from sqlalchemy import select
 
     from infragate.store import open_store
@@ -125,7 +145,12 @@ def project_list() -> None:
 
 @project_app.command("status")
 def project_status(design_file: Path | None = identity.DESIGN) -> None:
-    """The stage of every environment and how many criteria its gates still miss."""
+    """The stage of every environment and how many criteria its gates still miss.
+
+    Example:
+
+      infragate project status --project webshop
+    """
     flow = identity.workflow(design_file, identified=False)
     table = Table(title=f"{flow.design.project.name}", expand=False)
     for column in ("Environment", "Stage", "Unmet criteria", "Next person to act"):
@@ -143,7 +168,12 @@ def approve_design(
     comment: str = typer.Option("", "--comment", "-m"),
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4)."""
+    """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -d examples/webshop/infragate.yaml -m 'reviewed'
+    """
     flow = identity.workflow(design_file, acting_as)
     verb = flow.approve_design(env, comment)
     out.print(f"design {flow.design.digest[:19]}… {verb} for {flow.design.project.name}/{env}")
@@ -157,7 +187,14 @@ def findings_list(
     include_closed: bool = typer.Option(False, "--all", help="Include fixed, accepted and false-positive ones."),
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
-    """Findings of the project (open and in progress unless --all), most severe first."""
+    """Findings of the project (open and in progress unless --all), most severe first.
+
+    Examples:
+
+      infragate findings list --env production
+
+      infragate findings list --all --format json
+    """
     _table_or_json(output_format)
     flow = identity.workflow(design_file, identified=False)
     rows = sorted(flow.findings(env, include_closed=include_closed), key=lambda f: (-Severity(f.severity).rank, f.id))
@@ -195,7 +232,12 @@ def findings_assign(
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Assign a finding to someone (lead or security)."""
+    """Assign a finding to someone (lead or security).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate findings assign 7 --to dara.dev@example.com
+    """
     identity.workflow(design_file, acting_as).assign(finding_id, to)
     out.print(f"finding {finding_id} assigned to {to}", markup=False)
 
@@ -208,7 +250,12 @@ def findings_resolve(
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only)."""
+    """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only).
+
+    Example:
+
+      INFRAGATE_USER=sam.sec@example.com infragate findings resolve 7 --status fixed --note 'port 22 closed'
+    """
     from infragate.store.findings import FindingStatus
 
     if status not in ("fixed", "false-positive"):
@@ -226,7 +273,12 @@ def findings_accept(
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Accept the risk of a finding (lead; high and critical ones: security only)."""
+    """Accept the risk of a finding (lead; high and critical ones: security only).
+
+    Example:
+
+      INFRAGATE_USER=sam.sec@example.com infragate findings accept 9 --note 'accepted until the Q3 migration'
+    """
     from infragate.store.findings import FindingStatus
 
     identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus.ACCEPTED_RISK, note)
@@ -236,7 +288,12 @@ def findings_accept(
 # -- checklist ----------------------------------------------------------------------------------------
 @checklist_app.command("show")
 def checklist_show(env: str = ENV, design_file: Path | None = identity.DESIGN) -> None:
-    """Every checklist item: met or not, and by what evidence or whose signature."""
+    """Every checklist item: met or not, and by what evidence or whose signature.
+
+    Example:
+
+      infragate checklist show --env production
+    """
     flow = identity.workflow(design_file, identified=False)
     evidence = flow.evidence(env)
     table = Table(title=f"Pre-launch checklist of {flow.design.project.name}/{env}", expand=False)
@@ -264,7 +321,12 @@ def checklist_sign(
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Sign a manual checklist item (only its role may)."""
+    """Sign a manual checklist item (only its role may).
+
+    Example:
+
+      INFRAGATE_USER=ivan.infra@example.com infragate checklist sign restore-tested --env production -m 'restored orders-db in 12 min'
+    """
     identity.workflow(design_file, acting_as).sign(env, key, comment)
     out.print(f"{key} signed for {env}")
 
@@ -286,9 +348,16 @@ def show_gates(report: GateReport) -> None:
 def gate_check(
     env: str = ENV,
     design_file: Path | None = identity.DESIGN,
-    output_format: str = typer.Option("table", "--format", "-f"),
+    output_format: str = typer.Option("table", "--format", "-f", help="table (people) or json (machines)"),
 ) -> None:
-    """Evaluate every stage's exit criteria from the evidence; exit 0 only when the environment may launch."""
+    """Evaluate every stage's exit criteria from the evidence; exit 0 only when the environment may launch.
+
+    Examples:
+
+      infragate gate check --env production
+
+      infragate gate check --env staging --format json
+    """
     _table_or_json(output_format)
     report = identity.workflow(design_file, identified=False).gate_report(env)
     if output_format == "json":
@@ -314,7 +383,12 @@ def gate_check(
 
 
 def launch(env: str = ENV, design_file: Path | None = identity.DESIGN, acting_as: str | None = identity.AS) -> None:
-    """Launch an environment: a lead's decision, allowed only when every gate holds."""
+    """Launch an environment: a lead's decision, allowed only when every gate holds.
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate launch --env production
+    """
     report = identity.workflow(design_file, acting_as).launch(env)
     out.print(f"{env} launched (stage {report.stage.value})")
 
