@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # for annotations only: importing it at run time would load b
     from infragate.workflow.provisioning import Provisioning, Writer
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
-FORMAT = typer.Option("table", "--format", "-f", help="table for people, json for machines.")
+FORMAT = typer.Option("table", "--format", "-f", help="table (people) or json (machines).")
 ACTION_STYLE = {
     Action.CREATE: "green",
     Action.UPDATE: "yellow",

@@ -396,7 +396,9 @@ def launch(env: str = ENV, design_file: Path | None = identity.DESIGN, acting_as
 def report(
     env: str = ENV,
     design_file: Path | None = identity.DESIGN,
-    output_format: str = typer.Option("html", "--format", "-f", help="html (people), pdf (printing), json (machines)"),
+    output_format: str = typer.Option(
+        "html", "--format", "-f", help="html (people), pdf (printing) or json (machines)"
+    ),
     output: Path | None = typer.Option(
         None,
         "--output",
