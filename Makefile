@@ -56,6 +56,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/fuzz_design.py
+	$(BIN)/python bench/jobs.py
 
 clean:
 	-test -x $(BIN)/infragate && $(BIN)/infragate aws-local stop
