@@ -172,7 +172,7 @@ def approve_design(
 
     Example:
 
-      INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -d examples/webshop/infragate.yaml -m 'reviewed'
+      INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -m 'reviewed'
     """
     flow = identity.workflow(design_file, acting_as)
     verb = flow.approve_design(env, comment)
@@ -325,7 +325,7 @@ def checklist_sign(
 
     Example:
 
-      INFRAGATE_USER=ivan.infra@example.com infragate checklist sign restore-tested --env production -m 'restored orders-db in 12 min'
+      INFRAGATE_USER=ivan.infra@example.com infragate checklist sign restore-tested --env production -m '12 min'
     """
     identity.workflow(design_file, acting_as).sign(env, key, comment)
     out.print(f"{key} signed for {env}")
