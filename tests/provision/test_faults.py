@@ -17,6 +17,7 @@ from infragate.design import load_design
 from infragate.provision import service
 from infragate.provision.executor import Status
 from infragate.store import Store
+from infragate.store import locks as env_locks
 from infragate.store.schema import AuditLogEntry, Run
 from tests.conftest import WEBSHOP
 from tests.provision.test_lifecycle import ENV, apply_design
@@ -129,11 +130,13 @@ def test_concurrent_applies_create_every_resource_once(aws: AwsConnection, embed
 def test_a_second_writer_without_a_timeout_is_refused_naming_the_holder(
     aws: AwsConnection, embedded: EmbeddedAws
 ) -> None:
-    process = _apply_until(aws, embedded, "describe_vpcs", "Vpcs")
-    refused = _rerun(embedded)
-    process.communicate(timeout=120)
+    store = Store(os.environ["INFRAGATE_DATABASE_URL"])
+    store.ensure_current()
+    with env_locks.acquire(store, "webshop", ENV, holder="lena.lead@example.com", purpose="apply"):
+        refused = _rerun(embedded)
     assert refused.returncode == 6, refused.stderr
-    assert "is locked by" in refused.stderr and "(apply," in refused.stderr and "--lock-timeout" in refused.stderr
+    assert "is locked by lena.lead@example.com (apply," in refused.stderr and "--lock-timeout" in refused.stderr
+    assert not _tagged(aws, "describe_vpcs", "Vpcs"), "the refused apply changed nothing"
 
 
 def test_ctrl_c_stops_scheduling_reports_and_a_rerun_finishes(aws: AwsConnection, embedded: EmbeddedAws) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from infragate.store.database import Store
 from infragate.store.schema import Job, JobEvent, Schedule
+from infragate.store.timestamps import as_utc
 
 ACTIVE = ("queued", "running")
 
@@ -37,7 +38,7 @@ class JobView:
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    return as_utc(value) if value is not None else None
 
 
 def _view(job: Job) -> JobView:

@@ -17,14 +17,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from infragate.errors import LockHeldError
 from infragate.processes import alive
 from infragate.store.database import Store
 from infragate.store.schema import EnvironmentLock, Run
+from infragate.store.timestamps import as_utc
 
 DEFAULT_LEASE_S = 30
 POLL_S = 0.5
@@ -55,14 +58,10 @@ class LockInfo:
         )
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def _stale(host: str, pid: int, heartbeat_at: datetime, lease_seconds: int) -> bool:
     if host == socket.gethostname() and not alive(pid):
         return True
-    return datetime.now(UTC) - _utc(heartbeat_at) > timedelta(seconds=lease_seconds)
+    return datetime.now(UTC) - as_utc(heartbeat_at) > timedelta(seconds=lease_seconds)
 
 
 def _info(row: EnvironmentLock) -> LockInfo:
@@ -73,8 +72,8 @@ def _info(row: EnvironmentLock) -> LockInfo:
         row.purpose,
         row.host,
         row.pid,
-        _utc(row.acquired_at),
-        _utc(row.heartbeat_at),
+        as_utc(row.acquired_at),
+        as_utc(row.heartbeat_at),
         row.lease_seconds,
         row.run_id,
         row.token,
@@ -138,20 +137,31 @@ def all_locks(store: Store, project: str | None = None) -> list[LockInfo]:
         return [_info(row) for row in session.scalars(query)]
 
 
-def _try_insert(store: Store, project: str, environment: str, holder: str, purpose: str, lease_s: int) -> LockInfo:
+def _holding(holder: str, purpose: str, lease_s: int) -> dict[str, Any]:
+    """The columns that say who holds a lock now: this process, on this host, with a fresh token."""
     now = datetime.now(UTC)
-    row = EnvironmentLock(
-        project=project,
-        environment=environment,
-        token=uuid.uuid4().hex,
-        holder=holder,
-        purpose=purpose,
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        acquired_at=now,
-        heartbeat_at=now,
-        lease_seconds=lease_s,
-    )
+    return {
+        "token": uuid.uuid4().hex,
+        "holder": holder,
+        "purpose": purpose,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "acquired_at": now,
+        "heartbeat_at": now,
+        "lease_seconds": lease_s,
+    }
+
+
+def _interrupt(session: Session, run_id: int | None, reason: str) -> None:
+    """The run a lost lock protected did not finish: say so, instead of leaving it "running"."""
+    run = session.get(Run, run_id) if run_id is not None else None
+    if run is not None and run.status == "running":
+        run.status, run.finished_at = "interrupted", datetime.now(UTC)
+        run.summary = {**run.summary, "interrupted_because": reason}
+
+
+def _try_insert(store: Store, project: str, environment: str, holder: str, purpose: str, lease_s: int) -> LockInfo:
+    row = EnvironmentLock(project=project, environment=environment, **_holding(holder, purpose, lease_s))
     with store.session() as session:
         session.add(row)
         session.flush()
@@ -160,31 +170,15 @@ def _try_insert(store: Store, project: str, environment: str, holder: str, purpo
 
 def _take_over(store: Store, stale: LockInfo, holder: str, purpose: str, lease_s: int) -> LockInfo | None:
     """Replace a stale lock, if nobody else replaced it first; mark the run it protected interrupted."""
-    now, token = datetime.now(UTC), uuid.uuid4().hex
+    fields = _holding(holder, purpose, lease_s)
     with store.session() as session:
         changed = session.execute(
-            update(EnvironmentLock)
-            .where(EnvironmentLock.token == stale.token)
-            .values(
-                token=token,
-                holder=holder,
-                purpose=purpose,
-                host=socket.gethostname(),
-                pid=os.getpid(),
-                acquired_at=now,
-                heartbeat_at=now,
-                lease_seconds=lease_s,
-                run_id=None,
-            )
+            update(EnvironmentLock).where(EnvironmentLock.token == stale.token).values(**fields, run_id=None)
         )
         if getattr(changed, "rowcount", 0) != 1:
             return None
-        if stale.run_id is not None:
-            run = session.get(Run, stale.run_id)
-            if run is not None and run.status == "running":
-                run.status, run.finished_at = "interrupted", now
-                run.summary = {**run.summary, "interrupted": f"its process ({stale.host} pid {stale.pid}) died"}
-        row = session.scalars(select(EnvironmentLock).where(EnvironmentLock.token == token)).one()
+        _interrupt(session, stale.run_id, f"its process ({stale.host} pid {stale.pid}) died")
+        row = session.scalars(select(EnvironmentLock).where(EnvironmentLock.token == fields["token"])).one()
         return _info(row)
 
 
@@ -232,8 +226,5 @@ def force_release(store: Store, project: str, environment: str) -> LockInfo | No
         return None
     with store.session() as session:
         session.execute(delete(EnvironmentLock).where(EnvironmentLock.token == held.token))
-        if held.run_id is not None:
-            run = session.get(Run, held.run_id)
-            if run is not None and run.status == "running":
-                run.status, run.finished_at = "interrupted", datetime.now(UTC)
+        _interrupt(session, held.run_id, "its lock was released by hand")
     return held
