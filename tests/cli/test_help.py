@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import typer
 
+from infragate.cli.commands import COMMANDS as COMMAND_TABLE
+from infragate.cli.commands import load
 from infragate.cli.main import app
 
 DECISIONS = {
@@ -56,3 +58,25 @@ def test_format_options_name_their_choices(name: str) -> None:
             enum_choices = isinstance(annotation, type) and issubclass(annotation, Enum)
             listed = " or " in (param.help or "")  # "table or json", "html or markdown"
             assert enum_choices or listed, f"{name}: --format does not list its choices"
+
+
+@pytest.mark.parametrize("name", sorted(COMMAND_TABLE))
+def test_the_lazy_command_table_matches_each_commands_own_help(name: str) -> None:
+    command = load(name)
+    assert command.get_short_help_str(limit=1000) == COMMAND_TABLE[name].summary
+    assert command.rich_help_panel == COMMAND_TABLE[name].panel
+
+
+def test_the_top_level_help_lists_every_command_without_loading_them() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from typer.testing import CliRunner; from infragate.cli.main import app; "
+        "result = CliRunner().invoke(app, ['--help'], terminal_width=200); "
+        "print(result.output); print('LOADED', sorted(m for m in sys.modules if m.startswith('infragate.cli.') "
+        "and m.endswith('_cmd')))"
+    )
+    output = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert all(name in output for name in COMMAND_TABLE)
+    assert "LOADED []" in output, "listing the commands imports none of their modules"

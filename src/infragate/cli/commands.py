@@ -1,0 +1,169 @@
+"""The command table: each top-level command, where it lives, its help panel and one-line summary.
+
+Commands load lazily: ``infragate --help`` lists them from this table without importing their modules (which
+build the design and policy models), and a command's module is imported only when it runs or shows its own
+help. A test checks that every summary here matches the command's own help."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+MAIN, DESIGN, AWS, PEOPLE, TOOLS = "The main job", "Design", "AWS", "Workflow and people", "Store and tools"
+
+
+@dataclass(frozen=True)
+class Entry:
+    module: str  # infragate.cli.<module>
+    attribute: str  # a command function, or a Typer sub-app
+    panel: str
+    summary: str
+
+
+def _entry(module: str, attribute: str, panel: str, summary: str) -> Entry:
+    return Entry(f"infragate.cli.{module}", attribute, panel, summary)
+
+
+COMMANDS: dict[str, Entry] = {
+    "run": _entry(
+        "run_cmd",
+        "run",
+        MAIN,
+        "Run every automated stage of the policy for one environment, in order, and stop at the first gate that "
+        "needs a person, saying who must do what.",
+    ),
+    "design": _entry(
+        "design_cmd",
+        "app",
+        DESIGN,
+        "Design files: validate them against the policy, document them with diagrams, print their schema.",
+    ),
+    "rules": _entry("rules_cmd", "app", DESIGN, "The policy rule catalog."),
+    "plan": _entry(
+        "provision_cmd",
+        "plan",
+        AWS,
+        "Show what apply would change so that AWS matches the design: create, update, replace, delete.",
+    ),
+    "apply": _entry(
+        "provision_cmd",
+        "apply",
+        AWS,
+        "Create, change and delete AWS resources so that the environment matches its design.",
+    ),
+    "verify": _entry(
+        "provision_cmd",
+        "verify",
+        AWS,
+        "Check that the live environment matches its design (ICP-2.3) and that Shield covers every public EC2 "
+        "instance in the account (ICP-4.2).",
+    ),
+    "destroy": _entry(
+        "provision_cmd",
+        "destroy",
+        AWS,
+        "Delete everything the project owns in the environment, in reverse dependency order.",
+    ),
+    "audit": _entry("audit_cmd", "audit", AWS, "Inventory a live AWS account and check it against the policy rules."),
+    "aws-local": _entry(
+        "aws_local_cmd",
+        "app",
+        AWS,
+        "Embedded AWS: a local AWS emulator (moto server) on 127.0.0.1 for environments with `aws: embedded`.",
+    ),
+    "lock": _entry(
+        "lock_cmd", "app", AWS, "Environment locks: one writer (apply, destroy, run) per environment at a time."
+    ),
+    "jobs": _entry(
+        "jobs_cmd",
+        "app",
+        AWS,
+        "Jobs: verify, audit, drift (verify + audit) and apply, run by workers; their state, logs and cancellation.",
+    ),
+    "worker": _entry("jobs_cmd", "worker", AWS, "Run jobs from the queue and fire schedules, until Ctrl-C."),
+    "project": _entry(
+        "workflow_cmd",
+        "project_app",
+        PEOPLE,
+        "Projects in the store: register one from its design, list them, show status.",
+    ),
+    "approve": _entry("approve_cmd", "app", PEOPLE, "Decisions of people (ICP-1.4): approve a design or a plan."),
+    "gate": _entry(
+        "workflow_cmd", "gate_app", PEOPLE, "Stage gates: what each stage needs before the next one (and launch)."
+    ),
+    "checklist": _entry(
+        "workflow_cmd", "checklist_app", PEOPLE, "The pre-launch checklist (ICP-5.1–5.3): show it, sign manual items."
+    ),
+    "findings": _entry(
+        "workflow_cmd", "findings_app", PEOPLE, "Findings from every run: list, assign, resolve, accept the risk."
+    ),
+    "launch": _entry(
+        "workflow_cmd",
+        "launch",
+        PEOPLE,
+        "Launch an environment: a lead's decision, allowed only when every gate holds.",
+    ),
+    "report": _entry(
+        "workflow_cmd",
+        "report",
+        PEOPLE,
+        "The compliance report of an environment: every policy clause met, unmet or waived, with its evidence, "
+        "open findings by severity, and the non-compliance list with who is accountable (ICP-6.1).",
+    ),
+    "user": _entry(
+        "workflow_cmd",
+        "user_app",
+        PEOPLE,
+        "Users and their roles (lead, infra, developer, security, client, admin).",
+    ),
+    "whoami": _entry(
+        "workflow_cmd",
+        "whoami",
+        PEOPLE,
+        "Show who infragate acts as (INFRAGATE_USER) and the roles that user holds.",
+    ),
+    "db": _entry("store_cmd", "db_app", TOOLS, "The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL)."),
+    "audit-log": _entry("store_cmd", "log_app", TOOLS, "The append-only, hash-chained audit log."),
+}
+
+
+def load(name: str) -> Any:
+    """The real click command for ``name``, importing its module."""
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(entry.module), entry.attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        group.rich_help_panel = entry.panel
+        return group
+    single = typer.Typer()
+    single.command(name, rich_help_panel=entry.panel)(target)
+    return typer.main.get_command(single)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists commands from the table, loads one only when it is used."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        if self._listing:  # the root's --help: a summary is all it shows
+            return TyperCommand(cmd_name, help=entry.summary, rich_help_panel=entry.panel)
+        return load(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
