@@ -98,9 +98,11 @@ def test_a_job_runs_the_same_in_process_and_through_a_worker(
     store = Store(os.environ["INFRAGATE_DATABASE_URL"])
     done = _wait(store, queued.id, ("succeeded", "failed"))
     assert done.state == "succeeded" and done.result["failing"] == here.result["failing"]
+    assert done.result["runs"][0]["run"] != here.result["runs"][0]["run"], "each job links the run it recorded"
     assert here.result["new_severe"] > 0 and done.result["new_severe"] == 0, "the second audit found nothing new"
     assert done.worker != here.worker, "a different process ran it"
     assert [kind for _, kind, _ in job_store.events(store, queued.id)].count("progress") >= 1
+    assert [(link["kind"], link["status"]) for link in done.result["runs"]] == [("audit", "succeeded")]
 
 
 def test_cancel_stops_a_running_apply_as_ctrl_c_would(aws: AwsConnection, home: Path, start_worker: Any) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from infragate.design import load_design
 from infragate.errors import InfragateError, UsageError
 from infragate.inventory import Snapshot
@@ -24,7 +26,7 @@ from infragate.store import Store, open_store
 from infragate.store import jobs as job_store
 from infragate.store.evidence import latest_run
 from infragate.store.jobs import JobView
-from infragate.store.schema import Project
+from infragate.store.schema import Project, Run
 from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
 from infragate.workflow.records import AuditSummary, parse_summary
@@ -99,6 +101,20 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
     return result
 
 
+def _evidence(store: Store, job: JobView) -> list[dict[str, Any]]:
+    """The runs this job recorded (its evidence in the store): kind, id and status."""
+    with store.session() as session:
+        project = session.query(Project).filter(Project.name == job.project).first()
+        if project is None or job.started_at is None:
+            return []
+        rows = session.scalars(
+            select(Run)
+            .where(Run.project_id == project.id, Run.environment == job.environment, Run.started_at >= job.started_at)
+            .order_by(Run.id)
+        )
+        return [{"kind": run.kind, "run": run.id, "status": run.status} for run in rows]
+
+
 def _new_severe(store: Store, job: JobView) -> int:
     with store.session() as session:
         project = session.query(Project).filter(Project.name == job.project).one()
@@ -149,6 +165,7 @@ def run_job(settings: Settings, job_id: int) -> JobView | None:
     finally:
         stop.set()
         beating.join(timeout=5)
+    result["runs"] = _evidence(store, job)
     job_store.event(store, job_id, "log", f"{state}: {result.get('error', '')}".rstrip(": "))
     job_store.finish(store, job_id, state, result)
     finished = job_store.get(store, job_id)
