@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,37 +14,14 @@ from infragate.cli.console import err
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat, require
 from infragate.cli.progress import CollectorProgress
-from infragate.design import Design, load_design
-from infragate.inventory import COLLECTORS, Scope, collect
-from infragate.policy import LocatedFinding, breaches, check_live, policy_rules
+from infragate.design import load_design
+from infragate.inventory import Scope
+from infragate.policy import breaches, policy_rules
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
-    from infragate.aws import AwsConnection
-
-
-def _connect(
-    design: Design | None, env: str | None, endpoint: str | None, regions: list[str]
-) -> tuple[AwsConnection, tuple[str, ...]]:
-    settings = load_settings()
-    if design is not None and env is not None:
-        environment = design.environment(env).settings
-        return targets.environment(settings, environment), (environment.region,)
-    chosen = tuple(dict.fromkeys(regions))
-    if not chosen:
-        from infragate.aws.targets import configured_region
-
-        region, source = configured_region()
-        err.print(f"Region {region} ({source}; choose others with --region)")
-        chosen = (region,)
-    if endpoint is not None:
-        return targets.endpoint(settings, endpoint, chosen[0]), chosen
-    return targets.embedded(settings, chosen[0]), chosen
-
-
-def record_audit(design: Design, env: str, findings: list[LocatedFinding]) -> None:
-    identity.workflow_for(design, identified=False).record_audit(env, findings)
+    pass
 
 
 def audit(
@@ -114,27 +93,39 @@ def audit(
         f"--endpoint '{endpoint}' is not an http(s) URL",
         "Write it like http://127.0.0.1:4566.",
     )
-    design = load_design(identity.resolve_design(design_file)) if env is not None else None
-    connection, audited_regions = _connect(design, env, endpoint, regions)
-    by_project = design is not None and env is not None and scope != "account"
-    chosen_scope = Scope(design.project.name, env) if by_project and design is not None else Scope()
+    from infragate.workflow.audits import AuditTarget
+    from infragate.workflow.audits import audit as run_audit
 
-    err.print(f"Auditing [bold]{connection.spec.describe()}[/bold]: {chosen_scope.describe()}")
-    with CollectorProgress(err) as progress:
-        snapshot = collect(
-            connection, COLLECTORS, chosen_scope, regions=audited_regions, progress=progress, parallelism=parallelism
+    design = load_design(identity.resolve_design(design_file)) if env is not None else None
+    target = AuditTarget(design, env, endpoint, tuple(regions), project_scope=scope != "account")
+    flow = identity.workflow_for(design, identified=False) if design is not None else None
+
+    @contextmanager
+    def reading(where: str, chosen: Scope, note: str) -> Iterator[CollectorProgress]:
+        if note:
+            err.print(note)
+        err.print(f"Auditing [bold]{where}[/bold]: {chosen.describe()}")
+        with CollectorProgress(err) as progress:
+            yield progress
+
+    with ExitStack() as stack:
+        result = run_audit(
+            load_settings(),
+            target,
+            flow,
+            reading=reading,
+            parallelism=parallelism,
+            on_embedded_start=lambda: targets.starting_embedded(stack),
         )
-    findings = check_live(snapshot, design=design, environment=env)
+    findings, snapshot, chosen_scope = result.findings, result.snapshot, result.scope
     report = FindingsReport(
         command="audit",
-        source=f"{connection.spec.describe()}, account {snapshot.account}, {chosen_scope.describe()}",
+        source=f"{result.target}, account {snapshot.account}, {chosen_scope.describe()}",
         digest=design.digest if design is not None else None,
         rules=policy_rules(),
         findings=tuple(findings),
         artifact=design.path if design is not None else None,
     )
     render.deliver(report, output_format, output, show_passed=show_passed, by_service=True)
-    if design is not None and env is not None and by_project:
-        record_audit(design, env, findings)
     if breaches((item.finding for item in findings), fail_on.threshold()):
         raise typer.Exit(ExitCode.FINDINGS)

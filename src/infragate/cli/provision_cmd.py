@@ -39,7 +39,6 @@ ACTION_STYLE = {
 }
 STATUS_STYLE = {
     Status.DONE: "green",
-    Status.PARTIAL: "yellow",
     Status.FAILED: "bold red",
     Status.SKIPPED: "red",
     Status.CANCELLED: "dim",

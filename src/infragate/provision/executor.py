@@ -20,14 +20,13 @@ from infragate.provision.plan import Change
 
 class Status(StrEnum):
     DONE = "done"
-    PARTIAL = "done, partly unsupported"  # done, except operations embedded AWS lacks (listed)
     FAILED = "failed"
     SKIPPED = "skipped"  # something it needs failed or was skipped
     CANCELLED = "cancelled"  # interrupted before it started
 
     @property
     def ok(self) -> bool:
-        return self in (Status.DONE, Status.PARTIAL)
+        return self is Status.DONE
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,8 @@ class Result:
         return not self.interrupted and all(outcome.status.ok for outcome in self.outcomes)
 
 
-Run = Callable[[Change], str]
-"""Carries out one change; returns "" or a note about what embedded AWS could not do; raises on failure."""
+Run = Callable[[Change], object]
+"""Carries out one change; raises on failure."""
 
 
 def execute(
@@ -72,7 +71,7 @@ def execute(
     by_key = {change.key: change for change in changes}
     waiting = dict(by_key)
     outcomes: dict[str, Outcome] = {}
-    running: dict[Future[tuple[str, float]], Change] = {}
+    running: dict[Future[float], Change] = {}
     interrupted = False
 
     def record(outcome: Outcome) -> None:
@@ -80,10 +79,10 @@ def execute(
         if progress is not None:
             progress.finished(outcome)
 
-    def timed(change: Change) -> tuple[str, float]:
+    def timed(change: Change) -> float:
         started = time.perf_counter()
-        note = run(change)
-        return note, time.perf_counter() - started
+        run(change)
+        return time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         try:
@@ -129,11 +128,11 @@ def execute(
     return Result(tuple(outcomes[c.key] for c in changes if c.key in outcomes), interrupted)
 
 
-def _outcome(change: Change, future: Future[tuple[str, float]]) -> Outcome:
+def _outcome(change: Change, future: Future[float]) -> Outcome:
     try:
-        note, seconds = future.result()
+        seconds = future.result()
     except InfragateError as error:
         return Outcome(change, Status.FAILED, error.message)
     except Exception as error:  # a handler bug fails its change, never the whole apply
         return Outcome(change, Status.FAILED, f"internal error ({type(error).__name__}: {error}); please report it")
-    return Outcome(change, Status.PARTIAL if note else Status.DONE, note, seconds)
+    return Outcome(change, Status.DONE, "", seconds)

@@ -140,9 +140,8 @@ def apply(
         production=env.settings.is_production,
     )
 
-    def run(change: Change) -> str:
+    def run(change: Change) -> None:
         HANDLERS[change.kind](ctx, change)
-        return ""
 
     pending = plan.pending
     needs = dependencies(pending, design, plan.environment)
