@@ -54,6 +54,9 @@ def start_worker(home: Path) -> Iterator[Any]:
         env = {**os.environ, "INFRAGATE_HOME": str(home), "INFRAGATE_JOB_LEASE": "2"}
         env.pop("INFRAGATE_QUEUE_URL", None)
         if queue_url:
+            import redis
+
+            redis.Redis.from_url(queue_url).flushdb()  # no job ids left over from an earlier run
             env["INFRAGATE_QUEUE_URL"] = queue_url
         worker = subprocess.Popen(
             [sys.executable, "-m", "infragate", "worker"],
