@@ -39,7 +39,7 @@ def measure(queue_url: str | None, count: int) -> list[float]:
             os.environ["INFRAGATE_QUEUE_URL"] = queue_url
         settings = load_settings()
         store = open_store(settings)
-        Workflow(store, load_design(DESIGN), "bench").findings()
+        Workflow(store, load_design(DESIGN), "bench").register_project()
         worker = subprocess.Popen([sys.executable, "-m", "infragate", "worker"], stderr=subprocess.DEVNULL)
         try:
             time.sleep(3)  # idle: the worker has backed off to its longest poll interval

@@ -42,7 +42,7 @@ QUEUES = {"sqlite": None, "redis": REDIS}
 def home(embedded: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The session's embedded AWS home, and the webshop project registered in the test's store."""
     monkeypatch.setenv("INFRAGATE_HOME", str(embedded.home))
-    Workflow(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com").findings()
+    Workflow(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com").register_project()
     return embedded.home
 
 
@@ -183,7 +183,7 @@ def test_a_schedule_fires_once_per_minute_and_notifies_the_accountable_people(
     )
     design_file = tmp_path / "infragate.yaml"
     design_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    Workflow(open_store(load_settings()), load_design(design_file), "ci").findings()
+    Workflow(open_store(load_settings()), load_design(design_file), "ci").register_project()
     settings = load_settings()
     now = datetime(2026, 11, 27, 3, 0, 17, tzinfo=UTC)
     fired = fire_due(settings, now, lambda job_id: run_job(settings, job_id))

@@ -48,7 +48,7 @@ def submit(
 
     design = load_design(identity.resolve_design(design_file))
     design.environment(env)
-    identity.workflow_for(design, identified=False).findings(env)  # registers the project (and its schedules)
+    identity.workflow_for(design, identified=False).register_project()  # so the worker finds its design
     params = {"plan": plan_file.read_text()} if plan_file is not None else {}
     settings = load_settings()
     job = submit_job(
@@ -198,7 +198,7 @@ def schedules(design_file: Path | None = identity.DESIGN) -> None:
     from infragate.store import open_store
 
     flow = identity.workflow(design_file, identified=False)
-    flow.findings()  # registers the project, which seeds its schedules
+    flow.register_project()  # seeds the schedules of the design as it is now
     rows = job_store.schedules(open_store(load_settings()), flow.design.project.name)
     if not rows:
         err.print("no schedules: add `schedules:` to an environment in the design")
@@ -225,5 +225,6 @@ def worker(
     from infragate.jobs.queue import make_queue, work
 
     settings = load_settings()
-    err.print(f"worker on {make_queue(settings).description}, {workers} at once; Ctrl-C stops it")
-    work(settings, workers)
+    queue = make_queue(settings)
+    err.print(f"worker on {queue.description}, {workers} at once; Ctrl-C stops it")
+    work(settings, queue, workers)

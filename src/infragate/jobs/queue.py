@@ -74,10 +74,9 @@ def submit(
     return job
 
 
-def work(settings: Settings, workers: int) -> None:
+def work(settings: Settings, queue: Queue, workers: int) -> None:
     """Consume the queue until SIGINT or SIGTERM: run jobs, fire schedules, and first fail or requeue the jobs
     of workers that died."""
-    queue = make_queue(settings)
     reap(settings, queue.enqueue)
     consumer = queue.huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, initial_delay=0.05, max_delay=IDLE_POLL_MAX_S

@@ -24,12 +24,10 @@ from infragate.provision.plan import Change, Plan
 from infragate.settings import Settings
 from infragate.store import Store, open_store
 from infragate.store import jobs as job_store
-from infragate.store.evidence import latest_run
 from infragate.store.jobs import JobView
 from infragate.store.schema import Project, Run
 from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
-from infragate.workflow.records import AuditSummary, parse_summary
 from infragate.workflow.service import Workflow
 
 KINDS = ("verify", "audit", "drift", "apply")
@@ -79,10 +77,9 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
     if job.kind in ("audit", "drift"):
         snapshot = snapshot or provisioning.read(progress)
         findings = check_live(snapshot, design=flow.design, environment=job.environment)
-        flow.record_audit(job.environment, findings)
-        failing = sum(1 for item in findings if item.finding.failing)
-        result |= {"failing": failing, "new_severe": _new_severe(store, job)}
-        progress.log(f"audit: {len(findings)} findings, {failing} failing or unreadable")
+        recorded = flow.record_audit(job.environment, findings)
+        result |= {"failing": recorded.failing, "new_severe": (recorded.findings or {}).get("new_severe", 0)}
+        progress.log(f"audit: {len(findings)} findings, {recorded.failing} failing or unreadable")
     if job.kind == "apply":
         reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
         with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:
@@ -113,15 +110,6 @@ def _evidence(store: Store, job: JobView) -> list[dict[str, Any]]:
             .order_by(Run.id)
         )
         return [{"kind": run.kind, "run": run.id, "status": run.status} for run in rows]
-
-
-def _new_severe(store: Store, job: JobView) -> int:
-    with store.session() as session:
-        project = session.query(Project).filter(Project.name == job.project).one()
-        run = latest_run(session, project.id, job.environment, "audit")
-        summary = parse_summary("audit", run.summary) if run is not None else None
-    findings = summary.findings if isinstance(summary, AuditSummary) and summary.findings else {}
-    return int(findings.get("new_severe", 0))
 
 
 def run_job(settings: Settings, job_id: int) -> JobView | None:

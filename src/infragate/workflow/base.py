@@ -72,6 +72,11 @@ class WorkflowBase:
                 detail["acting_for"] = self.acting_as
             audit_log.append(session, self.actor, "refused", subject, detail)
 
+    def register_project(self) -> None:
+        """Register the design's project (owners, checklist, waivers, schedules) now, in a transaction of its own."""
+        with self.store.session() as session:
+            self.register(session)
+
     def register(self, session: Session) -> Project:
         """The design's project in the store, registered (with its owners and checklist) on first use."""
         if self._project_id is not None:

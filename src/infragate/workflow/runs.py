@@ -3,6 +3,8 @@ findings. Every run is recorded with its typed summary (``records``)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from infragate.policy import LocatedFinding, Summary
 from infragate.provision.executor import Result
 from infragate.provision.executor import Status as ChangeStatus
@@ -14,8 +16,14 @@ from infragate.store.schema import Run
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.records import AuditSummary, ChangesSummary, RunSummary, ShieldCoverage, VerifySummary
 
+S = TypeVar("S", bound=RunSummary)
+
 
 class Runs(WorkflowBase):
+    def _stamped(self, summary: S) -> S:
+        """The summary with the design digest the run worked from."""
+        return summary.model_copy(update={"design_digest": self.design.digest})
+
     def record_run(
         self,
         environment: str,
@@ -27,12 +35,27 @@ class Runs(WorkflowBase):
         artifact_path: str | None = None,
     ) -> int:
         """Keep a finished run as evidence (with the report or document it produced); with findings, update
-        the findings of that source (de-duplicated)."""
+        the findings of that source (de-duplicated). Returns the run's id."""
+        recorded = self._record(
+            environment, summary, succeeded=succeeded, findings=findings, source=source, artifact_path=artifact_path
+        )
+        return recorded[0]
+
+    def _record(
+        self,
+        environment: str,
+        summary: S,
+        *,
+        succeeded: bool,
+        findings: list[Observed] | None = None,
+        source: str | None = None,
+        artifact_path: str | None = None,
+    ) -> tuple[int, S]:
         kind = summary.kind.value
         with self.store.session() as session:
             project = self.register(session)
             run = start_run(session, project, environment, kind)
-            stamped = summary.model_copy(update={"design_digest": self.design.digest})
+            stamped = self._stamped(summary)
             if findings is not None:
                 result = ingest(
                     session,
@@ -51,7 +74,7 @@ class Runs(WorkflowBase):
                 f"{project.name}/{environment}",
                 {"run": run.id, "succeeded": succeeded},
             )
-            return run.id
+            return run.id, stamped
 
     def begin_run(self, environment: str, summary: RunSummary) -> int:
         """A run that has started: "running" until ``end_run``. If its process dies, whoever takes the
@@ -60,7 +83,7 @@ class Runs(WorkflowBase):
         with self.store.session() as session:
             project = self.register(session)
             run = start_run(session, project, environment, kind)
-            run.summary = summary.model_copy(update={"design_digest": self.design.digest}).model_dump(mode="json")
+            run.summary = self._stamped(summary).model_dump(mode="json")
             audit_log.append(session, self.actor, f"{kind}-started", f"{project.name}/{environment}", {"run": run.id})
             return run.id
 
@@ -70,8 +93,7 @@ class Runs(WorkflowBase):
             run = session.get(Run, run_id)
             if run is None:
                 return
-            stamped = summary.model_copy(update={"design_digest": self.design.digest})
-            finish_run(run, succeeded=succeeded, summary=stamped.model_dump(mode="json"))
+            finish_run(run, succeeded=succeeded, summary=self._stamped(summary).model_dump(mode="json"))
             if interrupted:
                 run.status = "interrupted"
             project = self.register(session)
@@ -83,9 +105,10 @@ class Runs(WorkflowBase):
                 {"run": run.id, "succeeded": succeeded, "status": run.status},
             )
 
-    def record_audit(self, environment: str, findings: list[LocatedFinding]) -> int:
+    def record_audit(self, environment: str, findings: list[LocatedFinding]) -> AuditSummary:
         """Keep a project-scoped audit as evidence: counts, per-rule results (what the checklist reads), and
-        its failing findings in the store (de-duplicated across runs)."""
+        its failing findings in the store (de-duplicated across runs). Returns the summary as recorded, with
+        what the findings did to the store (new, reopened, fixed, new high or critical)."""
         failing = [item for item in findings if item.finding.failing]
         observed = [
             Observed(
@@ -108,7 +131,7 @@ class Runs(WorkflowBase):
             failing=len(failing),
             rules=results,
         )
-        return self.record_run(environment, summary, succeeded=True, findings=observed, source="audit")
+        return self._record(environment, summary, succeeded=True, findings=observed, source="audit")[1]
 
     def record_verification(self, environment: str, verification: Verification) -> int:
         """ICP-2.3 and ICP-4.2 evidence: what differs, and which public instances Shield does not cover."""
