@@ -49,7 +49,13 @@ def audit(
     fail_on: FailOn = options.FAIL_ON,
     output: Path | None = options.OUTPUT,
     show_passed: bool = options.SHOW_PASSED,
-    parallelism: int = typer.Option(8, "--parallelism", min=1, max=64, help="Services and regions read at once."),
+    parallelism: int | None = typer.Option(
+        None,
+        "--parallelism",
+        min=1,
+        max=64,
+        help="Services and regions read at once [default: 8 on AWS, 2 on embedded AWS or --endpoint].",
+    ),
 ) -> None:
     """Inventory a live AWS account and check it against the policy rules.
 

@@ -135,7 +135,7 @@ def _group(name: str, members: list[_Member]) -> InstanceGroup:
 def collect_ec2(connection: AwsConnection, scope: Scope, snapshot: Snapshot, region: str) -> None:
     account = snapshot.account
     # The listings are independent: fetch them at once (boto3 clients are thread-safe).
-    with ThreadPoolExecutor(max_workers=len(LISTINGS) + 1) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(LISTINGS) + 1, connection.spec.concurrency)) as pool:
         listed = {
             key: pool.submit(lambda op, k: list(_items(connection, op, k, region)), operation, key)
             for operation, key in LISTINGS

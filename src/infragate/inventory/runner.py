@@ -68,7 +68,7 @@ def collect(
     *,
     regions: Sequence[str] = (),
     progress: Progress | None = None,
-    parallelism: int = 8,
+    parallelism: int | None = None,
 ) -> Snapshot:
     """Read every collector's services. The caller's identity is read first: if that fails nothing would
     work, so the error is raised (endpoint unreachable, no credentials) instead of recorded N times."""
@@ -94,7 +94,8 @@ def collect(
     snapshot.collected = [job.label for job in jobs]
     if progress is not None:
         progress.started(snapshot.collected)
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(jobs)))) as pool:
+    workers = parallelism or connection.spec.concurrency
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
         futures = {pool.submit(run_one, job): job for job in jobs}
         for future in as_completed(futures):  # merged here, in this one thread
             outcome = future.result()

@@ -103,7 +103,7 @@ def collect_buckets(connection: AwsConnection, scope: Scope, snapshot: Snapshot,
     names = [b["Name"] for page in connection.pages("s3", "list_buckets") for b in page.get("Buckets", [])]
     # Each bucket needs several calls; read buckets concurrently (boto3 clients are thread-safe), and write
     # what they found into the snapshot from this thread only.
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=2 * connection.spec.concurrency) as pool:
         for found in pool.map(lambda name: _bucket(connection, scope, name), names):
             if found is None:
                 continue

@@ -70,7 +70,7 @@ def audit(
     flow: Workflow | None = None,
     *,
     reading: Callable[[str, Scope, str], AbstractContextManager[Progress | None]] | None = None,
-    parallelism: int = 8,
+    parallelism: int | None = None,
     on_embedded_start: Callable[[], None] | None = None,
 ) -> AuditResult:
     """Connect (starting embedded AWS if needed), then read inside ``reading(target, scope, region note)``,
