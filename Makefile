@@ -58,6 +58,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/fuzz_design.py
 	$(BIN)/python bench/jobs.py
 
+clean: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
 clean:
+	-test -x $(BIN)/infragate && $(BIN)/infragate daemon stop
 	-test -x $(BIN)/infragate && $(BIN)/infragate aws-local stop
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .infragate

@@ -2,7 +2,8 @@
 
 Prints, on a fresh embedded account:
 - the time of `infragate apply --env staging` for the whole example, end to end (a new process);
-- the time of a no-op `infragate plan` right after it (target: under 1 s), as a process and in-process;
+- the time of a no-op `infragate plan` right after it (target: under 1 s): as a process on its own, as a
+  process handed to the warm CLI daemon (`infragate daemon start`), and in-process;
 - the time of the same apply with 100 ms of latency injected into every AWS call, at --parallelism 1 and
   at the default (8), to show what running independent changes in parallel saves.
 Asserts nothing about time.
@@ -31,11 +32,14 @@ EXAMPLE = ROOT / "examples" / "webshop" / "infragate.yaml"
 ENV = "staging"
 
 
-def run_cli(home: Path, *args: str) -> float:
+SCRIPT = Path(sys.executable).parent / "infragate"  # the console script, as a user runs it
+
+
+def run_cli(home: Path, *args: str, daemon: bool = False) -> float:
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "infragate", *args, "--env", ENV, "-d", str(EXAMPLE)],
-        env={**os.environ, "INFRAGATE_HOME": str(home)},
+        [str(SCRIPT), *args, "--env", ENV, "-d", str(EXAMPLE)],
+        env={**os.environ, "INFRAGATE_HOME": str(home), "INFRAGATE_DAEMON": "on" if daemon else "off"},
         capture_output=True,
         text=True,
         check=False,
@@ -85,8 +89,19 @@ def main() -> None:
 
             plans = [run_cli(home, "plan") for _ in range(args.repeat)]
             print(
-                f"no-op plan, process:      median {statistics.median(plans):.2f} s (target < 1 s; "
+                f"no-op plan, process:      median {statistics.median(plans):.2f} s (on its own; "
                 f"runs: {', '.join(f'{t:.2f}' for t in plans)})"
+            )
+            subprocess.run(
+                [str(SCRIPT), "daemon", "start"], env={**os.environ, "INFRAGATE_HOME": str(home)}, check=True
+            )
+            try:
+                warm = [run_cli(home, "plan", daemon=True) for _ in range(max(args.repeat, 5))]
+            finally:
+                subprocess.run([str(SCRIPT), "daemon", "stop"], env={**os.environ, "INFRAGATE_HOME": str(home)})
+            print(
+                f"no-op plan, process, daemon: median {statistics.median(warm):.2f} s (target < 1 s; "
+                f"runs: {', '.join(f'{t:.2f}' for t in warm)})"
             )
             design = load_design(EXAMPLE)
             connection = AwsConnection(AwsTargetSpec(region="eu-west-1", endpoint_url=endpoint))

@@ -126,6 +126,13 @@ COMMANDS: dict[str, Entry] = {
         PEOPLE,
         "Show who infragate acts as (INFRAGATE_USER) and the roles that user holds.",
     ),
+    "daemon": _entry(
+        "daemon_cmd",
+        "app",
+        TOOLS,
+        "The warm CLI daemon: keeps infragate's libraries and AWS service models loaded, so commands in this "
+        "INFRAGATE_HOME start in a fraction of the time.",
+    ),
     "db": _entry("store_cmd", "db_app", TOOLS, "The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL)."),
     "audit-log": _entry("store_cmd", "log_app", TOOLS, "The append-only, hash-chained audit log."),
 }
