@@ -8,6 +8,7 @@
 | INFRAGATE_DATABASE_URL | the store: a SQLAlchemy URL (``postgresql+psycopg://…``) | SQLite in INFRAGATE_HOME |
 | INFRAGATE_QUEUE_URL | the job queue: ``redis://…`` for workers on several machines | SQLite in INFRAGATE_HOME |
 | INFRAGATE_JOB_LEASE | seconds a worker may be silent before its job counts as dead | 30 |
+| INFRAGATE_AUDIT_KEY | the audit log's Ed25519 signing key (PEM, made on first use) | INFRAGATE_HOME/keys |
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class Settings:
     database_url: str | None = None
     queue_url: str | None = None  # redis://host:port/db for workers on several machines; else SQLite in home
     job_lease_seconds: int = 30  # a running job whose worker has been silent this long is failed or retried
+    audit_key: Path | None = None  # None: <home>/keys/audit-ed25519.pem
+
+    @property
+    def audit_key_file(self) -> Path:
+        """Where the audit log's signing key lives: outside the database, readable by its owner only."""
+        return self.audit_key or self.home / "keys" / "audit-ed25519.pem"
 
 
 def default_home() -> Path:
@@ -68,7 +75,9 @@ def load_settings() -> Settings:
     lease_text = os.environ.get("INFRAGATE_JOB_LEASE", "30")
     if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
         raise UsageError(f"INFRAGATE_JOB_LEASE is '{lease_text}'", hint="Seconds, from 1 to 3600.")
+    audit_key = os.environ.get("INFRAGATE_AUDIT_KEY") or None
     return Settings(
+        audit_key=Path(audit_key) if audit_key else None,
         home=home,
         aws_retry_mode=mode,  # type: ignore[arg-type]
         aws_max_attempts=int(attempts_text),

@@ -27,7 +27,7 @@ def infragate(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 def test_db_upgrade_then_a_tampered_audit_log_fails_verification(tmp_path: Path) -> None:
     assert infragate(tmp_path, "db", "status").returncode == 1, "a new store is behind until migrated"
     upgraded = infragate(tmp_path, "db", "upgrade")
-    assert upgraded.returncode == 0 and "empty -> 0003" in upgraded.stdout
+    assert upgraded.returncode == 0 and "empty -> 0004" in upgraded.stdout
     assert infragate(tmp_path, "db", "status").returncode == 0
 
     store = Store(f"sqlite:///{tmp_path / 'infragate.db'}")
@@ -41,6 +41,33 @@ def test_db_upgrade_then_a_tampered_audit_log_fails_verification(tmp_path: Path)
         connection.execute("UPDATE audit_log SET subject = 'plan 9' WHERE id = 2")
     tampered = infragate(tmp_path, "audit-log", "verify")
     assert tampered.returncode == 1 and "entry 2" in tampered.stderr and "Traceback" not in tampered.stderr
+
+
+def test_the_signed_log_is_exported_verified_and_a_truncation_is_caught(tmp_path: Path) -> None:
+    design = Path(__file__).resolve().parents[2] / "examples" / "webshop" / "infragate.yaml"
+    for _ in range(3):  # every command that writes the log signs its new head
+        assert infragate(tmp_path, "project", "init", "-d", str(design)).returncode == 0
+    verified = infragate(tmp_path, "audit-log", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "every hash, link and signature checks out; last signed checkpoint" in " ".join(verified.stdout.split())
+    assert (tmp_path / "keys" / "audit-ed25519.pem").exists()
+
+    export = tmp_path / "export"
+    assert infragate(tmp_path, "audit-log", "export", str(export)).returncode == 0
+    auditor = infragate(
+        tmp_path, "audit-log", "verify", "--export", str(export), "--public-key", str(export / "public.pem")
+    )
+    assert auditor.returncode == 0, auditor.stderr
+
+    with sqlite3.connect(tmp_path / "infragate.db") as connection:
+        last = connection.execute("SELECT MAX(id) FROM audit_log").fetchone()[0]
+        connection.execute("DELETE FROM audit_log WHERE id = ?", (last,))
+        connection.execute("DELETE FROM audit_checkpoints WHERE head_id = ?", (last,))
+    truncated = infragate(tmp_path, "audit-log", "verify")
+    assert truncated.returncode == 1
+    assert "truncated, emptied or rewritten" in " ".join(truncated.stderr.split())
+    misuse = infragate(tmp_path, "audit-log", "verify", "--public-key", str(export / "public.pem"))
+    assert misuse.returncode == 2
 
 
 def test_an_unreachable_database_exits_five_without_leaking_the_password(tmp_path: Path) -> None:

@@ -19,10 +19,17 @@ def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> N
     store = Store(store_url)
     assert store.revision() is None
     store.ensure_current()
-    assert store.revision() == store.head() == "0003"
+    assert store.revision() == store.head() == "0004"
     store.upgrade()  # a second upgrade is a no-op
     tables = set(sa.inspect(store.engine).get_table_names())
-    assert {"projects", "environments", "runs", "findings", "audit_log", "environment_locks"} <= tables
+    assert {
+        "projects",
+        "runs",
+        "findings",
+        "audit_log",
+        "environment_locks",
+        "audit_checkpoints",
+    } <= tables
     store.engine.dispose()
 
 

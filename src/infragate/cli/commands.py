@@ -134,7 +134,12 @@ COMMANDS: dict[str, Entry] = {
         "INFRAGATE_HOME start in a fraction of the time.",
     ),
     "db": _entry("store_cmd", "db_app", TOOLS, "The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL)."),
-    "audit-log": _entry("store_cmd", "log_app", TOOLS, "The append-only, hash-chained audit log."),
+    "audit-log": _entry(
+        "store_cmd",
+        "log_app",
+        TOOLS,
+        "The append-only audit log: hash-chained, and its head signed with a key kept outside the database.",
+    ),
 }
 
 

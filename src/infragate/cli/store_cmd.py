@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from infragate.cli.console import err, out
 from infragate.cli.exit_codes import ExitCode
@@ -14,7 +16,10 @@ if TYPE_CHECKING:
     from infragate.store import Store
 
 db_app = typer.Typer(help="The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL).", no_args_is_help=True)
-log_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
+log_app = typer.Typer(
+    help="The append-only audit log: hash-chained, and its head signed with a key kept outside the database.",
+    no_args_is_help=True,
+)
 
 
 def _store() -> Store:
@@ -57,22 +62,69 @@ def status() -> None:
 
 
 @log_app.command("verify")
-def verify() -> None:
-    """Walk the audit log's hash chain; exit 1 and name the entries where it breaks (edited or deleted).
+def verify(
+    export_dir: Path | None = typer.Option(
+        None, "--export", help="Verify an export (a directory made by `audit-log export`) instead of the store."
+    ),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="With --export: the public key you trust (default: the export's public.pem)."
+    ),
+) -> None:
+    """Check that the audit log is whole: every entry's hash and link, every signed checkpoint, and that the log
+    still holds the head recorded outside the database. Exits 1 and names every entry where it breaks
+    (edited, deleted, truncated, emptied, forged or re-hashed).
 
     Example:
 
       infragate audit-log verify
-    """
-    from infragate.store import audit_log
 
-    store = _store()
-    store.ensure_current()
-    with store.session() as session:
-        checked, breaks = audit_log.verify(session)
-    for found in breaks:
-        err.print(f"[bold red]entry {found.entry_id}[/bold red]: {found.reason}")
-    if breaks:
-        err.print(f"audit log: {checked} entries checked, [bold red]{len(breaks)} break(s)[/bold red]")
+      infragate audit-log verify --export ./audit-2026-11 --public-key ./infragate-audit.pem
+    """
+    from infragate.workflow import audit_trail
+
+    if export_dir is not None:
+        result = audit_trail.verify_export(export_dir, public_key)
+        what = f"export {export_dir}"
+    else:
+        if public_key is not None:
+            err.print("--public-key needs --export; the store is checked with its own signing key")
+            raise typer.Exit(ExitCode.USAGE)
+        from infragate.store import open_store
+
+        result = audit_trail.verify(open_store(load_settings()))
+        what = "audit log"
+    for found in result.breaks:
+        where = f"entry {found.entry_id}" if found.entry_id else "the log"
+        err.print(f"[bold red]{where}[/bold red]: {escape(found.reason)}")
+    if result.breaks:
+        err.print(f"{what}: {result.checked} entries checked, [bold red]{len(result.breaks)} break(s)[/bold red]")
         raise typer.Exit(ExitCode.FINDINGS)
-    out.print(f"audit log intact: {checked} entries, every hash and link checks out")
+    if not result.anchored:
+        out.print(
+            f"{what}: {result.checked} entries, every hash and link checks out; [yellow]not anchored[/yellow]: "
+            "there is no signing key, so truncation and re-hashing cannot be ruled out"
+        )
+        return
+    latest = result.latest
+    signed = (
+        f"; last signed checkpoint: entry {latest.head.head_id} at {latest.head.at:%Y-%m-%d %H:%M:%S} UTC"
+        if latest
+        else ""
+    )
+    out.print(f"{what} intact: {result.checked} entries, every hash, link and signature checks out{signed}")
+
+
+@log_app.command("export")
+def export(directory: Path = typer.Argument(..., help="Where to write the export (created if missing).")) -> None:
+    """Write the audit log, its signed checkpoints and the public key for an outside auditor, who checks them
+    with `infragate audit-log verify --export DIR --public-key KEY` (or any Ed25519 tool).
+
+    Example:
+
+      infragate audit-log export ./audit-2026-11
+    """
+    from infragate.store import open_store
+    from infragate.workflow import audit_trail
+
+    written = audit_trail.export(open_store(load_settings()), directory)
+    out.print(f"exported {written} entries, their checkpoints and public.pem to {directory}")

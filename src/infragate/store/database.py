@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infragate.errors import StoreError
 from infragate.settings import Settings
+from infragate.store import audit_log
+from infragate.store.checkpoints import Signer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -43,8 +45,9 @@ def _redacted(url: str) -> str:
 class Store:
     """One database: sessions for repositories, and its schema version."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, signer: Signer | None = None) -> None:
         self.url = url
+        self.signer = signer  # signs the audit log's head on every append (store.checkpoints)
         if url.startswith("sqlite:///"):
             folder = Path(url.removeprefix("sqlite:///")).parent
             try:
@@ -109,6 +112,8 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends normally, rolled back when it raises."""
         with self._sessions() as session, session.begin():
+            if self.signer is not None:
+                session.info[audit_log.SIGNER] = self.signer
             yield session
 
 
@@ -129,6 +134,6 @@ def _serialise_sqlite_writers(engine: sa.Engine) -> None:
 
 
 def open_store(settings: Settings) -> Store:
-    store = Store(database_url(settings))
+    store = Store(database_url(settings), signer=Signer(settings.audit_key_file))
     store.ensure_current()
     return store

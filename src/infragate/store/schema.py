@@ -167,6 +167,19 @@ class AuditLogEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditCheckpoint(Base):
+    """A signed statement of the audit log's head (see ``store.checkpoints``)."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entry_count: Mapped[int] = mapped_column(Integer)
+    head_id: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(Text)
+
+
 class EnvironmentLock(Base):
     """One writer per project environment: who holds it, since when, for what, from which host and process.
 

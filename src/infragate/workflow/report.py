@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from infragate.policy import Status, check_design, clause_index
-from infragate.store import audit_log
 from infragate.store.evidence import approvals, runs
+from infragate.workflow import audit_trail
 from infragate.workflow.service import Workflow
 
 SATISFIED = ("met:", "not applicable:", "design rules:")  # evidence lines that are not what is missing
@@ -58,7 +58,8 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
             for approval, user in approvals(session, project.id, subject)
             if approval.environment == environment
         ]
-        checked, breaks = audit_log.verify(session)
+    trail = audit_trail.verify(flow.store)
+    checked, breaks = trail.checked, trail.breaks
     open_findings = flow.findings(environment)
     criteria = [c for stage_criteria in gate_report.results.values() for c in stage_criteria]
     clauses = []
@@ -79,6 +80,13 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         if clause.id == "ICP-6.1":
             intact = not breaks
             evidence.append(f"audit log: {checked} entries, {'intact' if intact else f'{len(breaks)} break(s)'}")
+            if trail.latest is not None:
+                head = trail.latest.head
+                evidence.append(
+                    f"audit log head signed: entry {head.head_id}, {head.head_hash[:16]}… ({head.count} entries)"
+                )
+            elif not trail.anchored:
+                evidence.append("audit log not anchored: no signing key, so truncation cannot be ruled out")
             cited_ok = intact
         else:
             cited_ok = all(c.met for c in cited)
@@ -130,6 +138,8 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         },
         "clauses": clauses,
         "non_compliance": non_compliance,
+        # The signed head of the audit log when this report was made: a later truncation contradicts it.
+        "audit_checkpoint": trail.latest.to_json() if trail.latest is not None else None,
         "open_findings": [
             {
                 "id": f.id,

@@ -1,0 +1,113 @@
+"""The audit log as evidence: verify it (chain, signed checkpoints, the head kept outside the database),
+export it for an outside auditor, and verify such an export with the public key alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from infragate.errors import UsageError
+from infragate.files import write_atomically, write_bytes_atomically
+from infragate.store import Store, audit_log
+from infragate.store.audit_log import Anchor, Break, CheckpointRecord, EntryRecord
+from infragate.store.checkpoints import Head, load_public_key, public_pem, read_head_file
+
+ENTRIES, CHECKPOINTS, PUBLIC_KEY, HEAD = "entries.jsonl", "checkpoints.jsonl", "public.pem", "head.json"
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    breaks: list[Break]
+    latest: CheckpointRecord | None  # the newest signed checkpoint in the log
+    anchored: bool  # False: there is no signing key, so only the hash chain could be checked
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+
+def _anchor(store: Store) -> Anchor | None:
+    signer = store.signer
+    return None if signer is None else Anchor(signer.public, read_head_file(signer.head_file))
+
+
+def verify(store: Store) -> Verification:
+    """The store's log, checked against the store's signing key (only the chain when it has none)."""
+    anchor = _anchor(store)
+    with store.session() as session:
+        log, signed = audit_log.entries(session), audit_log.checkpoints(session)
+    checked, breaks = audit_log.verify_records(log, signed, anchor)
+    return Verification(checked, breaks, signed[-1] if signed else None, anchor is not None)
+
+
+def latest_checkpoint(store: Store) -> CheckpointRecord | None:
+    """The newest signed head: compliance reports carry it, so a later truncation contradicts the report."""
+    with store.session() as session:
+        signed = audit_log.checkpoints(session)
+    return signed[-1] if signed else None
+
+
+def export(store: Store, directory: Path) -> int:
+    """Write the log, its checkpoints, the public key and the outside head into ``directory``; entries written."""
+    anchor = _anchor(store)
+    if anchor is None or anchor.public_key is None:
+        raise UsageError("this store has no audit-log signing key", hint="Open it with open_store(settings).")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise UsageError(
+            f"cannot create {directory}: {problem.strerror}", hint="Choose a writable directory."
+        ) from None
+    directory.mkdir(parents=True, exist_ok=True)
+    with store.session() as session:
+        log, signed = audit_log.entries(session), audit_log.checkpoints(session)
+    write_atomically(directory / ENTRIES, "".join(json.dumps(e.to_json(), sort_keys=True) + "\n" for e in log))
+    write_atomically(directory / CHECKPOINTS, "".join(json.dumps(c.to_json(), sort_keys=True) + "\n" for c in signed))
+    write_bytes_atomically(directory / PUBLIC_KEY, public_pem(anchor.public_key))
+    head = anchor.recorded_head
+    if head is not None:
+        write_atomically(directory / HEAD, json.dumps(head, indent=2))
+    return len(log)
+
+
+def verify_export(directory: Path, public_key_file: Path | None = None) -> Verification:
+    """Check an export with the public key alone (the auditor's own copy, or the export's public.pem)."""
+    key_file = public_key_file or directory / PUBLIC_KEY
+    try:
+        public = load_public_key(key_file.read_bytes(), str(key_file))
+        log = [_entry(json.loads(line)) for line in _lines(directory / ENTRIES)]
+        signed = [_checkpoint(json.loads(line)) for line in _lines(directory / CHECKPOINTS)]
+    except OSError as problem:
+        raise UsageError(f"cannot read the export: {problem}", hint="Point at a directory made by export.") from None
+    except (ValueError, KeyError, TypeError) as problem:
+        raise UsageError(f"the export in {directory} is malformed ({problem})", hint="Export it again.") from None
+    head_file = directory / HEAD
+    recorded = read_head_file(head_file)
+    checked, breaks = audit_log.verify_records(log, signed, Anchor(public, recorded))
+    return Verification(checked, breaks, signed[-1] if signed else None, True)
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line.strip()]
+
+
+def _entry(data: dict[str, Any]) -> EntryRecord:
+    return EntryRecord(
+        id=int(data["id"]),
+        at=datetime.fromisoformat(data["at"]),
+        actor=str(data["actor"]),
+        action=str(data["action"]),
+        subject=str(data["subject"]),
+        detail=dict(data["detail"]),
+        previous_hash=str(data["previous_hash"]),
+        hash=str(data["hash"]),
+    )
+
+
+def _checkpoint(data: dict[str, Any]) -> CheckpointRecord:
+    head = Head(int(data["count"]), int(data["head_id"]), str(data["head_hash"]), datetime.fromisoformat(data["at"]))
+    return CheckpointRecord(int(data["id"]), head, str(data["key_id"]), str(data["signature"]))
