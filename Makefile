@@ -23,14 +23,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 # The main job: `infragate run` takes the webshop example's staging environment through every automated
-# stage on embedded AWS (validate, docs, plan, apply, verify, audit, gates, report). Its lead approves the
-# design first, as the policy requires; the run then stops only where a person must act, and prints where
-# the report and the docs are.
+# stage on embedded AWS (validate, docs, plan, apply, verify, audit, gates, report). An admin is made on this
+# host and seats the design's owners as the project's members; its lead approves the design, as the policy
+# requires; the run then stops only where a person must act, and prints where the report and the docs are.
+ADMIN ?= ada.admin@example.com
 LEAD ?= lena.lead@example.com
 # make run keeps its state in the checkout (.infragate/, ignored by git), never in the user's data directory.
 run: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
 run: $(VENV)/.installed
-	$(BIN)/infragate project init --design $(EXAMPLE)
+	$(BIN)/infragate admin create $(ADMIN)
+	INFRAGATE_USER=$(ADMIN) $(BIN)/infragate project init --design $(EXAMPLE) --apply-members
 	INFRAGATE_USER=$(LEAD) $(BIN)/infragate approve design --env staging --design $(EXAMPLE) -m "approved by make run"
 	$(BIN)/infragate run $(EXAMPLE) --env staging
 	$(BIN)/infragate project status --design $(EXAMPLE)

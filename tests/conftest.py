@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from infragate.aws import AwsConnection, AwsTargetSpec, EmbeddedAws
-from infragate.design import Design, parse_design
+from infragate.design import Design, load_design, parse_design
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBSHOP = ROOT / "examples" / "webshop" / "infragate.yaml"
@@ -73,3 +73,16 @@ def aws(embedded: EmbeddedAws) -> Iterator[AwsConnection]:
     """A connection to an empty embedded account."""
     embedded.reset()
     yield AwsConnection(AwsTargetSpec(region="eu-west-1", endpoint_url=embedded.ensure()))
+
+
+@pytest.fixture
+def seated(fresh_store: Path) -> None:
+    """The webshop design's owners seated as the project's members by an admin, in the test's store (as
+    `make run` does with `infragate admin create` and `project init --apply-members`)."""
+    from infragate.settings import load_settings
+    from infragate.store import open_store
+    from tests.support.people import seat_owners
+
+    store = open_store(load_settings())
+    seat_owners(store, load_design(WEBSHOP))
+    store.engine.dispose()

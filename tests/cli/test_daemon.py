@@ -62,7 +62,9 @@ def daemon_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_a_command_runs_in_the_daemon_with_the_callers_environment_and_directory(daemon_home: Path) -> None:
     before = len(_commands_started(daemon_home))
     example = WEBSHOP.parent
-    registered = _infragate(daemon_home, "project", "init", "--design", str(WEBSHOP))
+    assert _infragate(daemon_home, "admin", "create", "ada.admin@example.com").returncode == 0
+    admin = {"INFRAGATE_USER": "ada.admin@example.com"}
+    registered = _infragate(daemon_home, "project", "init", "--design", str(WEBSHOP), "--apply-members", env=admin)
     assert registered.returncode == 0, registered.stderr
     as_lead = _infragate(daemon_home, "whoami", env={"INFRAGATE_USER": LEAD})
     as_nobody = _infragate(daemon_home, "whoami", env={"INFRAGATE_USER": "nobody@example.com"})
@@ -70,10 +72,10 @@ def test_a_command_runs_in_the_daemon_with_the_callers_environment_and_directory
     assert as_lead.returncode == 0
     assert LEAD in as_lead.stdout
     assert as_nobody.returncode == 1
-    assert "nobody@example.com (not registered" in as_nobody.stderr
+    assert "nobody@example.com (not a user" in as_nobody.stderr
     assert relative.returncode == 0, relative.stderr
     assert relative.stdout == _infragate(daemon_home, "design", "validate", str(WEBSHOP), daemon=False).stdout
-    assert len(_commands_started(daemon_home)) == before + 4  # all four ran in the daemon, none here
+    assert len(_commands_started(daemon_home)) == before + 5  # all five ran in the daemon, none here
 
 
 def test_exit_codes_and_errors_reach_the_caller(daemon_home: Path) -> None:
@@ -104,10 +106,13 @@ def _run_worker_then(daemon_home: Path, stop: signal.Signals) -> int:
     until the daemon sees the command's process end. Returns the caller's exit code."""
     env = {**os.environ, "INFRAGATE_HOME": str(daemon_home), "INFRAGATE_QUEUE_URL": ""}
     before = set(_commands_started(daemon_home))
-    caller = subprocess.Popen([str(SCRIPT), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    caller = subprocess.Popen(
+        [str(SCRIPT), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     _wait_for(lambda: set(_commands_started(daemon_home)) != before, "the worker to start")
     (worker,) = set(_commands_started(daemon_home)) - before
-    time.sleep(0.5)  # let it reach its loop; Ctrl-C during start-up is handled too, by another path
+    assert caller.stderr is not None
+    assert "worker on" in caller.stderr.readline()  # it runs (Ctrl-C stops it cleanly at any point from here)
     caller.send_signal(stop)
     caller.communicate(timeout=60)
     log = daemon_home / "daemon.log"

@@ -42,12 +42,14 @@ def test_status_shows_the_holder_and_only_the_holder_or_an_admin_releases(tmp_pa
     assert again.returncode == 2 and "is not locked" in again.stderr
 
 
-def test_user_names_are_printed_literally_and_the_first_admin_hint_names_you(tmp_path: Path) -> None:
-    wrong = infragate(tmp_path, "user", "add", "bob", "--role", "lead", user="ada")
-    assert wrong.returncode == 2 and "INFRAGATE_USER=ada infragate user add ada --role admin" in wrong.stderr
-    assert infragate(tmp_path, "user", "add", "ada", "--role", "admin", user="ada").returncode == 0
+def test_user_names_are_printed_literally_and_nobody_bootstraps_themself(tmp_path: Path) -> None:
+    self_made = infragate(tmp_path, "user", "add", "ada", "--role", "admin", user="ada")
+    assert self_made.returncode == 2 and "infragate admin create NAME" in self_made.stderr
+    assert infragate(tmp_path, "admin", "create", "ada").returncode == 0
+    project_role = infragate(tmp_path, "user", "add", "bob", "--role", "lead", user="ada")
+    assert project_role.returncode == 2 and "project members add bob --role lead" in project_role.stderr
     odd = "[bold]mallory[/bold]"
-    added = infragate(tmp_path, "user", "add", odd, "--role", "developer", user="ada")
+    added = infragate(tmp_path, "user", "add", odd, user="ada")
     assert added.returncode == 0 and odd in added.stdout, "no Rich markup interpretation of names"
     assert odd in infragate(tmp_path, "user", "list").stdout
 

@@ -43,7 +43,9 @@ def test_plan_apply_verify_destroy_on_staging(aws: AwsConnection, embedded: Embe
     assert again.returncode == 0 and "Nothing to destroy" in again.stderr
 
 
-def test_production_needs_a_plan_approved_by_a_lead(aws: AwsConnection, embedded: EmbeddedAws, tmp_path: Path) -> None:
+def test_production_needs_a_plan_approved_by_a_lead(
+    aws: AwsConnection, embedded: EmbeddedAws, tmp_path: Path, seated: None
+) -> None:
     design = ("--env", "production", "-d", str(WEBSHOP))
     unapproved = infragate(embedded, "apply", *design, "--auto-approve")
     assert unapproved.returncode == 2 and "requires an approved plan" in unapproved.stderr

@@ -16,7 +16,7 @@ def infragate(embedded: EmbeddedAws, *args: str, user: str = "") -> subprocess.C
 
 
 def test_run_stops_for_a_person_then_goes_through_every_automated_stage(
-    aws: AwsConnection, embedded: EmbeddedAws
+    aws: AwsConnection, embedded: EmbeddedAws, seated: None
 ) -> None:
     first = infragate(embedded, "run", str(WEBSHOP), "--env", "staging")
     assert first.returncode == 1, first.stderr

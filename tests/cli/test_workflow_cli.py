@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.conftest import WEBSHOP
 from tests.support.cli import run_infragate
 
+ADMIN = "ada.admin@example.com"
 LEAD, SECURITY, INFRA = "lena.lead@example.com", "sam.sec@example.com", "ivan.infra@example.com"
 
 
@@ -19,11 +20,17 @@ def infragate(home: Path, *args: str, user: str = "") -> subprocess.CompletedPro
 def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     design = ("-d", str(WEBSHOP))
     init = infragate(tmp_path, "project", "init", *design)
-    assert init.returncode == 0 and "lead: lena.lead@example.com" in init.stdout
+    assert init.returncode == 0 and "+ lena.lead@example.com as lead" in init.stdout
+    assert "project members apply" in init.stdout, "owners are a proposal until someone applies them"
+    assert infragate(tmp_path, "whoami", user=LEAD).returncode == 1, "proposed, not yet a member"
+    assert infragate(tmp_path, "admin", "create", ADMIN).returncode == 0
+    seated = infragate(tmp_path, "project", "members", "apply", *design, user=ADMIN)
+    assert seated.returncode == 0 and "memberships applied" in seated.stdout
     assert "webshop (Acme Retail)" in infragate(tmp_path, "project", "list").stdout
 
     assert infragate(tmp_path, "whoami").returncode == 2, "no INFRAGATE_USER: infragate says who it needs"
-    assert infragate(tmp_path, "whoami", user=LEAD).stdout.strip() == f"{LEAD}: lead"
+    whoami = infragate(tmp_path, "whoami", user=LEAD)
+    assert whoami.stdout.strip() == f"{LEAD}: webshop: lead" and "not authenticated" in whoami.stderr
 
     gates = json.loads(infragate(tmp_path, "gate", "check", "--env", "production", *design, "-f", "json").stdout)
     assert gates["stage"] == "design"
@@ -82,24 +89,31 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
 
     verified = infragate(tmp_path, "audit-log", "verify")
     # project registered, design approved and reviewed, docs recorded, checklist item signed
-    # 5 decisions, plus 2 refusals (an infra approval, a launch before the gates hold): refusals are evidence
-    assert verified.returncode == 0 and "intact: 7 entries" in verified.stdout, verified.stdout
+    # 5 decisions, plus 2 refusals (an infra approval, a launch before the gates hold): refusals are evidence;
+    # before them, the admin's creation and the 5 memberships the admin applied from the design's owners
+    assert verified.returncode == 0 and "intact: 13 entries" in verified.stdout, verified.stdout
 
 
-def test_admins_manage_users_and_may_act_as_others(tmp_path: Path) -> None:
-    assert infragate(tmp_path, "user", "add", "ops", "--role", "lead").returncode == 2, "the first user is an admin"
-    assert infragate(tmp_path, "user", "add", "root", "--role", "admin").returncode == 2, "who are you?"
-    assert infragate(tmp_path, "user", "add", "root", "--role", "admin", user="root").returncode == 0
-    assert infragate(tmp_path, "user", "add", "eve", "--role", "lead", user="nobody").returncode == 2
-    assert infragate(tmp_path, "user", "add", "ops", "--role", "infra", user="root").returncode == 0
-    assert "ops: infra" in infragate(tmp_path, "user", "list").stdout
-
+def test_admins_manage_users_and_members_and_may_act_as_others(tmp_path: Path) -> None:
+    assert infragate(tmp_path, "user", "add", "root", "--admin", user="root").returncode == 2, "no self-made admin"
+    assert infragate(tmp_path, "admin", "create", "root").returncode == 0
+    assert infragate(tmp_path, "user", "add", "eve", user="nobody").returncode == 2
+    assert infragate(tmp_path, "user", "add", "ops", user="root").returncode == 0
     design = ("-d", str(WEBSHOP))
     infragate(tmp_path, "project", "init", *design)
+    granted = infragate(tmp_path, "project", "members", "add", "ops", "--role", "infra", *design, user="root")
+    assert granted.returncode == 0, granted.stderr
+    assert "ops: webshop: infra" in infragate(tmp_path, "user", "list").stdout
+    by_lead = infragate(tmp_path, "project", "members", "add", "eve", "--role", "security", *design, user=LEAD)
+    assert by_lead.returncode == 2, "by hand, members are an admin's to change"
+
+    assert infragate(tmp_path, "project", "members", "apply", *design, user="root").returncode == 0
     as_lead = infragate(tmp_path, "approve", "design", "--env", "staging", *design, "--as", LEAD, user="root")
     assert as_lead.returncode == 0, as_lead.stderr
     not_admin = infragate(tmp_path, "approve", "design", "--env", "staging", *design, "--as", LEAD, user=INFRA)
     assert not_admin.returncode == 2 and "may not act as another user" in not_admin.stderr
+    verified = infragate(tmp_path, "audit-log", "verify")
+    assert verified.returncode == 0 and "signature checks out" in " ".join(verified.stdout.split())
 
 
 def test_bad_formats_and_unwritable_docs_are_clear_errors(tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ def test_cancel_stops_a_running_apply_as_ctrl_c_would(aws: AwsConnection, home: 
     assert runs == ["interrupted"]
 
 
-def test_only_the_requester_a_lead_or_an_admin_may_cancel(home: Path) -> None:
+def test_only_the_requester_a_lead_or_an_admin_may_cancel(home: Path, seated: None) -> None:
     job = submit(load_settings(), project="webshop", environment="staging", kind="verify", requested_by="ci")
     refused = subprocess.run(
         [sys.executable, "-m", "infragate", "jobs", "cancel", str(job.id)],

@@ -19,7 +19,7 @@ def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> N
     store = Store(store_url)
     assert store.revision() is None
     store.ensure_current()
-    assert store.revision() == store.head() == "0004"
+    assert store.revision() == store.head() == "0005"
     store.upgrade()  # a second upgrade is a no-op
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {
@@ -28,8 +28,53 @@ def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> N
         "findings",
         "audit_log",
         "environment_locks",
+        "memberships",
         "audit_checkpoints",
     } <= tables
+    store.engine.dispose()
+
+
+def test_migration_0005_turns_global_roles_into_memberships_on_the_projects_that_named_them(store_url: str) -> None:
+    from alembic import command
+
+    from infragate.store.database import _alembic
+
+    store = Store(store_url)
+    with store.engine.connect() as connection, connection.begin():
+        command.upgrade(_alembic(connection), "0003")
+    design = "project:\n  name: webshop\n  owners:\n    lead: lena\n    security: [sam]\n"
+    with store.engine.begin() as connection:
+        for name, roles in (("lena", '["lead"]'), ("sam", '["security"]'), ("ada", '["admin", "lead"]')):
+            connection.execute(
+                sa.text("INSERT INTO users (name, email, roles, created_at) VALUES (:n, '', :r, CURRENT_TIMESTAMP)"),
+                {"n": name, "r": roles},
+            )
+        for project in ("webshop", "other"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO projects (name, client, design_path, created_at) "
+                    "VALUES (:p, 'c', 'd', CURRENT_TIMESTAMP)"
+                ),
+                {"p": project},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO design_versions (project_id, digest, content, recorded_at) "
+                "VALUES (1, 'sha256:1', :c, CURRENT_TIMESTAMP)"
+            ),
+            {"c": design},
+        )
+    store.upgrade()
+    with store.session() as session:
+        rows = session.execute(
+            sa.text(
+                "SELECT u.name, p.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id "
+                "JOIN projects p ON p.id = m.project_id ORDER BY u.name"
+            )
+        ).all()
+        roles = {user.name: user.roles for user in session.scalars(sa.select(User))}
+    assert [tuple(row) for row in rows] == [("lena", "webshop", "lead"), ("sam", "webshop", "security")]
+    assert roles == {"lena": [], "sam": [], "ada": ["admin"]}  # ada's lead role named no project: it is gone
     store.engine.dispose()
 
 

@@ -18,6 +18,7 @@ from infragate.workflow.records import AuditSummary, ChangesSummary, DocsSummary
 from infragate.workflow.report import compliance_report
 from infragate.workflow.service import Workflow
 from tests.conftest import INSECURE, WEBSHOP
+from tests.support.people import seat_owners
 
 LEAD = "lena.lead@example.com"
 VERIFIED = VerifySummary(aligned=True, shield=ShieldCoverage(subscribed=True))
@@ -28,6 +29,7 @@ ALARM_RULES = ("MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
 def lead(tmp_path: Path) -> Workflow:
     store = Store(f"sqlite:///{tmp_path / 'evidence.db'}")
     store.upgrade()
+    seat_owners(store, load_design(WEBSHOP))
     return Workflow(store, load_design(WEBSHOP), LEAD)
 
 

@@ -22,6 +22,7 @@ from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
 from tests.conftest import INSECURE, WEBSHOP
 from tests.provision.test_lifecycle import apply_design
+from tests.support.people import seat_owners
 
 VERIFIED = VerifySummary(aligned=True, shield=ShieldCoverage(subscribed=True))
 
@@ -41,7 +42,10 @@ def store(tmp_path: Path) -> Store:
 
 
 def as_user(store: Store, name: str, design: Design | None = None) -> Workflow:
-    return Workflow(store, design or load_design(WEBSHOP), name)
+    """The workflow as ``name``, with the design's owners seated as the project's members by an admin."""
+    design = design or load_design(WEBSHOP)
+    seat_owners(store, design)
+    return Workflow(store, design, name)
 
 
 def unmet(flow: Workflow, env: str, stage: Stage) -> dict[str, str]:
@@ -49,11 +53,12 @@ def unmet(flow: Workflow, env: str, stage: Stage) -> dict[str, str]:
     return {c.text: c.detail for c in report.results[stage] if not c.met}
 
 
-def test_owners_become_users_with_their_roles(store: Store) -> None:
-    as_user(store, LEAD).gate_report("staging")
+def test_owners_become_members_with_their_roles_once_an_admin_applies_the_design(store: Store) -> None:
+    members = {(m.user, m.role) for m in as_user(store, LEAD).members()}
+    assert {(LEAD, "lead"), (SECURITY, "security"), (DEV, "developer")} <= members
     with store.session() as session:
-        roles = {u.name: u.roles for u in session.scalars(select(User))}
-    assert roles[LEAD] == ["lead"] and roles[SECURITY] == ["security"] and roles[DEV] == ["developer"]
+        global_roles = {u.name: u.roles for u in session.scalars(select(User))}
+    assert global_roles[LEAD] == [] and global_roles["ada.admin@example.com"] == ["admin"]
 
 
 def test_design_gate_needs_a_clean_design_a_lead_approval_and_in_production_a_security_review(
@@ -236,7 +241,8 @@ def test_every_decision_is_in_the_audit_log(store: Store) -> None:
     with store.session() as session:
         checked, breaks = audit_log.verify(session)
         actions = [entry.action for entry in session.scalars(select(AuditLogEntry))]
-    assert checked == 2 and not breaks and actions == ["design-approved", "checklist-signed"]
+    seating = ["admin-created"] + ["membership-granted"] * (checked - 3)  # the admin seating the owners
+    assert not breaks and actions == [*seating, "design-approved", "checklist-signed"]
 
 
 def test_design_versions_and_waivers_are_kept(store: Store) -> None:

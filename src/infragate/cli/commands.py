@@ -118,13 +118,19 @@ COMMANDS: dict[str, Entry] = {
         "workflow_cmd",
         "user_app",
         PEOPLE,
-        "Users and their roles (lead, infra, developer, security, client, admin).",
+        "Users: admins, and each user's roles on each project.",
+    ),
+    "admin": _entry(
+        "admin_cmd",
+        "app",
+        PEOPLE,
+        "Bootstrap on the host that holds the store: make the first admin (audit-logged with the host account).",
     ),
     "whoami": _entry(
         "workflow_cmd",
         "whoami",
         PEOPLE,
-        "Show who infragate acts as (INFRAGATE_USER) and the roles that user holds.",
+        "Show who infragate acts as (INFRAGATE_USER) and the roles that user holds on each project.",
     ),
     "daemon": _entry(
         "daemon_cmd",

@@ -65,7 +65,7 @@ def current_user(required: bool = True) -> str:
         raise UsageError(
             "infragate does not know who you are",
             hint="Set INFRAGATE_USER to your user name (e.g. export INFRAGATE_USER=lena.lead@example.com); "
-            "project owners are registered by `infragate project init`.",
+            "in local mode it is not checked, so this is for trying infragate and solo work.",
         )
     return name or "infragate"
 

@@ -22,12 +22,13 @@ from infragate.settings import load_settings
 from infragate.workflow.stages import GATED
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: each command imports what it uses
+    from infragate.workflow.memberships import MembershipChange
     from infragate.workflow.service import GateReport
 
 ENV = typer.Option(..., "--env", "-e", help="The environment.")
 
 project_app = typer.Typer(help="Projects in the store: register one from its design, list them, show status.")
-user_app = typer.Typer(help="Users and their roles (lead, infra, developer, security, client, admin).")
+user_app = typer.Typer(help="Users: admins, and each user's roles on each project.")
 findings_app = typer.Typer(help="Findings from every run: list, assign, resolve, accept the risk.")
 checklist_app = typer.Typer(help="The pre-launch checklist (ICP-5.1–5.3): show it, sign manual items.")
 gate_app = typer.Typer(help="Stage gates: what each stage needs before the next one (and launch).")
@@ -41,87 +42,177 @@ def _table_or_json(value: str) -> None:
 
 
 # -- users --------------------------------------------------------------------------------------------
+LOCAL_MODE_NOTE = "local mode: identities are not authenticated (INFRAGATE_USER is taken at its word)"
+
+
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="The user name (what INFRAGATE_USER is set to)."),
-    roles: list[Role] = typer.Option(..., "--role", help="A role; repeat for several."),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an admin (manages users and memberships)."),
+    role: list[Role] = typer.Option(
+        [], "--role", help="Only 'admin' (same as --admin): project roles are memberships, see `project members`."
+    ),
     email: str = typer.Option("", "--email"),
 ) -> None:
-    """Add a user or grant roles (admins only). With no admin yet, the first user must be an admin adding
-    themself: INFRAGATE_USER names who you are.
+    """Add a user, or make one an admin (admins only). Roles on projects are memberships, granted with
+    `infragate project members add|apply`; the first admin is made with `infragate admin create`.
 
     Example:
 
-      INFRAGATE_USER=ada infragate user add ada --role admin
-
-      INFRAGATE_USER=ada infragate user add sam.sec@example.com --role security
+      INFRAGATE_USER=ada.admin@example.com infragate user add sam.sec@example.com
     """
     from infragate.store import open_store
-    from infragate.workflow.users import add_user
+    from infragate.workflow.users import add_user, user_roles
 
-    user = add_user(open_store(load_settings()), identity.current_user(required=False), name, roles, email)
-    out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
+    project_roles = [r for r in role if r is not Role.ADMIN]
+    if project_roles:
+        raise UsageError(
+            f"--role {project_roles[0].value}: roles on projects are memberships, not properties of a user",
+            hint=f"infragate project members add {name} --role {project_roles[0].value} --project NAME",
+        )
+    store = open_store(load_settings())
+    add_user(store, identity.current_user(required=False), name, admin=admin or Role.ADMIN in role, email=email)
+    (summary,) = user_roles(store, name)
+    out.print(f"{summary.name}: {summary.describe()}", markup=False)
 
 
 @user_app.command("list")
 def user_list() -> None:
-    """List users and their roles.
+    """List users with their roles: admin, and their memberships by project.
 
     Example:
 
       infragate user list
     """
     from infragate.store import open_store
-    from infragate.workflow.users import list_users
+    from infragate.workflow.users import user_roles
 
-    for user in list_users(open_store(load_settings())):
-        out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
+    for summary in user_roles(open_store(load_settings())):
+        out.print(f"{summary.name}: {summary.describe()}", markup=False)
 
 
 def whoami() -> None:
-    """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds.
+    """Show who infragate acts as (INFRAGATE_USER) and the roles that user holds on each project.
 
     Example:
 
       INFRAGATE_USER=sam.sec@example.com infragate whoami
     """
-    from sqlalchemy import select
-
     from infragate.store import open_store
-    from infragate.store.schema import User
+    from infragate.workflow.users import user_roles
 
     name = identity.current_user()
-    with open_store(load_settings()).session() as session:
-        user = session.scalars(select(User).where(User.name == name)).first()
-    if user is None:
-        err.print(f"{name} (not registered: `infragate project init` registers the design's owners)", markup=False)
+    found = user_roles(open_store(load_settings()), name)
+    if not found:
+        err.print(
+            f"{name} (not a user: an admin or a project's lead adds members, "
+            "e.g. `infragate project members apply` for a design's owners)",
+            markup=False,
+        )
         raise typer.Exit(ExitCode.FINDINGS)
-    out.print(f"{user.name}: {', '.join(user.roles)}", markup=False)
+    out.print(f"{found[0].name}: {found[0].describe()}", markup=False)
+    err.print(LOCAL_MODE_NOTE, style="dim")
 
 
 # -- projects -----------------------------------------------------------------------------------------
 @project_app.command("init")
-def project_init(design_file: Path | None = identity.DESIGN) -> None:
-    """Register the project of a design: its environments, its owners as users with their roles, and the
-    pre-launch checklist. Safe to run again (it updates what changed).
+def project_init(
+    design_file: Path | None = identity.DESIGN,
+    apply_members: bool = typer.Option(
+        False, "--apply-members", help="Also apply the memberships the design's owners imply (admin or lead)."
+    ),
+) -> None:
+    """Register the project of a design: its environments, checklist, waivers and schedules. The design's
+    owners are a proposal: the memberships they imply are shown, and take effect when an admin or the project's
+    lead applies them (`--apply-members`, or `infragate project members apply`). Safe to run again.
 
     Example:
 
-      infragate project init -d examples/webshop/infragate.yaml
+      INFRAGATE_USER=ada.admin@example.com infragate project init -d examples/webshop/infragate.yaml --apply-members
     """
-    from infragate.store import audit_log
+    flow = identity.workflow(design_file, identified=apply_members)
+    registered = flow.init_project()
+    out.print(f"project {registered.name} ({registered.client}): environments {', '.join(registered.environments)}")
+    _print_changes(flow.apply_memberships() if apply_members else registered.proposal, applied=apply_members)
 
+
+def _print_changes(changes: list[MembershipChange], *, applied: bool) -> None:
+    if not changes:
+        out.print("  memberships match the design's owners")
+        return
+    out.print("  memberships applied:" if applied else "  memberships the design's owners propose:")
+    for change in changes:
+        out.print(f"    {change.describe()}", markup=False)
+    if not applied:
+        out.print("  an admin or the project's lead applies them: infragate project members apply", markup=False)
+
+
+members_app = typer.Typer(
+    help="Who holds which role on a project: admins change it; a project's lead applies what its design proposes.",
+    no_args_is_help=True,
+)
+project_app.add_typer(members_app, name="members")
+
+
+@members_app.command("list")
+def members_list(design_file: Path | None = identity.DESIGN) -> None:
+    """The project's members and their roles, with who granted each; then what the design still proposes.
+
+    Example:
+
+      infragate project members list -p webshop
+    """
     flow = identity.workflow(design_file, identified=False)
-    with flow.store.session() as session:
-        project = flow.register(session)
-        audit_log.append(session, flow.actor, "project-registered", project.name, {"design": flow.design.digest})
-        out.print(
-            f"project {project.name} ({project.client}): environments {', '.join(e.name for e in project.environments)}"
-        )
-    owners = flow.design.project.owners
-    for role in (Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY):
-        if owners.of(role):
-            out.print(f"  {role.value}: {', '.join(owners.of(role))}", markup=False)
+    for member in flow.members():
+        granted = member.granted_at.strftime("%Y-%m-%d")
+        out.print(f"{member.role:<10} {member.user}  (granted by {member.granted_by}, {granted})", markup=False)
+    pending = flow.proposed_memberships()
+    if pending:
+        _print_changes(pending, applied=False)
+
+
+@members_app.command("apply")
+def members_apply(design_file: Path | None = identity.DESIGN) -> None:
+    """Apply the memberships the design's owners imply (an admin, or the project's lead for others).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate project members apply -p webshop
+    """
+    flow = identity.workflow(design_file)
+    _print_changes(flow.apply_memberships(), applied=True)
+
+
+@members_app.command("add")
+def members_add(
+    name: str = typer.Argument(..., help="The user name."),
+    role: Role = typer.Option(..., "--role", help="lead, infra, developer, security or client."),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """Grant a role on the project (admins only; a lead applies the design's owners with `members apply`).
+
+    Example:
+
+      INFRAGATE_USER=ada.admin@example.com infragate project members add kim@client.example --role client -p webshop
+    """
+    change = identity.workflow(design_file).add_member(name, role)
+    out.print(change.describe(), markup=False)
+
+
+@members_app.command("remove")
+def members_remove(
+    name: str = typer.Argument(..., help="The user name."),
+    role: Role = typer.Option(..., "--role", help="The role to take away."),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """Take a role on the project away (admins only).
+
+    Example:
+
+      INFRAGATE_USER=ada.admin@example.com infragate project members remove dara@example.com --role developer -p webshop
+    """
+    change = identity.workflow(design_file).remove_member(name, role)
+    out.print(change.describe(), markup=False)
 
 
 @project_app.command("list")
@@ -155,10 +246,13 @@ def project_status(design_file: Path | None = identity.DESIGN) -> None:
     table = Table(title=f"{flow.design.project.name}", expand=False)
     for column in ("Environment", "Stage", "Unmet criteria", "Next person to act"):
         table.add_column(column)
+    attestation = ""
     for env in flow.design.environments:
         report = flow.gate_report(env)
+        attestation = report.attestation
         table.add_row(env, report.stage.value, str(len(report.unmet())), report.next_step())
     out.print(table)
+    err.print(f"gates: {attestation}; {LOCAL_MODE_NOTE}", markup=False)
 
 
 # -- approvals ----------------------------------------------------------------------------------------
@@ -166,16 +260,20 @@ def approve_design(
     env: str = ENV,
     design_file: Path | None = identity.DESIGN,
     comment: str = typer.Option("", "--comment", "-m"),
+    role: Role | None = typer.Option(
+        None, "--role", help="lead (approve) or security (review), for someone who holds both [default: lead]."
+    ),
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4).
+    """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4). The
+    approving lead and the reviewing security person must be two people.
 
     Example:
 
       INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -m 'reviewed'
     """
     flow = identity.workflow(design_file, acting_as)
-    verb = flow.approve_design(env, comment)
+    verb = flow.approve_design(env, comment, as_role=role)
     out.print(f"design {flow.design.digest[:19]}… {verb} for {flow.design.project.name}/{env}")
 
 
@@ -333,7 +431,8 @@ def checklist_sign(
 
 # -- gates and launch ---------------------------------------------------------------------------------
 def show_gates(report: GateReport) -> None:
-    table = Table(title=f"Gates of {report.environment}: current stage {report.stage.value}", expand=False)
+    title = f"Gates of {report.environment}: current stage {report.stage.value} ({report.attestation})"
+    table = Table(title=title, expand=False)
     for column in ("Stage", "Clause", "Criterion", "Status", "Detail", "Accountable"):
         table.add_column(column, overflow="fold")
     for stage in GATED:
@@ -375,7 +474,8 @@ def gate_check(
             ]
             for stage in GATED
         }
-        emit(json.dumps({"environment": env, "stage": report.stage.value, "gates": stages}, indent=2) + "\n", None)
+        document = {"environment": env, "stage": report.stage.value, "attestation": report.attestation, "gates": stages}
+        emit(json.dumps(document, indent=2) + "\n", None)
     else:
         show_gates(report)
     if report.unmet():

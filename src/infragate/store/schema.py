@@ -22,8 +22,22 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     email: Mapped[str] = mapped_column(String(254), default="")
-    roles: Mapped[list[str]] = mapped_column(default=list)  # lead, infra, developer, security, client, admin
+    roles: Mapped[list[str]] = mapped_column(default=list)  # global roles: only "admin" (project roles: Membership)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Membership(Base):
+    """A role a user holds on one project (lead, infra, developer, security or client). Granted by an admin or
+    the project's lead, never by loading a design; every grant and revocation is audit-logged."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("project_id", "user_id", "role", name="uq_membership"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Project(Base):

@@ -1,25 +1,52 @@
-"""Approvals (ICP-1.4): a lead approves, or security reviews, a design digest; a lead approves a plan digest."""
+"""Approvals (ICP-1.4): a lead approves, or security reviews, a design digest; a lead approves a plan digest.
+
+Roles are the approver's memberships on the project. Separation of duties: the person who approved a digest
+as lead is never also its security reviewer, whatever roles they hold, and the other way round.
+"""
 
 from __future__ import annotations
 
+from infragate.errors import RefusedError
 from infragate.model import Role
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, record_approval
+from infragate.store.memberships import holders
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.roles import Action, require
+
+DESIGN_SUBJECTS = {Role.LEAD: ("design", Action.APPROVE_DESIGN), Role.SECURITY: ("design-review", Action.REVIEW_DESIGN)}
 
 
 class Approvals(WorkflowBase):
     # -- approvals --------------------------------------------------------------------------------------
-    def approve_design(self, environment: str, comment: str = "") -> str:
-        """A lead approves, or security reviews, the design's current digest for an environment."""
+    def approve_design(self, environment: str, comment: str = "", *, as_role: Role | None = None) -> str:
+        """A lead approves, or security reviews, the design's current digest for an environment. Someone who
+        is both says which with ``as_role`` (by default: lead)."""
         self.design.environment(environment)
         with self._session() as (session, project, user):
-            roles = set(user.roles)
-            if Role.LEAD.value in roles:
-                subject, role = "design", require(user.name, roles, Action.APPROVE_DESIGN)
-            else:
-                subject, role = "design-review", require(user.name, roles, Action.REVIEW_DESIGN)
+            roles = self.roles_of(session, project, user)
+            if as_role is None:
+                as_role = Role.LEAD if Role.LEAD.value in roles else Role.SECURITY
+            if as_role not in DESIGN_SUBJECTS:
+                raise RefusedError(
+                    f"a design is approved as lead or reviewed as security, not as {as_role.value}",
+                    hint="Pass --role lead or --role security.",
+                )
+            subject, action = DESIGN_SUBJECTS[as_role]
+            role = require(user.name, roles, action)
+            other = "design-review" if subject == "design" else "design"
+            already = [
+                approver.name
+                for approval, approver in approvals(session, project.id, other, self.design.digest)
+                if approval.environment == environment and approver.id == user.id
+            ]
+            if already:
+                did = "reviewed it as security" if other == "design-review" else "approved it as lead"
+                raise RefusedError(
+                    f"separation of duties: {user.name} already {did} ({self.design.digest[:19]}… for {environment}); "
+                    f"the {'security review' if subject == 'design-review' else 'lead approval'} needs another person",
+                    hint="Ask another member with that role.",
+                )
             record_approval(
                 session,
                 project_id=project.id,
@@ -41,7 +68,7 @@ class Approvals(WorkflowBase):
 
     def approve_plan(self, digest: str, environment: str, comment: str = "") -> None:
         with self._session() as (session, project, user):
-            role = require(user.name, user.roles, Action.APPROVE_PLAN)
+            role = require(user.name, self.roles_of(session, project, user), Action.APPROVE_PLAN)
             record_approval(
                 session,
                 project_id=project.id,
@@ -55,13 +82,10 @@ class Approvals(WorkflowBase):
             audit_log.append(session, user.name, "plan-approved", f"{project.name}/{environment}", {"digest": digest})
 
     def plan_approver(self, digest: str) -> str | None:
-        """A current lead who approved exactly this plan, if any (a lead removed from the design no longer counts)."""
-        leads = set(self.design.project.owners.lead)
+        """A current lead of the project who approved exactly this plan, if any (one whose lead membership
+        was revoked no longer counts)."""
         with self.store.session() as session:
             project = self.register(session)
-            found = [
-                user.name
-                for approval, user in approvals(session, project.id, "plan", digest)
-                if Role.LEAD.value in user.roles
-            ]
+            leads = holders(session, project.id, Role.LEAD.value)
+            found = [user.name for _approval, user in approvals(session, project.id, "plan", digest)]
         return next((name for name in found if name in leads), None)

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from infragate.design import Design
 from infragate.errors import RefusedError, UsageError
 from infragate.model import Role
-from infragate.model.names import is_placeholder
 from infragate.store import Store, audit_log
 from infragate.store.evidence import ItemSpec, ensure_items
 from infragate.store.jobs import ensure_schedule
-from infragate.store.projects import WaiverSpec, ensure_project, ensure_user, record_design, sync_waivers
+from infragate.store.memberships import roles_on
+from infragate.store.projects import WaiverSpec, ensure_project, record_design, sync_waivers
 from infragate.store.schema import Project, User
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.roles import Action, RoleError, require
@@ -49,8 +49,8 @@ class WorkflowBase:
                 if user is None:
                     raise UsageError(
                         f"{self.actor} is not a user of infragate",
-                        hint="Project owners are registered by `infragate project init`; others by an admin with "
-                        "`infragate user add NAME --role ROLE`. Set INFRAGATE_USER to your user name.",
+                        hint="An admin or the project's lead adds members (`infragate project members apply` for "
+                        "the design's owners). Set INFRAGATE_USER to your user name.",
                     )
                 if self.acting_as is not None:
                     require(user.name, user.roles, Action.ACT_AS)
@@ -59,11 +59,16 @@ class WorkflowBase:
                         raise UsageError(
                             f"--as {self.acting_as}: no such user", hint="`infragate user list` shows them."
                         )
+                    session.info[audit_log.ACTING_ADMIN] = user.name  # every entry names the admin too
                     user = impersonated
                 yield session, project, user
         except (RoleError, RefusedError) as refused:  # the decision rolled back; the refusal is evidence
             self.log_refusal(type(refused).__name__, self.design.project.name, refused.message)
             raise
+
+    def roles_of(self, session: Session, project: Project, user: User) -> set[str]:
+        """The roles ``user`` holds on ``project`` (memberships), plus ``admin`` if they are an admin."""
+        return roles_on(session, user, project.id)
 
     def log_refusal(self, kind: str, subject: str, reason: str) -> None:
         with self.store.session() as session:
@@ -78,7 +83,8 @@ class WorkflowBase:
             self.register(session)
 
     def register(self, session: Session) -> Project:
-        """The design's project in the store, registered (with its owners and checklist) on first use."""
+        """The design's project in the store, registered (environments, checklist, waivers, schedules) on first
+        use. Its owners are not made members here: that is a proposal a person applies (``memberships``)."""
         if self._project_id is not None:
             known = session.get(Project, self._project_id)
             if known is not None:
@@ -87,10 +93,6 @@ class WorkflowBase:
         path = Path(design.path)  # kept absolute: commands in other directories find the design by project
         where = str(path.resolve()) if path.is_file() else design.path
         project = ensure_project(session, design.project.name, design.project.client, where, list(design.environments))
-        for role in PROJECT_ROLES:
-            for person in design.project.owners.of(role):
-                if not is_placeholder(person):  # a placeholder owner is a finding (GOV-00x), not a user
-                    ensure_user(session, person, [role.value])
         specs = checklist_for(design.path)
         for env in design.environments:
             ensure_items(session, project.id, env, [_item(spec) for spec in specs])

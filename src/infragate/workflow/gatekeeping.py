@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from infragate.errors import RefusedError
+from infragate.model import Role
 from infragate.policy import Status, check_design
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
 from infragate.store.findings import open_findings
+from infragate.store.memberships import holders
 from infragate.store.schema import ChecklistItem, Environment
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
@@ -23,6 +25,9 @@ from infragate.workflow.stages import Stage
 from infragate.workflow.triage import SEVERE
 
 UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
+# Until infragate runs as a server that authenticates people, who acted is whoever INFRAGATE_USER named:
+# every gate verdict says so, so nobody mistakes a local evaluation for an attested one.
+LOCAL_ATTESTATION = "local: not attested"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class GateReport:
     stage: Stage
     results: dict[Stage, list[gates.Criterion]]
     evidence: gates.Evidence
+    attestation: str = LOCAL_ATTESTATION
 
     def unmet(self) -> list[gates.Criterion]:
         """Every unmet criterion, in stage order."""
@@ -79,6 +85,8 @@ class Gatekeeping(WorkflowBase):
                 for a, u in approvals(session, project.id, "design-review", self.design.digest)
                 if a.environment == environment
             ]
+            leads = holders(session, project.id, Role.LEAD.value)
+            security = holders(session, project.id, Role.SECURITY.value)
             runs = {}
             for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT):
                 run = latest_run(session, project.id, environment, kind.value)
@@ -96,8 +104,12 @@ class Gatekeeping(WorkflowBase):
                 design_digest=self.design.digest,
                 design_failures=failures,
                 unapproved_services=unapproved,
-                design_approvers=tuple(u.name for _, u in signed),
-                design_reviewers=tuple(u.name for _, u in reviewed),
+                # Only people who hold the role on the project now count, and a reviewer must be another
+                # person than the approvers (separation of duties, even for someone holding both roles).
+                design_approvers=tuple(u.name for _, u in signed if u.name in leads),
+                design_reviewers=tuple(
+                    u.name for _, u in reviewed if u.name in security and u.name not in {a.name for _, a in signed}
+                ),
                 pentest_requested=self.design.project.pentest_requested,
                 runs=runs,
                 open_severe=severe,
@@ -135,7 +147,7 @@ class Gatekeeping(WorkflowBase):
     def launch(self, environment: str) -> GateReport:
         report = self.gate_report(environment)
         with self._session() as (session, project, user):
-            role = require(user.name, user.roles, Action.LAUNCH)
+            role = require(user.name, self.roles_of(session, project, user), Action.LAUNCH)
             unmet = report.unmet()
             if unmet:
                 listed = "; ".join(f"{c.clause} {c.text} ({c.detail})" for c in unmet[:6])

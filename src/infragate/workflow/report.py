@@ -131,6 +131,7 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "design_digest": design.digest,
         "stage": gate_report.stage.value,
+        "attestation": gate_report.attestation,
         "summary": {
             "clauses": {status: statuses.get(status, 0) for status in ("met", "unmet", "waived")},
             "open_findings": {severity: by_severity.get(severity, 0) for severity in SEVERITIES},

@@ -24,6 +24,7 @@ class Action(StrEnum):
     LAUNCH = "launch an environment"
     ACT_AS = "act as another user"
     MANAGE_USERS = "manage users"
+    MANAGE_MEMBERS = "change who holds which role on a project"
     RELEASE_LOCK = "release another person's environment lock"
 
 
@@ -38,12 +39,14 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.LAUNCH: frozenset({Role.LEAD}),
     Action.ACT_AS: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_MEMBERS: frozenset({Role.ADMIN, Role.LEAD}),
     Action.RELEASE_LOCK: frozenset({Role.ADMIN}),
 }
 
 
 def require(user: str, roles: Iterable[str], action: Action) -> Role:
-    """The role under which ``user`` may do ``action``; a clear refusal otherwise."""
+    """The role under which ``user`` may do ``action``; a clear refusal otherwise. ``roles`` are the ones the
+    user holds where the action happens: their memberships on the project, plus ``admin`` if they are one."""
     held = {Role(role) for role in roles}
     allowed = ALLOWED[action]
     granted = sorted(held & allowed)
@@ -51,6 +54,7 @@ def require(user: str, roles: Iterable[str], action: Action) -> Role:
         raise RoleError(
             f"{user} may not {action.value}: that needs the role {' or '.join(sorted(allowed))}, "
             f"and {user} has {', '.join(sorted(held)) or 'no role'}",
-            hint="Ask someone with that role, or an admin to grant it (`infragate user add NAME --role ROLE`).",
+            hint="Ask someone with that role, or an admin or the project's lead to grant it "
+            "(`infragate project members add NAME --role ROLE`).",
         )
     return granted[0]

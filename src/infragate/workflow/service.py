@@ -10,6 +10,7 @@ from __future__ import annotations
 from infragate.workflow.approvals import Approvals
 from infragate.workflow.gatekeeping import Gatekeeping, GateReport
 from infragate.workflow.locking import Locking
+from infragate.workflow.memberships import Memberships
 from infragate.workflow.runs import Runs
 from infragate.workflow.signoffs import Signoffs
 from infragate.workflow.triage import SEVERE, Triage
@@ -17,5 +18,5 @@ from infragate.workflow.triage import SEVERE, Triage
 __all__ = ["SEVERE", "GateReport", "Workflow"]
 
 
-class Workflow(Approvals, Runs, Triage, Signoffs, Gatekeeping, Locking):
+class Workflow(Approvals, Runs, Triage, Signoffs, Gatekeeping, Locking, Memberships):
     """Every workflow action for one design, as one known user."""

@@ -31,7 +31,7 @@ class Signoffs(WorkflowBase):
                 raise UsageError(
                     f"'{key}' is met by evidence, not signed", hint="Produce the evidence (audit, verify)."
                 )
-            if item.role not in user.roles:
+            if item.role not in self.roles_of(session, project, user):
                 raise RoleError(f"{user.name} may not sign '{key}': it is signed by the {item.role} role")
             if not comment.strip():
                 raise UsageError("a sign-off needs a comment saying what was checked", hint="Pass --comment '…'.")

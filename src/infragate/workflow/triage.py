@@ -40,7 +40,7 @@ class Triage(WorkflowBase):
 
     def assign(self, finding_id: int, assignee: str) -> None:
         with self._session() as (session, project, user):
-            require(user.name, user.roles, Action.ASSIGN_FINDING)
+            require(user.name, self.roles_of(session, project, user), Action.ASSIGN_FINDING)
             finding = self._finding(session, project, finding_id)
             target = session.scalars(select(User).where(User.name == assignee)).first()
             if target is None:
@@ -67,7 +67,7 @@ class Triage(WorkflowBase):
                     f"finding {finding_id} is {finding.status}: only a fixed finding can be verified",
                     hint="Mark it fixed first (or let the next run find it gone).",
                 )
-            require(user.name, user.roles, action)
+            require(user.name, self.roles_of(session, project, user), action)
             if not note.strip():
                 raise UsageError("a resolution needs a note saying why", hint="Pass --note '…'.")
             finding.status = status.value
