@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/webshop/infragate.yaml
 
-.PHONY: run test lint typecheck layers pytest bench clean
+.PHONY: run serve test lint typecheck layers pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ run: $(VENV)/.installed
 	INFRAGATE_USER=$(LEAD) $(BIN)/infragate approve design --env staging --design $(EXAMPLE) -m "approved by make run"
 	$(BIN)/infragate run $(EXAMPLE) --env staging
 	$(BIN)/infragate project status --design $(EXAMPLE)
+
+# A local server for trying the dashboard: the demo admin and the webshop example's owners get the password
+# below (demo only), the owners are seated as members, and the server listens on http://127.0.0.1:8080.
+DEMO_PASSWORD ?= infragate-demo
+DEMO_PEOPLE ?= lena.lead@example.com sam.sec@example.com dara.dev@example.com ivan.infra@example.com
+serve: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
+serve: $(VENV)/.installed
+	echo '$(DEMO_PASSWORD)' | $(BIN)/infragate admin create $(ADMIN) --password
+	INFRAGATE_USER=$(ADMIN) $(BIN)/infragate project init --design $(EXAMPLE) --apply-members
+	for who in $(DEMO_PEOPLE); do echo '$(DEMO_PASSWORD)' | INFRAGATE_USER=$(ADMIN) $(BIN)/infragate user password $$who; done
+	@echo "sign in at http://127.0.0.1:8080 as $(ADMIN) or one of: $(DEMO_PEOPLE) (password: $(DEMO_PASSWORD))"
+	$(BIN)/infragate serve --port 8080
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests bench

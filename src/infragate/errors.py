@@ -79,6 +79,18 @@ class RefusedError(InfragateError):
     code = "refused"
 
 
+class AuthenticationError(InfragateError):
+    """Who is asking could not be established (wrong password, locked account, bad or expired token)."""
+
+    code = "authentication"
+
+
+class NotFoundError(UsageError):
+    """What was asked for does not exist (a project, a finding)."""
+
+    code = "not-found"
+
+
 class OutputError(InfragateError):
     """A report or artifact could not be written."""
 

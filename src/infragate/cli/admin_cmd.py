@@ -17,6 +17,9 @@ app = typer.Typer(
 def create(
     name: str = typer.Argument(..., help="The admin's user name (what they set INFRAGATE_USER to)."),
     email: str = typer.Option("", "--email"),
+    password: bool = typer.Option(
+        False, "--password", help="Also set their dashboard password (asked twice, or one line from stdin)."
+    ),
 ) -> None:
     """Make NAME an admin. It needs direct access to the store (this host's SQLite file, or the team database's
     credentials), so it is run by whoever runs infragate's server; the audit log records the host account.
@@ -29,5 +32,12 @@ def create(
     from infragate.store import open_store
     from infragate.workflow.users import create_admin
 
-    user, created = create_admin(open_store(load_settings()), name, email)
+    store = open_store(load_settings())
+    user, created = create_admin(store, name, email)
     out.print(f"{user.name} is {'now' if created else 'already'} an admin", markup=False)
+    if password:
+        from infragate.cli.workflow_cmd import read_password
+        from infragate.workflow.accounts import set_password
+
+        set_password(store, None, name, read_password())  # None: the host itself, as for the admin
+        out.print(f"password set for {name}", markup=False)

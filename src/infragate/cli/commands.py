@@ -139,6 +139,13 @@ COMMANDS: dict[str, Entry] = {
         "The warm CLI daemon: keeps infragate's libraries and AWS service models loaded, so commands in this "
         "INFRAGATE_HOME start in a fraction of the time.",
     ),
+    "serve": _entry(
+        "serve_cmd",
+        "serve",
+        PEOPLE,
+        "Run the infragate server: the API (/api/v1, OpenAPI at /api/docs) and the dashboard, on the store of "
+        "INFRAGATE_DATABASE_URL (PostgreSQL for teams).",
+    ),
     "db": _entry("store_cmd", "db_app", TOOLS, "The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL)."),
     "audit-log": _entry(
         "store_cmd",

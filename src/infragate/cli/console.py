@@ -18,10 +18,10 @@ out = Console(highlight=False, width=_WIDTH, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None, *, private: bool = False) -> None:
     """Send a machine-readable document to a file (atomically) or to stdout."""
     if output is None:
         out.file.write(text)
         out.file.flush()
     else:
-        write_atomically(output, text)
+        write_atomically(output, text, private=private)

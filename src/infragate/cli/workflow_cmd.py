@@ -76,6 +76,33 @@ def user_add(
     out.print(f"{summary.name}: {summary.describe()}", markup=False)
 
 
+@user_app.command("password")
+def user_password(name: str = typer.Argument(..., help="Whose password to set.")) -> None:
+    """Set or reset a user's password for the dashboard (admins only; the first admin's is set by
+    `infragate admin create NAME --password`). Asks twice on a terminal; reads one line from stdin when piped.
+
+    Example:
+
+      INFRAGATE_USER=ada.admin@example.com infragate user password sam.sec@example.com
+    """
+    from infragate.store import open_store
+    from infragate.workflow.accounts import set_password
+
+    set_password(open_store(load_settings()), identity.current_user(), name, read_password())
+    out.print(f"password set for {name}", markup=False)
+
+
+def read_password() -> str:
+    import sys
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = typer.prompt("new password", hide_input=True)
+    if typer.prompt("again", hide_input=True) != first:
+        raise UsageError("the two passwords differ", hint="Type the same password twice.")
+    return str(first)
+
+
 @user_app.command("list")
 def user_list() -> None:
     """List users with their roles: admin, and their memberships by project.
@@ -530,12 +557,13 @@ def report(
     to_stdout = str(output) == "-"
     if to_stdout and output_format == "pdf":
         raise UsageError("a PDF report cannot go to the terminal", hint="Write it to a file: -o report.pdf")
+    # Reports list open findings and who is accountable: written for their owner's eyes only.
     if output_format == "json":
-        emit(json.dumps(data, indent=2) + "\n", None if to_stdout else output)
+        emit(json.dumps(data, indent=2) + "\n", None if to_stdout else output, private=True)
     elif output_format == "html":
-        emit(render_compliance_html(data), None if to_stdout else output)
+        emit(render_compliance_html(data), None if to_stdout else output, private=True)
     else:
-        write_bytes_atomically(output, render_compliance_pdf(data))
+        write_bytes_atomically(output, render_compliance_pdf(data), private=True)
     summary = data["summary"]
     err.print(
         f"{data['project']}/{env}: stage {data['stage']}, clauses {summary['clauses']['met']} met / "

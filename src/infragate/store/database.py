@@ -6,6 +6,7 @@ checkout or a new team database needs no set-up step.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,9 +50,12 @@ class Store:
         self.url = url
         self.signer = signer  # signs the audit log's head on every append (store.checkpoints)
         if url.startswith("sqlite:///"):
-            folder = Path(url.removeprefix("sqlite:///")).parent
+            database = Path(url.removeprefix("sqlite:///"))
+            folder = database.parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
+                if not database.exists():  # the store holds every approval and finding: its owner's alone
+                    os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             except OSError as exc:
                 raise StoreError(
                     f"cannot create the folder for the SQLite store {folder} ({exc.strerror})",

@@ -26,15 +26,27 @@ from infragate.store.projects import WaiverSpec, ensure_project, record_design, 
 from infragate.store.schema import Project, User
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.roles import Action, RoleError, require
+from infragate.workflow.scope import Scope
 
 PROJECT_ROLES = (Role.LEAD, Role.INFRA, Role.DEVELOPER, Role.SECURITY)
 
 
 class WorkflowBase:
-    def __init__(self, store: Store, design: Design, actor: str, *, acting_as: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        design: Design,
+        actor: str,
+        *,
+        acting_as: str | None = None,
+        scope: Scope | None = None,
+        authenticated: bool = False,
+    ) -> None:
         self.store, self.design = store, design
         self.actor = actor
         self.acting_as = acting_as
+        self.scope = scope or Scope()  # an API token's limits; everything the user holds otherwise
+        self.authenticated = authenticated  # True only when the server established who the actor is
         self._project_id: int | None = None  # registered once per service object, not on every call
 
     # -- identity ---------------------------------------------------------------------------------------
@@ -67,8 +79,9 @@ class WorkflowBase:
             raise
 
     def roles_of(self, session: Session, project: Project, user: User) -> set[str]:
-        """The roles ``user`` holds on ``project`` (memberships), plus ``admin`` if they are an admin."""
-        return roles_on(session, user, project.id)
+        """The roles ``user`` holds on ``project`` (memberships), plus ``admin`` if they are an admin, within the
+        scope of the token they came with."""
+        return self.scope.limit(project.name, roles_on(session, user, project.id))
 
     def log_refusal(self, kind: str, subject: str, reason: str) -> None:
         with self.store.session() as session:

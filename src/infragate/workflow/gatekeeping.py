@@ -28,6 +28,7 @@ UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
 # Until infragate runs as a server that authenticates people, who acted is whoever INFRAGATE_USER named:
 # every gate verdict says so, so nobody mistakes a local evaluation for an attested one.
 LOCAL_ATTESTATION = "local: not attested"
+SERVER_ATTESTATION = "server: people authenticated"
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,11 @@ class Gatekeeping(WorkflowBase):
                 select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
             ).one()
             row.stage = stage.value
-        return GateReport(environment, stage, results, evidence)
+            report = GateReport(
+                environment, stage, results, evidence, SERVER_ATTESTATION if self.authenticated else LOCAL_ATTESTATION
+            )
+            row.next_step = report.next_step()  # the portfolio shows it without evaluating every gate again
+        return report
 
     def launch(self, environment: str) -> GateReport:
         report = self.gate_report(environment)

@@ -190,5 +190,5 @@ def run_pipeline(
     result.gate_report = flow.gate_report(environment)
     result.report_path = settings.home / "reports" / f"{design.project.name}-{environment}.html"
     result.report_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(result.report_path, render_compliance_html(compliance_report(flow, environment)))
+    write_atomically(result.report_path, render_compliance_html(compliance_report(flow, environment)), private=True)
     return result

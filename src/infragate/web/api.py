@@ -1,0 +1,255 @@
+"""The REST API, /api/v1: typed with the application layer's models; authorisation stays in the use-cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from infragate.model import Role
+from infragate.store.findings import FindingStatus
+from infragate.web.principals import principal
+from infragate.workflow import accounts, audit_trail, portfolio
+from infragate.workflow.accounts import Principal
+from infragate.workflow.service import Workflow
+
+router = APIRouter(prefix="/api/v1")
+Caller = Annotated[Principal, Depends(principal)]
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class Me(BaseModel):
+    name: str
+    via: str
+    admin: bool
+    projects: dict[str, list[str]]
+
+
+class EnvironmentRow(BaseModel):
+    project: str
+    client: str
+    environment: str
+    stage: str
+    next_step: str
+    overdue_findings: int
+
+
+class CriterionOut(BaseModel):
+    stage: str
+    clause: str
+    criterion: str
+    verdict: str
+    detail: str
+    role: str
+
+
+class GatesOut(BaseModel):
+    project: str
+    environment: str
+    stage: str
+    attestation: str
+    next_step: str
+    criteria: list[CriterionOut]
+
+
+class FindingOut(BaseModel):
+    id: int
+    environment: str
+    rule: str
+    component: str
+    severity: str
+    status: str
+    title: str
+    due: datetime | None
+
+
+class ApprovalIn(BaseModel):
+    comment: str = Field("", max_length=2000)
+    role: Role | None = None
+
+
+class SignIn(BaseModel):
+    comment: str = Field(..., min_length=1, max_length=2000)
+
+
+class ResolutionIn(BaseModel):
+    status: FindingStatus
+    note: str = Field(..., min_length=1, max_length=2000)
+
+
+class Outcome(BaseModel):
+    result: str
+
+
+class TokenIn(BaseModel):
+    name: str = Field(..., min_length=1, max_length=120)
+    projects: list[str] = []
+    roles: list[Role] = []
+    days: int = Field(30, ge=1, le=366)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    user: str
+    projects: list[str]
+    roles: list[str]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class NewToken(TokenOut):
+    token: str = Field(description="Shown only now: infragate keeps only its hash.")
+
+
+class AuditLogStatus(BaseModel):
+    intact: bool
+    checked: int
+    anchored: bool
+    problems: list[str]
+    head_id: int | None
+
+
+def flow(request: Request, caller: Principal, project: str) -> Workflow:
+    return portfolio.workflow_for(request.app.state.store, project, caller)
+
+
+@router.get("/me", response_model=Me, tags=["identity"])
+def me(request: Request, caller: Caller) -> Me:
+    roles = portfolio.roles_of(request.app.state.store, caller)
+    return Me(name=caller.name, via=caller.via, admin=roles.admin, projects=roles.projects)
+
+
+@router.get("/portfolio", response_model=Page[EnvironmentRow], tags=["projects"])
+def environments(
+    request: Request,
+    caller: Caller,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    client: str | None = None,
+    stage: str | None = None,
+) -> Page[EnvironmentRow]:
+    rows = portfolio.portfolio(request.app.state.store, caller, client=client, stage=stage)
+    items = [EnvironmentRow(**row.__dict__) for row in rows[offset : offset + limit]]
+    return Page[EnvironmentRow](items=items, total=len(rows), offset=offset, limit=limit)
+
+
+@router.get("/projects/{project}/environments/{environment}/gates", response_model=GatesOut, tags=["gates"])
+def gates(request: Request, caller: Caller, project: str, environment: str) -> GatesOut:
+    report = flow(request, caller, project).gate_report(environment)
+    criteria = [
+        CriterionOut(stage=s.value, clause=c.clause, criterion=c.text, verdict=c.verdict, detail=c.detail, role=c.role)
+        for s, cs in report.results.items()
+        for c in cs
+    ]
+    return GatesOut(
+        project=project,
+        environment=environment,
+        stage=report.stage.value,
+        attestation="server: authenticated",
+        next_step=report.next_step(),
+        criteria=criteria,
+    )
+
+
+@router.get("/projects/{project}/findings", response_model=Page[FindingOut], tags=["findings"])
+def findings(
+    request: Request,
+    caller: Caller,
+    project: str,
+    environment: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[FindingOut]:
+    found = flow(request, caller, project).findings(environment)
+    items = [
+        FindingOut(
+            id=f.id,
+            environment=f.environment,
+            rule=f.rule_id,
+            component=f.component,
+            severity=f.severity,
+            status=f.status,
+            title=f.title,
+            due=f.due_at,
+        )
+        for f in found[offset : offset + limit]
+    ]
+    return Page[FindingOut](items=items, total=len(found), offset=offset, limit=limit)
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/design-approvals", response_model=Outcome, tags=["approvals"]
+)
+def approve_design(request: Request, caller: Caller, project: str, environment: str, body: ApprovalIn) -> Outcome:
+    return Outcome(result=flow(request, caller, project).approve_design(environment, body.comment, as_role=body.role))
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/checklist/{key}/signatures",
+    response_model=Outcome,
+    tags=["checklist"],
+)
+def sign(request: Request, caller: Caller, project: str, environment: str, key: str, body: SignIn) -> Outcome:
+    flow(request, caller, project).sign(environment, key, body.comment)
+    return Outcome(result="signed")
+
+
+@router.post("/projects/{project}/findings/{finding_id}/resolution", response_model=Outcome, tags=["findings"])
+def resolve(request: Request, caller: Caller, project: str, finding_id: int, body: ResolutionIn) -> Outcome:
+    flow(request, caller, project).resolve(finding_id, body.status, body.note)
+    return Outcome(result=body.status.value)
+
+
+@router.post("/projects/{project}/environments/{environment}/launch", response_model=Outcome, tags=["gates"])
+def launch(request: Request, caller: Caller, project: str, environment: str) -> Outcome:
+    report = flow(request, caller, project).launch(environment)
+    return Outcome(result=report.stage.value)
+
+
+@router.get("/audit-log", response_model=AuditLogStatus, tags=["audit log"])
+def audit_log_status(request: Request, caller: Caller) -> AuditLogStatus:
+    portfolio.require_admin(request.app.state.store, caller)
+    result = audit_trail.verify(request.app.state.store)
+    return AuditLogStatus(
+        intact=result.intact,
+        checked=result.checked,
+        anchored=result.anchored,
+        problems=[f"entry {b.entry_id}: {b.reason}" for b in result.breaks],
+        head_id=result.latest.head.head_id if result.latest else None,
+    )
+
+
+@router.get("/tokens", response_model=list[TokenOut], tags=["identity"])
+def list_tokens(request: Request, caller: Caller) -> list[TokenOut]:
+    return [TokenOut(**t.__dict__) for t in accounts.tokens(request.app.state.store, caller.name)]
+
+
+@router.post("/tokens", response_model=NewToken, status_code=201, tags=["identity"])
+def new_token(request: Request, caller: Caller, body: TokenIn) -> NewToken:
+    portfolio.require_session(caller)  # a token never mints tokens: a person signs in to make one
+    info, secret = accounts.create_token(
+        request.app.state.store,
+        caller.name,
+        body.name,
+        projects=body.projects,
+        roles=[r.value for r in body.roles],
+        days=body.days,
+    )
+    return NewToken(**info.__dict__, token=secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut, tags=["identity"])
+def revoke(request: Request, caller: Caller, token_id: int) -> TokenOut:
+    return TokenOut(**accounts.revoke_token(request.app.state.store, caller.name, token_id).__dict__)

@@ -1,0 +1,38 @@
+"""The FastAPI application: the API, the dashboard, static files, error mapping and protections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from infragate import __version__
+from infragate.errors import InfragateError
+from infragate.store import Store
+from infragate.web import api, pages
+from infragate.web.problems import infragate_error
+from infragate.web.security import SignInLimiter, headers_and_limits
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
+    app = FastAPI(
+        title="infragate",
+        version=__version__,
+        description="The Infrastructure Creation Policy as software: projects, gates, approvals, findings, "
+        "checklist, launch and the audit log. Authenticate with a session (dashboard) or `Authorization: Bearer "
+        "igt_…` (API tokens). Errors are application/problem+json.",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.sign_in = SignInLimiter(attempts=sign_in_attempts)
+    app.middleware("http")(headers_and_limits)
+    app.add_exception_handler(InfragateError, infragate_error)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

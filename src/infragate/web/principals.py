@@ -1,0 +1,37 @@
+"""Who is asking: a bearer API token, or a signed-in browser session (with its CSRF token for forms)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from infragate.errors import AuthenticationError
+from infragate.workflow import accounts
+from infragate.workflow.accounts import Principal
+
+SESSION_COOKIE = "infragate_session"
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def optional_principal(request: Request) -> Principal | None:
+    store = request.app.state.store
+    token = bearer(request)
+    if token is not None:
+        found = accounts.token_principal(store, token)
+        if found is None:
+            raise AuthenticationError("the API token is unknown, revoked or expired", hint="Create a new one.")
+        return found
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return accounts.session_principal(store, cookie) if cookie else None
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated caller, or 401."""
+    found = optional_principal(request)
+    if found is None:
+        raise AuthenticationError("sign in, or send an API token (Authorization: Bearer igt_…)", hint="")
+    return found

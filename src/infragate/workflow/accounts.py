@@ -1,0 +1,260 @@
+"""Accounts for team mode, decided here for every front end: passwords (Argon2id), sign-in with lockout,
+browser sessions with their CSRF tokens, and API tokens (shown once, kept as a hash, scoped, expiring,
+revocable, with their last use recorded). Who a request is comes from here; what they may do is still decided
+by the use-cases, through their memberships (and a token's scope)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infragate.errors import AuthenticationError, UsageError
+from infragate.store import Store, audit_log
+from infragate.store.memberships import ADMIN
+from infragate.store.schema import ApiToken, Credential, User, WebSession
+from infragate.workflow.roles import Action, RoleError, require
+from infragate.workflow.scope import Scope
+
+PASSWORD_MIN = 12
+MAX_FAILURES = 5  # consecutive failed sign-ins before the account locks
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=8)
+TOKEN_PREFIX = "igt_"
+_hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, and how they proved it."""
+
+    name: str
+    via: str  # "session", "token" or "local"
+    scope: Scope = field(default_factory=Scope)
+    csrf_token: str = ""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    user: str
+    projects: list[str]
+    roles: list[str]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Compare secrets (CSRF tokens) in constant time."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _user(session: Session, name: str) -> User | None:
+    return session.scalars(select(User).where(User.name == name)).first()
+
+
+def set_password(store: Store, actor: str | None, name: str, password: str) -> None:
+    """Set ``name``'s password: an admin resets anyone's; ``actor=None`` is the store's host (bootstrap)."""
+    if len(password) < PASSWORD_MIN:
+        raise UsageError(f"a password needs at least {PASSWORD_MIN} characters", hint="Choose a longer one.")
+    with store.session() as session:
+        if actor is not None:
+            me = _user(session, actor)
+            require(actor, me.roles if me else [], Action.MANAGE_USERS)
+        user = _user(session, name)
+        if user is None:
+            raise UsageError(f"{name} is not a user", hint="`infragate user add NAME` first.")
+        credential = session.get(Credential, user.id)
+        hashed = _hasher.hash(password)
+        if credential is None:
+            session.add(Credential(user_id=user.id, password_hash=hashed, failed_logins=0, changed_at=_now()))
+        else:
+            credential.password_hash, credential.failed_logins, credential.locked_until = hashed, 0, None
+            credential.changed_at = _now()
+        audit_log.append(session, actor or "host", "password-set", name)
+
+
+def authenticate(store: Store, name: str, password: str) -> str:
+    """The user name when the password is right; an AuthenticationError otherwise (the same message whether
+    the user exists or not). Five failures in a row lock the account for 15 minutes, audit-logged."""
+    refused = AuthenticationError("wrong user name or password", hint="Check both; an admin can reset a password.")
+    with store.session() as session:
+        user = _user(session, name)
+        credential = session.get(Credential, user.id) if user is not None else None
+        if user is None or credential is None:
+            _hasher.hash(password)  # spend the same time as a real check: no user enumeration by timing
+            audit_log.append(session, name[:120] or "(blank)", "login-failed", name[:120], {"reason": "unknown"})
+            failure = refused
+        else:
+            locked_until = _aware(credential.locked_until)
+            if locked_until is not None and locked_until > _now():
+                audit_log.append(session, user.name, "login-refused", user.name, {"reason": "locked"})
+                failure = AuthenticationError(
+                    f"the account is locked until {locked_until:%H:%M} UTC after {MAX_FAILURES} failed sign-ins",
+                    hint="Wait, or ask an admin to reset the password.",
+                )
+            elif _verifies(credential.password_hash, password):
+                credential.failed_logins, credential.locked_until = 0, None
+                if _hasher.check_needs_rehash(credential.password_hash):
+                    credential.password_hash = _hasher.hash(password)
+                audit_log.append(session, user.name, "login", user.name)
+                return user.name
+            else:
+                credential.failed_logins += 1
+                detail: dict[str, object] = {"failures": credential.failed_logins}
+                if credential.failed_logins >= MAX_FAILURES:
+                    credential.locked_until = _now() + LOCKOUT
+                    detail["locked_until"] = credential.locked_until.isoformat(timespec="seconds")
+                audit_log.append(session, user.name, "login-failed", user.name, detail)
+                failure = refused
+    raise failure
+
+
+def _verifies(hashed: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(hashed, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def start_session(store: Store, name: str) -> tuple[str, str]:
+    """A new browser session for ``name``: the cookie value and the CSRF token of its forms."""
+    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with store.session() as session:
+        user = _user(session, name)
+        if user is None:
+            raise AuthenticationError(f"{name} is not a user", hint="Sign in again.")
+        now = _now()
+        session.add(
+            WebSession(
+                token_hash=_digest(secret),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
+    return secret, csrf
+
+
+def session_principal(store: Store, secret: str) -> Principal | None:
+    with store.session() as session:
+        found = session.scalars(select(WebSession).where(WebSession.token_hash == _digest(secret))).first()
+        if found is None or (_aware(found.expires_at) or _now()) <= _now():
+            return None
+        user = session.get(User, found.user_id)
+        return None if user is None else Principal(user.name, "session", Scope(), found.csrf_token)
+
+
+def end_session(store: Store, secret: str) -> None:
+    with store.session() as session:
+        found = session.scalars(select(WebSession).where(WebSession.token_hash == _digest(secret))).first()
+        if found is not None:
+            session.delete(found)
+
+
+def create_token(
+    store: Store, owner: str, name: str, *, projects: list[str], roles: list[str], days: int
+) -> tuple[TokenInfo, str]:
+    """A new API token for ``owner`` (the one asking): its record, and the token itself, shown only now."""
+    if not name.strip():
+        raise UsageError("a token needs a name saying what it is for", hint="e.g. --name circleci-webshop")
+    if not 1 <= days <= 366:
+        raise UsageError(f"a token lives 1 to 366 days, not {days}", hint="Pass --days N.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with store.session() as session:
+        user = _user(session, owner)
+        if user is None:
+            raise UsageError(f"{owner} is not a user", hint="Sign in as a user first.")
+        now = _now()
+        row = ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=_digest(secret),
+            projects=sorted(projects),
+            roles=sorted(roles),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        session.add(row)
+        session.flush()
+        audit_log.append(session, owner, "token-created", name, {"projects": row.projects, "roles": row.roles})
+        return _info(row, owner), secret
+
+
+def token_principal(store: Store, secret: str) -> Principal | None:
+    """Who a bearer token speaks for, recording its use; None for an unknown, revoked or expired token."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    with store.session() as session:
+        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
+        if row is None or row.revoked_at is not None or (_aware(row.expires_at) or _now()) <= _now():
+            return None
+        row.last_used_at = _now()
+        user = session.get(User, row.user_id)
+        if user is None:
+            return None
+        return Principal(user.name, "token", Scope(tuple(row.projects), tuple(row.roles)))
+
+
+def tokens(store: Store, actor: str) -> list[TokenInfo]:
+    """The actor's own tokens (an admin sees everyone's)."""
+    with store.session() as session:
+        me = _user(session, actor)
+        if me is None:
+            return []
+        query = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+        if ADMIN not in me.roles:
+            query = query.where(ApiToken.user_id == me.id)
+        return [_info(row, owner) for row, owner in session.execute(query)]
+
+
+def revoke_token(store: Store, actor: str, token_id: int) -> TokenInfo:
+    with store.session() as session:
+        me = _user(session, actor)
+        row = session.get(ApiToken, token_id)
+        if row is None or me is None:
+            raise UsageError(f"there is no token {token_id}", hint="`infragate token list` shows yours.")
+        if row.user_id != me.id and ADMIN not in me.roles:
+            raise RoleError(f"{actor} may not revoke another person's token", hint="Its owner or an admin can.")
+        if row.revoked_at is None:
+            row.revoked_at = _now()
+            audit_log.append(session, actor, "token-revoked", row.name, {"token": token_id})
+        owner = session.get(User, row.user_id)
+        return _info(row, owner.name if owner else "?")
+
+
+def _info(row: ApiToken, owner: str) -> TokenInfo:
+    return TokenInfo(
+        row.id,
+        row.name,
+        owner,
+        list(row.projects),
+        list(row.roles),
+        _aware(row.created_at) or _now(),
+        _aware(row.expires_at) or _now(),
+        _aware(row.last_used_at),
+        row.revoked_at is not None,
+    )

@@ -1,0 +1,125 @@
+"""What a signed-in person may see across projects, decided here for the server: the portfolio of the
+projects they are a member of (every project for admins), and a Workflow opened for one of them with their
+token's scope applied. Reading a project needs a role on it; acting needs the role the action needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from infragate.design import load_design
+from infragate.errors import NotFoundError, UsageError
+from infragate.store import Store
+from infragate.store.findings import ACTIVE
+from infragate.store.memberships import ADMIN, roles_on
+from infragate.store.schema import Finding, Membership, Project, User
+from infragate.workflow.accounts import Principal
+from infragate.workflow.roles import RoleError
+from infragate.workflow.service import Workflow
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    project: str
+    client: str
+    environment: str
+    stage: str
+    next_step: str
+    overdue_findings: int
+
+
+@dataclass(frozen=True)
+class Roles:
+    admin: bool
+    projects: dict[str, list[str]]
+
+
+def roles_of(store: Store, caller: Principal) -> Roles:
+    with store.session() as session:
+        user = session.scalars(select(User).where(User.name == caller.name)).first()
+        if user is None:
+            return Roles(False, {})
+        rows = session.execute(
+            select(Project.name, Membership.role)
+            .join(Project, Project.id == Membership.project_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Project.name, Membership.role)
+        ).all()
+    projects: dict[str, list[str]] = {}
+    for project, role in rows:
+        if caller.scope.allows(project):
+            limited = caller.scope.limit(project, {role})
+            if limited:
+                projects.setdefault(project, []).append(role)
+    admin = ADMIN in user.roles and (not caller.scope.roles or ADMIN in caller.scope.roles)
+    return Roles(admin, projects)
+
+
+def portfolio(
+    store: Store, caller: Principal, *, client: str | None = None, stage: str | None = None
+) -> list[PortfolioRow]:
+    roles = roles_of(store, caller)
+    now = datetime.now(UTC)
+    with store.session() as session:
+        query = select(Project).order_by(Project.name)
+        if not roles.admin:
+            query = query.where(Project.name.in_(list(roles.projects)))
+        if client:
+            query = query.where(Project.client == client)
+        projects = list(session.scalars(query))
+        overdue: dict[tuple[int, str], int] = {
+            (project_id, environment): int(count)
+            for project_id, environment, count in session.execute(
+                select(Finding.project_id, Finding.environment, func.count())
+                .where(Finding.status.in_([s.value for s in ACTIVE]), Finding.due_at < now)
+                .group_by(Finding.project_id, Finding.environment)
+            )
+        }
+        rows = []
+        for project in projects:
+            for environment in sorted(project.environments, key=lambda e: e.name):
+                if stage and environment.stage != stage:
+                    continue
+                rows.append(
+                    PortfolioRow(
+                        project.name,
+                        project.client,
+                        environment.name,
+                        environment.stage,
+                        environment.next_step or "",
+                        overdue.get((project.id, environment.name), 0),
+                    )
+                )
+    return rows
+
+
+def workflow_for(store: Store, project: str, caller: Principal) -> Workflow:
+    """The project's Workflow as the caller, refused (403) unless they may read it; 404 for no such project."""
+    with store.session() as session:
+        row = session.scalars(select(Project).where(Project.name == project)).first()
+        if row is None:
+            raise NotFoundError(f"there is no project {project}", hint="GET /api/v1/portfolio lists yours.")
+        user = session.scalars(select(User).where(User.name == caller.name)).first()
+        held = caller.scope.limit(project, roles_on(session, user, row.id)) if user is not None else set()
+        design_path = row.design_path
+    if not held:
+        raise RoleError(f"{caller.name} has no role on {project}", hint="An admin adds members.")
+    try:
+        design = load_design(design_path)
+    except UsageError as problem:
+        raise UsageError(f"the design of {project} cannot be loaded: {problem.message}", hint=problem.hint) from None
+    return Workflow(store, design, caller.name, scope=caller.scope, authenticated=caller.via != "local")
+
+
+def require_admin(store: Store, caller: Principal) -> None:
+    if not roles_of(store, caller).admin:
+        raise RoleError(f"{caller.name} may not read the whole audit log: that needs the role admin")
+
+
+def require_session(caller: Principal) -> None:
+    if caller.via == "token":
+        raise RoleError(
+            "an API token cannot create tokens", hint="Sign in to the dashboard, or use the CLI on the host."
+        )
