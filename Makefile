@@ -64,13 +64,14 @@ pytest: $(VENV)/.installed-test
 
 test: lint typecheck layers pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/validate_large.py
 	$(BIN)/python bench/audit_scale.py
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/fuzz_design.py
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/web.py
 
 clean: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
 clean:

@@ -7,6 +7,7 @@
 | INFRAGATE_AWS_MAX_ATTEMPTS | botocore attempts per call, including the first | 5 |
 | INFRAGATE_DATABASE_URL | the store: a SQLAlchemy URL (``postgresql+psycopg://…``) | SQLite in INFRAGATE_HOME |
 | INFRAGATE_QUEUE_URL | the job queue: ``redis://…`` for workers on several machines | SQLite in INFRAGATE_HOME |
+| INFRAGATE_SIGN_IN_LIMIT | sign-ins the server accepts per address per minute | 10 |
 | INFRAGATE_JOB_LEASE | seconds a worker may be silent before its job counts as dead | 30 |
 | INFRAGATE_AUDIT_KEY | the audit log's Ed25519 signing key (PEM, made on first use) | INFRAGATE_HOME/keys |
 """
@@ -32,6 +33,7 @@ class Settings:
     queue_url: str | None = None  # redis://host:port/db for workers on several machines; else SQLite in home
     job_lease_seconds: int = 30  # a running job whose worker has been silent this long is failed or retried
     audit_key: Path | None = None  # None: <home>/keys/audit-ed25519.pem
+    sign_in_limit: int = 10  # sign-ins per address per minute (the server; accounts also lock after failures)
 
     @property
     def audit_key_file(self) -> Path:
@@ -76,7 +78,11 @@ def load_settings() -> Settings:
     if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
         raise UsageError(f"INFRAGATE_JOB_LEASE is '{lease_text}'", hint="Seconds, from 1 to 3600.")
     audit_key = os.environ.get("INFRAGATE_AUDIT_KEY") or None
+    limit_text = os.environ.get("INFRAGATE_SIGN_IN_LIMIT", "10")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100_000:
+        raise UsageError(f"INFRAGATE_SIGN_IN_LIMIT is '{limit_text}'", hint="Sign-ins per minute, from 1 to 100000.")
     return Settings(
+        sign_in_limit=int(limit_text),
         audit_key=Path(audit_key) if audit_key else None,
         home=home,
         aws_retry_mode=mode,  # type: ignore[arg-type]

@@ -34,6 +34,14 @@ def serve(
             f"--host {host} would expose the server beyond this machine",
             hint="Put it behind a TLS proxy and pass --public as well, or keep the default 127.0.0.1.",
         )
-    store = open_store(load_settings())
+    settings = load_settings()
+    store = open_store(settings)
     err.print(f"infragate server on http://{host}:{port} (dashboard /, API /api/v1, docs /api/docs); Ctrl-C stops it")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info", proxy_headers=True, server_header=False)
+    uvicorn.run(
+        create_app(store, sign_in_attempts=settings.sign_in_limit),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        server_header=False,
+    )

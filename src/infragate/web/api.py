@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from infragate.model import Role
 from infragate.store.findings import FindingStatus
 from infragate.web.principals import principal
+from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow import accounts, audit_trail, portfolio
 from infragate.workflow.accounts import Principal
 from infragate.workflow.service import Workflow
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 Caller = Annotated[Principal, Depends(principal)]
 T = TypeVar("T")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from infragate import __version__
 from infragate.errors import InfragateError
 from infragate.store import Store
 from infragate.web import api, pages
-from infragate.web.problems import infragate_error
+from infragate.web.problems import infragate_error, invalid_request
 from infragate.web.security import SignInLimiter, headers_and_limits
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -32,6 +33,7 @@ def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
     app.state.sign_in = SignInLimiter(attempts=sign_in_attempts)
     app.middleware("http")(headers_and_limits)
     app.add_exception_handler(InfragateError, infragate_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -93,8 +93,9 @@ def home(request: Request, client: str | None = None, stage: str | None = None) 
     if caller is None:
         return _to_login()
     store = request.app.state.store
-    rows = portfolio.portfolio(store, caller, client=client or None, stage=stage or None)
-    clients = sorted({row.client for row in portfolio.portfolio(store, caller)})
+    every = portfolio.portfolio(store, caller)
+    clients = sorted({row.client for row in every})
+    rows = [r for r in every if (not client or r.client == client) and (not stage or r.stage == stage)]
     context = {
         "me": caller,
         "rows": rows,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from infragate.errors import (
     AuthenticationError,
@@ -49,3 +53,39 @@ async def infragate_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InfragateError)
     status = status_for(error)
     return problem(status, type(error).__name__, error.message, error.code, error.hint)
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 describes it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    hint: str | None = None
+
+
+_SCHEMA = Problem.model_json_schema()
+_MEANINGS = {
+    400: "The request cannot be used (a wrong value, an unknown environment)",
+    401: "Not authenticated: no session or token, or a bad one",
+    403: "Refused: a role or token scope the caller lacks, separation of duties, or a gate that does not hold",
+    404: "No such project or finding",
+    409: "Another writer holds the environment's lock",
+    413: "The body is larger than 1 MiB",
+    422: "The body or a parameter does not match the schema",
+    503: "The store cannot be reached",
+}
+# Every API operation may answer with these, as application/problem+json (declared for clients and checkers).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": meaning, "content": {PROBLEM: {"schema": _SCHEMA}}} for status, meaning in _MEANINGS.items()
+}
+
+
+async def invalid_request(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own validation errors, as problems like every other error."""
+    assert isinstance(error, RequestValidationError)
+    where = "; ".join(
+        f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', '')}" for item in error.errors()[:5]
+    )
+    return problem(422, "RequestValidationError", where or "the request does not match the schema", "request.invalid")

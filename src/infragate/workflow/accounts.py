@@ -28,6 +28,7 @@ MAX_FAILURES = 5  # consecutive failed sign-ins before the account locks
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "igt_"
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
 
 
@@ -212,7 +213,9 @@ def token_principal(store: Store, secret: str) -> Principal | None:
         row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
         if row is None or row.revoked_at is not None or (_aware(row.expires_at) or _now()) <= _now():
             return None
-        row.last_used_at = _now()
+        last = _aware(row.last_used_at)
+        if last is None or _now() - last > LAST_USE_RESOLUTION:  # one write a minute, not one per request
+            row.last_used_at = _now()
         user = session.get(User, row.user_id)
         if user is None:
             return None

@@ -103,6 +103,12 @@ class WorkflowBase:
             if known is not None:
                 return known
         design = self.design
+        memo = (self.store.url, design.project.name, design.digest, _checklist_stamp(design.path))
+        if memo in _REGISTERED:  # this process registered exactly this design already (a server's requests)
+            found = session.scalars(select(Project).where(Project.name == design.project.name)).first()
+            if found is not None:
+                self._project_id = found.id
+                return found
         path = Path(design.path)  # kept absolute: commands in other directories find the design by project
         where = str(path.resolve()) if path.is_file() else design.path
         project = ensure_project(session, design.project.name, design.project.client, where, list(design.environments))
@@ -124,7 +130,22 @@ class WorkflowBase:
             ],
         )
         self._project_id = project.id
+        _REGISTERED.add(memo)
         return project
+
+
+# Designs registered by this process: (store, project, digest, checklist stamp). Registration writes; a server
+# answering many requests for one design would otherwise rewrite the same rows (and queue on SQLite's lock).
+_REGISTERED: set[tuple[str, str, str, tuple[int, int]]] = set()
+
+
+def _checklist_stamp(design_path: str) -> tuple[int, int]:
+    """The checklist.yaml beside the design changes what registration writes: its mtime and size, or zeros."""
+    try:
+        found = (Path(design_path).parent / "checklist.yaml").stat()
+    except OSError:
+        return (0, 0)
+    return (found.st_mtime_ns, found.st_size)
 
 
 def _read(path: str) -> str:

@@ -142,11 +142,12 @@ class Gatekeeping(WorkflowBase):
             row = session.scalars(
                 select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
             ).one()
-            row.stage = stage.value
             report = GateReport(
                 environment, stage, results, evidence, SERVER_ATTESTATION if self.authenticated else LOCAL_ATTESTATION
             )
-            row.next_step = report.next_step()  # the portfolio shows it without evaluating every gate again
+            next_step = report.next_step()  # the portfolio shows it without evaluating every gate again
+            if (row.stage, row.next_step) != (stage.value, next_step):  # a page view is not a write
+                row.stage, row.next_step = stage.value, next_step
         return report
 
     def launch(self, environment: str) -> GateReport:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import func, select
 
-from infragate.design import load_design
+from infragate.design import Design, load_design
 from infragate.errors import NotFoundError, UsageError
 from infragate.store import Store
 from infragate.store.findings import ACTIVE
@@ -107,10 +109,25 @@ def workflow_for(store: Store, project: str, caller: Principal) -> Workflow:
     if not held:
         raise RoleError(f"{caller.name} has no role on {project}", hint="An admin adds members.")
     try:
-        design = load_design(design_path)
+        design = _design(design_path)
     except UsageError as problem:
         raise UsageError(f"the design of {project} cannot be loaded: {problem.message}", hint=problem.hint) from None
     return Workflow(store, design, caller.name, scope=caller.scope, authenticated=caller.via != "local")
+
+
+def _design(path: str) -> Design:
+    """The design at ``path``, parsed once per version of the file (a server reads it on every request)."""
+    try:
+        found = Path(path).stat()
+        stamp = (found.st_mtime_ns, found.st_size)
+    except OSError:
+        stamp = (0, 0)  # load_design says what is wrong with the path
+    return _parsed(path, stamp)
+
+
+@lru_cache(maxsize=256)
+def _parsed(path: str, _stamp: tuple[int, int]) -> Design:
+    return load_design(path)
 
 
 def require_admin(store: Store, caller: Principal) -> None:
