@@ -13,7 +13,8 @@ from infragate.store.findings import FindingStatus
 from infragate.web.principals import principal
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow import accounts, audit_trail, portfolio
-from infragate.workflow.accounts import Principal
+from infragate.workflow.accounts import Principal, TokenInfo
+from infragate.workflow.portfolio import PortfolioRow
 from infragate.workflow.service import Workflow
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -33,15 +34,6 @@ class Me(BaseModel):
     via: str
     admin: bool
     projects: dict[str, list[str]]
-
-
-class EnvironmentRow(BaseModel):
-    project: str
-    client: str
-    environment: str
-    stage: str
-    next_step: str
-    overdue_findings: int
 
 
 class CriterionOut(BaseModel):
@@ -98,19 +90,7 @@ class TokenIn(BaseModel):
     days: int = Field(30, ge=1, le=366)
 
 
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    user: str
-    projects: list[str]
-    roles: list[str]
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked: bool
-
-
-class NewToken(TokenOut):
+class NewToken(TokenInfo):
     token: str = Field(description="Shown only now: infragate keeps only its hash.")
 
 
@@ -132,7 +112,7 @@ def me(request: Request, caller: Caller) -> Me:
     return Me(name=caller.name, via=caller.via, admin=roles.admin, projects=roles.projects)
 
 
-@router.get("/portfolio", response_model=Page[EnvironmentRow], tags=["projects"])
+@router.get("/portfolio", response_model=Page[PortfolioRow], tags=["projects"])
 def environments(
     request: Request,
     caller: Caller,
@@ -140,10 +120,9 @@ def environments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     client: str | None = None,
     stage: str | None = None,
-) -> Page[EnvironmentRow]:
+) -> Page[PortfolioRow]:
     rows = portfolio.portfolio(request.app.state.store, caller, client=client, stage=stage)
-    items = [EnvironmentRow(**row.__dict__) for row in rows[offset : offset + limit]]
-    return Page[EnvironmentRow](items=items, total=len(rows), offset=offset, limit=limit)
+    return Page[PortfolioRow](items=rows[offset : offset + limit], total=len(rows), offset=offset, limit=limit)
 
 
 @router.get("/projects/{project}/environments/{environment}/gates", response_model=GatesOut, tags=["gates"])
@@ -232,9 +211,9 @@ def audit_log_status(request: Request, caller: Caller) -> AuditLogStatus:
     )
 
 
-@router.get("/tokens", response_model=list[TokenOut], tags=["identity"])
-def list_tokens(request: Request, caller: Caller) -> list[TokenOut]:
-    return [TokenOut(**t.__dict__) for t in accounts.tokens(request.app.state.store, caller.name)]
+@router.get("/tokens", response_model=list[TokenInfo], tags=["identity"])
+def list_tokens(request: Request, caller: Caller) -> list[TokenInfo]:
+    return accounts.tokens(request.app.state.store, caller.name)
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201, tags=["identity"])
@@ -248,9 +227,9 @@ def new_token(request: Request, caller: Caller, body: TokenIn) -> NewToken:
         roles=[r.value for r in body.roles],
         days=body.days,
     )
-    return NewToken(**info.__dict__, token=secret)
+    return NewToken(**info.model_dump(), token=secret)
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenOut, tags=["identity"])
-def revoke(request: Request, caller: Caller, token_id: int) -> TokenOut:
-    return TokenOut(**accounts.revoke_token(request.app.state.store, caller.name, token_id).__dict__)
+@router.delete("/tokens/{token_id}", response_model=TokenInfo, tags=["identity"])
+def revoke(request: Request, caller: Caller, token_id: int) -> TokenInfo:
+    return accounts.revoke_token(request.app.state.store, caller.name, token_id)

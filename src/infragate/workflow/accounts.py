@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,8 +43,11 @@ class Principal:
     csrf_token: str = ""
 
 
-@dataclass(frozen=True)
-class TokenInfo:
+class TokenInfo(BaseModel):
+    """An API token as people and the API see it (never the token itself)."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: int
     name: str
     user: str
@@ -251,13 +255,13 @@ def revoke_token(store: Store, actor: str, token_id: int) -> TokenInfo:
 
 def _info(row: ApiToken, owner: str) -> TokenInfo:
     return TokenInfo(
-        row.id,
-        row.name,
-        owner,
-        list(row.projects),
-        list(row.roles),
-        _aware(row.created_at) or _now(),
-        _aware(row.expires_at) or _now(),
-        _aware(row.last_used_at),
-        row.revoked_at is not None,
+        id=row.id,
+        name=row.name,
+        user=owner,
+        projects=list(row.projects),
+        roles=list(row.roles),
+        created_at=_aware(row.created_at) or _now(),
+        expires_at=_aware(row.expires_at) or _now(),
+        last_used_at=_aware(row.last_used_at),
+        revoked=row.revoked_at is not None,
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
 from infragate.design import Design, load_design
@@ -22,8 +23,11 @@ from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
 
 
-@dataclass(frozen=True)
-class PortfolioRow:
+class PortfolioRow(BaseModel):
+    """One environment in the portfolio: its stage, who must act next, its overdue findings."""
+
+    model_config = ConfigDict(frozen=True)
+
     project: str
     client: str
     environment: str
@@ -86,12 +90,12 @@ def portfolio(
                     continue
                 rows.append(
                     PortfolioRow(
-                        project.name,
-                        project.client,
-                        environment.name,
-                        environment.stage,
-                        environment.next_step or "",
-                        overdue.get((project.id, environment.name), 0),
+                        project=project.name,
+                        client=project.client,
+                        environment=environment.name,
+                        stage=environment.stage,
+                        next_step=environment.next_step or "",
+                        overdue_findings=overdue.get((project.id, environment.name), 0),
                     )
                 )
     return rows
