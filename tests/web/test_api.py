@@ -178,6 +178,19 @@ def test_problems_name_the_refusal(server: TestClient) -> None:
     assert big.status_code == 413
 
 
+def test_admins_manage_members_through_the_api_and_leads_only_read_them(server: TestClient) -> None:
+    lead = {"Authorization": f"Bearer {token_for(server, LEAD)}"}
+    admin = {"Authorization": f"Bearer {token_for(server, ADMIN)}"}
+    members = server.get("/api/v1/projects/webshop/members", headers=lead).json()
+    assert {"user": LEAD, "role": "lead"}.items() <= next(m for m in members if m["user"] == LEAD).items()
+    grant = {"user": "kim@client.example", "role": "client"}
+    assert server.post("/api/v1/projects/webshop/members", headers=lead, json=grant).status_code == 403
+    added = server.post("/api/v1/projects/webshop/members", headers=admin, json=grant)
+    assert added.status_code == 201 and added.json()["change"] == "grant"
+    removed = server.delete("/api/v1/projects/webshop/members/kim@client.example/client", headers=admin)
+    assert removed.status_code == 200 and removed.json()["change"] == "revoke"
+
+
 def test_the_openapi_document_describes_the_api(server: TestClient) -> None:
     document = server.get("/api/v1/openapi.json").json()
     assert {"/api/v1/portfolio", "/api/v1/tokens", "/api/v1/audit-log"} <= set(document["paths"])

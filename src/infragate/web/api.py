@@ -233,3 +233,38 @@ def new_token(request: Request, caller: Caller, body: TokenIn) -> NewToken:
 @router.delete("/tokens/{token_id}", response_model=TokenInfo, tags=["identity"])
 def revoke(request: Request, caller: Caller, token_id: int) -> TokenInfo:
     return accounts.revoke_token(request.app.state.store, caller.name, token_id)
+
+
+class MemberOut(BaseModel):
+    user: str
+    role: str
+    granted_by: str
+    granted_at: datetime
+
+
+class MemberIn(BaseModel):
+    user: str = Field(..., min_length=1, max_length=120)
+    role: Role
+
+
+class ChangeOut(BaseModel):
+    change: str
+    user: str
+    role: str
+
+
+@router.get("/projects/{project}/members", response_model=list[MemberOut], tags=["members"])
+def members(request: Request, caller: Caller, project: str) -> list[MemberOut]:
+    return [MemberOut(**member.__dict__) for member in flow(request, caller, project).members()]
+
+
+@router.post("/projects/{project}/members", response_model=ChangeOut, status_code=201, tags=["members"])
+def add_member(request: Request, caller: Caller, project: str, body: MemberIn) -> ChangeOut:
+    change = flow(request, caller, project).add_member(body.user, body.role)
+    return ChangeOut(change=change.change, user=change.user, role=change.role)
+
+
+@router.delete("/projects/{project}/members/{user}/{role}", response_model=ChangeOut, tags=["members"])
+def remove_member(request: Request, caller: Caller, project: str, user: str, role: Role) -> ChangeOut:
+    change = flow(request, caller, project).remove_member(user, role)
+    return ChangeOut(change=change.change, user=change.user, role=change.role)
