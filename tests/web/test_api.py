@@ -191,6 +191,20 @@ def test_admins_manage_members_through_the_api_and_leads_only_read_them(server: 
     assert removed.status_code == 200 and removed.json()["change"] == "revoke"
 
 
+def test_reports_download_as_json_html_and_pdf_for_members_only(server: TestClient) -> None:
+    lead = {"Authorization": f"Bearer {token_for(server, LEAD)}"}
+    base = "/api/v1/projects/webshop/environments/staging/report"
+    data = server.get(base, headers=lead)
+    assert data.status_code == 200 and data.json()["attestation"] == "server: people authenticated"
+    html = server.get(f"{base}?format=html", headers=lead)
+    assert "Compliance report: webshop / staging" in html.text
+    assert 'filename="webshop-staging.html"' in html.headers["content-disposition"]
+    pdf = server.get(f"{base}?format=pdf", headers=lead)
+    assert pdf.content.startswith(b"%PDF-")
+    assert server.get(base).status_code == 401
+    assert server.get(f"{base}?format=xml", headers=lead).status_code == 422
+
+
 def test_the_openapi_document_describes_the_api(server: TestClient) -> None:
     document = server.get("/api/v1/openapi.json").json()
     assert {"/api/v1/portfolio", "/api/v1/tokens", "/api/v1/audit-log"} <= set(document["paths"])

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from infragate.model import Role
+from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.store.findings import FindingStatus
 from infragate.web.principals import principal
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow import accounts, audit_trail, portfolio
 from infragate.workflow.accounts import Principal, TokenInfo
 from infragate.workflow.portfolio import PortfolioRow
+from infragate.workflow.report import compliance_report
 from infragate.workflow.service import Workflow
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 Caller = Annotated[Principal, Depends(principal)]
 T = TypeVar("T")
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+    PDF = "pdf"
 
 
 class Page(BaseModel, Generic[T]):
@@ -268,3 +278,29 @@ def add_member(request: Request, caller: Caller, project: str, body: MemberIn) -
 def remove_member(request: Request, caller: Caller, project: str, user: str, role: Role) -> ChangeOut:
     change = flow(request, caller, project).remove_member(user, role)
     return ChangeOut(change=change.change, user=change.user, role=change.role)
+
+
+REPORT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+@router.get(
+    "/projects/{project}/environments/{environment}/report",
+    tags=["reports"],
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in REPORT_TYPES.values()}, "description": "The report"}},
+)
+def report(
+    request: Request, caller: Caller, project: str, environment: str, format: ReportFormat = ReportFormat.JSON
+) -> Response:
+    """The compliance report of an environment (ICP-6.1), as JSON, HTML or PDF."""
+    data = compliance_report(flow(request, caller, project), environment)
+    if format is ReportFormat.JSON:
+        body: bytes = json.dumps(data, indent=2).encode()
+    elif format is ReportFormat.HTML:
+        body = render_compliance_html(data).encode()
+    else:
+        body = render_compliance_pdf(data)
+    name = f"{project}-{environment}.{format.value}"
+    return Response(
+        body, media_type=REPORT_TYPES[format.value], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
