@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--url", help="the store (default: SQLite in a temporary home)")
+    parser.add_argument("--workers", type=int, default=1, help="infragate serve --workers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="infragate-web-bench-") as directory:
         home = Path(directory)
@@ -151,7 +152,7 @@ def main() -> None:
             "INFRAGATE_SIGN_IN_LIMIT": "1000",  # every simulated person signs in from 127.0.0.1
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "infragate", "serve", "--port", str(port)],
+            [sys.executable, "-m", "infragate", "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this machine by default)."),
     port: int = typer.Option(8080, "--port", min=1, max=65535),
     public: bool = typer.Option(False, "--public", help="Allow listening on a non-local address."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes (about one per CPU core)."),
 ) -> None:
     """Run the infragate server: the API (/api/v1, OpenAPI at /api/docs) and the dashboard, on the store of
     INFRAGATE_DATABASE_URL (PostgreSQL for teams). People sign in with a password an admin set
@@ -27,18 +28,19 @@ def serve(
     import uvicorn
 
     from infragate.store import open_store
-    from infragate.web.app import create_app
 
     if host not in LOCAL_HOSTS and not public:
         raise UsageError(
             f"--host {host} would expose the server beyond this machine",
             hint="Put it behind a TLS proxy and pass --public as well, or keep the default 127.0.0.1.",
         )
-    settings = load_settings()
-    store = open_store(settings)
+    store = open_store(load_settings())  # migrate (and make the signing key) once, before any worker starts
+    store.engine.dispose()
     err.print(f"infragate server on http://{host}:{port} (dashboard /, API /api/v1, docs /api/docs); Ctrl-C stops it")
     uvicorn.run(
-        create_app(store, sign_in_attempts=settings.sign_in_limit),
+        "infragate.web.app:from_environment",  # each worker process builds its own app and store connections
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",

@@ -38,3 +38,12 @@ def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app on the store the environment configures: what each of `infragate serve --workers N` loads."""
+    from infragate.settings import load_settings
+    from infragate.store import open_store
+
+    settings = load_settings()
+    return create_app(open_store(settings), sign_in_attempts=settings.sign_in_limit)
