@@ -33,6 +33,7 @@ from infragate.store import jobs as job_store
 from infragate.store.schema import Job, Run
 from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP, deep_merge
+from tests.support.cli import run_infragate
 
 REDIS = "redis://127.0.0.1:6379/15"
 QUEUES = {"sqlite": None, "redis": REDIS}
@@ -127,23 +128,9 @@ def test_cancel_stops_a_running_apply_as_ctrl_c_would(aws: AwsConnection, home: 
 
 def test_only_the_requester_a_lead_or_an_admin_may_cancel(home: Path, seated: None) -> None:
     job = submit(load_settings(), project="webshop", environment="staging", kind="verify", requested_by="ci")
-    refused = subprocess.run(
-        [sys.executable, "-m", "infragate", "jobs", "cancel", str(job.id)],
-        env={**os.environ, "INFRAGATE_USER": "dara.dev@example.com"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    refused = run_infragate(home, "jobs", "cancel", str(job.id), user="dara.dev@example.com")
     assert refused.returncode == 2 and "may not cancel" in refused.stderr
-    lead = subprocess.run(
-        [sys.executable, "-m", "infragate", "jobs", "cancel", str(job.id)],
-        env={**os.environ, "INFRAGATE_USER": "lena.lead@example.com"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    lead = run_infragate(home, "jobs", "cancel", str(job.id), user="lena.lead@example.com")
     assert lead.returncode == 0 and "cancelled" in lead.stdout
     assert job_store.get(Store(os.environ["INFRAGATE_DATABASE_URL"]), job.id).state == "cancelled"  # type: ignore[union-attr]
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from infragate.store.checkpoints import Head, Signer, check_signature
 from infragate.store.schema import AuditCheckpoint, AuditLogEntry
+from infragate.store.timestamps import as_utc
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 0x1A6E_7A7E  # the PostgreSQL advisory lock that serialises appends (any stable number)
@@ -139,20 +140,16 @@ class Anchor:
     recorded_head: dict[str, Any] | None
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def entries(session: Session) -> list[EntryRecord]:
     return [
-        EntryRecord(e.id, _utc(e.at), e.actor, e.action, e.subject, e.detail, e.previous_hash, e.hash)
+        EntryRecord(e.id, as_utc(e.at), e.actor, e.action, e.subject, e.detail, e.previous_hash, e.hash)
         for e in session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id))
     ]
 
 
 def checkpoints(session: Session) -> list[CheckpointRecord]:
     return [
-        CheckpointRecord(c.id, Head(c.entry_count, c.head_id, c.head_hash, _utc(c.at)), c.key_id, c.signature)
+        CheckpointRecord(c.id, Head(c.entry_count, c.head_id, c.head_hash, as_utc(c.at)), c.key_id, c.signature)
         for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
     ]
 

@@ -142,13 +142,6 @@ class Signer:
         write_bytes_atomically(self.head_file, data)
 
 
-def existing_public_key(key_file: Path) -> Ed25519PublicKey | None:
-    """The public half of the signing key at ``key_file``, without creating one (None when there is none)."""
-    if not key_file.exists():
-        return None
-    return Signer(key_file).public
-
-
 def read_head_file(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from infragate.store.database import Store
 from infragate.store.schema import Job, JobEvent, Schedule
-from infragate.store.timestamps import as_utc
+from infragate.store.timestamps import optional_utc
 
 ACTIVE = ("queued", "running")
 
@@ -37,10 +37,6 @@ class JobView:
     schedule_id: int | None
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
 def _view(job: Job) -> JobView:
     return JobView(
         job.id,
@@ -50,9 +46,9 @@ def _view(job: Job) -> JobView:
         dict(job.params),
         job.state,
         job.requested_by,
-        _utc(job.requested_at) or datetime.now(UTC),
-        _utc(job.started_at),
-        _utc(job.finished_at),
+        optional_utc(job.requested_at) or datetime.now(UTC),
+        optional_utc(job.started_at),
+        optional_utc(job.finished_at),
         job.worker,
         job.cancel_requested,
         job.attempts,
@@ -147,7 +143,7 @@ def event(store: Store, job_id: int, kind: str, message: str) -> None:
 def events(store: Store, job_id: int) -> list[tuple[datetime, str, str]]:
     with store.session() as session:
         rows = session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id))
-        return [(_utc(row.at) or datetime.now(UTC), row.kind, row.message) for row in rows]
+        return [(optional_utc(row.at) or datetime.now(UTC), row.kind, row.message) for row in rows]
 
 
 def finish(store: Store, job_id: int, state: str, result: dict[str, Any]) -> None:
@@ -182,7 +178,7 @@ def stale_running(store: Store, lease: timedelta) -> list[JobView]:
     cutoff = datetime.now(UTC) - lease
     with store.session() as session:
         rows = session.scalars(select(Job).where(Job.state == "running"))
-        return [_view(job) for job in rows if (_utc(job.heartbeat_at) or cutoff) <= cutoff]
+        return [_view(job) for job in rows if (optional_utc(job.heartbeat_at) or cutoff) <= cutoff]
 
 
 # -- schedules -------------------------------------------------------------------------------------------
@@ -200,7 +196,7 @@ class ScheduleView:
 
 def _schedule(row: Schedule) -> ScheduleView:
     return ScheduleView(
-        row.id, row.project, row.environment, row.name, row.kind, row.cron, row.enabled, _utc(row.last_fired_at)
+        row.id, row.project, row.environment, row.name, row.kind, row.cron, row.enabled, optional_utc(row.last_fired_at)
     )
 
 

@@ -7,3 +7,8 @@ from datetime import UTC, datetime
 
 def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def optional_utc(value: datetime | None) -> datetime | None:
+    """``as_utc`` for a column that may be empty."""
+    return as_utc(value) if value is not None else None

@@ -13,10 +13,12 @@ from pydantic import BaseModel, Field
 from infragate.model import Role
 from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.store.findings import FindingStatus
+from infragate.store.memberships import Member
 from infragate.web.principals import principal
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow import accounts, audit_trail, portfolio
 from infragate.workflow.accounts import Principal, TokenInfo
+from infragate.workflow.memberships import MembershipChange
 from infragate.workflow.portfolio import PortfolioRow
 from infragate.workflow.report import compliance_report
 from infragate.workflow.service import Workflow
@@ -245,39 +247,24 @@ def revoke(request: Request, caller: Caller, token_id: int) -> TokenInfo:
     return accounts.revoke_token(request.app.state.store, caller.name, token_id)
 
 
-class MemberOut(BaseModel):
-    user: str
-    role: str
-    granted_by: str
-    granted_at: datetime
-
-
 class MemberIn(BaseModel):
     user: str = Field(..., min_length=1, max_length=120)
     role: Role
 
 
-class ChangeOut(BaseModel):
-    change: str
-    user: str
-    role: str
+@router.get("/projects/{project}/members", response_model=list[Member], tags=["members"])
+def members(request: Request, caller: Caller, project: str) -> list[Member]:
+    return flow(request, caller, project).members()
 
 
-@router.get("/projects/{project}/members", response_model=list[MemberOut], tags=["members"])
-def members(request: Request, caller: Caller, project: str) -> list[MemberOut]:
-    return [MemberOut(**member.__dict__) for member in flow(request, caller, project).members()]
+@router.post("/projects/{project}/members", response_model=MembershipChange, status_code=201, tags=["members"])
+def add_member(request: Request, caller: Caller, project: str, body: MemberIn) -> MembershipChange:
+    return flow(request, caller, project).add_member(body.user, body.role)
 
 
-@router.post("/projects/{project}/members", response_model=ChangeOut, status_code=201, tags=["members"])
-def add_member(request: Request, caller: Caller, project: str, body: MemberIn) -> ChangeOut:
-    change = flow(request, caller, project).add_member(body.user, body.role)
-    return ChangeOut(change=change.change, user=change.user, role=change.role)
-
-
-@router.delete("/projects/{project}/members/{user}/{role}", response_model=ChangeOut, tags=["members"])
-def remove_member(request: Request, caller: Caller, project: str, user: str, role: Role) -> ChangeOut:
-    change = flow(request, caller, project).remove_member(user, role)
-    return ChangeOut(change=change.change, user=change.user, role=change.role)
+@router.delete("/projects/{project}/members/{user}/{role}", response_model=MembershipChange, tags=["members"])
+def remove_member(request: Request, caller: Caller, project: str, user: str, role: Role) -> MembershipChange:
+    return flow(request, caller, project).remove_member(user, role)
 
 
 REPORT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}

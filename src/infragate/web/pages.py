@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from infragate.errors import AuthenticationError, InfragateError
+from infragate.errors import AuthenticationError, InfragateError, UsageError
 from infragate.model import Role
 from infragate.store.findings import FindingStatus
 from infragate.web.principals import SESSION_COOKIE, optional_principal
@@ -202,13 +202,9 @@ def resolve(
     note: str = Form("", max_length=2000),
 ) -> Response:
     def run(flow: Any) -> None:
-        try:
-            chosen = FindingStatus(status)
-        except ValueError:
-            from infragate.errors import UsageError
-
-            raise UsageError(f"'{status}' is not a resolution", hint="Choose one from the list.") from None
-        flow.resolve(finding_id, chosen, note)
+        if status not in {s.value for s in FindingStatus}:
+            raise UsageError(f"'{status}' is not a resolution", hint="Choose one from the list.")
+        flow.resolve(finding_id, FindingStatus(status), note)
 
     return _act(request, project, environment, csrf, run, f"finding {finding_id} updated")
 

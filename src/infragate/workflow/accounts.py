@@ -21,6 +21,7 @@ from infragate.errors import AuthenticationError, UsageError
 from infragate.store import Store, audit_log
 from infragate.store.memberships import ADMIN
 from infragate.store.schema import ApiToken, Credential, User, WebSession
+from infragate.store.timestamps import as_utc, optional_utc
 from infragate.workflow.roles import Action, RoleError, require
 from infragate.workflow.scope import Scope
 
@@ -38,7 +39,7 @@ class Principal:
     """Who is asking, and how they proved it."""
 
     name: str
-    via: str  # "session", "token" or "local"
+    via: str  # "session" or "token"
     scope: Scope = field(default_factory=Scope)
     csrf_token: str = ""
 
@@ -70,10 +71,6 @@ def _digest(secret: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _user(session: Session, name: str) -> User | None:
@@ -113,7 +110,7 @@ def authenticate(store: Store, name: str, password: str) -> str:
             audit_log.append(session, name[:120] or "(blank)", "login-failed", name[:120], {"reason": "unknown"})
             failure = refused
         else:
-            locked_until = _aware(credential.locked_until)
+            locked_until = optional_utc(credential.locked_until)
             if locked_until is not None and locked_until > _now():
                 audit_log.append(session, user.name, "login-refused", user.name, {"reason": "locked"})
                 failure = AuthenticationError(
@@ -167,7 +164,7 @@ def start_session(store: Store, name: str) -> tuple[str, str]:
 def session_principal(store: Store, secret: str) -> Principal | None:
     with store.session() as session:
         found = session.scalars(select(WebSession).where(WebSession.token_hash == _digest(secret))).first()
-        if found is None or (_aware(found.expires_at) or _now()) <= _now():
+        if found is None or as_utc(found.expires_at) <= _now():
             return None
         user = session.get(User, found.user_id)
         return None if user is None else Principal(user.name, "session", Scope(), found.csrf_token)
@@ -215,9 +212,9 @@ def token_principal(store: Store, secret: str) -> Principal | None:
         return None
     with store.session() as session:
         row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
-        if row is None or row.revoked_at is not None or (_aware(row.expires_at) or _now()) <= _now():
+        if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= _now():
             return None
-        last = _aware(row.last_used_at)
+        last = optional_utc(row.last_used_at)
         if last is None or _now() - last > LAST_USE_RESOLUTION:  # one write a minute, not one per request
             row.last_used_at = _now()
         user = session.get(User, row.user_id)
@@ -260,8 +257,8 @@ def _info(row: ApiToken, owner: str) -> TokenInfo:
         user=owner,
         projects=list(row.projects),
         roles=list(row.roles),
-        created_at=_aware(row.created_at) or _now(),
-        expires_at=_aware(row.expires_at) or _now(),
-        last_used_at=_aware(row.last_used_at),
+        created_at=as_utc(row.created_at),
+        expires_at=as_utc(row.expires_at),
+        last_used_at=optional_utc(row.last_used_at),
         revoked=row.revoked_at is not None,
     )

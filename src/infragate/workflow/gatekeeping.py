@@ -14,7 +14,7 @@ from infragate.policy import Status, check_design
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
 from infragate.store.findings import open_findings
-from infragate.store.memberships import holders
+from infragate.store.memberships import members
 from infragate.store.schema import ChecklistItem, Environment
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
@@ -86,8 +86,9 @@ class Gatekeeping(WorkflowBase):
                 for a, u in approvals(session, project.id, "design-review", self.design.digest)
                 if a.environment == environment
             ]
-            leads = holders(session, project.id, Role.LEAD.value)
-            security = holders(session, project.id, Role.SECURITY.value)
+            current = members(session, project.id)
+            leads = {m.user for m in current if m.role == Role.LEAD.value}
+            security = {m.user for m in current if m.role == Role.SECURITY.value}
             runs = {}
             for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT):
                 run = latest_run(session, project.id, environment, kind.value)

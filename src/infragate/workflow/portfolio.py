@@ -4,7 +4,6 @@ token's scope applied. Reading a project needs a role on it; acting needs the ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,10 +16,11 @@ from infragate.errors import NotFoundError, UsageError
 from infragate.store import Store
 from infragate.store.findings import ACTIVE
 from infragate.store.memberships import ADMIN, roles_on
-from infragate.store.schema import Finding, Membership, Project, User
+from infragate.store.schema import Finding, Project, User
 from infragate.workflow.accounts import Principal
 from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
+from infragate.workflow.users import UserRoles, user_roles
 
 
 class PortfolioRow(BaseModel):
@@ -36,31 +36,18 @@ class PortfolioRow(BaseModel):
     overdue_findings: int
 
 
-@dataclass(frozen=True)
-class Roles:
-    admin: bool
-    projects: dict[str, list[str]]
-
-
-def roles_of(store: Store, caller: Principal) -> Roles:
-    with store.session() as session:
-        user = session.scalars(select(User).where(User.name == caller.name)).first()
-        if user is None:
-            return Roles(False, {})
-        rows = session.execute(
-            select(Project.name, Membership.role)
-            .join(Project, Project.id == Membership.project_id)
-            .where(Membership.user_id == user.id)
-            .order_by(Project.name, Membership.role)
-        ).all()
-    projects: dict[str, list[str]] = {}
-    for project, role in rows:
-        if caller.scope.allows(project):
-            limited = caller.scope.limit(project, {role})
-            if limited:
-                projects.setdefault(project, []).append(role)
-    admin = ADMIN in user.roles and (not caller.scope.roles or ADMIN in caller.scope.roles)
-    return Roles(admin, projects)
+def roles_of(store: Store, caller: Principal) -> UserRoles:
+    """The caller's roles (``users.user_roles``) within their token's scope."""
+    found = user_roles(store, caller.name)
+    if not found:
+        return UserRoles(caller.name, False, {})
+    projects = {
+        project: sorted(caller.scope.limit(project, set(roles)))
+        for project, roles in found[0].projects.items()
+        if caller.scope.limit(project, set(roles))
+    }
+    admin = found[0].admin and (not caller.scope.roles or ADMIN in caller.scope.roles)
+    return UserRoles(caller.name, admin, projects)
 
 
 def portfolio(
@@ -116,7 +103,7 @@ def workflow_for(store: Store, project: str, caller: Principal) -> Workflow:
         design = _design(design_path)
     except UsageError as problem:
         raise UsageError(f"the design of {project} cannot be loaded: {problem.message}", hint=problem.hint) from None
-    return Workflow(store, design, caller.name, scope=caller.scope, authenticated=caller.via != "local")
+    return Workflow(store, design, caller.name, scope=caller.scope, authenticated=True)  # the server knows them
 
 
 def _design(path: str) -> Design:
