@@ -117,7 +117,7 @@ def test_cancel_stops_a_running_apply_as_ctrl_c_would(aws: AwsConnection, home: 
     )
     store = Store(os.environ["INFRAGATE_DATABASE_URL"])
     _wait(store, job.id, ("running",), timeout=60)
-    asked = cancel(load_settings(), job.id, "ci")  # what `infragate jobs cancel` calls
+    asked = cancel(open_store(load_settings()), job.id, "ci")  # what `infragate jobs cancel` calls
     assert asked.cancel_requested
     final = _wait(store, job.id, ("cancelled", "failed", "succeeded"))
     assert final.state == "cancelled" and final.result["interrupted"] is True
@@ -133,6 +133,16 @@ def test_only_the_requester_a_lead_or_an_admin_may_cancel(home: Path, seated: No
     lead = run_infragate(home, "jobs", "cancel", str(job.id), user="lena.lead@example.com")
     assert lead.returncode == 0 and "cancelled" in lead.stdout
     assert job_store.get(Store(os.environ["INFRAGATE_DATABASE_URL"]), job.id).state == "cancelled"  # type: ignore[union-attr]
+
+
+def test_the_cli_asks_for_jobs_through_the_use_case_that_checks_roles(home: Path, seated: None) -> None:
+    design = ("-d", str(WEBSHOP))
+    refused = run_infragate(home, "jobs", "submit", "apply", "--env", "staging", *design, user="dara.dev@example.com")
+    assert refused.returncode == 2 and "may not ask for an apply job" in refused.stderr
+    queued = run_infragate(home, "jobs", "submit", "audit", "--env", "staging", *design, user="dara.dev@example.com")
+    assert queued.returncode == 0 and "queued: audit of webshop/staging" in queued.stdout
+    jobs = job_store.listing(Store(os.environ["INFRAGATE_DATABASE_URL"]), "webshop")
+    assert [(j.kind, j.requested_by) for j in jobs] == [("audit", "dara.dev@example.com")]
 
 
 class _Receiver(BaseHTTPRequestHandler):

@@ -34,7 +34,8 @@ def submit(
     wait: bool = typer.Option(False, "--wait", help="Wait until a worker has finished it; exit 1 unless it succeeded."),
     plan_file: Path | None = typer.Option(None, "--plan", help="apply: the reviewed plan to apply."),
 ) -> None:
-    """Queue a job for the workers (`infragate worker`), or run it --here. INFRAGATE_USER says who asked.
+    """Queue a job for the workers (`infragate worker`), or run it --here. INFRAGATE_USER says who asked: any
+    member working on the project may ask for verify, audit or drift; an apply needs the lead or infra role.
 
     Examples:
 
@@ -42,24 +43,19 @@ def submit(
 
       infragate jobs submit audit --env staging --wait
     """
-    from infragate.jobs.queue import submit as submit_job
+    from infragate.jobs.queue import make_queue
+    from infragate.jobs.runner import run_job
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
     design = load_design(identity.resolve_design(design_file))
-    design.environment(env)
-    identity.workflow_for(design, identified=False).register_project()  # so the worker finds its design
     params = {"plan": plan_file.read_text()} if plan_file is not None else {}
     settings = load_settings()
-    job = submit_job(
-        settings,
-        project=design.project.name,
-        environment=env,
-        kind=kind,
-        requested_by=identity.current_user(required=False),
-        params=params,
-        here=here,
-    )
+    job = identity.workflow_for(design).request_job(env, kind, params)  # who may ask is the use-case's call
+    if here:
+        job = run_job(settings, job.id) or job
+    else:
+        make_queue(settings).enqueue(job.id)
     if not here:
         out.print(f"job {job.id} queued: {kind} of {design.project.name}/{env}")
     if wait and not here:
@@ -180,8 +176,9 @@ def cancel(job_id: int = typer.Argument(...)) -> None:
       INFRAGATE_USER=lena.lead@example.com infragate jobs cancel 12
     """
     from infragate.jobs.control import cancel as cancel_job
+    from infragate.store import open_store
 
-    job = cancel_job(load_settings(), job_id, identity.current_user())
+    job = cancel_job(open_store(load_settings()), job_id, identity.current_user())
     verb = "cancelled" if job.state == "cancelled" else "asked to stop"
     out.print(f"job {job_id} {verb}")
 

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from infragate.errors import UsageError
 from infragate.model import Role
-from infragate.settings import Settings
-from infragate.store import audit_log, open_store
+from infragate.store import Store, audit_log
 from infragate.store import jobs as job_store
 from infragate.store.jobs import JobView
 from infragate.store.memberships import roles_on
@@ -15,8 +14,7 @@ from infragate.store.schema import Project, User
 from infragate.workflow.roles import RoleError
 
 
-def cancel(settings: Settings, job_id: int, actor: str) -> JobView:
-    store = open_store(settings)
+def cancel(store: Store, job_id: int, actor: str) -> JobView:
     job = job_store.get(store, job_id)
     if job is None:
         raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")

@@ -10,15 +10,20 @@ from fastapi.staticfiles import StaticFiles
 
 from infragate import __version__
 from infragate.errors import InfragateError
+from infragate.settings import Settings, load_settings
 from infragate.store import Store
-from infragate.web import api, pages
+from infragate.web import api, api_work, pages
 from infragate.web.problems import infragate_error, invalid_request
 from infragate.web.security import SignInLimiter, headers_and_limits
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
+def create_app(
+    store: Store, *, settings: Settings | None = None, sign_in_attempts: int = 10, follow_seconds: float = 300
+) -> FastAPI:
+    """The app on ``store``; ``settings`` say where the job queue is (the environment's, by default). A job's
+    event stream ends after ``follow_seconds``; clients reconnect with Last-Event-ID."""
     app = FastAPI(
         title="infragate",
         version=__version__,
@@ -30,11 +35,14 @@ def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store
+    app.state.settings = settings or load_settings()
+    app.state.follow_seconds = follow_seconds
     app.state.sign_in = SignInLimiter(attempts=sign_in_attempts)
     app.middleware("http")(headers_and_limits)
     app.add_exception_handler(InfragateError, infragate_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.include_router(api.router)
+    app.include_router(api_work.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -42,8 +50,7 @@ def create_app(store: Store, *, sign_in_attempts: int = 10) -> FastAPI:
 
 def from_environment() -> FastAPI:
     """The app on the store the environment configures: what each of `infragate serve --workers N` loads."""
-    from infragate.settings import load_settings
     from infragate.store import open_store
 
     settings = load_settings()
-    return create_app(open_store(settings), sign_in_attempts=settings.sign_in_limit)
+    return create_app(open_store(settings), settings=settings, sign_in_attempts=settings.sign_in_limit)

@@ -121,9 +121,10 @@ def _parsed(path: str, _stamp: tuple[int, int]) -> Design:
     return load_design(path)
 
 
-def require_admin(store: Store, caller: Principal) -> None:
+def require_admin(store: Store, caller: Principal, action: str = "read the whole audit log") -> None:
+    """Refuse unless the caller is an admin within the scope of the token they came with."""
     if not roles_of(store, caller).admin:
-        raise RoleError(f"{caller.name} may not read the whole audit log: that needs the role admin")
+        raise RoleError(f"{caller.name} may not {action}: that needs the role admin")
 
 
 def require_session(caller: Principal) -> None:

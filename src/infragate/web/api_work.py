@@ -1,0 +1,216 @@
+"""The API's work endpoints: jobs (asked for, listed, followed as server-sent events, cancelled), runs, plan
+approvals, what changed in a design since its approval, and users. The use-cases decide who may do what."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from infragate.jobs.control import cancel
+from infragate.jobs.queue import make_queue
+from infragate.store import jobs as job_store
+from infragate.store.jobs import JobView
+from infragate.web.api import Outcome, Page, flow
+from infragate.web.principals import principal
+from infragate.web.problems import PROBLEM_RESPONSES
+from infragate.workflow import accounts, portfolio
+from infragate.workflow.accounts import Principal
+from infragate.workflow.design_review import DesignChanges, RunView
+from infragate.workflow.job_requests import JOB_KINDS
+from infragate.workflow.users import add_user, user_roles
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+Caller = Annotated[Principal, Depends(principal)]
+EVENT_POLL_S = 0.5  # how often a followed job's new events are looked for
+
+
+class JobIn(BaseModel):
+    kind: str = Field(..., description=f"One of: {', '.join(JOB_KINDS)}.", pattern="^(verify|audit|drift|apply)$")
+    plan: dict[str, Any] | None = Field(None, description="apply: the reviewed plan (the JSON `infragate plan` wrote).")
+
+
+class JobOut(BaseModel):
+    id: int
+    project: str
+    environment: str
+    kind: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    worker: str
+    result: dict[str, Any]
+
+    @classmethod
+    def of(cls, job: JobView) -> JobOut:
+        return cls(**{name: getattr(job, name) for name in cls.model_fields})
+
+
+class JobEvent(BaseModel):
+    id: int = Field(description="The event's position: send it back as Last-Event-ID to resume.")
+    at: datetime
+    kind: str
+    message: str
+
+
+class PlanApprovalIn(BaseModel):
+    digest: str = Field(..., pattern=r"^sha256:[0-9a-f]{64}$", description="The plan's digest (`infragate plan`).")
+    comment: str = Field("", max_length=2000)
+
+
+class UserIn(BaseModel):
+    name: str = Field(..., min_length=1, max_length=120)
+    admin: bool = False
+    email: str = Field("", max_length=200)
+
+
+class UserOut(BaseModel):
+    name: str
+    admin: bool
+    projects: dict[str, list[str]]
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(..., min_length=1, max_length=1000)
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/jobs", response_model=JobOut, status_code=202, tags=["jobs"]
+)
+def request_job(request: Request, caller: Caller, project: str, environment: str, body: JobIn) -> JobOut:
+    """Queue a job for the workers: verify, audit, drift (verify, then audit), or apply a reviewed plan."""
+    params = {"plan": json.dumps(body.plan)} if body.plan is not None else {}
+    job = flow(request, caller, project).request_job(environment, body.kind, params)
+    make_queue(request.app.state.settings).enqueue(job.id)
+    return JobOut.of(job)
+
+
+@router.get("/projects/{project}/jobs", response_model=Page[JobOut], tags=["jobs"])
+def jobs(
+    request: Request,
+    caller: Caller,
+    project: str,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[JobOut]:
+    found = flow(request, caller, project).jobs(limit=offset + limit)
+    return Page[JobOut](items=[JobOut.of(j) for j in found[offset:]], total=len(found), offset=offset, limit=limit)
+
+
+@router.get("/projects/{project}/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
+def job(request: Request, caller: Caller, project: str, job_id: int) -> JobOut:
+    return JobOut.of(flow(request, caller, project).job(job_id))
+
+
+@router.get("/projects/{project}/jobs/{job_id}/log", response_model=list[JobEvent], tags=["jobs"])
+def job_log(request: Request, caller: Caller, project: str, job_id: int) -> list[JobEvent]:
+    """The job's progress and log lines so far."""
+    events = flow(request, caller, project).job_events(job_id)
+    return [JobEvent(id=i, at=at, kind=kind, message=message) for i, (at, kind, message) in enumerate(events, 1)]
+
+
+@router.get(
+    "/projects/{project}/jobs/{job_id}/events",
+    tags=["jobs"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def job_events(request: Request, caller: Caller, project: str, job_id: int) -> StreamingResponse:
+    """Follow a job as server-sent events: each progress or log line as a `progress` or `log` event (data is a
+    JobEvent), then one `end` event with the job, when it has finished. Resume with Last-Event-ID."""
+    workflow = flow(request, caller, project)
+    workflow.job(job_id)  # 404 / 403 now, before the stream starts
+    resume = request.headers.get("last-event-id", "0")
+    seen = int(resume) if resume.isdigit() else 0
+    store = request.app.state.store
+
+    async def stream() -> AsyncIterator[str]:
+        nonlocal seen
+        waited, limit = 0.0, request.app.state.follow_seconds
+        yield "retry: 2000\n\n"
+        while waited < limit:
+            events = await asyncio.to_thread(job_store.events, store, job_id)
+            for index, (at, kind, message) in enumerate(events[seen:], seen + 1):
+                data = JobEvent(id=index, at=at, kind=kind, message=message).model_dump_json()
+                yield f"id: {index}\nevent: {kind}\ndata: {data}\n\n"
+            seen = max(seen, len(events))
+            current = await asyncio.to_thread(job_store.get, store, job_id)
+            if current is None or current.state not in job_store.ACTIVE:
+                final = JobOut.of(current).model_dump_json() if current else "{}"
+                yield f"event: end\ndata: {final}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(EVENT_POLL_S)
+            waited += EVENT_POLL_S
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/projects/{project}/jobs/{job_id}/cancellation", response_model=JobOut, tags=["jobs"])
+def cancel_job(request: Request, caller: Caller, project: str, job_id: int) -> JobOut:
+    """Cancel a queued job, or ask a running one to stop (the requester, the project's lead, or an admin)."""
+    flow(request, caller, project).job(job_id)
+    return JobOut.of(cancel(request.app.state.store, job_id, caller.name))
+
+
+@router.get("/projects/{project}/runs", response_model=list[RunView], tags=["runs"])
+def runs(
+    request: Request,
+    caller: Caller,
+    project: str,
+    environment: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[RunView]:
+    """The latest runs (audit, verify, plan, apply, …): the evidence the gates read."""
+    return flow(request, caller, project).runs(environment, limit)
+
+
+@router.get(
+    "/projects/{project}/environments/{environment}/design-changes", response_model=DesignChanges, tags=["approvals"]
+)
+def design_changes(request: Request, caller: Caller, project: str, environment: str) -> DesignChanges:
+    """What changed in the design since the digest a lead last approved for this environment."""
+    return flow(request, caller, project).design_changes(environment)
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/plan-approvals", response_model=Outcome, tags=["approvals"]
+)
+def approve_plan(request: Request, caller: Caller, project: str, environment: str, body: PlanApprovalIn) -> Outcome:
+    """Approve a reviewed plan by its digest (the project's lead): apply then changes exactly that plan."""
+    flow(request, caller, project).approve_plan(body.digest, environment, body.comment)
+    return Outcome(result="approved")
+
+
+@router.get("/users", response_model=list[UserOut], tags=["users"])
+def users(request: Request, caller: Caller) -> list[UserOut]:
+    """Every user and their roles (admins only)."""
+    portfolio.require_admin(request.app.state.store, caller, "list users")
+    return [UserOut(name=u.name, admin=u.admin, projects=u.projects) for u in user_roles(request.app.state.store)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
+def new_user(request: Request, caller: Caller, body: UserIn) -> UserOut:
+    """Add a user, or make one an admin (admins only; the use-case refuses and logs anyone else)."""
+    store = request.app.state.store
+    portfolio.require_admin(store, caller, "manage users")  # within the token's scope, then the use-case decides
+    add_user(store, caller.name, body.name, admin=body.admin, email=body.email)
+    (made,) = user_roles(store, body.name)
+    return UserOut(name=made.name, admin=made.admin, projects=made.projects)
+
+
+@router.put("/users/{name}/password", response_model=Outcome, tags=["users"])
+def reset_password(request: Request, caller: Caller, name: str, body: PasswordIn) -> Outcome:
+    """Set a user's password (admins only): how an admin resets a forgotten one."""
+    portfolio.require_admin(request.app.state.store, caller, "set another user's password")
+    accounts.set_password(request.app.state.store, caller.name, name, body.password)
+    return Outcome(result="password set")

@@ -1,0 +1,116 @@
+"""What a reviewer needs before deciding: the project's runs, and what changed in the design since the digest
+a lead last approved for an environment (a unified diff of the stored design texts)."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from infragate.model import Role
+from infragate.store.evidence import approvals
+from infragate.store.schema import DesignVersion, Run
+from infragate.workflow.job_requests import JobRequests
+
+MAX_DIFF_LINES = 2000  # a design is a page or two; a diff longer than this is cut, saying so
+
+
+class DesignChanges(BaseModel):
+    environment: str
+    current_digest: str
+    approved_digest: str | None  # None: no lead has approved any design for this environment yet
+    approved_by: str | None
+    approved_at: datetime | None
+    diff: list[str]  # unified diff lines, approved → current; empty when they are the same
+
+    @property
+    def changed(self) -> bool:
+        return self.approved_digest != self.current_digest
+
+
+class RunView(BaseModel):
+    id: int
+    environment: str
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    summary: dict[str, Any]
+
+
+class DesignReview(JobRequests):
+    def design_changes(self, environment: str) -> DesignChanges:
+        """The current design against the one last approved for ``environment`` (any member may read it)."""
+        self.design.environment(environment)
+        self._require_reader()
+        with self.store.session() as session:
+            project = self.register(session)
+            approved = [
+                (a, u)
+                for a, u in approvals(session, project.id, "design")
+                if a.environment == environment and a.role == Role.LEAD.value  # security's is the review
+            ]
+            texts = {
+                v.digest: v.content
+                for v in session.scalars(select(DesignVersion).where(DesignVersion.project_id == project.id))
+            }
+        current = texts.get(self.design.digest, "")
+        if not approved:
+            return DesignChanges(
+                environment=environment,
+                current_digest=self.design.digest,
+                approved_digest=None,
+                approved_by=None,
+                approved_at=None,
+                diff=[],
+            )
+        approval, user = approved[-1]
+        before = texts.get(approval.digest)
+        if before is None:
+            diff = [f"(the text of the approved design {approval.digest} is not in the store)"]
+        else:
+            diff = list(
+                difflib.unified_diff(
+                    before.splitlines(),
+                    current.splitlines(),
+                    f"approved {approval.digest[:19]}",
+                    f"current {self.design.digest[:19]}",
+                    lineterm="",
+                )
+            )
+        if len(diff) > MAX_DIFF_LINES:
+            diff = [*diff[:MAX_DIFF_LINES], f"… {len(diff) - MAX_DIFF_LINES} more lines"]
+        return DesignChanges(
+            environment=environment,
+            current_digest=self.design.digest,
+            approved_digest=approval.digest,
+            approved_by=user.name,
+            approved_at=approval.at,
+            diff=diff,
+        )
+
+    def runs(self, environment: str | None = None, limit: int = 50) -> list[RunView]:
+        """The project's latest runs (the evidence), newest first."""
+        if environment is not None:
+            self.design.environment(environment)
+        self._require_reader()
+        with self.store.session() as session:
+            project = self.register(session)
+            query = select(Run).where(Run.project_id == project.id).order_by(Run.id.desc()).limit(limit)
+            if environment is not None:
+                query = query.where(Run.environment == environment)
+            return [
+                RunView(
+                    id=r.id,
+                    environment=r.environment,
+                    kind=r.kind,
+                    status=r.status,
+                    started_at=r.started_at,
+                    finished_at=r.finished_at,
+                    summary=r.summary,
+                )
+                for r in session.scalars(query)
+            ]
