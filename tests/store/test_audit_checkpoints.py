@@ -119,3 +119,33 @@ def test_without_a_key_only_the_chain_is_checked_and_it_says_so(store: Store) ->
     _write(store, 2)
     result = audit_trail.verify(store)
     assert result.breaks == [] and not result.anchored
+
+
+def test_the_hourly_checkpoint_verifies_the_log_and_signs_a_dated_head(signed_store: Store) -> None:
+    _write(signed_store, 3)
+    quiet = audit_trail.scheduled_checkpoint(signed_store)
+    assert quiet.intact and quiet.checked == 3
+    latest = audit_trail.latest_checkpoint(signed_store)
+    assert latest is not None and latest.head.count == 4  # the check is itself an entry, signed like any other
+    with signed_store.session() as session:
+        last = audit_log.entries(session)[-1]
+    assert (last.action, last.detail["intact"]) == ("audit-log-checked", True)
+    with signed_store.engine.begin() as connection:  # someone edits an entry's detail in place
+        connection.execute(sa.text("UPDATE audit_log SET subject = 'plan X' WHERE id = 2"))
+    broken = audit_trail.scheduled_checkpoint(signed_store)
+    assert not broken.intact
+    with signed_store.session() as session:
+        reported = audit_log.entries(session)[-1]
+    assert reported.detail["intact"] is False and any("entry 2" in b for b in reported.detail["breaks"])
+
+
+def test_the_workers_run_the_checkpoint_every_hour() -> None:
+    from datetime import datetime
+
+    from infragate.jobs.queue import make_queue
+    from infragate.settings import load_settings
+
+    huey = make_queue(load_settings()).huey
+    on_the_hour = {task.name for task in huey.read_periodic(datetime(2026, 11, 27, 9, 0))}
+    half_past = {task.name for task in huey.read_periodic(datetime(2026, 11, 27, 9, 30))}
+    assert on_the_hour == {"infragate.tick", "infragate.audit-checkpoint"} and half_past == {"infragate.tick"}

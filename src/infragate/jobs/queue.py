@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,9 @@ from infragate.settings import Settings
 from infragate.store import jobs as job_store
 from infragate.store import open_store
 from infragate.store.jobs import JobView
+from infragate.workflow import audit_trail
+
+logger = logging.getLogger("infragate.worker")
 
 IDLE_POLL_MAX_S = 0.5  # an idle worker looks at the queue at least this often: a job starts within a second
 
@@ -48,7 +52,15 @@ def make_queue(settings: Settings) -> Queue:
         reap(settings, task)
 
     huey.periodic_task(crontab(minute="*"), name="infragate.tick")(tick)
+    huey.periodic_task(crontab(minute="0"), name="infragate.audit-checkpoint")(lambda: checkpoint(settings))
     return Queue(huey, task, where)
+
+
+def checkpoint(settings: Settings) -> None:
+    """Hourly: verify the audit log and sign a checkpoint of its head; a broken log goes to the worker's log."""
+    result = audit_trail.scheduled_checkpoint(open_store(settings))
+    if not result.intact:
+        logger.error("the audit log is broken: %s", "; ".join(f"entry {b.entry_id}: {b.reason}" for b in result.breaks))
 
 
 def submit(
