@@ -30,6 +30,7 @@ ADMIN ?= ada.admin@example.com
 LEAD ?= lena.lead@example.com
 # make run keeps its state in the checkout (.infragate/, ignored by git), never in the user's data directory.
 run: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
+run: export INFRAGATE_SERVER = off
 run: $(VENV)/.installed
 	$(BIN)/infragate admin create $(ADMIN)
 	INFRAGATE_USER=$(ADMIN) $(BIN)/infragate project init --design $(EXAMPLE) --apply-members
@@ -42,11 +43,15 @@ run: $(VENV)/.installed
 DEMO_PASSWORD ?= infragate-demo
 DEMO_PEOPLE ?= lena.lead@example.com sam.sec@example.com dara.dev@example.com ivan.infra@example.com
 serve: export INFRAGATE_HOME ?= $(CURDIR)/.infragate
+serve: export INFRAGATE_SERVER = off
 serve: $(VENV)/.installed
 	echo '$(DEMO_PASSWORD)' | $(BIN)/infragate admin create $(ADMIN) --password
 	INFRAGATE_USER=$(ADMIN) $(BIN)/infragate project init --design $(EXAMPLE) --apply-members
 	for who in $(DEMO_PEOPLE); do echo '$(DEMO_PASSWORD)' | INFRAGATE_USER=$(ADMIN) $(BIN)/infragate user password $$who; done
 	@echo "sign in at http://127.0.0.1:8080 as $(ADMIN) or one of: $(DEMO_PEOPLE) (password: $(DEMO_PASSWORD))"
+	@echo "a worker runs the jobs people ask for (log: $$INFRAGATE_HOME/worker.log)"
+	$(BIN)/infragate worker > "$$INFRAGATE_HOME/worker.log" 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/infragate serve --port 8080
 
 lint: $(VENV)/.installed-test

@@ -56,6 +56,9 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("INFRAGATE_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("INFRAGATE_HOME", str(tmp_path / "home"))  # never the user's data directory
     monkeypatch.delenv("INFRAGATE_USER", raising=False)
+    monkeypatch.setenv("INFRAGATE_CONFIG", str(tmp_path / "config" / "server.json"))  # never the user's login
+    monkeypatch.delenv("INFRAGATE_SERVER", raising=False)
+    monkeypatch.delenv("INFRAGATE_TOKEN", raising=False)
     return database
 
 

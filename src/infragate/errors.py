@@ -13,7 +13,10 @@ A failing policy check is a *finding*, never an exception.
     │   ├── DesignSyntaxError                  YAML that does not parse
     │   └── DesignValidationError              parsed, but wrong types/keys/references
     ├── OutputError                    exit 2  a report cannot be written where asked
+    ├── AuthenticationError            exit 2  who is asking cannot be established (password, token)
+    │   └── TooManyAttemptsError               too many sign-ins from one address (HTTP 429)
     ├── StoreError                     exit 5  the database cannot be used (unreachable, bad URL)
+    │   └── ServerError                        the infragate server cannot be reached or answers wrongly
     ├── LockHeldError                  exit 6  another writer holds the environment's lock
     └── AwsError                       exit 3  AWS could not be used
         ├── AwsCredentialsError        a real account with no usable credentials
@@ -85,6 +88,12 @@ class AuthenticationError(InfragateError):
     code = "authentication"
 
 
+class TooManyAttemptsError(AuthenticationError):
+    """Too many sign-ins from one address in a short time (HTTP 429)."""
+
+    code = "auth.rate-limited"
+
+
 class NotFoundError(UsageError):
     """What was asked for does not exist (a project, a finding)."""
 
@@ -121,6 +130,12 @@ class DesignValidationError(DesignError):
 
 class StoreError(InfragateError):
     code = "store.unavailable"
+
+
+class ServerError(StoreError):
+    """Team mode: the infragate server the CLI is logged in to cannot be reached, or answers with an error."""
+
+    code = "server"
 
 
 class LockHeldError(InfragateError):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from infragate.design import load_design
@@ -46,3 +50,22 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> TestClie
     response = client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return client
+
+
+@pytest.fixture
+def live(store: Store) -> Iterator[str]:
+    """The server on a free port of 127.0.0.1, in a thread: its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

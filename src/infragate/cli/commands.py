@@ -139,6 +139,14 @@ COMMANDS: dict[str, Entry] = {
         "The warm CLI daemon: keeps infragate's libraries and AWS service models loaded, so commands in this "
         "INFRAGATE_HOME start in a fraction of the time.",
     ),
+    "login": _entry(
+        "login_cmd",
+        "login",
+        PEOPLE,
+        "Log in to an infragate server (team mode): exchange your password for a personal API token, kept in your "
+        "config file (readable by you only).",
+    ),
+    "logout": _entry("login_cmd", "logout", PEOPLE, "Forget the server login and return to local mode."),
     "serve": _entry(
         "serve_cmd",
         "serve",

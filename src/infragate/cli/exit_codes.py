@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from infragate.errors import (
+    AuthenticationError,
     AwsError,
     DesignError,
     InfragateError,
@@ -30,7 +31,7 @@ class ExitCode(IntEnum):
 def exit_code_for(error: InfragateError) -> ExitCode:
     if isinstance(error, RefusedError):
         return ExitCode.FINDINGS  # like `gate check`: the policy says no, the command was used correctly
-    if isinstance(error, UsageError | DesignError | OutputError):
+    if isinstance(error, UsageError | DesignError | OutputError | AuthenticationError):
         return ExitCode.USAGE
     if isinstance(error, AwsError):
         return ExitCode.AWS

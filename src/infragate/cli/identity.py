@@ -15,6 +15,7 @@ from infragate.errors import UsageError
 from infragate.settings import load_settings
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only commands that use it pay for it
+    from infragate.store import Store
     from infragate.workflow.service import Workflow
 
 AS = typer.Option(None, "--as", help="Act as this user instead (admins only; the audit log records both).")
@@ -36,10 +37,9 @@ def resolve_design(given: Path | None) -> Path:
     if given is not None and (given.is_file() or given.suffix in (".yaml", ".yml") or len(given.parts) > 1):
         return given
     if given is not None:
-        from infragate.store import open_store
         from infragate.workflow.projects import registered_design
 
-        found = registered_design(open_store(load_settings()), str(given))
+        found = registered_design(local_store(), str(given))
         if found is None:
             raise UsageError(
                 f"'{given}' is neither a design file nor a registered project",
@@ -77,7 +77,19 @@ def workflow(design_file: Path | None, acting_as: str | None = None, *, identifi
 
 def workflow_for(design: Design, acting_as: str | None = None, *, identified: bool = True) -> Workflow:
     """The same, for a design the command has already loaded (one load and one store per command)."""
-    from infragate.store import open_store
     from infragate.workflow.service import Workflow
 
-    return Workflow(open_store(load_settings()), design, current_user(identified), acting_as=acting_as)
+    return Workflow(local_store(), design, current_user(identified), acting_as=acting_as)
+
+
+def local_store() -> Store:
+    """The local store (local mode). Logged in to a server, the CLI never opens a store itself: the server
+    alone records evidence, so a command that would is refused, saying what to run instead."""
+    from infragate.cli import remote
+    from infragate.store import open_store
+
+    remote.refuse_locally(
+        "Ask the server's workers for it (`infragate jobs submit verify|audit|drift|apply --env E`), or run it "
+        "on the server's host",
+    )
+    return open_store(load_settings())

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity
+from infragate.cli import identity, remote, remote_cmds
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.design import load_design
@@ -48,8 +48,21 @@ def submit(
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
+    if (server := remote.connection()) is not None:
+        if here:
+            raise UsageError(
+                "--here runs a job on this machine, and this CLI is logged in to a server",
+                hint=("Drop --here: the server's workers run it."),
+            )
+        plan = json.loads(_read_plan(plan_file)) if plan_file is not None else None
+        queued = remote_cmds.job_submit(server, remote_cmds.project_of(design_file), env, kind, plan)
+        if wait:
+            remote_cmds.job_logs(server, queued["id"], follow=True)
+            if remote_cmds.job_show(server, queued["id"])["state"] != "succeeded":
+                raise typer.Exit(ExitCode.FINDINGS)
+        return
     design = load_design(identity.resolve_design(design_file))
-    params = {"plan": plan_file.read_text()} if plan_file is not None else {}
+    params = {"plan": _read_plan(plan_file)} if plan_file is not None else {}
     settings = load_settings()
     job = identity.workflow_for(design).request_job(env, kind, params)  # who may ask is the use-case's call
     if here:
@@ -86,6 +99,10 @@ def list_jobs(
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
+    if (server := remote.connection()) is not None:
+        if all_projects:
+            raise UsageError("--all-projects is for local mode", hint="On a server, list one project's jobs: -p NAME")
+        return remote_cmds.job_list(server, remote_cmds.project_of(design_file), output_format)
     project = None if all_projects else load_design(identity.resolve_design(design_file)).project.name
     rows = job_store.listing(open_store(load_settings()), project)
     if output_format == "json":
@@ -105,6 +122,15 @@ def list_jobs(
             Text(json.dumps(job.result, default=str)[:80]),
         )
     out.print(table)
+
+
+def _read_plan(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as problem:
+        raise UsageError(
+            f"cannot read {path}: {problem.strerror}", hint="Pass the file `infragate plan --out` wrote."
+        ) from None
 
 
 def _json(job: object) -> dict[str, object]:
@@ -134,6 +160,9 @@ def show(job_id: int = typer.Argument(...)) -> None:
 
       infragate jobs show 12
     """
+    if (server := remote.connection()) is not None:
+        remote_cmds.job_show(server, job_id)
+        return
     _show(job_id)
 
 
@@ -151,6 +180,8 @@ def logs(
     from infragate.store import jobs as job_store
     from infragate.store import open_store
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.job_logs(server, job_id, follow)
     store = open_store(load_settings())
     if job_store.get(store, job_id) is None:
         raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
@@ -178,6 +209,8 @@ def cancel(job_id: int = typer.Argument(...)) -> None:
     from infragate.jobs.control import cancel as cancel_job
     from infragate.store import open_store
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.job_cancel(server, job_id)
     job = cancel_job(open_store(load_settings()), job_id, identity.current_user())
     verb = "cancelled" if job.state == "cancelled" else "asked to stop"
     out.print(f"job {job_id} {verb}")

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, options, targets
+from infragate.cli import identity, options, remote, remote_cmds, targets
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.progress import ChangeProgress, CollectorProgress
@@ -348,6 +348,11 @@ def approve_plan(
       INFRAGATE_USER=lena.lead@example.com infragate approve plan plan.json -m 'looked at every change'
     """
     reviewed = Plan.from_json(_read_file(plan_file), str(plan_file))
+    if (server := remote.connection()) is not None:
+        project = remote_cmds.project_of(design_file, acting_as)
+        if reviewed.project != project:
+            raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {project}")
+        return remote_cmds.approve_plan(server, project, reviewed.environment, reviewed.digest, comment)
     flow = identity.workflow(design_file, acting_as)
     if reviewed.project != flow.design.project.name:
         raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {flow.design.project.name}")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity
+from infragate.cli import identity, remote, remote_cmds
 from infragate.cli.console import emit, err, out, write_bytes_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.render import SEVERITY_STYLE
@@ -70,6 +70,8 @@ def user_add(
             f"--role {project_roles[0].value}: roles on projects are memberships, not properties of a user",
             hint=f"infragate project members add {name} --role {project_roles[0].value} --project NAME",
         )
+    if (server := remote.connection()) is not None:
+        return remote_cmds.user_add(server, name, admin or Role.ADMIN in role, email)
     store = open_store(load_settings())
     add_user(store, identity.current_user(required=False), name, admin=admin or Role.ADMIN in role, email=email)
     (summary,) = user_roles(store, name)
@@ -88,6 +90,8 @@ def user_password(name: str = typer.Argument(..., help="Whose password to set.")
     from infragate.store import open_store
     from infragate.workflow.accounts import set_password
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.user_password(server, name, read_password())
     set_password(open_store(load_settings()), identity.current_user(), name, read_password())
     out.print(f"password set for {name}", markup=False)
 
@@ -114,6 +118,8 @@ def user_list() -> None:
     from infragate.store import open_store
     from infragate.workflow.users import user_roles
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.user_list(server)
     for summary in user_roles(open_store(load_settings())):
         out.print(f"{summary.name}: {summary.describe()}", markup=False)
 
@@ -128,6 +134,8 @@ def whoami() -> None:
     from infragate.store import open_store
     from infragate.workflow.users import user_roles
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.whoami(server)
     name = identity.current_user()
     found = user_roles(open_store(load_settings()), name)
     if not found:
@@ -189,6 +197,8 @@ def members_list(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate project members list -p webshop
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.members_list(server, remote_cmds.project_of(design_file))
     flow = identity.workflow(design_file, identified=False)
     for member in flow.members():
         granted = member.granted_at.strftime("%Y-%m-%d")
@@ -222,6 +232,8 @@ def members_add(
 
       INFRAGATE_USER=ada.admin@example.com infragate project members add kim@client.example --role client -p webshop
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.members_change(server, remote_cmds.project_of(design_file), name, role, grant=True)
     change = identity.workflow(design_file).add_member(name, role)
     out.print(change.describe(), markup=False)
 
@@ -238,6 +250,8 @@ def members_remove(
 
       INFRAGATE_USER=ada.admin@example.com infragate project members remove dara@example.com --role developer -p webshop
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.members_change(server, remote_cmds.project_of(design_file), name, role, grant=False)
     change = identity.workflow(design_file).remove_member(name, role)
     out.print(change.describe(), markup=False)
 
@@ -255,6 +269,8 @@ def project_list() -> None:
     from infragate.store import open_store
     from infragate.store.schema import Project
 
+    if (server := remote.connection()) is not None:
+        return remote_cmds.project_list(server)
     with open_store(load_settings()).session() as session:
         for project in session.scalars(select(Project).order_by(Project.name)):
             stages = ", ".join(f"{e.name}: {e.stage}" for e in sorted(project.environments, key=lambda e: e.id))
@@ -269,6 +285,8 @@ def project_status(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate project status --project webshop
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.project_status(server, remote_cmds.project_of(design_file))
     flow = identity.workflow(design_file, identified=False)
     table = Table(title=f"{flow.design.project.name}", expand=False)
     for column in ("Environment", "Stage", "Unmet criteria", "Next person to act"):
@@ -299,6 +317,9 @@ def approve_design(
 
       INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -m 'reviewed'
     """
+    if (server := remote.connection()) is not None:
+        project, digest = remote_cmds.target(design_file, acting_as)
+        return remote_cmds.approve_design(server, project, env, comment, role.value if role else None, digest)
     flow = identity.workflow(design_file, acting_as)
     verb = flow.approve_design(env, comment, as_role=role)
     out.print(f"design {flow.design.digest[:19]}… {verb} for {flow.design.project.name}/{env}")
@@ -321,6 +342,12 @@ def findings_list(
       infragate findings list --all --format json
     """
     _table_or_json(output_format)
+    if (server := remote.connection()) is not None:
+        if include_closed:
+            raise UsageError(
+                "--all is not available from a server yet", hint="The API lists open and in-progress findings."
+            )
+        return remote_cmds.findings_list(server, remote_cmds.project_of(design_file), env, output_format)
     flow = identity.workflow(design_file, identified=False)
     rows = sorted(flow.findings(env, include_closed=include_closed), key=lambda f: (-Severity(f.severity).rank, f.id))
     if output_format == "json":
@@ -363,6 +390,8 @@ def findings_assign(
 
       INFRAGATE_USER=lena.lead@example.com infragate findings assign 7 --to dara.dev@example.com
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.finding_assign(server, remote_cmds.project_of(design_file, acting_as), finding_id, to)
     identity.workflow(design_file, acting_as).assign(finding_id, to)
     out.print(f"finding {finding_id} assigned to {to}", markup=False)
 
@@ -387,6 +416,10 @@ def findings_resolve(
         raise UsageError(
             f"--status is '{status}'", hint="Use fixed or false-positive; `findings accept` accepts a risk."
         )
+    if (server := remote.connection()) is not None:
+        return remote_cmds.finding_resolve(
+            server, remote_cmds.project_of(design_file, acting_as), finding_id, status, note
+        )
     identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus(status), note)
     out.print(f"finding {finding_id}: {status}")
 
@@ -406,6 +439,9 @@ def findings_accept(
     """
     from infragate.store.findings import FindingStatus
 
+    if (server := remote.connection()) is not None:
+        project = remote_cmds.project_of(design_file, acting_as)
+        return remote_cmds.finding_resolve(server, project, finding_id, FindingStatus.ACCEPTED_RISK.value, note)
     identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus.ACCEPTED_RISK, note)
     out.print(f"finding {finding_id}: accepted risk")
 
@@ -419,6 +455,8 @@ def checklist_show(env: str = ENV, design_file: Path | None = identity.DESIGN) -
 
       infragate checklist show --env production
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.checklist_show(server, remote_cmds.project_of(design_file), env)
     flow = identity.workflow(design_file, identified=False)
     evidence = flow.evidence(env)
     table = Table(title=f"Pre-launch checklist of {flow.design.project.name}/{env}", expand=False)
@@ -452,6 +490,8 @@ def checklist_sign(
 
       INFRAGATE_USER=ivan.infra@example.com infragate checklist sign restore-tested --env production -m '12 min'
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.checklist_sign(server, remote_cmds.project_of(design_file, acting_as), env, key, comment)
     identity.workflow(design_file, acting_as).sign(env, key, comment)
     out.print(f"{key} signed for {env}")
 
@@ -485,6 +525,8 @@ def gate_check(
       infragate gate check --env staging --format json
     """
     _table_or_json(output_format)
+    if (server := remote.connection()) is not None:
+        return remote_cmds.gate_check(server, remote_cmds.project_of(design_file), env, output_format)
     report = identity.workflow(design_file, identified=False).gate_report(env)
     if output_format == "json":
         stages = {
@@ -516,6 +558,8 @@ def launch(env: str = ENV, design_file: Path | None = identity.DESIGN, acting_as
 
       INFRAGATE_USER=lena.lead@example.com infragate launch --env production
     """
+    if (server := remote.connection()) is not None:
+        return remote_cmds.launch(server, remote_cmds.project_of(design_file, acting_as), env)
     report = identity.workflow(design_file, acting_as).launch(env)
     out.print(f"{env} launched (stage {report.stage.value})")
 
@@ -548,6 +592,8 @@ def report(
 
     if output_format not in ("html", "pdf", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html, pdf or json.")
+    if (server := remote.connection()) is not None:
+        return remote_cmds.report(server, remote_cmds.project_of(design_file), env, output_format, output)
     flow = identity.workflow(design_file, identified=False)
     data = compliance_report(flow, env)
     if output is None:  # a report is a file people open, not a page of HTML in the terminal

@@ -10,6 +10,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from infragate.errors import TooManyAttemptsError
 from infragate.model import Role
 from infragate.reporting import render_compliance_html, render_compliance_pdf
 from infragate.store.findings import FindingStatus
@@ -80,6 +81,7 @@ class FindingOut(BaseModel):
 class ApprovalIn(BaseModel):
     comment: str = Field("", max_length=2000)
     role: Role | None = None
+    digest: str | None = Field(None, description="The digest the person reviewed; refused when the design changed.")
 
 
 class SignIn(BaseModel):
@@ -185,7 +187,11 @@ def findings(
     "/projects/{project}/environments/{environment}/design-approvals", response_model=Outcome, tags=["approvals"]
 )
 def approve_design(request: Request, caller: Caller, project: str, environment: str, body: ApprovalIn) -> Outcome:
-    return Outcome(result=flow(request, caller, project).approve_design(environment, body.comment, as_role=body.role))
+    return Outcome(
+        result=flow(request, caller, project).approve_design(
+            environment, body.comment, as_role=body.role, digest=body.digest
+        )
+    )
 
 
 @router.post(
@@ -196,6 +202,51 @@ def approve_design(request: Request, caller: Caller, project: str, environment: 
 def sign(request: Request, caller: Caller, project: str, environment: str, key: str, body: SignIn) -> Outcome:
     flow(request, caller, project).sign(environment, key, body.comment)
     return Outcome(result="signed")
+
+
+class AssigneeIn(BaseModel):
+    user: str = Field(..., min_length=1, max_length=120)
+
+
+@router.put("/projects/{project}/findings/{finding_id}/assignee", response_model=Outcome, tags=["findings"])
+def assign(request: Request, caller: Caller, project: str, finding_id: int, body: AssigneeIn) -> Outcome:
+    """Assign a finding to the person who will fix it (lead or security)."""
+    flow(request, caller, project).assign(finding_id, body.user)
+    return Outcome(result=f"assigned to {body.user}")
+
+
+class ChecklistItemOut(BaseModel):
+    key: str
+    title: str
+    area: str
+    clause: str
+    kind: str  # automatic (met by evidence) or manual (signed by its role)
+    role: str
+    status: str  # met, open, or not applicable
+    detail: str
+
+
+@router.get(
+    "/projects/{project}/environments/{environment}/checklist",
+    response_model=list[ChecklistItemOut],
+    tags=["checklist"],
+)
+def checklist(request: Request, caller: Caller, project: str, environment: str) -> list[ChecklistItemOut]:
+    """The pre-launch checklist (ICP-5.1–5.3): each item met or open, by what evidence or whose signature."""
+    evidence = flow(request, caller, project).evidence(environment)
+    return [
+        ChecklistItemOut(
+            key=item.spec.key,
+            title=item.spec.title,
+            area=item.spec.area,
+            clause=item.spec.clause,
+            kind="automatic" if item.spec.automatic else "manual",
+            role=item.spec.role.value,
+            status="open" if not item.met else "not applicable" if item.detail.startswith("not applicable") else "met",
+            detail=item.detail,
+        )
+        for item in evidence.checklist
+    ]
 
 
 @router.post("/projects/{project}/findings/{finding_id}/resolution", response_model=Outcome, tags=["findings"])
@@ -221,6 +272,26 @@ def audit_log_status(request: Request, caller: Caller) -> AuditLogStatus:
         problems=[f"entry {b.entry_id}: {b.reason}" for b in result.breaks],
         head_id=result.latest.head.head_id if result.latest else None,
     )
+
+
+class CredentialsIn(BaseModel):
+    name: str = Field(..., min_length=1, max_length=120)
+    password: str = Field(..., min_length=1, max_length=1024)
+    token_name: str = Field("infragate CLI", min_length=1, max_length=120)
+    days: int = Field(30, ge=1, le=366)
+
+
+@router.post("/auth/token", response_model=NewToken, status_code=201, tags=["identity"])
+def sign_in_for_a_token(request: Request, body: CredentialsIn) -> NewToken:
+    """Exchange a user name and password for a personal API token (what `infragate login` does). Rate limited
+    and locked after failures like the dashboard's sign-in; the token is shown only in this answer."""
+    address = request.client.host if request.client else "unknown"
+    if not request.app.state.sign_in.allow(address):
+        raise TooManyAttemptsError("too many sign-in attempts from this address", hint="Wait a minute.")
+    store = request.app.state.store
+    user = accounts.authenticate(store, body.name, body.password)
+    info, secret = accounts.create_token(store, user, body.token_name, projects=[], roles=[], days=body.days)
+    return NewToken(**info.model_dump(), token=secret)
 
 
 @router.get("/tokens", response_model=list[TokenInfo], tags=["identity"])

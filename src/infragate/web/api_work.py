@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from infragate.errors import NotFoundError
 from infragate.jobs.control import cancel
 from infragate.jobs.queue import make_queue
 from infragate.store import jobs as job_store
@@ -24,6 +25,8 @@ from infragate.workflow import accounts, portfolio
 from infragate.workflow.accounts import Principal
 from infragate.workflow.design_review import DesignChanges, RunView
 from infragate.workflow.job_requests import JOB_KINDS
+from infragate.workflow.roles import RoleError
+from infragate.workflow.service import Workflow
 from infragate.workflow.users import add_user, user_roles
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -105,29 +108,43 @@ def jobs(
     return Page[JobOut](items=[JobOut.of(j) for j in found[offset:]], total=len(found), offset=offset, limit=limit)
 
 
-@router.get("/projects/{project}/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
-def job(request: Request, caller: Caller, project: str, job_id: int) -> JobOut:
-    return JobOut.of(flow(request, caller, project).job(job_id))
+def job_flow(request: Request, caller: Principal, job_id: int) -> Workflow:
+    """The workflow of the job's project, for a caller who may read it; to anyone else the job does not
+    exist (a job id says nothing about other clients' projects)."""
+    found = job_store.get(request.app.state.store, job_id)
+    missing = NotFoundError(f"there is no job {job_id}", hint="GET /api/v1/projects/{project}/jobs lists them.")
+    if found is None:
+        raise missing
+    try:
+        workflow = flow(request, caller, found.project)
+        workflow.job(job_id)
+    except RoleError:
+        raise missing from None
+    return workflow
 
 
-@router.get("/projects/{project}/jobs/{job_id}/log", response_model=list[JobEvent], tags=["jobs"])
-def job_log(request: Request, caller: Caller, project: str, job_id: int) -> list[JobEvent]:
+@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
+def job(request: Request, caller: Caller, job_id: int) -> JobOut:
+    return JobOut.of(job_flow(request, caller, job_id).job(job_id))
+
+
+@router.get("/jobs/{job_id}/log", response_model=list[JobEvent], tags=["jobs"])
+def job_log(request: Request, caller: Caller, job_id: int) -> list[JobEvent]:
     """The job's progress and log lines so far."""
-    events = flow(request, caller, project).job_events(job_id)
+    events = job_flow(request, caller, job_id).job_events(job_id)
     return [JobEvent(id=i, at=at, kind=kind, message=message) for i, (at, kind, message) in enumerate(events, 1)]
 
 
 @router.get(
-    "/projects/{project}/jobs/{job_id}/events",
+    "/jobs/{job_id}/events",
     tags=["jobs"],
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
-async def job_events(request: Request, caller: Caller, project: str, job_id: int) -> StreamingResponse:
+async def job_events(request: Request, caller: Caller, job_id: int) -> StreamingResponse:
     """Follow a job as server-sent events: each progress or log line as a `progress` or `log` event (data is a
     JobEvent), then one `end` event with the job, when it has finished. Resume with Last-Event-ID."""
-    workflow = flow(request, caller, project)
-    workflow.job(job_id)  # 404 / 403 now, before the stream starts
+    await asyncio.to_thread(job_flow, request, caller, job_id)  # 404 now, before the stream starts
     resume = request.headers.get("last-event-id", "0")
     seen = int(resume) if resume.isdigit() else 0
     store = request.app.state.store
@@ -155,10 +172,10 @@ async def job_events(request: Request, caller: Caller, project: str, job_id: int
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/projects/{project}/jobs/{job_id}/cancellation", response_model=JobOut, tags=["jobs"])
-def cancel_job(request: Request, caller: Caller, project: str, job_id: int) -> JobOut:
+@router.post("/jobs/{job_id}/cancellation", response_model=JobOut, tags=["jobs"])
+def cancel_job(request: Request, caller: Caller, job_id: int) -> JobOut:
     """Cancel a queued job, or ask a running one to stop (the requester, the project's lead, or an admin)."""
-    flow(request, caller, project).job(job_id)
+    job_flow(request, caller, job_id)
     return JobOut.of(cancel(request.app.state.store, job_id, caller.name))
 
 

@@ -17,6 +17,7 @@ from infragate.errors import (
     NotFoundError,
     RefusedError,
     StoreError,
+    TooManyAttemptsError,
     UsageError,
 )
 from infragate.workflow.roles import RoleError
@@ -25,6 +26,8 @@ PROBLEM = "application/problem+json"
 
 
 def status_for(error: InfragateError) -> int:
+    if isinstance(error, TooManyAttemptsError):
+        return 429
     if isinstance(error, AuthenticationError):
         return 401
     if isinstance(error, RoleError | RefusedError):
@@ -74,6 +77,7 @@ _MEANINGS = {
     409: "Another writer holds the environment's lock",
     413: "The body is larger than 1 MiB",
     422: "The body or a parameter does not match the schema",
+    429: "Too many sign-in attempts from this address",
     503: "The store cannot be reached",
 }
 # Every API operation may answer with these, as application/problem+json (declared for clients and checkers).

@@ -6,7 +6,7 @@ as lead is never also its security reviewer, whatever roles they hold, and the o
 
 from __future__ import annotations
 
-from infragate.errors import RefusedError
+from infragate.errors import RefusedError, UsageError
 from infragate.model import Role
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, record_approval
@@ -19,10 +19,18 @@ DESIGN_SUBJECTS = {Role.LEAD: ("design", Action.APPROVE_DESIGN), Role.SECURITY: 
 
 class Approvals(WorkflowBase):
     # -- approvals --------------------------------------------------------------------------------------
-    def approve_design(self, environment: str, comment: str = "", *, as_role: Role | None = None) -> str:
+    def approve_design(
+        self, environment: str, comment: str = "", *, as_role: Role | None = None, digest: str | None = None
+    ) -> str:
         """A lead approves, or security reviews, the design's current digest for an environment. Someone who
-        is both says which with ``as_role`` (by default: lead)."""
+        is both says which with ``as_role`` (by default: lead). ``digest`` is the one the person looked at:
+        when the design has changed since, nothing is approved."""
         self.design.environment(environment)
+        if digest is not None and digest != self.design.digest:
+            raise UsageError(
+                f"the design is now {self.design.digest[:19]}…, not the {digest[:19]}… you reviewed",
+                hint="Look at what changed, then approve again.",
+            )
         with self._session() as (session, project, user):
             roles = self.roles_of(session, project, user)
             if as_role is None:
