@@ -10,12 +10,16 @@
 | INFRAGATE_SIGN_IN_LIMIT | sign-ins the server accepts per address per minute | 10 |
 | INFRAGATE_JOB_LEASE | seconds a worker may be silent before its job counts as dead | 30 |
 | INFRAGATE_AUDIT_KEY | the audit log's Ed25519 signing key (PEM, made on first use) | INFRAGATE_HOME/keys |
+| INFRAGATE_OIDC_ISSUER | single sign-on: the organisation's OpenID Connect issuer (https) | none (passwords only) |
+| INFRAGATE_OIDC_CLIENT_ID | single sign-on: infragate's client id at that issuer | |
+| INFRAGATE_OIDC_CLIENT_SECRET | single sign-on: its client secret | |
+| INFRAGATE_OIDC_LABEL | the sign-in button's text, e.g. "Example Corp SSO" | single sign-on |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -34,11 +38,44 @@ class Settings:
     job_lease_seconds: int = 30  # a running job whose worker has been silent this long is failed or retried
     audit_key: Path | None = None  # None: <home>/keys/audit-ed25519.pem
     sign_in_limit: int = 10  # sign-ins per address per minute (the server; accounts also lock after failures)
+    oidc: OidcSettings | None = None  # the organisation's single sign-on, when configured
 
     @property
     def audit_key_file(self) -> Path:
         """Where the audit log's signing key lives: outside the database, readable by its owner only."""
         return self.audit_key or self.home / "keys" / "audit-ed25519.pem"
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The organisation's OpenID Connect provider: people sign in there, and infragate maps them to its users."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    label: str = "single sign-on"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def _oidc() -> OidcSettings | None:
+    names = ("INFRAGATE_OIDC_ISSUER", "INFRAGATE_OIDC_CLIENT_ID", "INFRAGATE_OIDC_CLIENT_SECRET")
+    values = [os.environ.get(name, "").strip() for name in names]
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise UsageError(f"single sign-on is half configured: {', '.join(missing)} not set", hint="Set all three.")
+    issuer = values[0]
+    local = issuer.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+    if not issuer.startswith("https://") and not local:
+        raise UsageError(
+            f"INFRAGATE_OIDC_ISSUER is '{issuer}'", hint="An issuer is https://… (http only on 127.0.0.1)."
+        )
+    label = os.environ.get("INFRAGATE_OIDC_LABEL", "").strip() or "single sign-on"
+    return OidcSettings(issuer=issuer, client_id=values[1], client_secret=values[2], label=label)
 
 
 def default_home() -> Path:
@@ -82,6 +119,7 @@ def load_settings() -> Settings:
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100_000:
         raise UsageError(f"INFRAGATE_SIGN_IN_LIMIT is '{limit_text}'", hint="Sign-ins per minute, from 1 to 100000.")
     return Settings(
+        oidc=_oidc(),
         sign_in_limit=int(limit_text),
         audit_key=Path(audit_key) if audit_key else None,
         home=home,

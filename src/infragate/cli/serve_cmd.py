@@ -34,9 +34,14 @@ def serve(
             f"--host {host} would expose the server beyond this machine",
             hint="Put it behind a TLS proxy and pass --public as well, or keep the default 127.0.0.1.",
         )
-    store = open_store(load_settings())  # migrate (and make the signing key) once, before any worker starts
+    settings = load_settings()
+    store = open_store(settings)  # migrate (and make the signing key) once, before any worker starts
     store.engine.dispose()
     err.print(f"infragate server on http://{host}:{port} (dashboard /, API /api/v1, docs /api/docs); Ctrl-C stops it")
+    if settings.oidc is not None:
+        err.print(f"single sign-on: {settings.oidc.label} ({settings.oidc.issuer})", markup=False)
+    else:
+        err.print("sign-in: passwords (set INFRAGATE_OIDC_* for single sign-on)", markup=False)
     uvicorn.run(
         "infragate.web.app:from_environment",  # each worker process builds its own app and store connections
         factory=True,

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from infragate.errors import AuthenticationError, InfragateError, UsageError
 from infragate.model import Role
 from infragate.store.findings import FindingStatus
-from infragate.web.principals import SESSION_COOKIE, optional_principal
+from infragate.web.principals import SESSION_COOKIE, optional_principal, signed_in
 from infragate.web.problems import status_for
 from infragate.workflow import accounts, portfolio
 from infragate.workflow.accounts import Principal
@@ -47,7 +47,14 @@ def _csrf_ok(caller: Principal, token: str) -> bool:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
-    return _page(request, "login.html", {"error": None, "name": ""})
+    return login_page(request, None)
+
+
+def login_page(request: Request, error: str | None, name: str = "", status: int = 200) -> HTMLResponse:
+    """The sign-in page, with the single sign-on button when the organisation has one."""
+    sso = request.app.state.sso
+    context = {"error": error, "name": name, "sso_label": sso.settings.label if sso else None}
+    return _page(request, "login.html", context, status=status)
 
 
 @router.post("/login")
@@ -57,24 +64,13 @@ def login(
     address = request.client.host if request.client else "unknown"
     if not request.app.state.sign_in.allow(address):
         error = "Too many sign-in attempts from this address; wait a minute."
-        return _page(request, "login.html", {"error": error, "name": name}, status=429)
+        return login_page(request, error, name, status=429)
     store = request.app.state.store
     try:
         user = accounts.authenticate(store, name, password)
     except AuthenticationError as refused:
-        return _page(request, "login.html", {"error": refused.message, "name": name}, status=401)
-    secret, _csrf = accounts.start_session(store, user)
-    response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
-        path="/",
-    )
-    return response
+        return login_page(request, refused.message, name, status=401)
+    return signed_in(request, user)
 
 
 @router.post("/logout")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 
 from infragate.errors import AuthenticationError
 from infragate.workflow import accounts
@@ -35,3 +36,20 @@ def principal(request: Request) -> Principal:
     if found is None:
         raise AuthenticationError("sign in, or send an API token (Authorization: Bearer igt_…)", hint="")
     return found
+
+
+def signed_in(request: Request, user: str) -> RedirectResponse:
+    """Start a browser session for ``user`` and go to the portfolio: the session cookie is HttpOnly,
+    SameSite=Strict, and Secure when the server speaks TLS."""
+    secret, _csrf = accounts.start_session(request.app.state.store, user)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        path="/",
+    )
+    return response

@@ -10,6 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -132,6 +133,35 @@ def authenticate(store: Store, name: str, password: str) -> str:
                 audit_log.append(session, user.name, "login-failed", user.name, detail)
                 failure = refused
     raise failure
+
+
+def sso_user(store: Store, issuer: str, claims: dict[str, Any]) -> str:
+    """The infragate user an identity from the organisation's provider signs in as: the user whose name or
+    e-mail is the verified e-mail the provider asserts. Nobody is created here: an admin adds users and
+    grants roles, single sign-on only proves who someone is. Sign-ins and refusals are audit-logged."""
+    email = str(claims.get("email") or "").strip()
+    subject = str(claims.get("sub") or "")[:200]
+    with store.session() as session:
+        detail: dict[str, object] = {"via": "oidc", "issuer": issuer, "subject": subject}
+        if not email or claims.get("email_verified") is False:
+            audit_log.append(
+                session, "(single sign-on)", "login-failed", email or subject, detail | {"reason": "no verified e-mail"}
+            )
+            refusal = AuthenticationError(
+                "the identity provider did not assert a verified e-mail address",
+                hint="Ask your identity provider's admin to release a verified `email` claim to infragate.",
+            )
+        else:
+            user = session.scalars(select(User).where((User.name == email) | (User.email == email))).first()
+            if user is not None:
+                audit_log.append(session, user.name, "login", user.name, detail)
+                return user.name
+            audit_log.append(session, email, "login-failed", email, detail | {"reason": "not a user"})
+            refusal = AuthenticationError(
+                f"{email} signed in with single sign-on, but is not a user of infragate",
+                hint="An admin adds you (`infragate user add NAME --email ADDRESS`); roles come from projects.",
+            )
+    raise refusal
 
 
 def _verifies(hashed: str, password: str) -> bool:
