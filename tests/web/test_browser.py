@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from infragate.store import Store
+from infragate.store import jobs as job_store
 from infragate.store.findings import Observed, ingest
 from tests.web.conftest import DEV, LEAD, PASSWORD, SECURITY
 
@@ -96,3 +97,23 @@ def test_people_act_in_the_dashboard_within_their_roles(live: str, browser: Brow
     expect(page.get_by_role("row", name="staging")).to_contain_text("design docs generated from this exact digest")
     _shot(page, "portfolio-security")
     _sign_out(page)
+
+
+def test_a_job_asked_for_in_the_dashboard_updates_live_until_it_ends(live: str, store: Store, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 800})
+    _sign_in(page, live, DEV)
+    page.get_by_role("link", name="staging").click()
+    page.get_by_label("Ask the workers for").select_option("audit")
+    page.get_by_role("button", name="Queue job").click()
+    expect(page.get_by_role("status")).to_contain_text("audit job queued")
+    jobs = page.locator("#activity")
+    expect(jobs).to_contain_text("queued")
+    (job,) = job_store.listing(store, "webshop")
+    job_store.event(store, job.id, "progress", "reading ec2, rds")  # what a worker reports
+    expect(jobs).to_contain_text("reading ec2, rds")  # HTMX swapped the fragment in, no reload
+    job_store.finish(store, job.id, "succeeded", {"failing": 0})
+    expect(jobs.get_by_text("succeeded")).to_be_visible()
+    expect(jobs).not_to_contain_text("updating while a job runs")  # it stops polling once nothing runs
+    _shot(page, "environment-jobs")
+    page.get_by_label("Ask the workers for").select_option("drift")
+    assert page.get_by_label("Ask the workers for").locator("option").all_inner_texts() == ["verify", "audit", "drift"]

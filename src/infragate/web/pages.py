@@ -133,7 +133,14 @@ def _environment(
         "error": error,
         "statuses": [s.value for s in FindingStatus if s.value not in ("open", "in-progress")],
         "roles": [Role.LEAD.value, Role.SECURITY.value],
+        "changes": flow.design_changes(environment),
+        "docs": flow.design_documents(environment) is not None,
+        "plan": flow.latest_plan(environment),
+        "job_kinds": ["verify", "audit", "drift"],
     }
+    from infragate.web.pages_work import activity_context  # the activity fragment is that module's
+
+    context |= activity_context(flow, environment)
     return _page(request, "environment.html", context, status=status)
 
 
@@ -163,6 +170,7 @@ def approve(
     csrf: str = Form(""),
     comment: str = Form("", max_length=2000),
     role: str = Form(""),
+    digest: str = Form("", max_length=80),
 ) -> Response:
     as_role = Role(role) if role in (Role.LEAD.value, Role.SECURITY.value) else None
     return _act(
@@ -170,7 +178,7 @@ def approve(
         project,
         environment,
         csrf,
-        lambda f: f.approve_design(environment, comment, as_role=as_role),
+        lambda f: f.approve_design(environment, comment, as_role=as_role, digest=digest or None),
         "design decision recorded",
     )
 

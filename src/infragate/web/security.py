@@ -24,7 +24,7 @@ async def headers_and_limits(request: Request, call_next: Callable[[Request], Aw
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
         return problem(413, "Request too large", f"bodies are limited to {MAX_BODY} bytes", "request.too-large")
     response = await call_next(request)
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # a route may narrow it (design documents)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

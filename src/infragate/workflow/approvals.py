@@ -6,6 +6,8 @@ as lead is never also its security reviewer, whatever roles they hold, and the o
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from infragate.errors import RefusedError, UsageError
 from infragate.model import Role
 from infragate.store import audit_log
@@ -93,7 +95,11 @@ class Approvals(WorkflowBase):
         """A current lead of the project who approved exactly this plan, if any (one whose lead membership
         was revoked no longer counts)."""
         with self.store.session() as session:
-            project = self.register(session)
-            leads = holders(session, project.id, Role.LEAD.value)
-            found = [user.name for _approval, user in approvals(session, project.id, "plan", digest)]
-        return next((name for name in found if name in leads), None)
+            return current_plan_approver(session, self.register(session).id, digest)
+
+
+def current_plan_approver(session: Session, project_id: int, digest: str) -> str | None:
+    """A current lead of the project who approved exactly this plan (a revoked lead no longer counts)."""
+    leads = holders(session, project_id, Role.LEAD.value)
+    found = [user.name for _approval, user in approvals(session, project_id, "plan", digest)]
+    return next((name for name in found if name in leads), None)

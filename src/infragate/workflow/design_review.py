@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from infragate.model import Role
 from infragate.store.evidence import approvals
 from infragate.store.schema import DesignVersion, Run
+from infragate.workflow.approvals import current_plan_approver
 from infragate.workflow.job_requests import JobRequests
 
 MAX_DIFF_LINES = 2000  # a design is a page or two; a diff longer than this is cut, saying so
@@ -39,6 +41,13 @@ class RunView(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     summary: dict[str, Any]
+
+
+class PlanView(BaseModel):
+    digest: str
+    pending: int  # changes the plan would make
+    planned_at: datetime
+    approved_by: str | None  # a current lead who approved exactly this digest
 
 
 class DesignReview(JobRequests):
@@ -114,3 +123,43 @@ class DesignReview(JobRequests):
                 )
                 for r in session.scalars(query)
             ]
+
+    def design_documents(self, environment: str) -> Path | None:
+        """The folder of the latest design documents drawn for ``environment`` (index.html and its diagrams),
+        when they were drawn from the current digest; None otherwise (they would describe another design)."""
+        self.design.environment(environment)
+        self._require_reader()
+        with self.store.session() as session:
+            project = self.register(session)
+            run = session.scalars(
+                select(Run)
+                .where(Run.project_id == project.id, Run.environment == environment, Run.kind == "docs")
+                .order_by(Run.id.desc())
+                .limit(1)
+            ).first()
+            if run is None or not run.artifact_path or run.summary.get("design_digest") != self.design.digest:
+                return None
+            index = Path(run.artifact_path)
+        return index.parent if index.is_file() and index.suffix == ".html" else None
+
+    def latest_plan(self, environment: str) -> PlanView | None:
+        """The environment's latest recorded plan, and whether a lead approved exactly it."""
+        self.design.environment(environment)
+        self._require_reader()
+        with self.store.session() as session:
+            project = self.register(session)
+            run = session.scalars(
+                select(Run)
+                .where(Run.project_id == project.id, Run.environment == environment, Run.kind == "plan")
+                .order_by(Run.id.desc())
+                .limit(1)
+            ).first()
+            if run is None or not run.summary.get("plan"):
+                return None
+            digest = str(run.summary["plan"])
+            return PlanView(
+                digest=digest,
+                pending=int(run.summary.get("pending", 0)),
+                planned_at=run.started_at,
+                approved_by=current_plan_approver(session, project.id, digest),
+            )
