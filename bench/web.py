@@ -3,8 +3,9 @@
 Fills a fresh store with 50 projects (each a copy of the webshop example under its own name, with two
 environments) and 10,000 findings, gives one lead membership of every project, starts `infragate serve` on
 127.0.0.1, and runs Locust headless: 50 users browsing the portfolio and environment pages (signed in) and
-reading the findings API (with a token). People arrive ten a second and sign in (Argon2id is slow on purpose);
-the figures count from when all of them are there (--reset-stats). Prints p50/p95/p99 per request kind and the
+reading the findings API (with a token). Each simulated person has a browser session
+made beforehand (signing in is Argon2id, slow on purpose, and measured apart: --sign-ins); the figures count
+from when all of them are there (--reset-stats). Prints p50/p95/p99 per request kind and the
 failure count; the target is p95 under 150 ms with no errors. Asserts nothing about time.
 
     python bench/web.py [--users 50] [--seconds 30] [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -41,13 +42,18 @@ LOCUSTFILE = textwrap.dedent(
 
     PROJECTS = int(os.environ["BENCH_PROJECTS"])
     TOKEN = os.environ["BENCH_TOKEN"]
+    SESSIONS = os.environ["BENCH_SESSIONS"].split(",")
+    NEXT = iter(range(10**9))
 
     class Person(HttpUser):
         wait_time = between(0.5, 1.5)
 
         def on_start(self):
-            person = {"name": os.environ["BENCH_USER"], "password": os.environ["BENCH_PASSWORD"]}
-            self.client.post("/login", data=person)
+            if os.environ.get("BENCH_SIGN_IN") == "1":
+                person = {"name": os.environ["BENCH_USER"], "password": os.environ["BENCH_PASSWORD"]}
+                self.client.post("/login", data=person)
+            else:  # a session made beforehand, as a signed-in browser has
+                self.client.cookies.set("infragate_session", SESSIONS[next(NEXT) % len(SESSIONS)])
 
         def page(self, path, name):
             # A redirect to /login means the session was lost: count it as a failure, not a fast page.
@@ -73,8 +79,9 @@ LOCUSTFILE = textwrap.dedent(
 )
 
 
-def fill(home: Path, url: str) -> str:
-    """The store: 50 projects, 10,000 findings, LEAD a lead everywhere. Returns an API token for LEAD."""
+def fill(home: Path, url: str, sessions: int) -> tuple[str, list[str]]:
+    """The store: 50 projects, 10,000 findings, LEAD a lead everywhere. Returns an API token for LEAD and
+    ``sessions`` browser sessions of LEAD."""
     os.environ["INFRAGATE_HOME"] = str(home)
     os.environ["INFRAGATE_DATABASE_URL"] = url
     from infragate.design import load_design
@@ -110,8 +117,9 @@ def fill(home: Path, url: str) -> str:
         Workflow(store, load_design(path), LEAD).gate_report("staging")
     accounts.set_password(store, None, LEAD, PASSWORD)
     _info, token = accounts.create_token(store, LEAD, "bench", projects=[], roles=[], days=1)
+    cookies = [accounts.start_session(store, LEAD)[0] for _ in range(sessions)]
     store.engine.dispose()
-    return token
+    return token, cookies
 
 
 def free_port() -> int:
@@ -126,6 +134,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--url", help="the store (default: SQLite in a temporary home)")
     parser.add_argument("--workers", type=int, default=1, help="infragate serve --workers")
+    parser.add_argument("--sign-ins", action="store_true", help="each person signs in with a password first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="infragate-web-bench-") as directory:
         home = Path(directory)
@@ -140,7 +149,7 @@ def main() -> None:
             engine.dispose()
             url += ("&" if "?" in url else "?") + "options=-csearch_path%3Dinfragate_bench"
         started = time.perf_counter()
-        token = fill(home, url)
+        token, sessions = fill(home, url, args.users)
         took = time.perf_counter() - started
         print(f"store ({url.split(':')[0]}): {PROJECTS} projects, {FINDINGS} findings in {took:.1f} s")
         port = free_port()
@@ -173,6 +182,8 @@ def main() -> None:
                 "BENCH_TOKEN": token,
                 "BENCH_USER": LEAD,
                 "BENCH_PASSWORD": PASSWORD,
+                "BENCH_SESSIONS": ",".join(sessions),
+                "BENCH_SIGN_IN": "1" if args.sign_ins else "0",
             }
             subprocess.run(
                 [

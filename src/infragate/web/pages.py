@@ -5,6 +5,7 @@ Every action calls the same use-case as the CLI and the API; a refusal is shown 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +16,9 @@ from fastapi.templating import Jinja2Templates
 
 from infragate.errors import AuthenticationError, InfragateError, UsageError
 from infragate.model import Role
+from infragate.policy import Severity
 from infragate.store.findings import FindingStatus
+from infragate.store.timestamps import as_utc
 from infragate.web.principals import SESSION_COOKIE, optional_principal, signed_in
 from infragate.web.problems import status_for
 from infragate.workflow import accounts, portfolio
@@ -23,6 +26,13 @@ from infragate.workflow.accounts import Principal
 from infragate.workflow.stages import GATED
 
 router = APIRouter(include_in_schema=False)
+FINDINGS_SHOWN = 50
+
+
+def _due(at: datetime | None) -> float:
+    return as_utc(at).timestamp() if at is not None else float("inf")
+
+
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 
@@ -119,6 +129,8 @@ def _environment(
 ) -> HTMLResponse:
     flow = portfolio.workflow_for(request.app.state.store, project, caller)
     report = flow.gate_report(environment)
+    # Most severe first, then the soonest due: a page of forms stays usable; the API and CLI list them all.
+    findings = sorted(flow.findings(environment), key=lambda f: (-Severity(f.severity).rank, _due(f.due_at), f.id))
     evidence = report.evidence
     context = {
         "me": caller,
@@ -128,7 +140,8 @@ def _environment(
         "stages": GATED,
         "digest": flow.design.digest,
         "checklist": evidence.checklist,
-        "findings": flow.findings(environment),
+        "findings": findings[:FINDINGS_SHOWN],
+        "findings_total": len(findings),
         "done": done,
         "error": error,
         "statuses": [s.value for s in FindingStatus if s.value not in ("open", "in-progress")],

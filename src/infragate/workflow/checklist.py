@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,20 @@ class ChecklistSpec(BaseModel):
         return self.evidence is not None or bool(self.rules)
 
 
-def _load(path: Path) -> list[ChecklistSpec]:
+def _load(path: Path) -> tuple[ChecklistSpec, ...]:
+    """The checklist file's items, parsed once per version of the file (a server reads it on every page)."""
+    try:
+        found = path.stat()
+    except OSError:
+        found = None
+    return _parsed(path, (found.st_mtime_ns, found.st_size) if found else (0, 0))
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: Path, _stamp: tuple[int, int]) -> tuple[ChecklistSpec, ...]:
     try:
         raw: Any = yaml.safe_load(path.read_text())
-        return [ChecklistSpec.model_validate(item) for item in raw or []]
+        return tuple(ChecklistSpec.model_validate(item) for item in raw or [])
     except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
         raise DesignValidationError(
             f"{path}: not a valid checklist ({' '.join(str(exc).split())[:300]})",

@@ -62,9 +62,14 @@ class DesignReview(JobRequests):
                 for a, u in approvals(session, project.id, "design")
                 if a.environment == environment and a.role == Role.LEAD.value  # security's is the review
             ]
+            wanted = {self.design.digest, *(a.digest for a, _ in approved[-1:])}  # two texts, not every version
             texts = {
                 v.digest: v.content
-                for v in session.scalars(select(DesignVersion).where(DesignVersion.project_id == project.id))
+                for v in session.scalars(
+                    select(DesignVersion).where(
+                        DesignVersion.project_id == project.id, DesignVersion.digest.in_(wanted)
+                    )
+                )
             }
         current = texts.get(self.design.digest, "")
         if not approved:

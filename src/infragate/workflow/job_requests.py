@@ -75,9 +75,14 @@ class JobRequests(WorkflowBase):
         return job_store.events(self.store, job_id)
 
     def _require_reader(self) -> None:
+        """Refuse unless the acting user holds a role on the project (checked once per service object: a page
+        reads several things as the same person within one request)."""
+        if getattr(self, "_reader_checked", False):
+            return
         with self.store.session() as session:
             project = self.register(session)
             user = session.scalars(select(User).where(User.name == self.actor)).first()
             held = self.roles_of(session, project, user) if user is not None else set()
         if not held:
             raise RoleError(f"{self.actor} has no role on {self.design.project.name}", hint="An admin adds members.")
+        self._reader_checked = True

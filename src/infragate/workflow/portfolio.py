@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from infragate.design import Design, load_design
 from infragate.errors import NotFoundError, UsageError
@@ -56,7 +57,7 @@ def portfolio(
     roles = roles_of(store, caller)
     now = datetime.now(UTC)
     with store.session() as session:
-        query = select(Project).order_by(Project.name)
+        query = select(Project).options(selectinload(Project.environments)).order_by(Project.name)
         if not roles.admin:
             query = query.where(Project.name.in_(list(roles.projects)))
         if client:

@@ -84,11 +84,14 @@ def user_roles(store: Store, name: str | None = None) -> list[UserRoles]:
         if name is not None:
             query = query.where(User.name == name)
         users = list(session.scalars(query))
-        rows = session.execute(
+        memberships = (
             select(Membership.user_id, Project.name, Membership.role)
             .join(Project, Project.id == Membership.project_id)
             .order_by(Project.name, Membership.role)
-        ).all()
+        )
+        if name is not None:  # one user's: not every membership of the organisation
+            memberships = memberships.where(Membership.user_id.in_([user.id for user in users]))
+        rows = session.execute(memberships).all()
     by_user: dict[int, dict[str, list[str]]] = {}
     for user_id, project, role in rows:
         by_user.setdefault(user_id, {}).setdefault(project, []).append(role)
