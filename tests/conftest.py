@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,6 +70,18 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedAws]:
     daemon.ensure()
     yield daemon
     daemon.stop()
+    _stop_workloads(daemon.home)
+
+
+def _stop_workloads(home: Path) -> None:
+    """Workloads a test started (`infragate run` starts the example's) do not outlive the session."""
+    import json
+    import os
+    import signal
+
+    for state in home.glob("workloads/*/*/state.json"):
+        with contextlib.suppress(ValueError, OSError, KeyError):
+            os.killpg(int(json.loads(state.read_text())["pid"]), signal.SIGTERM)
 
 
 @pytest.fixture

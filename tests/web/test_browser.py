@@ -116,4 +116,9 @@ def test_a_job_asked_for_in_the_dashboard_updates_live_until_it_ends(live: str, 
     expect(jobs).not_to_contain_text("updating while a job runs")  # it stops polling once nothing runs
     _shot(page, "environment-jobs")
     page.get_by_label("Ask the workers for").select_option("drift")
-    assert page.get_by_label("Ask the workers for").locator("option").all_inner_texts() == ["verify", "audit", "drift"]
+    assert page.get_by_label("Ask the workers for").locator("option").all_inner_texts() == [
+        "verify",
+        "audit",
+        "drift",
+        "test",
+    ]

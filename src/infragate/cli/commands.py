@@ -69,6 +69,21 @@ COMMANDS: dict[str, Entry] = {
         "Delete everything the project owns in the environment, in reverse dependency order.",
     ),
     "audit": _entry("audit_cmd", "audit", AWS, "Inventory a live AWS account and check it against the policy rules."),
+    "test": _entry(
+        "test_cmd",
+        "test",
+        AWS,
+        "Test the environment's infrastructure (ICP-3.2): every declared endpoint over HTTP/1.1 and HTTP/2 "
+        "(status, redirect to HTTPS, health path, security headers, no version banner), its TLS with SSLyze, DNS "
+        "records and exposed ports on real AWS, and the design's own `tests:`.",
+    ),
+    "workload": _entry(
+        "workload_cmd",
+        "app",
+        AWS,
+        "Workloads: serve an embedded environment's application on 127.0.0.1 (the design's `workload:`), with "
+        "TLS from a local CA only that environment trusts.",
+    ),
     "aws-local": _entry(
         "aws_local_cmd",
         "app",

@@ -203,7 +203,7 @@ def build(design: Design, environments: tuple[str, ...], out: Path, today: date 
                         settings.region,
                         "embedded" if settings.aws.embedded else str(settings.aws.account_id),
                         _value(settings.requires_approval),
-                        _value([str(u) for u in settings.endpoints]),
+                        _value([str(e.url) for e in settings.endpoints]),
                     ),
                 ),
             ),

@@ -30,8 +30,8 @@ from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
 from infragate.workflow.service import Workflow
 
-KINDS = ("verify", "audit", "drift", "apply")
-IDEMPOTENT = frozenset({"verify", "audit", "drift"})  # safe to run again when a worker died under them
+KINDS = ("verify", "audit", "drift", "apply", "test")
+IDEMPOTENT = frozenset({"verify", "audit", "drift", "test"})  # safe to run again when a worker died under them
 
 
 class JobProgress:
@@ -80,6 +80,17 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
         recorded = flow.record_audit(job.environment, findings)
         result |= {"failing": recorded.failing, "new_severe": (recorded.findings or {}).get("new_severe", 0)}
         progress.log(f"audit: {len(findings)} findings, {recorded.failing} failing or unreadable")
+    if job.kind == "test":
+        from infragate.workflow.infra_testing import InfraTesting, TestOptions
+
+        testing = InfraTesting(flow, settings, job.environment)
+        embedded = flow.design.environment(job.environment).settings.aws.embedded
+        progress.log("testing the declared endpoints" + ("" if embedded else " (reading the live account first)"))
+        report = testing.run(TestOptions(), None if embedded else provisioning.read(progress))
+        testing.record(report)
+        failing = [r.id for r in report.results if r.verdict.value in ("failed", "error")]
+        result |= {"passed": report.passed, "failing": len(failing), "checks": len(report.results)}
+        progress.log(f"test: {len(report.results)} checks, {len(failing)} failing or not run")
     if job.kind == "apply":
         reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
         with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:

@@ -6,10 +6,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, HttpUrl, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from infragate.model.base import Component, Model, Named, as_tuple
 from infragate.model.names import CLIENT_MAX, PERSON_MAX
+from infragate.model.testing import MAX_CASES, EndpointList, TestCase, Workload
 
 
 class Role(StrEnum):
@@ -105,7 +106,16 @@ class EnvironmentSettings(Component):
         WithJsonSchema({"anyOf": [{"const": "embedded"}, AwsTarget.model_json_schema()]}),
     ] = AwsTarget()
     requires_approval: bool = False
-    endpoints: tuple[HttpUrl, ...] = Field(default=(), description="URLs that scans and stress tests may hit")
+    endpoints: EndpointList = Field(
+        default=(), description="URLs that tests, scans and stress tests may hit (a URL, or url with resolve, health)"
+    )
+    ca_bundle: str | None = Field(
+        default=None,
+        description="Certificates the tests trust besides the system's: a PEM file beside the design, or "
+        "'workload' for the local CA of the environment's workload",
+    )
+    tests: tuple[TestCase, ...] = Field(default=(), max_length=MAX_CASES, description="Test cases to add")
+    workload: Workload | None = Field(default=None, description="Serves the application on embedded AWS")
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="Partial design merged over the base for this environment"
     )

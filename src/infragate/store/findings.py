@@ -41,6 +41,7 @@ class Observed:
     severity: str
     title: str
     message: str
+    clause: str | None = None  # the policy clause it breaks (ICP-…), when the source knows it
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def ingest(
                 fingerprint=item.fingerprint,
                 source=source,
                 rule_id=item.rule_id,
+                clause=item.clause,
                 component=item.component,
                 severity=item.severity,
                 status=FindingStatus.OPEN.value,

@@ -106,6 +106,7 @@ class Finding(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))  # design, audit, scan, pentest, …
     rule_id: Mapped[str] = mapped_column(String(32))
+    clause: Mapped[str | None] = mapped_column(String(16))  # the policy clause it breaks, when the source says
     component: Mapped[str] = mapped_column(String(200))
     severity: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(24), index=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
-from infragate.workflow.records import RunKind, RunSummary, VerifySummary
+from infragate.workflow.records import RunKind, RunSummary, TestSummary, VerifySummary
 from infragate.workflow.stages import Stage
 
 NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
@@ -188,9 +188,8 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
         Criterion(
             Stage.DEPLOYMENT_TESTING,
             "ICP-3.2",
-            "smoke tests of the infrastructure pass",
-            False,
-            NO_EVIDENCE,
+            "the last infrastructure test run (after the last apply) passed",
+            *infrastructure_tested(e),
             Role.DEVELOPER,
         ),
         Criterion(
@@ -202,6 +201,28 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
             Role.DEVELOPER,
         ),
     ]
+
+
+def infrastructure_tested(e: Evidence) -> tuple[bool, str]:
+    """ICP-3.2 from the latest test run: it must come after the latest apply and have passed; checks that were
+    not applicable are named, never counted."""
+    test, apply = _run(e, RunKind.TEST), _run(e, RunKind.APPLY)
+    if test is None:
+        return False, f"never tested: infragate test --env {e.environment}"
+    summary = test.summary
+    if not isinstance(summary, TestSummary):
+        return False, "the latest test run recorded no readable result: test again"
+    if apply is not None and test.at < apply.at:
+        return False, f"tested at {test.at:%Y-%m-%d %H:%M}, before the last apply: test again"
+    if not summary.passed:
+        if summary.failing:
+            more = "…" if len(summary.failing) > 3 else ""
+            return False, f"{len(summary.failing)} failing: {', '.join(summary.failing[:3])}{more}"
+        if summary.counts.get("error", 0):
+            return False, f"{summary.counts['error']} check(s) could not run: test again when the endpoints answer"
+        return False, "nothing was judged: every check was not applicable"
+    skipped = f"; not applicable: {len(summary.not_applicable)}" if summary.not_applicable else ""
+    return True, f"at {test.at:%Y-%m-%d %H:%M}: {summary.counts.get('passed', 0)} checks passed{skipped}"
 
 
 def shield_covered(e: Evidence) -> tuple[bool, str]:

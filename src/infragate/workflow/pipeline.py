@@ -2,7 +2,8 @@
 stopping at the first point where a person must act (and saying who), or where AWS failed.
 
 validate → docs (every environment: one design, one document) → design gate → lock → read → plan →
-(an approved plan, where required) → apply → verify → audit → gates → compliance report.
+(an approved plan, where required) → apply → verify → audit → infrastructure tests (its workload started
+first on embedded AWS) → gates → compliance report.
 
 Front ends show progress through a ``PipelineView`` and render the returned ``PipelineResult``; the CLI, the
 API and the workers call this same function.
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from infragate.files import write_atomically
+from infragate.infratest.results import Verdict
+from infragate.inventory import Snapshot
 from infragate.inventory.runner import Progress as ReadProgress
 from infragate.policy import LocatedFinding, Status, check_design, check_live
 from infragate.provision.executor import Progress as ChangeProgress
@@ -174,6 +177,15 @@ def run_pipeline(
         failing_live = [f for f in findings if f.finding.failing]
         judged = sum(1 for f in findings if f.finding.status is not Status.NOT_APPLICABLE)
         steps.append(Step("audit", not failing_live, f"{judged} checks, {len(failing_live)} failing or unreadable"))
+        tested = _test(flow, settings, environment, snapshot, steps)
+        if tested is False:
+            result.actions.append(
+                Action(
+                    "developer",
+                    "fix the failing infrastructure checks (ICP-3.2)",
+                    f"infragate test --env {environment} -d {design_file}",
+                )
+            )
         if failing_live:
             # Any failing or unreadable live finding is a non-compliance someone must resolve (ICP-4.4).
             result.actions.append(
@@ -184,6 +196,8 @@ def run_pipeline(
                 )
             )
             raise _HaltError(Outcome.WAITING)
+        if tested is False:
+            raise _HaltError(Outcome.WAITING)
     except _HaltError as halt:
         result.outcome = halt.outcome
     # the gates and the report, whatever happened
@@ -192,3 +206,24 @@ def run_pipeline(
     result.report_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(result.report_path, render_compliance_html(compliance_report(flow, environment)), private=True)
     return result
+
+
+def _test(flow: Workflow, settings: Settings, environment: str, snapshot: Snapshot, steps: list[Step]) -> bool | None:
+    """ICP-3.2: start the environment's workload (embedded AWS) and test it, recording the run. None when the
+    environment declares nothing to test."""
+    from infragate.workflow.infra_testing import InfraTesting, TestOptions
+    from infragate.workload import process as workload
+
+    env = flow.design.environment(environment).settings
+    if not env.endpoints and not env.tests:
+        steps.append(Step("test", False, "nothing to test: the environment declares no endpoint"))
+        return None
+    if env.workload is not None and env.aws.embedded:
+        running = workload.start(flow.design, environment, settings.home)
+        steps.append(Step("workload", True, f"serving on {running.https} (pid {running.pid})"))
+    testing = InfraTesting(flow, settings, environment)
+    report = testing.run(TestOptions(), None if env.aws.embedded else snapshot)
+    testing.record(report)
+    counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict if report.count(v))
+    steps.append(Step("test", report.passed, f"{counts} ({report.duration_ms / 1000:.1f} s)"))
+    return report.passed

@@ -22,6 +22,7 @@ class RunKind(StrEnum):
     VERIFY = "verify"
     AUDIT = "audit"
     DOCS = "docs"
+    TEST = "test"
 
 
 class RunSummary(BaseModel):
@@ -83,9 +84,22 @@ class DocsSummary(RunSummary):
     kind: ClassVar[RunKind] = RunKind.DOCS
 
 
+class TestSummary(RunSummary):
+    """ICP-3.2: the infrastructure tests of one environment. Not applicable checks are listed, never counted
+    as passes; the run passed only when nothing failed or errored and something was judged."""
+
+    __test__ = False  # not a pytest test class
+    kind: ClassVar[RunKind] = RunKind.TEST
+    passed: bool
+    counts: dict[str, int] = Field(default_factory=dict)  # per verdict
+    failing: list[str] = Field(default_factory=list)  # area:check:target
+    not_applicable: list[str] = Field(default_factory=list)
+    duration_ms: float = 0.0
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
-    for model in (PlanSummary, ChangesSummary, DestroySummary, VerifySummary, AuditSummary, DocsSummary)
+    for model in (PlanSummary, ChangesSummary, DestroySummary, VerifySummary, AuditSummary, DocsSummary, TestSummary)
 }
 
 

@@ -14,7 +14,14 @@ from infragate.store.findings import Observed, ingest
 from infragate.store.projects import finish_run, start_run
 from infragate.store.schema import Run
 from infragate.workflow.base import WorkflowBase
-from infragate.workflow.records import AuditSummary, ChangesSummary, RunSummary, ShieldCoverage, VerifySummary
+from infragate.workflow.records import (
+    AuditSummary,
+    ChangesSummary,
+    RunSummary,
+    ShieldCoverage,
+    TestSummary,
+    VerifySummary,
+)
 
 S = TypeVar("S", bound=RunSummary)
 
@@ -118,6 +125,7 @@ class Runs(WorkflowBase):
                 severity=item.finding.severity.value,
                 title=item.finding.title,
                 message=item.finding.message,
+                clause=item.finding.clause,
             )
             for item in failing
         ]
@@ -132,6 +140,11 @@ class Runs(WorkflowBase):
             rules=results,
         )
         return self._record(environment, summary, succeeded=True, findings=observed, source="audit")[1]
+
+    def record_test(self, environment: str, summary: TestSummary, findings: list[Observed]) -> tuple[int, TestSummary]:
+        """Keep an infrastructure test run (ICP-3.2) as evidence, its failing checks as findings (source
+        ``test``, each with its clause): the run id, and the summary as recorded."""
+        return self._record(environment, summary, succeeded=summary.passed, findings=findings, source="test")
 
     def record_verification(self, environment: str, verification: Verification) -> int:
         """ICP-2.3 and ICP-4.2 evidence: what differs, and which public instances Shield does not cover."""
