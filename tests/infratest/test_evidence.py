@@ -117,3 +117,15 @@ def test_the_workload_serves_the_example_and_its_tests_pass(tmp_path: Path) -> N
     assert run_infragate(home, "workload", "status", "--env", "staging", "-d", design).returncode == 1
     nothing = run_infragate(home, "workload", "start", "--env", "production", "-d", design)
     assert nothing.returncode == 2 and "declares no workload" in nothing.stderr
+
+
+def test_a_test_job_runs_the_same_checks_on_a_worker_and_records_them(good: Served, tmp_path: Path) -> None:
+    from infragate.jobs.queue import submit
+
+    design = example_design(tmp_path, good)
+    flow = Workflow(open_store(load_settings()), load_design(design), DEV)
+    flow.register_project()
+    job = submit(load_settings(), project="webshop", environment="staging", kind="test", requested_by=DEV, here=True)
+    assert job.state == "succeeded" and job.result["passed"] is True and job.result["failing"] == 0
+    assert [link["kind"] for link in job.result["runs"]] == ["test"]
+    assert criterion(flow)[0]
