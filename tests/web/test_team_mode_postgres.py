@@ -20,6 +20,7 @@ import redis
 import sqlalchemy as sa
 import uvicorn
 
+from infragate.aws import AwsConnection
 from infragate.aws.embedded import EmbeddedAws
 from infragate.design import load_design
 from infragate.settings import load_settings
@@ -54,7 +55,8 @@ def team_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def team_server(team_store: Store, embedded: EmbeddedAws) -> Iterator[str]:
+def team_server(team_store: Store, embedded: EmbeddedAws, aws: AwsConnection) -> Iterator[str]:
+    """The server, and a worker, on an emptied embedded account (so the audit finds the unprovisioned project)."""
     settings = replace(load_settings(), home=embedded.home, database_url=POSTGRES, queue_url=REDIS)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

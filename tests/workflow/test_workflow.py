@@ -16,7 +16,14 @@ from infragate.provision import service
 from infragate.store import Store, audit_log
 from infragate.store.findings import FindingStatus, Observed
 from infragate.store.schema import AuditLogEntry, DesignVersion, User, WaiverRecord
-from infragate.workflow.records import AuditSummary, ChangesSummary, DocsSummary, ShieldCoverage, VerifySummary
+from infragate.workflow.records import (
+    AuditSummary,
+    ChangesSummary,
+    DocsSummary,
+    ShieldCoverage,
+    TestSummary,
+    VerifySummary,
+)
 from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
@@ -114,7 +121,9 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
     assert report.stage is Stage.DEPLOYMENT_TESTING
     later = [c for c in report.unmet() if c.stage in (Stage.DEPLOYMENT_TESTING, Stage.SECURITY_COMPLIANCE)]
-    assert all("no evidence yet" in c.detail for c in later if c.clause in ("ICP-3.1", "ICP-3.2", "ICP-3.3", "ICP-4.1"))
+    assert all("no evidence yet" in c.detail for c in later if c.clause in ("ICP-3.1", "ICP-3.3", "ICP-4.1"))
+    tests = next(c for c in later if c.clause == "ICP-3.2")
+    assert tests.detail == "never tested: infragate test --env staging"  # a capability now: not "no evidence yet"
     shield = next(c for c in report.results[Stage.SECURITY_COMPLIANCE] if c.clause == "ICP-4.2")
     assert shield.met, "verify recorded full Shield coverage"
 
@@ -292,8 +301,10 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     lead.record_run("staging", VERIFIED, succeeded=True)
     report = lead.gate_report("staging")
     assert report.stage is Stage.DEPLOYMENT_TESTING
-    # deployment tests wait for capabilities; the first thing someone can do is a checklist signature
-    assert report.next_step().startswith("lead: checklist: The setup was reviewed")
+    # the infrastructure tests are the first thing someone can do now (ICP-3.2), before any signature
+    assert report.next_step() == "developer: the last infrastructure test run (after the last apply) passed (ICP-3.2)"
+    lead.record_run("staging", TestSummary(passed=True, counts={"passed": 17}), succeeded=True)
+    assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
     for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
                         ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip
         as_user(store, person).sign("staging", key, "checked")
