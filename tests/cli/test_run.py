@@ -38,13 +38,15 @@ def _run_the_example(aws: AwsConnection, embedded: EmbeddedAws, design: Path) ->
     assert approved.returncode == 0, approved.stderr
     second = infragate(embedded, "run", str(design), "--env", "staging")
     assert second.returncode == 0, second.stderr
-    for step in ("validate", "docs", "plan", "apply", "verify", "audit", "workload", "test"):
+    for step in ("validate", "docs", "plan", "apply", "verify", "audit", "workload", "test", "stress"):
         assert step in second.stdout
     assert "stage now deployment-testing" in second.stdout
     assert "no evidence yet" in second.stderr
     gates = infragate(embedded, "gate", "check", "--env", "staging", "-d", str(design), "--format", "json")
     icp_3_2 = next(c for c in json.loads(gates.stdout)["gates"]["deployment-testing"] if c["clause"] == "ICP-3.2")
     assert icp_3_2["met"] and "checks passed" in icp_3_2["detail"]  # on evidence: the example's workload tested
+    icp_3_3 = next(c for c in json.loads(gates.stdout)["gates"]["deployment-testing"] if c["clause"] == "ICP-3.3")
+    assert icp_3_3["met"] and "every SLO met" in icp_3_3["detail"]  # and stress-tested at its peak
 
     third = infragate(embedded, "run", str(design), "--env", "staging")
     assert third.returncode == 0 and "nothing to change" in third.stdout

@@ -77,6 +77,13 @@ COMMANDS: dict[str, Entry] = {
         "(status, redirect to HTTPS, health path, security headers, no version banner), its TLS with SSLyze, DNS "
         "records and exposed ports on real AWS, and the design's own `tests:`.",
     ),
+    "stress": _entry(
+        "stress_cmd",
+        "app",
+        AWS,
+        "Stress tests (ICP-3.3): Locust against the environment's declared endpoints, exact percentiles, and SLO "
+        "verdicts at the design's peak load.",
+    ),
     "workload": _entry(
         "workload_cmd",
         "app",

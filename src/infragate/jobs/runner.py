@@ -30,8 +30,10 @@ from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
 from infragate.workflow.service import Workflow
 
-KINDS = ("verify", "audit", "drift", "apply", "test")
-IDEMPOTENT = frozenset({"verify", "audit", "drift", "test"})  # safe to run again when a worker died under them
+KINDS = ("verify", "audit", "drift", "apply", "test", "stress")
+IDEMPOTENT = frozenset(
+    {"verify", "audit", "drift", "test"}
+)  # a stress run is load: never repeated on its own  # safe to run again when a worker died under them
 
 
 class JobProgress:
@@ -91,6 +93,16 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
         failing = [r.id for r in report.results if r.verdict.value in ("failed", "error")]
         result |= {"passed": report.passed, "failing": len(failing), "checks": len(report.results)}
         progress.log(f"test: {len(report.results)} checks, {len(failing)} failing or not run")
+    if job.kind == "stress":
+        from infragate.workflow.stress_testing import StressOptions, StressTesting
+
+        stressing = StressTesting(flow, settings, job.environment)
+        progress.log("stress test: Locust master and workers on this worker's machine")
+        outcome = stressing.run(StressOptions(workers=int(job.params.get("workers", 1))))
+        stressing.record(outcome)
+        missed = [v.name for v in outcome.verdicts if not v.passed]
+        result |= {"passed": outcome.passed, "missed": missed, "requests": outcome.results["overall"]["count"]}
+        progress.log("stress: every SLO met" if outcome.passed else f"stress: missed {', '.join(missed)}")
     if job.kind == "apply":
         reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
         with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:

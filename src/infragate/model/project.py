@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from infragate.model.base import Component, Model, Named, as_tuple
 from infragate.model.names import CLIENT_MAX, PERSON_MAX
+from infragate.model.stress import StressSettings
 from infragate.model.testing import MAX_CASES, EndpointList, TestCase, Workload
 
 
@@ -116,6 +117,9 @@ class EnvironmentSettings(Component):
     )
     tests: tuple[TestCase, ...] = Field(default=(), max_length=MAX_CASES, description="Test cases to add")
     workload: Workload | None = Field(default=None, description="Serves the application on embedded AWS")
+    stress: StressSettings | None = Field(
+        default=None, description="The stress scenario: weighted requests, the load profile, hard caps"
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="Partial design merged over the base for this environment"
     )

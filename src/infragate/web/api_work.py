@@ -35,7 +35,9 @@ EVENT_POLL_S = 0.5  # how often a followed job's new events are looked for
 
 
 class JobIn(BaseModel):
-    kind: str = Field(..., description=f"One of: {', '.join(JOB_KINDS)}.", pattern="^(verify|audit|drift|apply|test)$")
+    kind: str = Field(
+        ..., description=f"One of: {', '.join(JOB_KINDS)}.", pattern="^(verify|audit|drift|apply|test|stress)$"
+    )
     plan: dict[str, Any] | None = Field(None, description="apply: the reviewed plan (the JSON `infragate plan` wrote).")
 
 

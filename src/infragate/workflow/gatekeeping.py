@@ -90,7 +90,7 @@ class Gatekeeping(WorkflowBase):
             leads = {m.user for m in current if m.role == Role.LEAD.value}
             security = {m.user for m in current if m.role == Role.SECURITY.value}
             runs = {}
-            for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT, RunKind.TEST):
+            for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT, RunKind.TEST, RunKind.STRESS):
                 run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:
                     runs[kind] = gates.RunFacts(kind, run.status, run.started_at, parse_summary(kind, run.summary))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
-from infragate.workflow.records import RunKind, RunSummary, TestSummary, VerifySummary
+from infragate.workflow.records import RunKind, RunSummary, StressSummary, TestSummary, VerifySummary
 from infragate.workflow.stages import Stage
 
 NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
@@ -195,9 +195,8 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
         Criterion(
             Stage.DEPLOYMENT_TESTING,
             "ICP-3.3",
-            "a stress test meets the design's SLOs",
-            False,
-            NO_EVIDENCE,
+            "the last stress test (after the last apply) met every SLO at the peak load",
+            *stress_tested(e),
             Role.DEVELOPER,
         ),
     ]
@@ -223,6 +222,29 @@ def infrastructure_tested(e: Evidence) -> tuple[bool, str]:
         return False, "nothing was judged: every check was not applicable"
     skipped = f"; not applicable: {len(summary.not_applicable)}" if summary.not_applicable else ""
     return True, f"at {test.at:%Y-%m-%d %H:%M}: {summary.counts.get('passed', 0)} checks passed{skipped}"
+
+
+def stress_tested(e: Evidence) -> tuple[bool, str]:
+    """ICP-3.3 from the latest stress run: after the latest apply, not interrupted, every SLO verdict passed."""
+    stress, apply = _run(e, RunKind.STRESS), _run(e, RunKind.APPLY)
+    if stress is None:
+        return False, f"never stress-tested: infragate stress --env {e.environment}"
+    summary = stress.summary
+    if not isinstance(summary, StressSummary):
+        return False, "the latest stress run recorded no readable result: run it again"
+    if apply is not None and stress.at < apply.at:
+        return False, f"stress-tested at {stress.at:%Y-%m-%d %H:%M}, before the last apply: run it again"
+    if summary.interrupted:
+        return False, "the latest stress run was interrupted: a partial run is not evidence"
+    missed = [
+        f"{name} {v.get('measured')} (target {v.get('target')})"
+        for name, v in summary.verdicts.items()
+        if not v.get("passed")
+    ]
+    if not summary.verdicts or missed:
+        return False, "missed: " + ("; ".join(missed) or "no verdict")
+    p95 = float(summary.verdicts.get("p95", {}).get("measured") or 0)
+    return True, f"at {stress.at:%Y-%m-%d %H:%M}: {summary.peak_rps:g} requests/s held, p95 {p95:.1f} ms, every SLO met"
 
 
 def shield_covered(e: Evidence) -> tuple[bool, str]:

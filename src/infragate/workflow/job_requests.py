@@ -20,12 +20,13 @@ from infragate.store.schema import User
 from infragate.workflow.base import PROJECT_ROLES, WorkflowBase
 from infragate.workflow.roles import RoleError
 
-JOB_KINDS = ("verify", "audit", "drift", "apply", "test")
+JOB_KINDS = ("verify", "audit", "drift", "apply", "test", "stress")
 MAY_REQUEST: dict[str, frozenset[str]] = {
     "verify": frozenset(r.value for r in PROJECT_ROLES),
     "audit": frozenset(r.value for r in PROJECT_ROLES),
     "drift": frozenset(r.value for r in PROJECT_ROLES),
     "test": frozenset(r.value for r in PROJECT_ROLES),
+    "stress": frozenset({Role.LEAD.value, Role.INFRA.value, Role.DEVELOPER.value}),  # load: not security's call
     "apply": frozenset({Role.LEAD.value, Role.INFRA.value}),
 }
 

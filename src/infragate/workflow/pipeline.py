@@ -3,7 +3,7 @@ stopping at the first point where a person must act (and saying who), or where A
 
 validate → docs (every environment: one design, one document) → design gate → lock → read → plan →
 (an approved plan, where required) → apply → verify → audit → infrastructure tests (its workload started
-first on embedded AWS) → gates → compliance report.
+first on embedded AWS) → stress test (when the environment declares `stress:`) → gates → compliance report.
 
 Front ends show progress through a ``PipelineView`` and render the returned ``PipelineResult``; the CLI, the
 API and the workers call this same function.
@@ -178,12 +178,14 @@ def run_pipeline(
         judged = sum(1 for f in findings if f.finding.status is not Status.NOT_APPLICABLE)
         steps.append(Step("audit", not failing_live, f"{judged} checks, {len(failing_live)} failing or unreadable"))
         tested = _test(flow, settings, environment, snapshot, steps)
+        if tested is not False:
+            tested = _stress(flow, settings, environment, steps)
         if tested is False:
             result.actions.append(
                 Action(
                     "developer",
-                    "fix the failing infrastructure checks (ICP-3.2)",
-                    f"infragate test --env {environment} -d {design_file}",
+                    "fix what the infrastructure tests or the stress test found (ICP-3.2, ICP-3.3)",
+                    f"infragate test --env {environment} -d {design_file}; infragate stress --env {environment}",
                 )
             )
         if failing_live:
@@ -227,3 +229,24 @@ def _test(flow: Workflow, settings: Settings, environment: str, snapshot: Snapsh
     counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict if report.count(v))
     steps.append(Step("test", report.passed, f"{counts} ({report.duration_ms / 1000:.1f} s)"))
     return report.passed
+
+
+def _stress(flow: Workflow, settings: Settings, environment: str, steps: list[Step]) -> bool | None:
+    """ICP-3.3: the environment's stress scenario at its peak load, recorded; None when it declares none
+    (a stress test is load: it runs from `infragate run` only when the design asks for it with `stress:`)."""
+    import os
+
+    from infragate.workflow.stress_testing import StressOptions, StressTesting
+
+    if flow.design.environment(environment).settings.stress is None:
+        return None
+    testing = StressTesting(flow, settings, environment)
+    outcome = testing.run(StressOptions(workers=max(1, min(os.cpu_count() or 1, 2))))
+    testing.record(outcome)
+    hold = outcome.results.get("hold", {})
+    detail = (
+        f"{outcome.scenario.peak_rps:g} requests/s held: p95 {hold.get('p95', 0):.1f} ms, p99 "
+        f"{hold.get('p99', 0):.1f} ms, {hold.get('errors', 0)} errors of {hold.get('count', 0)}"
+    )
+    steps.append(Step("stress", outcome.passed, detail))
+    return outcome.passed

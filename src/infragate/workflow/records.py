@@ -23,6 +23,7 @@ class RunKind(StrEnum):
     AUDIT = "audit"
     DOCS = "docs"
     TEST = "test"
+    STRESS = "stress"
 
 
 class RunSummary(BaseModel):
@@ -97,9 +98,33 @@ class TestSummary(RunSummary):
     duration_ms: float = 0.0
 
 
+class StressSummary(RunSummary):
+    """ICP-3.3: a stress run's SLO verdicts at the peak load (each with its measured value and target), what
+    the hold measured, and the slowest request names."""
+
+    kind: ClassVar[RunKind] = RunKind.STRESS
+    passed: bool
+    interrupted: bool = False
+    profile: str = "ramp"
+    peak_rps: float = 0.0
+    requests: int = 0
+    hold: dict[str, float] = Field(default_factory=dict)
+    verdicts: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    slowest: list[str] = Field(default_factory=list)
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
-    for model in (PlanSummary, ChangesSummary, DestroySummary, VerifySummary, AuditSummary, DocsSummary, TestSummary)
+    for model in (
+        PlanSummary,
+        ChangesSummary,
+        DestroySummary,
+        VerifySummary,
+        AuditSummary,
+        DocsSummary,
+        TestSummary,
+        StressSummary,
+    )
 }
 
 

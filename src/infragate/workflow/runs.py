@@ -19,6 +19,7 @@ from infragate.workflow.records import (
     ChangesSummary,
     RunSummary,
     ShieldCoverage,
+    StressSummary,
     TestSummary,
     VerifySummary,
 )
@@ -145,6 +146,19 @@ class Runs(WorkflowBase):
         """Keep an infrastructure test run (ICP-3.2) as evidence, its failing checks as findings (source
         ``test``, each with its clause): the run id, and the summary as recorded."""
         return self._record(environment, summary, succeeded=summary.passed, findings=findings, source="test")
+
+    def record_stress(
+        self, environment: str, summary: StressSummary, findings: list[Observed], results_path: str
+    ) -> tuple[int, StressSummary]:
+        """Keep a stress run (ICP-3.3) as evidence, with its results file; failing SLOs become findings."""
+        return self._record(
+            environment,
+            summary,
+            succeeded=summary.passed,
+            findings=findings,
+            source="stress",
+            artifact_path=results_path,
+        )
 
     def record_verification(self, environment: str, verification: Verification) -> int:
         """ICP-2.3 and ICP-4.2 evidence: what differs, and which public instances Shield does not cover."""

@@ -1,0 +1,193 @@
+"""``infragate stress``: the stress test of an environment (ICP-3.3), and ``stress worker`` for other machines."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from infragate.cli import identity
+from infragate.cli.console import emit, err, out
+from infragate.cli.exit_codes import ExitCode
+from infragate.design import load_design
+from infragate.errors import UsageError
+from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from infragate.workflow.stress_testing import StressOutcome
+
+app = typer.Typer(
+    help="Stress tests (ICP-3.3): Locust against the environment's declared endpoints, exact percentiles, "
+    "and SLO verdicts at the design's peak load.",
+    invoke_without_command=True,
+)
+ENV = typer.Option(None, "--env", "-e", help="The environment.")
+
+
+@app.callback()
+def stress(
+    ctx: typer.Context,
+    env: str | None = ENV,
+    design_file: Path | None = identity.DESIGN,
+    workers: int = typer.Option(
+        os.cpu_count() or 1, "--workers", "-w", min=0, max=64, help="Locust workers on this machine."
+    ),
+    expect_workers: int = typer.Option(
+        0, "--expect-workers", min=0, max=256, help="Also wait for this many workers started elsewhere."
+    ),
+    master_bind: str = typer.Option("127.0.0.1", "--master-bind", help="Where the master listens for workers."),
+    master_port: int = typer.Option(5557, "--master-port", min=1, max=65535),
+    peak_rps: float | None = typer.Option(None, "--peak-rps", min=0.1, help="Instead of the design's peak_rps."),
+    hold: int | None = typer.Option(None, "--hold", min=5, max=86_400, help="Seconds at the peak."),
+    ramp: int | None = typer.Option(None, "--ramp", min=1, max=3600, help="Seconds to reach the peak."),
+    profile: str | None = typer.Option(None, "--profile", help="ramp, step, spike or soak."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table, json or junit"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write json or junit here."),
+) -> None:
+    """Stress-test the environment (ICP-3.3): Locust (a master and --workers processes, never inside
+    infragate) runs the environment's scenario against its first declared endpoint, ramps to the design's
+    peak_rps and holds it. Every response time goes into an HdrHistogram, so percentiles are exact; then
+    p95, p99 and the error rate during the hold are judged against the design's targets. The run is recorded,
+    failing SLOs become findings; exit 1 when an SLO is missed. Ctrl-C stops it and keeps what was measured.
+
+    Examples:
+
+      infragate stress --env staging -d examples/webshop/infragate.yaml
+
+      infragate stress --env staging --workers 2 --hold 60 --format junit -o stress.xml
+
+      infragate stress --env staging --workers 0 --expect-workers 2 --master-bind 0.0.0.0 \\
+        # then on two other machines: infragate stress worker --master HOST:5557 --env staging
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from infragate.workflow.stress_testing import StressOptions, StressTesting
+
+    if env is None:
+        raise UsageError("which environment?", hint="Pass --env NAME.")
+    if output_format not in ("table", "json", "junit"):
+        raise UsageError(f"--format is '{output_format}'", hint="Use table, json or junit.")
+    if profile is not None and profile not in ("ramp", "step", "spike", "soak"):
+        raise UsageError(f"--profile is '{profile}'", hint="Use ramp, step, spike or soak.")
+    design = load_design(identity.resolve_design(design_file))
+    design.environment(env)
+    flow = identity.workflow_for(design, identified=False)
+    testing = StressTesting(flow, load_settings(), env)
+    options = StressOptions(
+        workers=workers,
+        remote_workers=expect_workers,
+        peak_rps=peak_rps,
+        hold_s=hold,
+        ramp_s=ramp,
+        profile=profile,
+        bind=master_bind,
+        port=master_port if (expect_workers or master_port != 5557) else None,
+    )
+    scenario = testing.scenario(options)
+    err.print(
+        f"stress: {design.project.name}/{env} {scenario.profile} to {scenario.peak_rps:g} requests/s "
+        f"({scenario.peak_users} users), hold {scenario.hold[1] - scenario.hold[0]:g} s, "
+        f"{workers} local worker(s){f' + {expect_workers} remote' if expect_workers else ''}; Ctrl-C stops it",
+        markup=False,
+    )
+    total = scenario.duration_s
+    with Live(_progress({}, total), console=err, refresh_per_second=2, transient=True) as live:
+        outcome = testing.run(options, progress=lambda p: live.update(_progress(p, total)))
+    run_id, _summary = testing.record(outcome)
+    if output_format == "json":
+        emit(json.dumps(_document(outcome, run_id), indent=2) + "\n", output)
+    elif output_format == "junit":
+        emit(_junit(outcome), output)
+    else:
+        _show(outcome)
+    verdict = "met every SLO" if outcome.passed else "missed" if not outcome.interrupted else "was interrupted"
+    err.print(f"{design.project.name}/{env}: the stress test {verdict} (run {run_id}; {outcome.folder})", markup=False)
+    if not outcome.passed:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _progress(p: dict[str, Any], total: float) -> Text:
+    elapsed = float(p.get("elapsed", 0))
+    return Text(
+        f"{elapsed:5.0f}/{total:.0f} s  users {p.get('users', 0):>4}  {float(p.get('rps', 0)):7.1f} requests/s  "
+        f"p95 {p.get('p95', 0)} ms  errors {p.get('failures', 0)}/{p.get('requests', 0)}  "
+        f"left {max(total - elapsed, 0):.0f} s"
+    )
+
+
+def _show(outcome: StressOutcome) -> None:
+    table = Table(title=f"SLOs at the peak load ({outcome.scenario.peak_rps:g} requests/s)", expand=False)
+    for column in ("SLO", "Verdict", "Measured", "Target", "Detail"):
+        table.add_column(column)
+    for v in outcome.verdicts:
+        verdict = Text("met" if v.passed else "missed", style="green" if v.passed else "bold red")
+        measured = "—" if v.measured is None else f"{round(v.measured, 4):g} {v.unit}".strip()
+        table.add_row(v.name, verdict, measured, f"{v.target:g} {v.unit}".strip(), Text(v.detail))
+    out.print(table)
+    names = Table(title="Per request name (HdrHistogram; Locust's own p95 beside it)", expand=False)
+    for column in ("Request", "Count", "Errors", "p50", "p95", "p99", "p99.9", "max", "Locust p95"):
+        names.add_column(column)
+    for name, s in sorted(outcome.results.get("names", {}).items(), key=lambda x: -float(x[1].get("p95", 0))):
+        cells = [f"{float(s.get(k, 0)):.1f}" for k in ("p50", "p95", "p99", "p99_9", "max")]
+        names.add_row(
+            Text(name), str(s.get("count", 0)), str(s.get("errors", 0)), *cells, str(s["locust"].get("p95", ""))
+        )
+    out.print(names)
+
+
+def _document(outcome: StressOutcome, run_id: int) -> dict[str, Any]:
+    return {
+        "run": run_id,
+        "passed": outcome.passed,
+        "interrupted": outcome.interrupted,
+        "scenario": outcome.scenario.to_json(),
+        "verdicts": [vars(v) for v in outcome.verdicts],
+        "results": outcome.results,
+    }
+
+
+def _junit(outcome: StressOutcome) -> str:
+    failures = sum(not v.passed for v in outcome.verdicts)
+    suites = ElementTree.Element("testsuites", name=f"infragate stress {outcome.scenario.environment}")
+    suite = ElementTree.SubElement(
+        suites, "testsuite", name="slo", tests=str(len(outcome.verdicts)), failures=str(failures)
+    )
+    for v in outcome.verdicts:
+        case = ElementTree.SubElement(suite, "testcase", classname="stress.slo", name=v.name)
+        if not v.passed:
+            ElementTree.SubElement(case, "failure", message=v.detail, type="ICP-3.3")
+    ElementTree.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+
+
+@app.command("worker")
+def worker(
+    master: str = typer.Option(..., "--master", help="The master's HOST:PORT."),
+    env: str = typer.Option(..., "--env", "-e", help="The environment (the same design as the master's)."),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """Run a Locust worker for a master on another machine (`infragate stress --expect-workers N`), with the
+    scenario this design gives the environment, until the master stops it.
+
+    Example:
+
+      infragate stress worker --master 10.0.0.5:5557 --env staging -d infragate.yaml
+    """
+    import tempfile
+
+    from infragate.stress import runner
+    from infragate.workflow.stress_testing import StressOptions, StressTesting
+
+    design = load_design(identity.resolve_design(design_file))
+    testing = StressTesting(identity.workflow_for(design, identified=False), load_settings(), env)
+    scenario = testing.scenario(StressOptions())
+    with tempfile.TemporaryDirectory(prefix="infragate-stress-worker-") as folder:
+        code = runner.worker(scenario, Path(folder), master)
+    raise typer.Exit(code)

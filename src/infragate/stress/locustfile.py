@@ -1,0 +1,277 @@
+"""The locustfile infragate runs (in Locust's own processes, never imported by infragate: Locust patches the
+standard library with gevent). Its scenario comes from the JSON file INFRAGATE_STRESS_SCENARIO names.
+
+- Every response time is recorded in an HdrHistogram (microseconds, 3 significant digits), per request name,
+  overall and per time window. Workers ship their histograms to the master with Locust's worker-report event
+  (deltas, each report), and the master merges them and writes the results when it quits.
+- Requests go only to the scenario's declared host: a pinned host resolves to its pin, and any other name
+  fails to resolve here, so nothing is sent anywhere else even by a redirect.
+- The load follows the scenario's stages (a LoadTestShape); each user aims at a fixed request rate.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+from locust import HttpUser, LoadTestShape, constant_throughput, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+SCENARIO: dict[str, Any] = json.loads(Path(os.environ["INFRAGATE_STRESS_SCENARIO"]).read_text())
+LOWEST_US, HIGHEST_US, DIGITS = 1, 120_000_000, 3
+WINDOW_S = float(SCENARIO["window_s"])
+REQUESTS = SCENARIO["requests"]
+WEIGHTS = [r["weight"] for r in REQUESTS]
+
+
+def _histogram() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, DIGITS)
+
+
+# -- where connections go: the declared host only -----------------------------------------------------------
+_original_getaddrinfo = socket.getaddrinfo
+_PINS = {(pin["host"], int(pin["port"])): (pin["address"], int(pin["connect_port"])) for pin in SCENARIO["pins"]}
+_ALLOWED = {pin["host"] for pin in SCENARIO["pins"]}
+
+
+def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    key = (str(host).lower(), int(port or 0))
+    if key in _PINS:
+        address, connect_port = _PINS[key]
+        return _original_getaddrinfo(address, connect_port, *args, **kwargs)
+    if str(host).lower() not in _ALLOWED:
+        raise socket.gaierror(f"infragate: {host} is not a declared endpoint of this environment")
+    return _original_getaddrinfo(host, port, *args, **kwargs)
+
+
+socket.getaddrinfo = _scoped_getaddrinfo
+
+
+# -- recording ----------------------------------------------------------------------------------------------
+HOLD_FROM, HOLD_TO = (float(x) for x in SCENARIO["hold"])
+
+
+class Recorder:
+    """Response times by request name, by time window (seconds since this process saw the test start: the
+    master and its workers start within milliseconds of each other) and during the hold the SLOs judge."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, list[Any]] = {}  # name -> [histogram, errors]
+        self.windows: dict[int, list[Any]] = {}  # window index -> [histogram, errors]
+        self.hold: list[Any] = [_histogram(), 0]
+
+    def record(self, name: str, micros: int, failed: bool, started_at: float) -> None:
+        micros = max(LOWEST_US, min(micros, HIGHEST_US))
+        entry = self.names.setdefault(name, [_histogram(), 0])
+        entry[0].record_value(micros)
+        entry[1] += failed
+        offset = started_at - (STATE["started"] or started_at)
+        window = self.windows.setdefault(int(offset // WINDOW_S), [_histogram(), 0])
+        window[0].record_value(micros)
+        window[1] += failed
+        if HOLD_FROM <= offset < HOLD_TO:
+            self.hold[0].record_value(micros)
+            self.hold[1] += failed
+
+    def export(self) -> dict[str, Any]:
+        """The recordings so far, encoded for the master; then start afresh (each report is a delta)."""
+        data = {
+            "names": {n: [base64.b64encode(h.encode()).decode(), e] for n, (h, e) in self.names.items()},
+            "windows": {str(w): [base64.b64encode(h.encode()).decode(), e] for w, (h, e) in self.windows.items()},
+            "hold": [base64.b64encode(self.hold[0].encode()).decode(), self.hold[1]],
+        }
+        self.names, self.windows, self.hold = {}, {}, [_histogram(), 0]
+        return data
+
+    def merge(self, data: dict[str, Any]) -> None:
+        for name, (encoded, errors) in data.get("names", {}).items():
+            entry = self.names.setdefault(name, [_histogram(), 0])
+            entry[0].decode_and_add(base64.b64decode(encoded))
+            entry[1] += errors
+        for window, (encoded, errors) in data.get("windows", {}).items():
+            entry = self.windows.setdefault(int(window), [_histogram(), 0])
+            entry[0].decode_and_add(base64.b64decode(encoded))
+            entry[1] += errors
+        if "hold" in data:
+            encoded, errors = data["hold"]
+            self.hold[0].decode_and_add(base64.b64decode(encoded))
+            self.hold[1] += errors
+
+
+RECORDER = Recorder()
+USERS: dict[int, int] = {}  # window index -> the users running then (master)
+STATE: dict[str, Any] = {"runner": None, "started": None}
+
+
+@events.request.add_listener
+def _on_request(name: str, response_time: float, exception: Any, start_time: float, **_: Any) -> None:
+    RECORDER.record(name, round(response_time * 1000), exception is not None, start_time)
+
+
+@events.report_to_master.add_listener
+def _to_master(client_id: str, data: dict[str, Any]) -> None:
+    data["infragate"] = RECORDER.export()
+
+
+@events.worker_report.add_listener
+def _from_worker(client_id: str, data: dict[str, Any]) -> None:
+    RECORDER.merge(data.get("infragate", {}))
+
+
+@events.init.add_listener
+def _on_init(environment: Any, **_: Any) -> None:
+    STATE["runner"] = environment.runner
+    if isinstance(environment.runner, MasterRunner) or not isinstance(environment.runner, WorkerRunner):
+        import gevent
+
+        gevent.spawn(_watch, environment)
+
+
+@events.test_start.add_listener
+def _on_start(environment: Any, **_: Any) -> None:
+    STATE["started"] = STATE["started"] or time.time()
+
+
+def _percentiles(histogram: HdrHistogram) -> dict[str, float]:
+    if histogram.get_total_count() == 0:
+        return {}
+    at = histogram.get_value_at_percentile
+    return {
+        "p50": at(50) / 1000,
+        "p90": at(90) / 1000,
+        "p95": at(95) / 1000,
+        "p99": at(99) / 1000,
+        "p99_9": at(99.9) / 1000,
+        "max": histogram.get_max_value() / 1000,
+        "mean": histogram.get_mean_value() / 1000,
+    }
+
+
+def _watch(environment: Any) -> None:
+    """Master: note the users each window, and write the progress file every second."""
+    import gevent
+
+    progress = os.environ.get("INFRAGATE_STRESS_PROGRESS")
+    while True:
+        now = time.time()
+        runner = environment.runner
+        USERS[int((now - (STATE["started"] or now)) // WINDOW_S)] = runner.user_count if runner else 0
+        if progress:
+            stats = environment.stats.total
+            document = {
+                "elapsed": now - (STATE["started"] or now),
+                "users": runner.user_count if runner else 0,
+                "rps": stats.current_rps,
+                "p95": stats.get_current_response_time_percentile(0.95) or 0,
+                "requests": stats.num_requests,
+                "failures": stats.num_failures,
+                "workers": getattr(runner, "worker_count", 0),
+            }
+            temporary = Path(progress + ".tmp")
+            temporary.write_text(json.dumps(document))
+            temporary.replace(progress)
+        gevent.sleep(1.0)
+
+
+@events.quitting.add_listener
+def _write_results(environment: Any, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    started = STATE["started"] or time.time()
+    overall = _histogram()
+    errors = 0
+    names = {}
+    for name, (histogram, failed) in sorted(RECORDER.names.items()):
+        overall.add(histogram)
+        errors += failed
+        locust_stats = environment.stats.entries.get((name, _method(name)))
+        names[name] = {
+            "count": histogram.get_total_count(),
+            "errors": failed,
+            **_percentiles(histogram),
+            "locust": _locust_percentiles(locust_stats),
+        }
+    windows = []
+    for index in sorted(RECORDER.windows):
+        histogram, failed = RECORDER.windows[index]
+        count = histogram.get_total_count()
+        windows.append(
+            {
+                "start": index * WINDOW_S,
+                "count": count,
+                "errors": failed,
+                "rps": count / WINDOW_S,
+                "users": USERS.get(index, 0),
+                **_percentiles(histogram),
+            }
+        )
+    hold, hold_errors = RECORDER.hold
+    total = environment.stats.total
+    document = {
+        "started_at": started,
+        "duration_s": time.time() - started,
+        "window_s": WINDOW_S,
+        "overall": {"count": overall.get_total_count(), "errors": errors, **_percentiles(overall)},
+        "hold": {
+            "from": HOLD_FROM,
+            "to": HOLD_TO,
+            "count": hold.get_total_count(),
+            "errors": hold_errors,
+            **_percentiles(hold),
+        },
+        "locust_overall": {"count": total.num_requests, "errors": total.num_failures, **_locust_percentiles(total)},
+        "names": names,
+        "windows": windows,
+    }
+    Path(os.environ["INFRAGATE_STRESS_RESULTS"]).write_text(json.dumps(document))
+
+
+def _method(name: str) -> str:
+    return next((r["method"] for r in REQUESTS if r["name"] == name), "GET")
+
+
+def _locust_percentiles(stats: Any) -> dict[str, float]:
+    if stats is None or not stats.num_requests:
+        return {}
+    return {key: stats.get_response_time_percentile(q) for key, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
+
+
+# -- the load -------------------------------------------------------------------------------------------------
+class ScenarioShape(LoadTestShape):
+    """The scenario's stages: (until second, users, spawn rate); stops after the last."""
+
+    stages = SCENARIO["stages"]
+
+    def tick(self) -> tuple[int, float] | None:
+        elapsed = self.get_run_time()
+        for stage in self.stages:
+            if elapsed < stage["until"]:
+                return int(stage["users"]), float(stage["spawn_rate"])
+        return None
+
+
+class ScenarioUser(HttpUser):
+    host = SCENARIO["base_url"]
+    wait_time = constant_throughput(float(SCENARIO["rps_per_user"]))
+
+    def on_start(self) -> None:
+        self.client.verify = SCENARIO.get("ca_bundle") or True
+        self.client.trust_env = False  # no proxy from the environment
+        self.client.max_redirects = 0
+
+    @task
+    def scenario(self) -> None:
+        request = random.choices(REQUESTS, weights=WEIGHTS)[0]
+        kwargs: dict[str, Any] = {"headers": request.get("headers") or {}, "name": request["name"]}
+        if request.get("json") is not None:
+            kwargs["json"] = request["json"]
+        elif request.get("body") is not None:
+            kwargs["data"] = request["body"].encode()
+        self.client.request(request["method"], request["path"], allow_redirects=False, **kwargs)

@@ -1,0 +1,163 @@
+"""Running Locust: a headless master and N workers as subprocesses on this machine (or a master that waits for
+workers started elsewhere with ``infragate stress worker``), progress from the master's file every second,
+and Ctrl-C that stops the run cleanly and keeps what was measured."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infragate.errors import InfragateError, UsageError
+from infragate.stress.scenario import Scenario
+
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+GRACE_S = 30.0  # after the scenario's last stage: time to stop and report
+
+
+class StressError(InfragateError):
+    code = "stress"
+
+
+@dataclass(frozen=True)
+class Measured:
+    results: dict[str, Any]
+    interrupted: bool
+    workers: int
+
+
+def prepare(scenario: Scenario, folder: Path) -> dict[str, str]:
+    """Write the run's locustfile and scenario into ``folder``; the environment Locust's processes need."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(LOCUSTFILE, folder / "locustfile.py")
+    (folder / "scenario.json").write_text(json.dumps(scenario.to_json(), indent=2))
+    return {
+        **os.environ,
+        "INFRAGATE_STRESS_SCENARIO": str(folder / "scenario.json"),
+        "INFRAGATE_STRESS_RESULTS": str(folder / "results.json"),
+        "INFRAGATE_STRESS_PROGRESS": str(folder / "progress.json"),
+        "PYTHONWARNINGS": "ignore",
+    }
+
+
+def _locust(folder: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(folder / "locustfile.py"), *args]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run(
+    scenario: Scenario,
+    folder: Path,
+    *,
+    workers: int,
+    remote_workers: int = 0,
+    bind: str = "127.0.0.1",
+    port: int | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> Measured:
+    """Run the scenario: a master expecting ``workers`` local and ``remote_workers`` remote workers."""
+    env = prepare(scenario, folder)
+    port = port or _free_port()
+    expected = workers + remote_workers
+    if expected < 1:
+        raise UsageError("a stress test needs at least one worker", hint="Pass --workers 1 or more.")
+    log = (folder / "locust.log").open("ab")
+    master = subprocess.Popen(
+        _locust(
+            folder,
+            "--headless",
+            "--master",
+            "--master-bind-host",
+            bind,
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            str(expected),
+            "--expect-workers-max-wait",
+            "60",
+            "--run-time",
+            f"{int(scenario.duration_s + GRACE_S)}s",
+            "--stop-timeout",
+            "5",
+            "--loglevel",
+            "WARNING",
+            "--only-summary",
+        ),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    local = [
+        subprocess.Popen(
+            _locust(
+                folder, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel", "WARNING"
+            ),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    interrupted = False
+    deadline = time.monotonic() + scenario.duration_s + GRACE_S + 90
+    try:
+        while master.poll() is None:
+            if time.monotonic() > deadline:
+                raise StressError("the stress test did not end in time", hint=f"See {folder / 'locust.log'}.")
+            if progress is not None:
+                _report(folder / "progress.json", progress)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        interrupted = True  # stop cleanly: the master writes what was measured when it quits
+    finally:
+        if master.poll() is None:
+            master.send_signal(signal.SIGTERM)
+            try:
+                master.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                master.kill()
+        for worker in local:
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        log.close()
+    results = folder / "results.json"
+    if not results.is_file():
+        tail = (folder / "locust.log").read_text(errors="replace")[-1200:].strip()
+        raise StressError("Locust ended without results", hint=f"Its log ends with: {tail or '(nothing)'}")
+    return Measured(json.loads(results.read_text()), interrupted, expected)
+
+
+def _report(path: Path, progress: Callable[[dict[str, Any]], None]) -> None:
+    with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-write
+        progress(json.loads(path.read_text()))
+
+
+def worker(scenario: Scenario, folder: Path, master: str) -> int:
+    """A worker for a master on another machine (``HOST:PORT``), until the master stops it."""
+    host, _, port = master.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--master is '{master}'", hint="Give the master's address as HOST:PORT.")
+    env = prepare(scenario, folder)
+    process = subprocess.run(
+        _locust(folder, "--worker", "--master-host", host, "--master-port", port), env=env, check=False
+    )
+    return process.returncode

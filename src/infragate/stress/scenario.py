@@ -1,0 +1,162 @@
+"""The scenario a stress run follows: derived from the design (endpoints, ``stress:``, ``targets``) and the
+options, checked against the caps and the environment's declared endpoints before anything is sent."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infragate.design.model import EnvironmentDesign
+from infragate.errors import UsageError
+from infragate.infratest.scope import Scope
+from infragate.model.stress import LoadProfile, StressSettings
+
+WINDOW_S = 2.0  # the time resolution of the results (and of the charts)
+HEADROOM = 1.1
+
+
+@dataclass(frozen=True)
+class Scenario:
+    environment: str
+    base_url: str
+    pins: list[dict[str, Any]]
+    ca_bundle: str | None
+    requests: list[dict[str, Any]]
+    rps_per_user: float
+    stages: list[dict[str, float]]
+    hold: tuple[float, float]  # seconds from the start: the window the SLO verdicts judge
+    peak_rps: float
+    peak_users: int
+    profile: str
+    window_s: float = WINDOW_S
+    caps: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return self.stages[-1]["until"] if self.stages else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build(
+    env: EnvironmentDesign,
+    ca_bundle: Path | None,
+    *,
+    peak_rps: float | None = None,
+    hold_s: int | None = None,
+    ramp_s: int | None = None,
+    profile: str | None = None,
+) -> Scenario:
+    """The scenario of ``env``: its first endpoint, its requests (a GET of / by default), its profile; the
+    peak load is the design's ``targets.peak_rps`` unless told otherwise."""
+    settings = env.settings
+    stress = settings.stress or StressSettings()
+    targets = env.infrastructure.targets
+    peak = peak_rps if peak_rps is not None else (targets.peak_rps if targets is not None else None)
+    if not peak:
+        raise UsageError(
+            f"{env.name} has no peak_rps to stress at", hint="Add targets: {peak_rps: …} (or pass --peak-rps)."
+        )
+    if not settings.endpoints:
+        raise UsageError(f"{env.name} declares no endpoint to stress", hint="Add endpoints: to the environment.")
+    endpoint = settings.endpoints[0]
+    scope = Scope.of(env.name, (endpoint,), frozenset(), embedded=settings.aws.embedded)
+    destination = scope.destination(str(endpoint.url))  # refuses an unpinned endpoint on embedded AWS
+    chosen = stress.profile.model_copy(
+        update={k: v for k, v in {"hold_s": hold_s, "ramp_s": ramp_s, "kind": profile}.items() if v is not None}
+    )
+    chosen = LoadProfile.model_validate(chosen.model_dump())
+    # Aim a tenth above the peak: users pace themselves (constant throughput) and scheduling jitter only ever
+    # makes them late, so aiming exactly at peak_rps falls short of it.
+    users = max(1, math.ceil(peak * HEADROOM / stress.rps_per_user))
+    stages, hold = _stages(chosen, users)
+    caps = stress.caps
+    duration = stages[-1]["until"]
+    problems = []
+    if max(s["users"] for s in stages) > caps.max_users:
+        problems.append(f"{int(max(s['users'] for s in stages))} users is over max_users {caps.max_users}")
+    if peak > caps.max_rps:
+        problems.append(f"{peak:g} requests/s is over max_rps {caps.max_rps}")
+    if duration > caps.max_duration_s:
+        problems.append(f"{duration:g} s is over max_duration_s {caps.max_duration_s}")
+    if peak * duration > caps.max_requests:
+        problems.append(f"up to {peak * duration:.0f} requests is over max_requests {caps.max_requests}")
+    if problems:
+        raise UsageError(
+            f"the stress test of {env.name} exceeds its caps: {'; '.join(problems)}",
+            hint="Lower the load or the duration, or raise stress.caps in the design (a reviewed change).",
+        )
+    requests = [
+        {
+            "name": r.name,
+            "method": r.method,
+            "path": r.path,
+            "headers": dict(r.headers),
+            "body": r.body,
+            "json": r.json_body,
+            "weight": r.weight,
+        }
+        for r in stress.requests
+    ] or [{"name": "GET /", "method": "GET", "path": "/", "headers": {}, "body": None, "json": None, "weight": 1}]
+    pins = []
+    if destination.address is not None:
+        pins.append(
+            {
+                "host": destination.host,
+                "port": destination.port,
+                "address": destination.address,
+                "connect_port": destination.connect_port,
+            }
+        )
+    else:
+        pins.append(
+            {
+                "host": destination.host,
+                "port": destination.port,
+                "address": destination.host,
+                "connect_port": destination.port,
+            }
+        )
+    return Scenario(
+        environment=env.name,
+        base_url=str(endpoint.url).rstrip("/"),
+        pins=pins,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        requests=requests,
+        rps_per_user=stress.rps_per_user,
+        stages=stages,
+        hold=hold,
+        peak_rps=float(peak),
+        peak_users=users,
+        profile=chosen.kind,
+        caps=caps.model_dump(),
+    )
+
+
+def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[dict[str, float]], tuple[float, float]]:
+    ramp, hold = float(profile.ramp_s), float(profile.hold_s)
+    if profile.kind in ("ramp", "soak"):
+        rate = max(peak_users / ramp, 1.0)
+        return [
+            {"until": ramp, "users": peak_users, "spawn_rate": rate},
+            {"until": ramp + hold, "users": peak_users, "spawn_rate": rate},
+        ], (ramp, ramp + hold)
+    if profile.kind == "spike":
+        base = max(1, peak_users // 4)
+        return [
+            {"until": ramp, "users": base, "spawn_rate": max(base / ramp, 1.0)},
+            {"until": ramp + hold, "users": peak_users, "spawn_rate": float(peak_users)},
+            {"until": ramp + hold + ramp, "users": base, "spawn_rate": float(peak_users)},
+        ], (ramp, ramp + hold)
+    # step: +step_users every step_s up to the peak, then hold the peak
+    stages: list[dict[str, float]] = []
+    users, until = 0, 0.0
+    while users < peak_users:
+        users = min(peak_users, users + profile.step_users)
+        until += profile.step_s
+        stages.append({"until": until, "users": users, "spawn_rate": float(profile.step_users)})
+    stages.append({"until": until + hold, "users": peak_users, "spawn_rate": float(profile.step_users)})
+    return stages, (until, until + hold)

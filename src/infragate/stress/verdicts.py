@@ -1,0 +1,70 @@
+"""What a stress run says about the policy's question (ICP-3.3): at the design's peak load, held, were p95,
+p99 and the error rate within the targets? Each verdict carries the measured value beside its target. A run
+that never reached the peak load, or measured nothing, cannot pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from infragate.model.operations import Slo
+
+LOAD_REACHED = 0.9  # the hold must carry at least 90% of peak_rps to say anything about the peak
+
+
+@dataclass(frozen=True)
+class SloVerdict:
+    name: str  # load, p95, p99, error rate
+    passed: bool
+    measured: float | None
+    target: float
+    unit: str
+    detail: str
+
+
+def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list[SloVerdict]:
+    hold = results.get("hold", {})
+    count = int(hold.get("count", 0))
+    seconds = max(float(hold.get("to", 0)) - float(hold.get("from", 0)), 1e-9)
+    achieved = count / seconds
+    verdicts = [
+        SloVerdict(
+            "load",
+            achieved >= LOAD_REACHED * peak_rps,
+            round(achieved, 1),
+            peak_rps,
+            "requests/s",
+            f"{achieved:.1f} requests/s held for {seconds:.0f} s (peak_rps {peak_rps:g}; at least {LOAD_REACHED:.0%})",
+        )
+    ]
+    if count == 0:
+        detail = "nothing was measured at the peak: no latency or error rate can be judged"
+        return [
+            *verdicts,
+            SloVerdict("p95", False, None, float(targets.p95_ms), "ms", detail),
+            SloVerdict("p99", False, None, float(targets.p99_ms), "ms", detail),
+            SloVerdict("error rate", False, None, float(targets.max_error_rate), "", detail),
+        ]
+    rate = int(hold.get("errors", 0)) / count
+    for name, key, target in (("p95", "p95", targets.p95_ms), ("p99", "p99", targets.p99_ms)):
+        measured = float(hold[key])
+        detail = f"{measured:.1f} ms (target {target:g} ms)"
+        verdicts.append(SloVerdict(name, measured <= target, measured, float(target), "ms", detail))
+    verdicts.append(
+        SloVerdict(
+            "error rate",
+            rate <= targets.max_error_rate,
+            round(rate, 5),
+            float(targets.max_error_rate),
+            "",
+            f"{rate:.2%} of {count} requests failed (target {targets.max_error_rate:.2%})",
+        )
+    )
+    return verdicts
+
+
+def slowest(results: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
+    """The request names by p95, slowest first."""
+    names = results.get("names", {})
+    ranked = sorted(((name, float(s.get("p95", 0))) for name, s in names.items()), key=lambda x: -x[1])
+    return ranked[:top]

@@ -1,0 +1,120 @@
+"""Stress tests as evidence (ICP-3.3): the scenario from the design, the Locust run, the SLO verdicts, and the
+record: a typed summary, and every failing SLO a finding (clause ICP-3.3)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infragate.errors import UsageError
+from infragate.settings import Settings
+from infragate.store.findings import Observed
+from infragate.stress import runner
+from infragate.stress.scenario import Scenario, build
+from infragate.stress.verdicts import SloVerdict, slo_verdicts, slowest
+from infragate.workflow.records import StressSummary
+from infragate.workflow.service import Workflow
+from infragate.workload.process import ca_bundle
+
+
+@dataclass(frozen=True)
+class StressOptions:
+    workers: int = 1
+    remote_workers: int = 0
+    peak_rps: float | None = None
+    hold_s: int | None = None
+    ramp_s: int | None = None
+    profile: str | None = None
+    bind: str = "127.0.0.1"
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class StressOutcome:
+    scenario: Scenario
+    results: dict[str, Any]
+    verdicts: list[SloVerdict]
+    interrupted: bool
+    folder: Path
+
+    @property
+    def passed(self) -> bool:
+        return not self.interrupted and all(v.passed for v in self.verdicts)
+
+
+class StressTesting:
+    """The ICP-3.3 use-cases of one environment, as the workflow's user."""
+
+    def __init__(self, flow: Workflow, settings: Settings, environment: str) -> None:
+        self.flow, self.settings, self.environment = flow, settings, environment
+        self.env = flow.design.environment(environment)
+
+    def scenario(self, options: StressOptions) -> Scenario:
+        if self.env.infrastructure.targets is None:
+            raise UsageError(
+                f"{self.environment} declares no targets (SLOs) to judge a stress test against",
+                hint="Add targets: {peak_rps, p95_ms, p99_ms, max_error_rate} to the design.",
+            )
+        return build(
+            self.env,
+            ca_bundle(self.flow.design, self.environment, self.settings.home),
+            peak_rps=options.peak_rps,
+            hold_s=options.hold_s,
+            ramp_s=options.ramp_s,
+            profile=options.profile,
+        )
+
+    def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
+        scenario = self.scenario(options)
+        folder = self._folder()
+        measured = runner.run(
+            scenario,
+            folder,
+            workers=options.workers,
+            remote_workers=options.remote_workers,
+            bind=options.bind,
+            port=options.port,
+            progress=progress,
+        )
+        targets = self.env.infrastructure.targets
+        assert targets is not None
+        verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
+        return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder)
+
+    def record(self, outcome: StressOutcome) -> tuple[int, StressSummary]:
+        hold = outcome.results.get("hold", {})
+        summary = StressSummary(
+            passed=outcome.passed,
+            interrupted=outcome.interrupted,
+            profile=outcome.scenario.profile,
+            peak_rps=outcome.scenario.peak_rps,
+            requests=int(outcome.results.get("overall", {}).get("count", 0)),
+            hold={k: hold[k] for k in ("count", "errors", "p50", "p95", "p99", "max") if k in hold},
+            verdicts={
+                v.name: {"passed": v.passed, "measured": v.measured, "target": v.target} for v in outcome.verdicts
+            },
+            slowest=[name for name, _p95 in slowest(outcome.results)],
+        )
+        findings = [
+            Observed(
+                fingerprint=hashlib.sha256(f"stress|{self.environment}|{v.name}".encode()).hexdigest(),
+                rule_id=f"STRESS-{v.name.replace(' ', '-')}",
+                component=self.environment,
+                severity="high" if v.name in ("error rate", "load") else "medium",
+                title=f"the stress test misses its {v.name} target at peak load",
+                message=v.detail,
+                clause="ICP-3.3",
+            )
+            for v in outcome.verdicts
+            if not v.passed
+        ]
+        return self.flow.record_stress(self.environment, summary, findings, str(outcome.folder / "results.json"))
+
+    def _folder(self) -> Path:
+        import time
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return self.settings.home / "stress" / self.flow.design.project.name / self.environment / stamp

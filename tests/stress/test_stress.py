@@ -1,0 +1,106 @@
+"""Stress tests against the example's application on 127.0.0.1: Locust with a master and two worker
+processes, every response time in the HdrHistogram (the same count as Locust's), SLO verdicts that pass and
+that miss, findings and the ICP-3.3 criterion, and the refusals before anything is sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infragate.design import load_design
+from infragate.errors import UsageError
+from infragate.settings import load_settings
+from infragate.store import open_store
+from infragate.workflow.service import Workflow
+from infragate.workflow.stress_testing import StressOptions, StressTesting
+from tests.conftest import WEBSHOP
+from tests.support.cli import run_infragate
+from tests.support.workloads import Served, example_app, example_design
+
+DEV = "dara.dev@example.com"
+SHORT = {"kind": "ramp", "ramp_s": 1, "hold_s": 6}
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with example_app(tmp_path_factory.mktemp("good")) as served:
+        yield served
+
+
+def design_with(folder: Path, served: Served, **targets: float) -> Path:
+    path = example_design(folder, served)
+    data = yaml.safe_load(path.read_text())
+    staging = data["environments"]["staging"]
+    staging["stress"]["profile"] = SHORT
+    staging["overrides"]["targets"] |= {"peak_rps": 20, **targets}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def criterion(flow: Workflow) -> tuple[bool, str]:
+    found = next(c for cs in flow.gate_report("staging").results.values() for c in cs if c.clause == "ICP-3.3")
+    return found.met, found.detail
+
+
+def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_path: Path) -> None:
+    flow = Workflow(open_store(load_settings()), load_design(design_with(tmp_path, good)), DEV)
+    assert criterion(flow) == (False, "never stress-tested: infragate stress --env staging")
+    testing = StressTesting(flow, load_settings(), "staging")
+    outcome = testing.run(StressOptions(workers=2))
+    results = outcome.results
+    assert results["overall"]["count"] == results["locust_overall"]["count"] > 100  # nothing lost between processes
+    assert set(results["names"]) == {"catalogue", "products api", "product", "health"}
+    assert results["names"]["catalogue"]["count"] > results["names"]["health"]["count"]  # weights 3 : 1
+    assert all(
+        results["names"][n]["p50"] <= results["names"][n]["p95"] <= results["names"][n]["max"] for n in results["names"]
+    )
+    assert [v.name for v in outcome.verdicts] == ["load", "p95", "p99", "error rate"] and outcome.passed
+    assert max(w["users"] for w in results["windows"]) == outcome.scenario.peak_users
+    testing.record(outcome)
+    met, detail = criterion(flow)
+    assert met and "every SLO met" in detail
+
+
+def test_a_missed_slo_is_a_finding_and_keeps_the_criterion_unmet(good: Served, tmp_path: Path) -> None:
+    flow = Workflow(open_store(load_settings()), load_design(design_with(tmp_path, good, p95_ms=0.05, p99_ms=0.1)), DEV)
+    testing = StressTesting(flow, load_settings(), "staging")
+    outcome = testing.run(StressOptions(workers=1))
+    missed = {v.name for v in outcome.verdicts if not v.passed}
+    assert missed == {"p95", "p99"}
+    p95 = next(v for v in outcome.verdicts if v.name == "p95")
+    assert p95.measured is not None and p95.measured > 0.05 and "target 0.05 ms" in p95.detail
+    testing.record(outcome)
+    met, detail = criterion(flow)
+    assert not met and detail.startswith("missed: p95")
+    findings = {f.rule_id: f for f in flow.findings("staging")}
+    assert findings["STRESS-p95"].clause == "ICP-3.3" and findings["STRESS-p95"].source == "stress"
+
+
+def test_caps_and_undeclared_targets_are_refused_before_anything_runs(good: Served, tmp_path: Path) -> None:
+    path = design_with(tmp_path, good)
+    flow = Workflow(open_store(load_settings()), load_design(path), DEV)
+    with pytest.raises(UsageError, match="exceeds its caps: .*over max_rps 200"):
+        StressTesting(flow, load_settings(), "staging").scenario(StressOptions(peak_rps=500))
+    production = Workflow(open_store(load_settings()), load_design(WEBSHOP), DEV)
+    with pytest.raises(UsageError, match="must be pinned to a local address"):
+        StressTesting(production, load_settings(), "production").scenario(StressOptions())
+    assert not (load_settings().home / "stress").exists()  # no run folder, no Locust
+
+
+def test_the_cli_runs_records_and_reports_for_ci(good: Served, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    design = str(design_with(tmp_path / "design", good))
+    done = run_infragate(home, "stress", "--env", "staging", "-d", design, "--workers", "1", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["passed"] and document["results"]["hold"]["count"] > 0
+    junit = tmp_path / "stress.xml"
+    tight = str(design_with(tmp_path / "tight", good, p95_ms=0.05))
+    missed = run_infragate(home, "stress", "--env", "staging", "-d", tight, "-w", "1", "-f", "junit", "-o", str(junit))
+    assert missed.returncode == 1 and 'failures="1"' in junit.read_text() and "ICP-3.3" in junit.read_text()
+    wrong = run_infragate(home, "stress", "--env", "staging", "-d", design, "--profile", "tsunami")
+    assert wrong.returncode == 2 and "--profile is 'tsunami'" in wrong.stderr
