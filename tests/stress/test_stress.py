@@ -104,3 +104,29 @@ def test_the_cli_runs_records_and_reports_for_ci(good: Served, tmp_path: Path) -
     assert missed.returncode == 1 and 'failures="1"' in junit.read_text() and "ICP-3.3" in junit.read_text()
     wrong = run_infragate(home, "stress", "--env", "staging", "-d", design, "--profile", "tsunami")
     assert wrong.returncode == 2 and "--profile is 'tsunami'" in wrong.stderr
+
+
+def test_production_load_needs_a_leads_approval_of_this_exact_plan(good: Served, tmp_path: Path) -> None:
+    from infragate.errors import RefusedError
+    from infragate.workflow.roles import RoleError
+    from tests.support.people import seat_owners
+
+    path = design_with(tmp_path, good)
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["staging"]["production"] = True  # the same environment, as production
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    store = open_store(load_settings())
+    seat_owners(store, load_design(path))
+    developer = StressTesting(Workflow(store, load_design(path), DEV), load_settings(), "staging")
+    with pytest.raises(RefusedError, match="needs a lead's approval of its stress plan sha256:"):
+        developer.run(StressOptions(workers=1))
+    assert not (load_settings().home / "stress").exists()  # refused before Locust started
+    with pytest.raises(RoleError, match="may not approve a plan"):
+        developer.approve(StressOptions(), "me")
+    lead = StressTesting(Workflow(store, load_design(path), "lena.lead@example.com"), load_settings(), "staging")
+    approved = lead.approve(StressOptions(), "off-peak")
+    developer.require_approval(approved)  # now it may run
+    heavier = developer.scenario(StressOptions(peak_rps=30))
+    assert heavier.digest != approved.digest
+    with pytest.raises(RefusedError):
+        developer.require_approval(heavier)  # another load is another plan

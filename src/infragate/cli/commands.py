@@ -113,7 +113,9 @@ COMMANDS: dict[str, Entry] = {
         PEOPLE,
         "Projects in the store: register one from its design, list them, show status.",
     ),
-    "approve": _entry("approve_cmd", "app", PEOPLE, "Decisions of people (ICP-1.4): approve a design or a plan."),
+    "approve": _entry(
+        "approve_cmd", "app", PEOPLE, "Decisions of people (ICP-1.4): approve a design, a plan or a stress plan."
+    ),
     "gate": _entry(
         "workflow_cmd", "gate_app", PEOPLE, "Stage gates: what each stage needs before the next one (and launch)."
     ),

@@ -50,6 +50,7 @@ def stress(
     profile: str | None = typer.Option(None, "--profile", help="ramp, step, spike or soak."),
     output_format: str = typer.Option("table", "--format", "-f", help="table, json or junit"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write json or junit here."),
+    plan_only: bool = typer.Option(False, "--plan", help="Show the stress plan and its digest; send nothing."),
 ) -> None:
     """Stress-test the environment (ICP-3.3): Locust (a master and --workers processes, never inside
     infragate) runs the environment's scenario against its first declared endpoint, ramps to the design's
@@ -91,6 +92,11 @@ def stress(
         port=master_port if (expect_workers or master_port != 5557) else None,
     )
     scenario = testing.scenario(options)
+    if plan_only:
+        emit(json.dumps({"digest": scenario.digest, **scenario.to_json()}, indent=2) + "\n", output)
+        err.print(f"stress plan {scenario.digest} (production needs a lead's `infragate approve stress`)", markup=False)
+        return
+    testing.require_approval(scenario)  # before Locust starts
     err.print(
         f"stress: {design.project.name}/{env} {scenario.profile} to {scenario.peak_rps:g} requests/s "
         f"({scenario.peak_users} users), hold {scenario.hold[1] - scenario.hold[0]:g} s, "
@@ -165,6 +171,27 @@ def _junit(outcome: StressOutcome) -> str:
             ElementTree.SubElement(case, "failure", message=v.detail, type="ICP-3.3")
     ElementTree.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+
+
+def approve_stress(
+    env: str = typer.Option(..., "--env", "-e", help="The environment."),
+    design_file: Path | None = identity.DESIGN,
+    comment: str = typer.Option("", "--comment", "-m"),
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Approve the environment's stress plan (scenario, load profile and caps) by its digest, as a lead:
+    production is stress-tested only with an approved plan (ICP-1.4, ICP-3.3).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate approve stress --env production -m 'off-peak, caps checked'
+    """
+    from infragate.workflow.stress_testing import StressOptions, StressTesting
+
+    design = load_design(identity.resolve_design(design_file))
+    flow = identity.workflow_for(design, acting_as)
+    scenario = StressTesting(flow, load_settings(), env).approve(StressOptions(), comment)
+    out.print(f"stress plan {scenario.digest[:19]}… for {design.project.name}/{env} approved", markup=False)
 
 
 @app.command("worker")

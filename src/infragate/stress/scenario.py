@@ -3,6 +3,8 @@ options, checked against the caps and the environment's declared endpoints befor
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +41,13 @@ class Scenario:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def digest(self) -> str:
+        """What a lead approves for production: the target, the requests, the load over time and the caps
+        (not where this machine keeps the CA file)."""
+        body = {k: v for k, v in self.to_json().items() if k != "ca_bundle"}
+        return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def build(

@@ -76,30 +76,34 @@ class Approvals(WorkflowBase):
             )
             return "approved" if subject == "design" else "reviewed"
 
-    def approve_plan(self, digest: str, environment: str, comment: str = "") -> None:
+    def approve_plan(self, digest: str, environment: str, comment: str = "", *, subject: str = "plan") -> None:
+        """A lead approves exactly this plan (an AWS change plan, or with ``subject="stress-plan"`` a stress
+        scenario and its caps), by its digest: what is applied or run must be what was approved."""
         with self._session() as (session, project, user):
             role = require(user.name, self.roles_of(session, project, user), Action.APPROVE_PLAN)
             record_approval(
                 session,
                 project_id=project.id,
                 environment=environment,
-                subject="plan",
+                subject=subject,
                 digest=digest,
                 user=user,
                 role=role.value,
                 comment=comment,
             )
-            audit_log.append(session, user.name, "plan-approved", f"{project.name}/{environment}", {"digest": digest})
+            audit_log.append(
+                session, user.name, f"{subject}-approved", f"{project.name}/{environment}", {"digest": digest}
+            )
 
-    def plan_approver(self, digest: str) -> str | None:
+    def plan_approver(self, digest: str, subject: str = "plan") -> str | None:
         """A current lead of the project who approved exactly this plan, if any (one whose lead membership
         was revoked no longer counts)."""
         with self.store.session() as session:
-            return current_plan_approver(session, self.register(session).id, digest)
+            return current_plan_approver(session, self.register(session).id, digest, subject)
 
 
-def current_plan_approver(session: Session, project_id: int, digest: str) -> str | None:
+def current_plan_approver(session: Session, project_id: int, digest: str, subject: str = "plan") -> str | None:
     """A current lead of the project who approved exactly this plan (a revoked lead no longer counts)."""
     leads = holders(session, project_id, Role.LEAD.value)
-    found = [user.name for _approval, user in approvals(session, project_id, "plan", digest)]
+    found = [user.name for _approval, user in approvals(session, project_id, subject, digest)]
     return next((name for name in found if name in leads), None)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infragate.errors import UsageError
+from infragate.errors import RefusedError, UsageError
 from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.stress import runner
@@ -18,6 +18,8 @@ from infragate.stress.verdicts import SloVerdict, slo_verdicts, slowest
 from infragate.workflow.records import StressSummary
 from infragate.workflow.service import Workflow
 from infragate.workload.process import ca_bundle
+
+STRESS_PLAN = "stress-plan"  # the approval subject: a scenario and its caps, by digest
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class StressTesting:
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
         scenario = self.scenario(options)
+        self.require_approval(scenario)
         folder = self._folder()
         measured = runner.run(
             scenario,
@@ -83,6 +86,23 @@ class StressTesting:
         assert targets is not None
         verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
         return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder)
+
+    def require_approval(self, scenario: Scenario) -> None:
+        """Production load needs a lead's approval of this exact stress plan (scenario and caps)."""
+        if not self.env.settings.is_production:
+            return
+        if self.flow.plan_approver(scenario.digest, STRESS_PLAN) is None:
+            raise RefusedError(
+                f"a stress test of production needs a lead's approval of its stress plan {scenario.digest[:19]}…",
+                hint=f"Review it with `infragate stress --env {self.environment} --plan`, then a lead runs "
+                f"`infragate approve stress --env {self.environment}`.",
+            )
+
+    def approve(self, options: StressOptions, comment: str) -> Scenario:
+        """A lead approves the stress plan these options make (for production)."""
+        scenario = self.scenario(options)
+        self.flow.approve_plan(scenario.digest, self.environment, comment, subject=STRESS_PLAN)
+        return scenario
 
     def record(self, outcome: StressOutcome) -> tuple[int, StressSummary]:
         hold = outcome.results.get("hold", {})
