@@ -130,3 +130,36 @@ def test_production_load_needs_a_leads_approval_of_this_exact_plan(good: Served,
     assert heavier.digest != approved.digest
     with pytest.raises(RefusedError):
         developer.require_approval(heavier)  # another load is another plan
+
+
+def test_find_limit_reports_where_it_broke_and_on_what(tmp_path: Path) -> None:
+    with example_app(tmp_path / "broken-app", "status") as failing:  # every catalogue request answers 500
+        path = design_with(tmp_path / "broken", failing)
+        data = yaml.safe_load(path.read_text())
+        staging = data["environments"]["staging"]
+        staging["stress"]["profile"] = {"kind": "step", "step_users": 2, "step_s": 2, "hold_s": 5}
+        staging["stress"]["caps"] = {"max_users": 6, "max_rps": 12, "max_duration_s": 60}
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        flow = Workflow(open_store(load_settings()), load_design(path), DEV)
+        testing = StressTesting(flow, load_settings(), "staging")
+        assert [s["users"] for s in testing.scenario(StressOptions(find_limit=True)).stages] == [2, 4, 6]
+        outcome = testing.run(StressOptions(workers=1, find_limit=True))
+    limit = outcome.limit
+    assert limit is not None and [s.users for s in limit.steps] == [2, 4, 6]
+    assert limit.broke_at is not None and limit.broke_at.index == 0 and "errors" in limit.broke_at.broken
+    assert limit.last_sustainable is None and "broke at 4 requests/s offered (2 users) on errors" in limit.describe()
+    (verdict,) = outcome.verdicts
+    assert verdict.name == "sustainable at peak_rps" and not verdict.passed
+    _run_id, summary = testing.record(outcome)
+    assert summary.profile == "find-limit" and not summary.passed
+
+
+def test_the_html_report_draws_its_charts_without_script(good: Served, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    design = str(design_with(tmp_path / "design", good))
+    page = tmp_path / "stress.html"
+    done = run_infragate(home, "stress", "--env", "staging", "-d", design, "-w", "1", "-f", "html", "-o", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text()
+    assert html.count("<polyline") >= 6 and "<script" not in html  # rps, users, p50/p95/p99, errors, distribution
+    assert "Latency distribution" in html and "catalogue" in html and "met" in html

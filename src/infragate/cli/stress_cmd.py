@@ -19,6 +19,8 @@ from infragate.cli.exit_codes import ExitCode
 from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
+from infragate.stress.limits import growth
+from infragate.stress.report import render_html
 
 if TYPE_CHECKING:
     from infragate.workflow.stress_testing import StressOutcome
@@ -48,9 +50,12 @@ def stress(
     hold: int | None = typer.Option(None, "--hold", min=5, max=86_400, help="Seconds at the peak."),
     ramp: int | None = typer.Option(None, "--ramp", min=1, max=3600, help="Seconds to reach the peak."),
     profile: str | None = typer.Option(None, "--profile", help="ramp, step, spike or soak."),
-    output_format: str = typer.Option("table", "--format", "-f", help="table, json or junit"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write json or junit here."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table, json, junit or html"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write json, junit or html here."),
     plan_only: bool = typer.Option(False, "--plan", help="Show the stress plan and its digest; send nothing."),
+    find_limit: bool = typer.Option(
+        False, "--find-limit", help="Raise the load step by step to the caps and report where it breaks."
+    ),
 ) -> None:
     """Stress-test the environment (ICP-3.3): Locust (a master and --workers processes, never inside
     infragate) runs the environment's scenario against its first declared endpoint, ramps to the design's
@@ -64,6 +69,8 @@ def stress(
 
       infragate stress --env staging --workers 2 --hold 60 --format junit -o stress.xml
 
+      infragate stress --env staging --find-limit      # the breaking point: where, and which limit first
+
       infragate stress --env staging --workers 0 --expect-workers 2 --master-bind 0.0.0.0 \\
         # then on two other machines: infragate stress worker --master HOST:5557 --env staging
     """
@@ -73,8 +80,8 @@ def stress(
 
     if env is None:
         raise UsageError("which environment?", hint="Pass --env NAME.")
-    if output_format not in ("table", "json", "junit"):
-        raise UsageError(f"--format is '{output_format}'", hint="Use table, json or junit.")
+    if output_format not in ("table", "json", "junit", "html"):
+        raise UsageError(f"--format is '{output_format}'", hint="Use table, json, junit or html.")
     if profile is not None and profile not in ("ramp", "step", "spike", "soak"):
         raise UsageError(f"--profile is '{profile}'", hint="Use ramp, step, spike or soak.")
     design = load_design(identity.resolve_design(design_file))
@@ -90,6 +97,7 @@ def stress(
         profile=profile,
         bind=master_bind,
         port=master_port if (expect_workers or master_port != 5557) else None,
+        find_limit=find_limit,
     )
     scenario = testing.scenario(options)
     if plan_only:
@@ -107,14 +115,20 @@ def stress(
     with Live(_progress({}, total), console=err, refresh_per_second=2, transient=True) as live:
         outcome = testing.run(options, progress=lambda p: live.update(_progress(p, total)))
     run_id, _summary = testing.record(outcome)
+    document = _document(outcome, run_id)
+    page = render_html(document)
+    (outcome.folder / "report.html").write_text(page)  # always: the charts are for people
     if output_format == "json":
-        emit(json.dumps(_document(outcome, run_id), indent=2) + "\n", output)
+        emit(json.dumps(document, indent=2) + "\n", output)
+    elif output_format == "html":
+        emit(page, output)
     elif output_format == "junit":
         emit(_junit(outcome), output)
     else:
         _show(outcome)
     verdict = "met every SLO" if outcome.passed else "missed" if not outcome.interrupted else "was interrupted"
-    err.print(f"{design.project.name}/{env}: the stress test {verdict} (run {run_id}; {outcome.folder})", markup=False)
+    err.print(f"{design.project.name}/{env}: the stress test {verdict} (run {run_id})", markup=False)
+    err.print(f"report: {outcome.folder / 'report.html'}", markup=False)
     if not outcome.passed:
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -137,6 +151,30 @@ def _show(outcome: StressOutcome) -> None:
         measured = "—" if v.measured is None else f"{round(v.measured, 4):g} {v.unit}".strip()
         table.add_row(v.name, verdict, measured, f"{v.target:g} {v.unit}".strip(), Text(v.detail))
     out.print(table)
+    if outcome.limit is not None:
+        steps = Table(title="The breaking point: each step against the targets", expand=False)
+        for column in ("Step", "Users", "Offered/s", "Answered/s", "p95 ms", "p99 ms", "Errors", "Broke on"):
+            steps.add_column(column)
+        for step in outcome.limit.steps:
+            broke = Text(", ".join(step.broken) or "—", style="bold red" if step.broken else "green")
+            steps.add_row(
+                str(step.index + 1),
+                str(step.users),
+                f"{step.offered_rps:g}",
+                f"{step.achieved_rps:.1f}",
+                f"{step.p95:.1f}",
+                f"{step.p99:.1f}",
+                f"{step.error_rate:.2%}",
+                broke,
+            )
+        out.print(steps)
+        out.print(outcome.limit.describe(), markup=False)
+    grows = growth(outcome.results)
+    if grows:
+        out.print(
+            "p95 grows fastest with load: " + ", ".join(f"{n} (+{g:.1f} ms per 10 requests/s)" for n, g in grows),
+            markup=False,
+        )
     names = Table(title="Per request name (HdrHistogram; Locust's own p95 beside it)", expand=False)
     for column in ("Request", "Count", "Errors", "p50", "p95", "p99", "p99.9", "max", "Locust p95"):
         names.add_column(column)
@@ -155,6 +193,7 @@ def _document(outcome: StressOutcome, run_id: int) -> dict[str, Any]:
         "interrupted": outcome.interrupted,
         "scenario": outcome.scenario.to_json(),
         "verdicts": [vars(v) for v in outcome.verdicts],
+        "limit": outcome.limit.describe() if outcome.limit is not None else None,
         "results": outcome.results,
     }
 

@@ -56,6 +56,11 @@ socket.getaddrinfo = _scoped_getaddrinfo
 
 # -- recording ----------------------------------------------------------------------------------------------
 HOLD_FROM, HOLD_TO = (float(x) for x in SCENARIO["hold"])
+STAGE_ENDS = [float(stage["until"]) for stage in SCENARIO["stages"]]
+
+
+def _stage_of(offset: float) -> int:
+    return next((i for i, until in enumerate(STAGE_ENDS) if offset < until), len(STAGE_ENDS) - 1)
 
 
 class Recorder:
@@ -66,6 +71,7 @@ class Recorder:
         self.names: dict[str, list[Any]] = {}  # name -> [histogram, errors]
         self.windows: dict[int, list[Any]] = {}  # window index -> [histogram, errors]
         self.hold: list[Any] = [_histogram(), 0]
+        self.stages: dict[str, list[Any]] = {}  # "stage" or "stage/name" -> [histogram, errors]
 
     def record(self, name: str, micros: int, failed: bool, started_at: float) -> None:
         micros = max(LOWEST_US, min(micros, HIGHEST_US))
@@ -79,6 +85,11 @@ class Recorder:
         if HOLD_FROM <= offset < HOLD_TO:
             self.hold[0].record_value(micros)
             self.hold[1] += failed
+        stage = _stage_of(offset)
+        for key in (str(stage), f"{stage}/{name}"):
+            entry = self.stages.setdefault(key, [_histogram(), 0])
+            entry[0].record_value(micros)
+            entry[1] += failed
 
     def export(self) -> dict[str, Any]:
         """The recordings so far, encoded for the master; then start afresh (each report is a delta)."""
@@ -86,8 +97,9 @@ class Recorder:
             "names": {n: [base64.b64encode(h.encode()).decode(), e] for n, (h, e) in self.names.items()},
             "windows": {str(w): [base64.b64encode(h.encode()).decode(), e] for w, (h, e) in self.windows.items()},
             "hold": [base64.b64encode(self.hold[0].encode()).decode(), self.hold[1]],
+            "stages": {k: [base64.b64encode(h.encode()).decode(), e] for k, (h, e) in self.stages.items()},
         }
-        self.names, self.windows, self.hold = {}, {}, [_histogram(), 0]
+        self.names, self.windows, self.hold, self.stages = {}, {}, [_histogram(), 0], {}
         return data
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -97,6 +109,10 @@ class Recorder:
             entry[1] += errors
         for window, (encoded, errors) in data.get("windows", {}).items():
             entry = self.windows.setdefault(int(window), [_histogram(), 0])
+            entry[0].decode_and_add(base64.b64decode(encoded))
+            entry[1] += errors
+        for key, (encoded, errors) in data.get("stages", {}).items():
+            entry = self.stages.setdefault(key, [_histogram(), 0])
             entry[0].decode_and_add(base64.b64decode(encoded))
             entry[1] += errors
         if "hold" in data:
@@ -213,6 +229,34 @@ def _write_results(environment: Any, **_: Any) -> None:
             }
         )
     hold, hold_errors = RECORDER.hold
+    stages = []
+    for index, stage in enumerate(SCENARIO["stages"]):
+        histogram, failed = RECORDER.stages.get(str(index), [_histogram(), 0])
+        begin = STAGE_ENDS[index - 1] if index else 0.0
+        stages.append(
+            {
+                "index": index,
+                "from": begin,
+                "to": STAGE_ENDS[index],
+                "users": stage["users"],
+                "count": histogram.get_total_count(),
+                "errors": failed,
+                **_percentiles(histogram),
+                "names": {
+                    key.split("/", 1)[1]: _percentiles(h)
+                    for key, (h, _e) in RECORDER.stages.items()
+                    if key.startswith(f"{index}/")
+                },
+            }
+        )
+    spectrum = (
+        [
+            [q, overall.get_value_at_percentile(q) / 1000]
+            for q in (0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9, 100)
+        ]
+        if overall.get_total_count()
+        else []
+    )
     total = environment.stats.total
     document = {
         "started_at": started,
@@ -229,6 +273,8 @@ def _write_results(environment: Any, **_: Any) -> None:
         "locust_overall": {"count": total.num_requests, "errors": total.num_failures, **_locust_percentiles(total)},
         "names": names,
         "windows": windows,
+        "stages": stages,
+        "spectrum": spectrum,
     }
     Path(os.environ["INFRAGATE_STRESS_RESULTS"]).write_text(json.dumps(document))
 

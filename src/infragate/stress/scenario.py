@@ -58,6 +58,7 @@ def build(
     hold_s: int | None = None,
     ramp_s: int | None = None,
     profile: str | None = None,
+    find_limit: bool = False,
 ) -> Scenario:
     """The scenario of ``env``: its first endpoint, its requests (a GET of / by default), its profile; the
     peak load is the design's ``targets.peak_rps`` unless told otherwise."""
@@ -81,8 +82,14 @@ def build(
     # Aim a tenth above the peak: users pace themselves (constant throughput) and scheduling jitter only ever
     # makes them late, so aiming exactly at peak_rps falls short of it.
     users = max(1, math.ceil(peak * HEADROOM / stress.rps_per_user))
-    stages, hold = _stages(chosen, users)
     caps = stress.caps
+    if find_limit:  # steps all the way to the caps; each step is judged on its own (limits.breaking_point)
+        top = max(1, min(caps.max_users, math.floor(caps.max_rps / stress.rps_per_user)))
+        stages, hold = _steps(chosen, top), (0.0, 0.0)
+        peak = top * stress.rps_per_user
+        chosen = chosen.model_copy(update={"kind": "step"})
+    else:
+        stages, hold = _stages(chosen, users)
     duration = stages[-1]["until"]
     problems = []
     if max(s["users"] for s in stages) > caps.max_users:
@@ -161,11 +168,17 @@ def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[dict[str, float
             {"until": ramp + hold + ramp, "users": base, "spawn_rate": float(peak_users)},
         ], (ramp, ramp + hold)
     # step: +step_users every step_s up to the peak, then hold the peak
-    stages: list[dict[str, float]] = []
-    users, until = 0, 0.0
-    while users < peak_users:
-        users = min(peak_users, users + profile.step_users)
-        until += profile.step_s
-        stages.append({"until": until, "users": users, "spawn_rate": float(profile.step_users)})
+    stages = _steps(profile, peak_users)
+    until = stages[-1]["until"]
     stages.append({"until": until + hold, "users": peak_users, "spawn_rate": float(profile.step_users)})
     return stages, (until, until + hold)
+
+
+def _steps(profile: LoadProfile, top_users: int) -> list[dict[str, float]]:
+    stages: list[dict[str, float]] = []
+    users, until = 0, 0.0
+    while users < top_users:
+        users = min(top_users, users + profile.step_users)
+        until += profile.step_s
+        stages.append({"until": until, "users": users, "spawn_rate": float(max(profile.step_users, 1))})
+    return stages

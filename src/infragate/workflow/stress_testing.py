@@ -13,8 +13,9 @@ from infragate.errors import RefusedError, UsageError
 from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.stress import runner
+from infragate.stress.limits import BreakingPoint, breaking_point
 from infragate.stress.scenario import Scenario, build
-from infragate.stress.verdicts import SloVerdict, slo_verdicts, slowest
+from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, slo_verdicts, slowest
 from infragate.workflow.records import StressSummary
 from infragate.workflow.service import Workflow
 from infragate.workload.process import ca_bundle
@@ -32,6 +33,7 @@ class StressOptions:
     profile: str | None = None
     bind: str = "127.0.0.1"
     port: int | None = None
+    find_limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,11 @@ class StressOutcome:
     verdicts: list[SloVerdict]
     interrupted: bool
     folder: Path
+    limit: BreakingPoint | None = None  # --find-limit
 
     @property
     def passed(self) -> bool:
-        return not self.interrupted and all(v.passed for v in self.verdicts)
+        return not self.interrupted and bool(self.verdicts) and all(v.passed for v in self.verdicts)
 
 
 class StressTesting:
@@ -67,6 +70,7 @@ class StressTesting:
             hold_s=options.hold_s,
             ramp_s=options.ramp_s,
             profile=options.profile,
+            find_limit=options.find_limit,
         )
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
@@ -84,6 +88,19 @@ class StressTesting:
         )
         targets = self.env.infrastructure.targets
         assert targets is not None
+        if options.find_limit:
+            limit = breaking_point(measured.results, targets, scenario.rps_per_user)
+            last = limit.last_sustainable
+            sustained = last.achieved_rps if last else 0.0
+            verdict = SloVerdict(
+                "sustainable at peak_rps",
+                sustained >= LOAD_REACHED * targets.peak_rps,
+                round(sustained, 1),
+                targets.peak_rps,
+                "requests/s",
+                limit.describe(),
+            )
+            return StressOutcome(scenario, measured.results, [verdict], measured.interrupted, folder, limit)
         verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
         return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder)
 
@@ -109,7 +126,7 @@ class StressTesting:
         summary = StressSummary(
             passed=outcome.passed,
             interrupted=outcome.interrupted,
-            profile=outcome.scenario.profile,
+            profile="find-limit" if outcome.limit is not None else outcome.scenario.profile,
             peak_rps=outcome.scenario.peak_rps,
             requests=int(outcome.results.get("overall", {}).get("count", 0)),
             hold={k: hold[k] for k in ("count", "errors", "p50", "p95", "p99", "max") if k in hold},
