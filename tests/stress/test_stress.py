@@ -83,7 +83,7 @@ def test_a_missed_slo_is_a_finding_and_keeps_the_criterion_unmet(good: Served, t
 def test_caps_and_undeclared_targets_are_refused_before_anything_runs(good: Served, tmp_path: Path) -> None:
     path = design_with(tmp_path, good)
     flow = Workflow(open_store(load_settings()), load_design(path), DEV)
-    with pytest.raises(UsageError, match="exceeds its caps: .*over max_rps 200"):
+    with pytest.raises(UsageError, match=r"exceeds its caps: .*over max_rps 200"):
         StressTesting(flow, load_settings(), "staging").scenario(StressOptions(peak_rps=500))
     production = Workflow(open_store(load_settings()), load_design(WEBSHOP), DEV)
     with pytest.raises(UsageError, match="must be pinned to a local address"):

@@ -53,6 +53,9 @@ def stress(
     output_format: str = typer.Option("table", "--format", "-f", help="table, json, junit or html"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write json, junit or html here."),
     plan_only: bool = typer.Option(False, "--plan", help="Show the stress plan and its digest; send nothing."),
+    engine: str = typer.Option(
+        "locust", "--engine", help="locust (here) or loaderio (Loader.io's servers; INFRAGATE_LOADERIO_KEY)."
+    ),
     find_limit: bool = typer.Option(
         False, "--find-limit", help="Raise the load step by step to the caps and report where it breaks."
     ),
@@ -82,6 +85,8 @@ def stress(
         raise UsageError("which environment?", hint="Pass --env NAME.")
     if output_format not in ("table", "json", "junit", "html"):
         raise UsageError(f"--format is '{output_format}'", hint="Use table, json, junit or html.")
+    if engine not in ("locust", "loaderio"):
+        raise UsageError(f"--engine is '{engine}'", hint="Use locust or loaderio.")
     if profile is not None and profile not in ("ramp", "step", "spike", "soak"):
         raise UsageError(f"--profile is '{profile}'", hint="Use ramp, step, spike or soak.")
     design = load_design(identity.resolve_design(design_file))
@@ -98,6 +103,7 @@ def stress(
         bind=master_bind,
         port=master_port if (expect_workers or master_port != 5557) else None,
         find_limit=find_limit,
+        engine=engine,
     )
     scenario = testing.scenario(options)
     if plan_only:

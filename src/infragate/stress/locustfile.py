@@ -12,6 +12,7 @@ standard library with gevent). Its scenario comes from the JSON file INFRAGATE_S
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import os
 import random
@@ -20,8 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gevent.socket
+import gevent.ssl
 from hdrh.histogram import HdrHistogram
-from locust import HttpUser, LoadTestShape, constant_throughput, events, task
+from locust import FastHttpUser, LoadTestShape, constant_throughput, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
 SCENARIO: dict[str, Any] = json.loads(Path(os.environ["INFRAGATE_STRESS_SCENARIO"]).read_text())
@@ -36,7 +39,7 @@ def _histogram() -> HdrHistogram:
 
 
 # -- where connections go: the declared host only -----------------------------------------------------------
-_original_getaddrinfo = socket.getaddrinfo
+_original_getaddrinfo = gevent.socket.getaddrinfo
 _PINS = {(pin["host"], int(pin["port"])): (pin["address"], int(pin["connect_port"])) for pin in SCENARIO["pins"]}
 _ALLOWED = {pin["host"] for pin in SCENARIO["pins"]}
 
@@ -52,6 +55,7 @@ def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 socket.getaddrinfo = _scoped_getaddrinfo
+gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves through gevent's module
 
 
 # -- recording ----------------------------------------------------------------------------------------------
@@ -59,8 +63,20 @@ HOLD_FROM, HOLD_TO = (float(x) for x in SCENARIO["hold"])
 STAGE_ENDS = [float(stage["until"]) for stage in SCENARIO["stages"]]
 
 
+LAST_STAGE = len(STAGE_ENDS) - 1
+
+
 def _stage_of(offset: float) -> int:
-    return next((i for i, until in enumerate(STAGE_ENDS) if offset < until), len(STAGE_ENDS) - 1)
+    return min(bisect.bisect_right(STAGE_ENDS, offset), LAST_STAGE)
+
+
+def _entry(table: dict[Any, list[Any]], key: Any) -> list[Any]:
+    """The [histogram, errors] of ``key``, made on first use only (a histogram costs ~0.1 ms to make: never
+    build one per request, as ``dict.setdefault`` with a fresh default would)."""
+    found = table.get(key)
+    if found is None:
+        found = table[key] = [_histogram(), 0]
+    return found
 
 
 class Recorder:
@@ -70,75 +86,81 @@ class Recorder:
     def __init__(self) -> None:
         self.names: dict[str, list[Any]] = {}  # name -> [histogram, errors]
         self.windows: dict[int, list[Any]] = {}  # window index -> [histogram, errors]
-        self.hold: list[Any] = [_histogram(), 0]
-        self.stages: dict[str, list[Any]] = {}  # "stage" or "stage/name" -> [histogram, errors]
+        self.stages: dict[tuple[int, str], list[Any]] = {}  # (stage, name) -> [histogram, errors]
 
     def record(self, name: str, micros: int, failed: bool, started_at: float) -> None:
-        micros = max(LOWEST_US, min(micros, HIGHEST_US))
-        entry = self.names.setdefault(name, [_histogram(), 0])
-        entry[0].record_value(micros)
-        entry[1] += failed
-        offset = started_at - (STATE["started"] or started_at)
-        window = self.windows.setdefault(int(offset // WINDOW_S), [_histogram(), 0])
-        window[0].record_value(micros)
-        window[1] += failed
-        if HOLD_FROM <= offset < HOLD_TO:
-            self.hold[0].record_value(micros)
-            self.hold[1] += failed
-        stage = _stage_of(offset)
-        for key in (str(stage), f"{stage}/{name}"):
-            entry = self.stages.setdefault(key, [_histogram(), 0])
+        # Three recordings a request (about 4 µs): by name, by 1-second window (stages and the hold are whole
+        # seconds, so the master adds windows up for them), and by stage and name (growth with load). This
+        # runs for every request in the generator: kept lean on purpose (bench/stress.py measures it).
+        if micros > HIGHEST_US:
+            micros = HIGHEST_US
+        offset = started_at - STARTED[0]
+        tables: tuple[tuple[dict[Any, list[Any]], Any], ...] = (
+            (self.names, name),
+            (self.windows, int(offset // WINDOW_S)),
+            (self.stages, (_stage_of(offset), name)),
+        )
+        for table, key in tables:
+            entry = table.get(key)
+            if entry is None:
+                entry = table[key] = [_histogram(), 0]
             entry[0].record_value(micros)
-            entry[1] += failed
+            if failed:
+                entry[1] += 1
 
     def export(self) -> dict[str, Any]:
         """The recordings so far, encoded for the master; then start afresh (each report is a delta)."""
         data = {
             "names": {n: [base64.b64encode(h.encode()).decode(), e] for n, (h, e) in self.names.items()},
             "windows": {str(w): [base64.b64encode(h.encode()).decode(), e] for w, (h, e) in self.windows.items()},
-            "hold": [base64.b64encode(self.hold[0].encode()).decode(), self.hold[1]],
-            "stages": {k: [base64.b64encode(h.encode()).decode(), e] for k, (h, e) in self.stages.items()},
+            "stages": {
+                f"{k[0]}/{k[1]}": [base64.b64encode(h.encode()).decode(), e] for k, (h, e) in self.stages.items()
+            },
         }
-        self.names, self.windows, self.hold, self.stages = {}, {}, [_histogram(), 0], {}
+        self.names, self.windows, self.stages = {}, {}, {}
         return data
 
     def merge(self, data: dict[str, Any]) -> None:
         for name, (encoded, errors) in data.get("names", {}).items():
-            entry = self.names.setdefault(name, [_histogram(), 0])
+            entry = _entry(self.names, name)
             entry[0].decode_and_add(base64.b64decode(encoded))
             entry[1] += errors
         for window, (encoded, errors) in data.get("windows", {}).items():
-            entry = self.windows.setdefault(int(window), [_histogram(), 0])
+            entry = _entry(self.windows, int(window))
             entry[0].decode_and_add(base64.b64decode(encoded))
             entry[1] += errors
         for key, (encoded, errors) in data.get("stages", {}).items():
-            entry = self.stages.setdefault(key, [_histogram(), 0])
+            stage, _, name = key.partition("/")
+            entry = _entry(self.stages, (int(stage), name))
             entry[0].decode_and_add(base64.b64decode(encoded))
             entry[1] += errors
-        if "hold" in data:
-            encoded, errors = data["hold"]
-            self.hold[0].decode_and_add(base64.b64decode(encoded))
-            self.hold[1] += errors
 
 
 RECORDER = Recorder()
 USERS: dict[int, int] = {}  # window index -> the users running then (master)
 STATE: dict[str, Any] = {"runner": None, "started": None}
+STARTED = [time.time()]  # this process's test start (read on every request: a list, not a dict lookup)
 
 
-@events.request.add_listener
+RAW = os.environ.get("INFRAGATE_STRESS_RAW") == "1"  # bench/stress.py: the same file without the recording
+
+
 def _on_request(name: str, response_time: float, exception: Any, start_time: float, **_: Any) -> None:
-    RECORDER.record(name, round(response_time * 1000), exception is not None, start_time)
+    RECORDER.record(name, int(response_time * 1000 + 0.5) or 1, exception is not None, start_time)
 
 
-@events.report_to_master.add_listener
 def _to_master(client_id: str, data: dict[str, Any]) -> None:
     data["infragate"] = RECORDER.export()
 
 
-@events.worker_report.add_listener
 def _from_worker(client_id: str, data: dict[str, Any]) -> None:
     RECORDER.merge(data.get("infragate", {}))
+
+
+if not RAW:
+    events.request.add_listener(_on_request)
+    events.report_to_master.add_listener(_to_master)
+    events.worker_report.add_listener(_from_worker)
 
 
 @events.init.add_listener
@@ -153,6 +175,7 @@ def _on_init(environment: Any, **_: Any) -> None:
 @events.test_start.add_listener
 def _on_start(environment: Any, **_: Any) -> None:
     STATE["started"] = STATE["started"] or time.time()
+    STARTED[0] = STATE["started"]
 
 
 def _percentiles(histogram: HdrHistogram) -> dict[str, float]:
@@ -228,11 +251,11 @@ def _write_results(environment: Any, **_: Any) -> None:
                 **_percentiles(histogram),
             }
         )
-    hold, hold_errors = RECORDER.hold
+    hold, hold_errors = _between(HOLD_FROM, HOLD_TO)
     stages = []
     for index, stage in enumerate(SCENARIO["stages"]):
-        histogram, failed = RECORDER.stages.get(str(index), [_histogram(), 0])
         begin = STAGE_ENDS[index - 1] if index else 0.0
+        histogram, failed = _between(begin, STAGE_ENDS[index])
         stages.append(
             {
                 "index": index,
@@ -242,11 +265,7 @@ def _write_results(environment: Any, **_: Any) -> None:
                 "count": histogram.get_total_count(),
                 "errors": failed,
                 **_percentiles(histogram),
-                "names": {
-                    key.split("/", 1)[1]: _percentiles(h)
-                    for key, (h, _e) in RECORDER.stages.items()
-                    if key.startswith(f"{index}/")
-                },
+                "names": {name: _percentiles(h) for (at, name), (h, _e) in RECORDER.stages.items() if at == index},
             }
         )
     spectrum = (
@@ -279,6 +298,16 @@ def _write_results(environment: Any, **_: Any) -> None:
     Path(os.environ["INFRAGATE_STRESS_RESULTS"]).write_text(json.dumps(document))
 
 
+def _between(begin: float, end: float) -> tuple[Any, int]:
+    """The windows from ``begin`` to ``end`` seconds (whole seconds: windows are 1 s) added up."""
+    histogram, errors = _histogram(), 0
+    for index, (window, failed) in RECORDER.windows.items():
+        if begin <= index * WINDOW_S and (index + 1) * WINDOW_S <= end:
+            histogram.add(window)
+            errors += failed
+    return histogram, errors
+
+
 def _method(name: str) -> str:
     return next((r["method"] for r in REQUESTS if r["name"] == name), "GET")
 
@@ -303,14 +332,22 @@ class ScenarioShape(LoadTestShape):
         return None
 
 
-class ScenarioUser(HttpUser):
+def _tls_context() -> Any:
+    """Verification against the system's trust store, plus the environment's CA bundle when it has one."""
+    return gevent.ssl.create_default_context(cafile=SCENARIO.get("ca_bundle") or None)
+
+
+class ScenarioUser(FastHttpUser):
+    """geventhttpclient (Locust's FastHttpUser): a fraction of requests' CPU per request, so the generator
+    adds little to the latency it measures."""
+
     host = SCENARIO["base_url"]
     wait_time = constant_throughput(float(SCENARIO["rps_per_user"]))
-
-    def on_start(self) -> None:
-        self.client.verify = SCENARIO.get("ca_bundle") or True
-        self.client.trust_env = False  # no proxy from the environment
-        self.client.max_redirects = 0
+    insecure = False
+    ssl_context_factory = staticmethod(_tls_context)
+    max_redirects = 0
+    network_timeout = 30.0
+    connection_timeout = 10.0
 
     @task
     def scenario(self) -> None:
@@ -320,4 +357,4 @@ class ScenarioUser(HttpUser):
             kwargs["json"] = request["json"]
         elif request.get("body") is not None:
             kwargs["data"] = request["body"].encode()
-        self.client.request(request["method"], request["path"], allow_redirects=False, **kwargs)
+        self.client.request(request["method"], request["path"], **kwargs)

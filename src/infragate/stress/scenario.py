@@ -15,7 +15,7 @@ from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
 from infragate.model.stress import LoadProfile, StressSettings
 
-WINDOW_S = 2.0  # the time resolution of the results (and of the charts)
+WINDOW_S = 1.0  # the results' time resolution; stages and holds are whole seconds, so windows add up to them
 HEADROOM = 1.1
 
 

@@ -47,6 +47,10 @@ def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list
         ]
     rate = int(hold.get("errors", 0)) / count
     for name, key, target in (("p95", "p95", targets.p95_ms), ("p99", "p99", targets.p99_ms)):
+        if key not in hold:  # an engine that reports no percentiles (Loader.io: an average only)
+            detail = f"not evaluated: the engine reports no {name}, only a mean of {float(hold.get('mean', 0)):.0f} ms"
+            verdicts.append(SloVerdict(name, False, None, float(target), "ms", detail))
+            continue
         measured = float(hold[key])
         detail = f"{measured:.1f} ms (target {target:g} ms)"
         verdicts.append(SloVerdict(name, measured <= target, measured, float(target), "ms", detail))

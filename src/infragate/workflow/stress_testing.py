@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from infragate.errors import RefusedError, UsageError
+from infragate.model.testing import Endpoint
 from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.stress import runner
@@ -34,6 +35,7 @@ class StressOptions:
     bind: str = "127.0.0.1"
     port: int | None = None
     find_limit: bool = False
+    engine: str = "locust"  # or "loaderio"
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,13 @@ class StressTesting:
         )
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
+        if options.engine == "loaderio":
+            self._reachable_from_the_internet()
         scenario = self.scenario(options)
         self.require_approval(scenario)
         folder = self._folder()
+        if options.engine == "loaderio":
+            return self._loaderio(scenario, folder)
         measured = runner.run(
             scenario,
             folder,
@@ -103,6 +109,41 @@ class StressTesting:
             return StressOutcome(scenario, measured.results, [verdict], measured.interrupted, folder, limit)
         verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
         return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder)
+
+    def _loaderio(self, scenario: Scenario, folder: Path) -> StressOutcome:
+        """The same scenario through Loader.io: its servers load the public endpoint (never a pinned one)."""
+        import json
+        import os
+
+        from infragate.stress import loaderio
+
+        endpoint = self._reachable_from_the_internet()
+        client = loaderio.LoaderIo(
+            os.environ.get("INFRAGATE_LOADERIO_KEY", ""), os.environ.get("INFRAGATE_LOADERIO_URL") or loaderio.API
+        )
+        app = client.app(endpoint.host)
+        client.verify(app)
+        duration = int(scenario.hold[1] - scenario.hold[0]) or int(scenario.duration_s)
+        result = client.run(loaderio.spec_of(scenario, str(endpoint.url), duration), deadline_s=duration + 300)
+        results = loaderio.to_results(result, duration, scenario.peak_rps)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(results, indent=2))
+        targets = self.env.infrastructure.targets
+        assert targets is not None
+        return StressOutcome(scenario, results, slo_verdicts(results, targets, scenario.peak_rps), False, folder)
+
+    def _reachable_from_the_internet(self) -> Endpoint:
+        """Loader.io's servers load the first endpoint: it must be public (real AWS, not pinned)."""
+        if not self.env.settings.endpoints:
+            raise UsageError(f"{self.environment} declares no endpoint to stress", hint="Add endpoints:.")
+        endpoint = self.env.settings.endpoints[0]
+        if self.env.settings.aws.embedded or endpoint.resolve is not None:
+            raise UsageError(
+                f"Loader.io loads {endpoint.url} from the internet, and {self.environment} "
+                + ("is embedded AWS" if self.env.settings.aws.embedded else "pins it to a local address"),
+                hint="Use the Locust engine (the default) for embedded or pinned environments.",
+            )
+        return endpoint
 
     def require_approval(self, scenario: Scenario) -> None:
         """Production load needs a lead's approval of this exact stress plan (scenario and caps)."""
