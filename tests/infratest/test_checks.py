@@ -196,3 +196,16 @@ def test_results_for_machines_json_and_junit(broken: Served) -> None:
 def test_concurrent_and_sequential_runs_agree(good: Served) -> None:
     together, apart = run_tests(plan(good)), run_tests(plan(good), sequential=True)
     assert verdicts(together) == verdicts(apart)
+
+
+def test_the_example_serves_loaderios_verification_token_when_asked(tmp_path: Path) -> None:
+    import ssl
+    import urllib.request
+
+    from tests.support.workloads import example_app as serve_example
+
+    with serve_example(tmp_path, extra=("--loaderio-token", "abc123")) as served:
+        context = ssl.create_default_context(cafile=str(served.ca_file))
+        context.check_hostname = False  # asked by address here; the name is checked by the TLS tests
+        with urllib.request.urlopen(f"https://127.0.0.1:{served.https_port}/loaderio-abc123/", context=context) as got:
+            assert got.read() == b"loaderio-abc123"

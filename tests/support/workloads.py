@@ -66,7 +66,7 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 @contextmanager
-def example_app(folder: Path, *broken: str, expired: bool = False) -> Iterator[Served]:
+def example_app(folder: Path, *broken: str, expired: bool = False, extra: tuple[str, ...] = ()) -> Iterator[Served]:
     """The example's application (app/serve.py), broken in the given ways (headers, tls, status, banner)."""
     ca, cert, key = certificates(folder, expired=expired)
     https_port, http_port = free_port(), free_port()
@@ -82,6 +82,7 @@ def example_app(folder: Path, *broken: str, expired: bool = False) -> Iterator[S
         "--keyfile",
         str(key),
         *(f"--broken-{fault}" for fault in broken),
+        *extra,
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

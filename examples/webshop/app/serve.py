@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import ssl
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 PRODUCTS = [
@@ -39,7 +40,7 @@ class Line(BaseModel):
     quantity: int = Field(1, ge=1, le=99)
 
 
-def shop(*, headers: bool = True, status: int = 200, banner: str = "") -> FastAPI:
+def shop(*, headers: bool = True, status: int = 200, banner: str = "", loaderio_token: str = "") -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     baskets: dict[str, list[dict[str, int]]] = {}
 
@@ -56,6 +57,15 @@ def shop(*, headers: bool = True, status: int = 200, banner: str = "") -> FastAP
     def catalogue() -> HTMLResponse:
         items = "".join(f"<li>{p['name']}: {p['price_cents'] / 100:.2f} EUR</li>" for p in PRODUCTS)
         return HTMLResponse(f"<!doctype html><title>Acme webshop</title><h1>Catalogue</h1><ul>{items}</ul>", status)
+
+    if loaderio_token:  # Loader.io verifies a target by fetching its token from it (see infragate stress)
+        token = loaderio_token if loaderio_token.startswith("loaderio-") else f"loaderio-{loaderio_token}"
+
+        @app.get(f"/{token}/", response_class=PlainTextResponse)
+        @app.get(f"/{token}.txt", response_class=PlainTextResponse)
+        @app.get(f"/{token}.html", response_class=PlainTextResponse)
+        def loaderio_verification() -> str:
+            return token
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
@@ -121,6 +131,11 @@ async def main() -> None:
     parser.add_argument("--http-port", type=int, default=0, help="a plain-HTTP listener redirecting to HTTPS")
     parser.add_argument("--certfile", required=True)
     parser.add_argument("--keyfile", required=True)
+    parser.add_argument(
+        "--loaderio-token",
+        default=os.environ.get("LOADERIO_TOKEN", ""),
+        help="serve Loader.io's verification token (loaderio-<app id>) at /loaderio-<app id>/",
+    )
     parser.add_argument("--broken-headers", action="store_true", help="send no security headers")
     parser.add_argument("--broken-tls", action="store_true", help="accept TLS 1.0 and weak ciphers")
     parser.add_argument("--broken-status", action="store_true", help="answer / with 500")
@@ -130,6 +145,7 @@ async def main() -> None:
         headers=not args.broken_headers,
         status=500 if args.broken_status else 200,
         banner="nginx/1.25.3" if args.broken_banner else "",
+        loaderio_token=args.loaderio_token,
     )
     secure = uvicorn.Config(
         app,
@@ -144,7 +160,9 @@ async def main() -> None:
     secure.ssl = tls_context(args.certfile, args.keyfile, old_tls=args.broken_tls)  # uvicorn serves with this
     servers = [uvicorn.Server(secure)]
     if args.http_port:
-        plain = uvicorn.Config(redirector(), host=args.host, port=args.http_port, log_level="warning", server_header=False)
+        plain = uvicorn.Config(
+            redirector(), host=args.host, port=args.http_port, log_level="warning", server_header=False
+        )
         servers.append(uvicorn.Server(plain))
     await asyncio.gather(*(server.serve() for server in servers))
 
