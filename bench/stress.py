@@ -18,6 +18,7 @@ the CPU other processes used meanwhile, so a disturbed run can be seen. Asserts 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import shutil
@@ -154,7 +155,7 @@ def delay_server(seconds: float, truth_file: Path) -> tuple[subprocess.Popen[byt
 
 def exact(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]  # as HdrHistogram ranks
 
 
 def main() -> None:
