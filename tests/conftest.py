@@ -50,6 +50,9 @@ def webshop_variant(webshop_data: dict[str, Any]) -> Callable[[dict[str, Any]], 
     return build
 
 
+pytest_plugins = ["tests.support.workload_fixtures"]
+
+
 @pytest.fixture(autouse=True)
 def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test (and every infragate process it starts) gets an empty store of its own."""

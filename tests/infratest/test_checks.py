@@ -40,12 +40,6 @@ def verdicts(report: TestReport) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with example_app(tmp_path_factory.mktemp("good")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("broken")
     with example_app(folder, "headers", "tls", "status", "banner") as served:

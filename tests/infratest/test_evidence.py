@@ -24,12 +24,6 @@ DEV = "dara.dev@example.com"
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with example_app(tmp_path_factory.mktemp("good")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with example_app(tmp_path_factory.mktemp("broken"), "headers", "status") as served:
         yield served

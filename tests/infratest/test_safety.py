@@ -16,7 +16,7 @@ from infragate.infratest.results import Verdict
 from infragate.infratest.runner import TestPlan, run_tests
 from infragate.infratest.scope import Scope
 from infragate.model.testing import Endpoint, TestCase
-from tests.support.workloads import HOST, Served, example_app
+from tests.support.workloads import HOST, Served
 
 
 class Listener:
@@ -53,12 +53,6 @@ def listener() -> Iterator[Listener]:
     found = Listener()
     yield found
     found.close()
-
-
-@pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with example_app(tmp_path_factory.mktemp("good")) as served:
-        yield served
 
 
 def test_urls_that_are_not_declared_endpoints_are_refused_by_name() -> None:

@@ -5,7 +5,6 @@ that miss, findings and the ICP-3.3 criterion, and the refusals before anything 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ from tests.support.workloads import Served, example_app, example_design
 
 DEV = "dara.dev@example.com"
 SHORT = {"kind": "ramp", "ramp_s": 1, "hold_s": 6}
-
-
-@pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with example_app(tmp_path_factory.mktemp("good")) as served:
-        yield served
 
 
 def design_with(folder: Path, served: Served, **targets: float) -> Path:

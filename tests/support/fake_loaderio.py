@@ -5,17 +5,16 @@ and run, results not ready and then ready, the documented error shape, and one 4
 from __future__ import annotations
 
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.support.servers import free_port, serving
 
 KEY = "fake-loaderio-key"
 
@@ -125,18 +124,7 @@ def _app(fake: FakeLoaderIo) -> FastAPI:
 @contextmanager
 def running() -> Iterator[FakeLoaderIo]:
     fake = FakeLoaderIo()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(_app(fake), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
+    port = free_port()
+    fake.url = f"http://127.0.0.1:{port}"  # its Link headers name it
+    with serving(_app(fake), port):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

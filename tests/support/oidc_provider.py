@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from tests.support.servers import free_port, serving
 
 CLIENT_ID, CLIENT_SECRET = "infragate-tests", "a client secret for the tests"
 
@@ -105,19 +104,7 @@ def _app(provider: Provider) -> FastAPI:
 @contextmanager
 def running_provider() -> Iterator[Provider]:
     provider = Provider()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    provider.issuer = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(_app(provider), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test OIDC provider did not start"
-    try:
+    port = free_port()
+    provider.issuer = f"http://127.0.0.1:{port}"  # the issuer names itself in its tokens: known before serving
+    with serving(_app(provider), port):
         yield provider
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from infragate.design import load_design
@@ -19,6 +15,7 @@ from infragate.web.app import create_app
 from infragate.workflow.accounts import set_password
 from tests.conftest import WEBSHOP
 from tests.support.people import ADMIN, seat_owners
+from tests.support.servers import serving
 
 PASSWORD = "correct horse battery staple"
 LEAD, DEV, SECURITY, INFRA = (
@@ -55,17 +52,5 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> TestClie
 @pytest.fixture
 def live(store: Store) -> Iterator[str]:
     """The server on a free port of 127.0.0.1, in a thread: its address."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store)) as address:
+        yield address

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +15,6 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
-import uvicorn
 
 from infragate.aws import AwsConnection
 from infragate.aws.embedded import EmbeddedAws
@@ -31,6 +27,7 @@ from infragate.web.app import create_app
 from infragate.workflow.accounts import set_password
 from tests.conftest import WEBSHOP
 from tests.support.people import seat_owners
+from tests.support.servers import serving
 from tests.web.conftest import DEV, PASSWORD
 from tests.web.test_team_mode import cli, login
 
@@ -58,38 +55,28 @@ def team_store(tmp_path: Path) -> Iterator[Store]:
 def team_server(team_store: Store, embedded: EmbeddedAws, aws: AwsConnection) -> Iterator[str]:
     """The server, and a worker, on an emptied embedded account (so the audit finds the unprovisioned project)."""
     settings = replace(load_settings(), home=embedded.home, database_url=POSTGRES, queue_url=REDIS)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(team_store, settings=settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "infragate", "worker"],
-        env={
-            **os.environ,
-            "INFRAGATE_HOME": str(embedded.home),
-            "INFRAGATE_DATABASE_URL": POSTGRES,
-            "INFRAGATE_QUEUE_URL": REDIS,
-            "INFRAGATE_AUDIT_KEY": str(team_store.signer.key_file if team_store.signer else ""),
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    yield f"http://127.0.0.1:{port}"
-    worker.send_signal(signal.SIGINT)
-    try:
-        worker.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(team_store, settings=settings)) as address:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "infragate", "worker"],
+            env={
+                **os.environ,
+                "INFRAGATE_HOME": str(embedded.home),
+                "INFRAGATE_DATABASE_URL": POSTGRES,
+                "INFRAGATE_QUEUE_URL": REDIS,
+                "INFRAGATE_AUDIT_KEY": str(team_store.signer.key_file if team_store.signer else ""),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            yield address
+        finally:
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 def test_a_developer_asks_for_an_audit_and_follows_it_to_the_end(

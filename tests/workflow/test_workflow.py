@@ -21,6 +21,7 @@ from infragate.workflow.records import (
     ChangesSummary,
     DocsSummary,
     ShieldCoverage,
+    StressSummary,
     TestSummary,
     VerifySummary,
 )
@@ -121,9 +122,11 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
     assert report.stage is Stage.DEPLOYMENT_TESTING
     later = [c for c in report.unmet() if c.stage in (Stage.DEPLOYMENT_TESTING, Stage.SECURITY_COMPLIANCE)]
-    assert all("no evidence yet" in c.detail for c in later if c.clause in ("ICP-3.1", "ICP-3.3", "ICP-4.1"))
+    assert all("no evidence yet" in c.detail for c in later if c.clause in ("ICP-3.1", "ICP-4.1"))
     tests = next(c for c in later if c.clause == "ICP-3.2")
     assert tests.detail == "never tested: infragate test --env staging"  # a capability now: not "no evidence yet"
+    stress = next(c for c in later if c.clause == "ICP-3.3")
+    assert stress.detail == "never stress-tested: infragate stress --env staging"
     shield = next(c for c in report.results[Stage.SECURITY_COMPLIANCE] if c.clause == "ICP-4.2")
     assert shield.met, "verify recorded full Shield coverage"
 
@@ -304,6 +307,12 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     # the infrastructure tests are the first thing someone can do now (ICP-3.2), before any signature
     assert report.next_step() == "developer: the last infrastructure test run (after the last apply) passed (ICP-3.2)"
     lead.record_run("staging", TestSummary(passed=True, counts={"passed": 17}), succeeded=True)
+    stress_next = lead.gate_report("staging").next_step()
+    assert (
+        stress_next == "developer: the last stress test (after the last apply) met every SLO at the peak load (ICP-3.3)"
+    )
+    met = {"passed": True, "measured": 12.0, "target": 300.0}
+    lead.record_run("staging", StressSummary(passed=True, verdicts={"p95": met}), succeeded=True)
     assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
     for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
                         ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip

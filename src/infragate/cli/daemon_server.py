@@ -34,7 +34,15 @@ STATE_NAME = "daemon.json"
 LOG_NAME = "daemon.log"
 # Modules the daemon must not load: the CLI (see above), the emulator (moto: only its own process needs it),
 # Alembic's migration scripts (they run only inside Alembic) and the ``python -m`` entry points.
-_NOT_PRELOADED = ("infragate.cli", "infragate.aws.emulator", "infragate.store.migrations", "infragate.__main__")
+# Never imported by infragate itself: the emulator and the migrations run elsewhere, and the locustfile runs in
+# Locust's processes (importing Locust patches the standard library with gevent).
+_NOT_PRELOADED = (
+    "infragate.cli",
+    "infragate.aws.emulator",
+    "infragate.store.migrations",
+    "infragate.__main__",
+    "infragate.stress.locustfile",
+)
 _LIBRARIES = ("typer", "rich.console", "rich.table", "rich.progress", "rich.markup", "rich.panel", "rich.tree")
 _ACCEPT_POLL_S = 1.0
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from infragate.model import Role
-from infragate.store.evidence import approvals
+from infragate.store.evidence import approvals, latest_run
 from infragate.store.schema import DesignVersion, Run
 from infragate.workflow.approvals import current_plan_approver
 from infragate.workflow.job_requests import JobRequests
@@ -136,12 +136,7 @@ class DesignReview(JobRequests):
         self._require_reader()
         with self.store.session() as session:
             project = self.register(session)
-            run = session.scalars(
-                select(Run)
-                .where(Run.project_id == project.id, Run.environment == environment, Run.kind == "docs")
-                .order_by(Run.id.desc())
-                .limit(1)
-            ).first()
+            run = latest_run(session, project.id, environment, "docs")
             if run is None or not run.artifact_path or run.summary.get("design_digest") != self.design.digest:
                 return None
             index = Path(run.artifact_path)
@@ -153,12 +148,7 @@ class DesignReview(JobRequests):
         self._require_reader()
         with self.store.session() as session:
             project = self.register(session)
-            run = session.scalars(
-                select(Run)
-                .where(Run.project_id == project.id, Run.environment == environment, Run.kind == "plan")
-                .order_by(Run.id.desc())
-                .limit(1)
-            ).first()
+            run = latest_run(session, project.id, environment, "plan")
             if run is None or not run.summary.get("plan"):
                 return None
             digest = str(run.summary["plan"])

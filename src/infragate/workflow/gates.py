@@ -202,17 +202,26 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
     ]
 
 
+def _latest_after_apply(e: Evidence, kind: RunKind, never: str) -> tuple[RunFacts | None, str]:
+    """The latest run of ``kind``, when there is one and it came after the latest apply (else why not): what
+    was tested before the infrastructure last changed is not evidence about it."""
+    run, apply = _run(e, kind), _run(e, RunKind.APPLY)
+    if run is None:
+        return None, never
+    if apply is not None and run.at < apply.at:
+        return None, f"{kind.value} run at {run.at:%Y-%m-%d %H:%M}, before the last apply: run it again"
+    return run, ""
+
+
 def infrastructure_tested(e: Evidence) -> tuple[bool, str]:
     """ICP-3.2 from the latest test run: it must come after the latest apply and have passed; checks that were
     not applicable are named, never counted."""
-    test, apply = _run(e, RunKind.TEST), _run(e, RunKind.APPLY)
+    test, problem = _latest_after_apply(e, RunKind.TEST, f"never tested: infragate test --env {e.environment}")
     if test is None:
-        return False, f"never tested: infragate test --env {e.environment}"
+        return False, problem
     summary = test.summary
     if not isinstance(summary, TestSummary):
         return False, "the latest test run recorded no readable result: test again"
-    if apply is not None and test.at < apply.at:
-        return False, f"tested at {test.at:%Y-%m-%d %H:%M}, before the last apply: test again"
     if not summary.passed:
         if summary.failing:
             more = "…" if len(summary.failing) > 3 else ""
@@ -226,14 +235,13 @@ def infrastructure_tested(e: Evidence) -> tuple[bool, str]:
 
 def stress_tested(e: Evidence) -> tuple[bool, str]:
     """ICP-3.3 from the latest stress run: after the latest apply, not interrupted, every SLO verdict passed."""
-    stress, apply = _run(e, RunKind.STRESS), _run(e, RunKind.APPLY)
+    never = f"never stress-tested: infragate stress --env {e.environment}"
+    stress, problem = _latest_after_apply(e, RunKind.STRESS, never)
     if stress is None:
-        return False, f"never stress-tested: infragate stress --env {e.environment}"
+        return False, problem
     summary = stress.summary
     if not isinstance(summary, StressSummary):
         return False, "the latest stress run recorded no readable result: run it again"
-    if apply is not None and stress.at < apply.at:
-        return False, f"stress-tested at {stress.at:%Y-%m-%d %H:%M}, before the last apply: run it again"
     if summary.interrupted:
         return False, "the latest stress run was interrupted: a partial run is not evidence"
     missed = [
