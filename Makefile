@@ -35,9 +35,9 @@ run: $(VENV)/.installed
 	$(BIN)/infragate admin create $(ADMIN)
 	INFRAGATE_USER=$(ADMIN) $(BIN)/infragate project init --design $(EXAMPLE) --apply-members
 	INFRAGATE_USER=$(LEAD) $(BIN)/infragate approve design --env staging --design $(EXAMPLE) -m "approved by make run"
-	$(BIN)/infragate run $(EXAMPLE) --env staging
+	$(BIN)/infragate run $(EXAMPLE) --env staging; status=$$?; \
+	$(BIN)/infragate workload stop --env staging --design $(EXAMPLE); exit $$status  # run started it
 	$(BIN)/infragate project status --design $(EXAMPLE)
-	$(BIN)/infragate workload stop --env staging --design $(EXAMPLE)  # run started it; nothing is left behind
 
 # A local server for trying the dashboard: the demo admin and the webshop example's owners get the password
 # below (demo only), the owners are seated as members, and the server listens on http://127.0.0.1:8080.
