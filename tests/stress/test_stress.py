@@ -156,3 +156,45 @@ def test_the_html_report_draws_its_charts_without_script(good: Served, tmp_path:
     html = page.read_text()
     assert html.count("<polyline") >= 6 and "<script" not in html  # rps, users, p50/p95/p99, errors, distribution
     assert "Latency distribution" in html and "catalogue" in html and "met" in html
+
+
+def test_ctrl_c_stops_the_run_and_keeps_what_was_measured(good: Served, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = design_with(tmp_path, good)
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["staging"]["stress"]["profile"] = {"kind": "ramp", "ramp_s": 1, "hold_s": 100}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    env = {**os.environ, "INFRAGATE_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    command = [
+        sys.executable,
+        "-m",
+        "infragate",
+        "stress",
+        "--env",
+        "staging",
+        "-d",
+        str(path),
+        "-w",
+        "1",
+        "-f",
+        "json",
+    ]
+    running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "home").glob("stress/*/*/*/results.json.partial")) and time.monotonic() < deadline:
+        time.sleep(0.5)  # something has been measured
+    os.killpg(running.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    out, err = running.communicate(timeout=120)
+    assert running.returncode == 1, err
+    document = json.loads(out)
+    assert document["interrupted"] and not document["passed"] and document["results"]["overall"]["count"] > 0
+    assert "was interrupted" in err
+    flow = Workflow(open_store(load_settings()), load_design(path), DEV)
+    met, detail = criterion(flow)
+    assert not met and "interrupted" in detail

@@ -41,7 +41,8 @@ def _histogram() -> HdrHistogram:
 # -- where connections go: the declared host only -----------------------------------------------------------
 _original_getaddrinfo = gevent.socket.getaddrinfo
 _PINS = {(pin["host"], int(pin["port"])): (pin["address"], int(pin["connect_port"])) for pin in SCENARIO["pins"]}
-_ALLOWED = {pin["host"] for pin in SCENARIO["pins"]}
+# The declared host, and the master's address (Locust's workers look it up before connecting to it).
+_ALLOWED = {pin["host"] for pin in SCENARIO["pins"]} | {os.environ.get("INFRAGATE_STRESS_MASTER", "127.0.0.1")}
 
 
 def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
@@ -139,6 +140,7 @@ class Recorder:
 RECORDER = Recorder()
 USERS: dict[int, int] = {}  # window index -> the users running then (master)
 STATE: dict[str, Any] = {"runner": None, "started": None}
+PARTIAL_EVERY = 5  # seconds between the partial results the master keeps
 STARTED = [time.time()]  # this process's test start (read on every request: a list, not a dict lookup)
 
 
@@ -216,6 +218,9 @@ def _watch(environment: Any) -> None:
             temporary = Path(progress + ".tmp")
             temporary.write_text(json.dumps(document))
             temporary.replace(progress)
+        ticks = STATE["ticks"] = STATE.get("ticks", 0) + 1
+        if ticks % PARTIAL_EVERY == 0:  # what an interrupted run keeps, even if Locust never says goodbye
+            _results(environment, os.environ["INFRAGATE_STRESS_RESULTS"] + ".partial")
         gevent.sleep(1.0)
 
 
@@ -223,6 +228,11 @@ def _watch(environment: Any) -> None:
 def _write_results(environment: Any, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
+    _results(environment, os.environ["INFRAGATE_STRESS_RESULTS"])
+
+
+def _results(environment: Any, path: str) -> None:
+    """Write what has been measured so far to ``path`` (atomically)."""
     started = STATE["started"] or time.time()
     overall = _histogram()
     errors = 0
@@ -295,7 +305,9 @@ def _write_results(environment: Any, **_: Any) -> None:
         "stages": stages,
         "spectrum": spectrum,
     }
-    Path(os.environ["INFRAGATE_STRESS_RESULTS"]).write_text(json.dumps(document))
+    temporary = Path(path + ".tmp")
+    temporary.write_text(json.dumps(document))
+    temporary.replace(path)
 
 
 def _between(begin: float, end: float) -> tuple[Any, int]:

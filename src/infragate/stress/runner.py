@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infragate.errors import InfragateError, UsageError
+from infragate.errors import UsageError
 from infragate.stress.scenario import Scenario
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 GRACE_S = 30.0  # after the scenario's last stage: time to stop and report
 
 
-class StressError(InfragateError):
+class StressError(UsageError):
+    """Locust could not run or report (its log says why)."""
+
     code = "stress"
 
 
@@ -36,7 +38,7 @@ class Measured:
     workers: int
 
 
-def prepare(scenario: Scenario, folder: Path) -> dict[str, str]:
+def prepare(scenario: Scenario, folder: Path, master_host: str = "127.0.0.1") -> dict[str, str]:
     """Write the run's locustfile and scenario into ``folder``; the environment Locust's processes need."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(LOCUSTFILE, folder / "locustfile.py")
@@ -46,6 +48,7 @@ def prepare(scenario: Scenario, folder: Path) -> dict[str, str]:
         "INFRAGATE_STRESS_SCENARIO": str(folder / "scenario.json"),
         "INFRAGATE_STRESS_RESULTS": str(folder / "results.json"),
         "INFRAGATE_STRESS_PROGRESS": str(folder / "progress.json"),
+        "INFRAGATE_STRESS_MASTER": master_host,
         "PYTHONWARNINGS": "ignore",
     }
 
@@ -102,6 +105,7 @@ def run(
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches infragate only; it stops the master gracefully (SIGTERM)
     )
     local = [
         subprocess.Popen(
@@ -112,6 +116,7 @@ def run(
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         for _ in range(workers)
     ]
@@ -140,6 +145,9 @@ def run(
                 worker.kill()
         log.close()
     results = folder / "results.json"
+    partial = folder / "results.json.partial"
+    if not results.is_file() and interrupted and partial.is_file():
+        results = partial  # stopped before Locust wrote its last word: what it had measured until then
     if not results.is_file():
         tail = (folder / "locust.log").read_text(errors="replace")[-1200:].strip()
         raise StressError("Locust ended without results", hint=f"Its log ends with: {tail or '(nothing)'}")
@@ -156,7 +164,7 @@ def worker(scenario: Scenario, folder: Path, master: str) -> int:
     host, _, port = master.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--master is '{master}'", hint="Give the master's address as HOST:PORT.")
-    env = prepare(scenario, folder)
+    env = prepare(scenario, folder, host)
     process = subprocess.run(
         _locust(folder, "--worker", "--master-host", host, "--master-port", port), env=env, check=False
     )

@@ -25,7 +25,8 @@ class SloVerdict:
 def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list[SloVerdict]:
     hold = results.get("hold", {})
     count = int(hold.get("count", 0))
-    seconds = max(float(hold.get("to", 0)) - float(hold.get("from", 0)), 1e-9)
+    ended = min(float(hold.get("to", 0)), float(results.get("duration_s") or hold.get("to", 0)))  # interrupted?
+    seconds = max(ended - float(hold.get("from", 0)), 1e-9)
     achieved = count / seconds
     verdicts = [
         SloVerdict(
