@@ -33,14 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from common import free_port  # noqa: E402
 from infragate.stress.runner import run  # noqa: E402
 from infragate.stress.scenario import Scenario  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def busy_jiffies() -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+
+from common import free_port  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBSHOP = ROOT / "examples" / "webshop" / "infragate.yaml"
@@ -120,12 +121,6 @@ def fill(home: Path, url: str, sessions: int) -> tuple[str, list[str]]:
     cookies = [accounts.start_session(store, LEAD)[0] for _ in range(sessions)]
     store.engine.dispose()
     return token, cookies
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> None:

@@ -18,15 +18,10 @@ import yaml
 
 from infragate.workload.certificates import issue, new_authority
 from tests.conftest import WEBSHOP
+from tests.support.servers import free_port
 
 EXAMPLE = WEBSHOP.parent
 HOST = "staging.webshop.example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

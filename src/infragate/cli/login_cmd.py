@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import typer
 
 from infragate.cli import remote
 from infragate.cli.console import err, out
-from infragate.errors import InfragateError, ServerError, UsageError
+from infragate.errors import InfragateError, UsageError
 
 
 def login(
@@ -46,8 +45,13 @@ def login(
         if not name:
             raise UsageError("who are you on the server?", hint="Pass --user NAME (or set INFRAGATE_USER).")
         password = _password(name)
-        probe = remote.Server(url, "", name, None, "login")
-        answer = _without_token(probe, name, password, days)
+        credentials = {
+            "name": name,
+            "password": password,
+            "token_name": f"infragate CLI ({os.uname().nodename})",
+            "days": days,
+        }
+        answer = remote.Server(url, "", name, None, "login").call("POST", "/auth/token", body=credentials)
         made = remote.Server(url, str(answer["token"]), name, int(answer["id"]), "login")
     me = made.call("GET", "/me")  # proves the token works before it is saved
     saved = remote.save(remote.Server(url, made.token, str(me["name"]), made.token_id, "login"))
@@ -63,32 +67,6 @@ def _password(name: str) -> str:
 
         return getpass.getpass(f"password for {name}: ")
     return sys.stdin.readline().rstrip("\n")  # scripts pipe it in, never as an argument (ps would show it)
-
-
-def _without_token(server: remote.Server, name: str, password: str, days: int) -> dict[str, Any]:
-    import httpx
-
-    try:
-        response = httpx.post(
-            f"{server.url}/api/v1/auth/token",
-            json={
-                "name": name,
-                "password": password,
-                "token_name": f"infragate CLI ({os.uname().nodename})",
-                "days": days,
-            },
-            timeout=remote.TIMEOUT_S,
-        )
-    except httpx.HTTPError as failure:
-        raise ServerError(
-            f"cannot reach the infragate server at {server.url} ({type(failure).__name__})",
-            hint="Check the address, and that `infragate serve` runs there.",
-        ) from None
-    if response.status_code != 201:
-        raise remote.error_from(
-            response.status_code, response.headers.get("content-type", ""), response.text, server.url
-        )
-    return dict(response.json())
 
 
 def logout() -> None:

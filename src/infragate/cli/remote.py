@@ -60,7 +60,7 @@ class Server:
                 f"{self.url}/api/v1{path}",
                 json=body,
                 params={k: v for k, v in (params or {}).items() if v is not None},
-                headers={"Authorization": f"Bearer {self.token}"},
+                headers={"Authorization": f"Bearer {self.token}"} if self.token else {},  # none: signing in
                 timeout=TIMEOUT_S,
             )
         except httpx.HTTPError as failure:
