@@ -256,8 +256,9 @@ def worker(
 
     settings = load_settings()
     queue = make_queue(settings)
-    err.print(f"worker on {queue.description}, {workers} at once; Ctrl-C stops it")
     try:
+        # Inside the try: Ctrl-C can land while Rich is still finishing this line, after it reached the terminal.
+        err.print(f"worker on {queue.description}, {workers} at once; Ctrl-C stops it")
         work(settings, queue, workers)
     except KeyboardInterrupt:  # Ctrl-C before the consumer took over its signals: stopping is what was asked
         err.print("worker stopped")
