@@ -190,6 +190,24 @@ def _show(outcome: StressOutcome) -> None:
             Text(name), str(s.get("count", 0)), str(s.get("errors", 0)), *cells, str(s["locust"].get("p95", ""))
         )
     out.print(names)
+    _show_cpu(outcome.results.get("cloudwatch"))
+
+
+def _show_cpu(cloudwatch: dict[str, Any] | None) -> None:
+    if not cloudwatch:
+        return
+    if cloudwatch.get("reason"):
+        out.print(f"CloudWatch CPU: {cloudwatch['status']}: {cloudwatch['reason']}", markup=False)
+    if cloudwatch.get("unread"):
+        out.print(f"CloudWatch CPU: not read: {cloudwatch['unread']}", markup=False)
+    series = [s for s in cloudwatch.get("series", []) if s["points"]]
+    if series:
+        table = Table(title="CloudWatch CPU over the test", expand=False)
+        for column in ("Component", "Kind", "Resource", "Peak", "Mean"):
+            table.add_column(column)
+        for s in series:
+            table.add_row(s["component"], s["kind"], s["resource"], f"{s['peak']:.1f}%", f"{s['mean']:.1f}%")
+        out.print(table)
 
 
 def _document(outcome: StressOutcome, run_id: int) -> dict[str, Any]:

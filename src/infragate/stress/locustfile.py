@@ -23,10 +23,13 @@ from typing import Any
 
 import gevent.socket
 import gevent.ssl
+from gevent import getcurrent
+from geventhttpclient.connectionpool import ConnectionPool
 from hdrh.histogram import HdrHistogram
 from locust import FastHttpUser, LoadTestShape, constant_throughput, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
+RAW = os.environ.get("INFRAGATE_STRESS_RAW") == "1"  # bench/stress.py: the same file without the recording
 SCENARIO: dict[str, Any] = json.loads(Path(os.environ["INFRAGATE_STRESS_SCENARIO"]).read_text())
 LOWEST_US, HIGHEST_US, DIGITS = 1, 120_000_000, 3
 WINDOW_S = float(SCENARIO["window_s"])
@@ -59,6 +62,54 @@ socket.getaddrinfo = _scoped_getaddrinfo
 gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves through gevent's module
 
 
+# -- the wire clock ---------------------------------------------------------------------------------------------
+# Locust times a request from before geventhttpclient builds it to after Locust has handled the response: on
+# a busy generator that adds milliseconds of client-side Python to every figure (bench/stress.py shows
+# Locust's own p50 several ms above what the server took). infragate times each request on the wire instead:
+# from its first connect or send to the last bytes received, per greenlet (a user runs one request at a time).
+WIRE_BEGAN: dict[Any, float] = {}
+WIRE_ENDED: dict[Any, float] = {}
+
+
+class _TimedSocket(gevent.socket.socket):  # type: ignore[misc]
+    """A plain connection that notes when this greenlet's request first touches the wire."""
+
+    def connect(self, address: Any) -> None:
+        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        super().connect(address)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        super().sendall(data, flags)
+
+    def recv(self, *args: Any) -> bytes:
+        data: bytes = super().recv(*args)
+        WIRE_ENDED[getcurrent()] = time.perf_counter()
+        return data
+
+
+class _TimedTLSSocket(gevent.ssl.SSLSocket):  # type: ignore[misc]
+    """The same over TLS (the handshake is timed from the plain connection's connect)."""
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        super().sendall(data, flags)
+
+    def recv(self, *args: Any) -> bytes:
+        data: bytes = super().recv(*args)
+        WIRE_ENDED[getcurrent()] = time.perf_counter()
+        return data
+
+
+def _timed_tcp_socket(_pool: Any, family: int, socktype: int, protocol: int) -> Any:
+    return _TimedSocket(family, socktype, protocol)
+
+
+if not RAW:
+    # geventhttpclient's documented place to make connections ("might be overridden"), for every pool.
+    ConnectionPool._create_tcp_socket = _timed_tcp_socket  # type: ignore[method-assign,assignment]
+
+
 # -- recording ----------------------------------------------------------------------------------------------
 HOLD_FROM, HOLD_TO = (float(x) for x in SCENARIO["hold"])
 STAGE_ENDS = [float(stage["until"]) for stage in SCENARIO["stages"]]
@@ -71,70 +122,86 @@ def _stage_of(offset: float) -> int:
     return min(bisect.bisect_right(STAGE_ENDS, offset), LAST_STAGE)
 
 
-def _entry(table: dict[Any, list[Any]], key: Any) -> list[Any]:
-    """The [histogram, errors] of ``key``, made on first use only (a histogram costs ~0.1 ms to make: never
-    build one per request, as ``dict.setdefault`` with a fresh default would)."""
+class Cell:
+    """Response times (an HdrHistogram), errors, and the exact sum of the times: the histogram's own mean
+    walks every bucket in Python (~45 ms), which the master would pay for every window every 5 seconds."""
+
+    __slots__ = ("errors", "histogram", "total_us")
+
+    def __init__(self, histogram: HdrHistogram | None = None, errors: int = 0, total_us: int = 0) -> None:
+        self.histogram = histogram if histogram is not None else _histogram()
+        self.errors, self.total_us = errors, total_us
+
+    def add(self, other: Cell) -> None:
+        self.histogram.add(other.histogram)
+        self.errors += other.errors
+        self.total_us += other.total_us
+
+    @property
+    def count(self) -> int:
+        return int(self.histogram.get_total_count())
+
+
+def _cell(table: dict[Any, Cell], key: Any) -> Cell:
+    """The cell of ``key``, made on first use only (a histogram costs ~0.1 ms to make: never build one per
+    request, as ``dict.setdefault`` with a fresh default would)."""
     found = table.get(key)
     if found is None:
-        found = table[key] = [_histogram(), 0]
+        found = table[key] = Cell()
     return found
 
 
 class Recorder:
-    """Response times by request name, by time window (seconds since this process saw the test start: the
-    master and its workers start within milliseconds of each other) and during the hold the SLOs judge."""
+    """Response times in HdrHistograms, recorded once per request by (time window, request name) and added up
+    by the process that writes the results into: by name, by time window (seconds since this process saw the
+    test start; the master and its workers start within milliseconds of each other), and by stage and name
+    (growth with load). Windows are whole seconds and so are stages, so a window lies in one stage."""
 
     def __init__(self) -> None:
-        self.names: dict[str, list[Any]] = {}  # name -> [histogram, errors]
-        self.windows: dict[int, list[Any]] = {}  # window index -> [histogram, errors]
-        self.stages: dict[tuple[int, str], list[Any]] = {}  # (stage, name) -> [histogram, errors]
+        self.pending: dict[tuple[int, str], Cell] = {}  # (window, name) -> not yet added up
+        self.names: dict[str, Cell] = {}
+        self.windows: dict[int, Cell] = {}  # by window index
+        self.stages: dict[tuple[int, str], Cell] = {}  # by (stage, name)
 
     def record(self, name: str, micros: int, failed: bool, started_at: float) -> None:
-        # Three recordings a request (about 4 µs): by name, by 1-second window (stages and the hold are whole
-        # seconds, so the master adds windows up for them), and by stage and name (growth with load). This
-        # runs for every request in the generator: kept lean on purpose (bench/stress.py measures it).
+        # This runs for every request in the generator: one histogram recording (about 1.5 µs) and nothing
+        # that can wait for the master. bench/stress.py measures it against raw Locust.
+        key = (int((started_at - STARTED[0]) // WINDOW_S), name)
+        cell = self.pending.get(key)
+        if cell is None:
+            cell = self.pending[key] = Cell()
         if micros > HIGHEST_US:
             micros = HIGHEST_US
-        offset = started_at - STARTED[0]
-        tables: tuple[tuple[dict[Any, list[Any]], Any], ...] = (
-            (self.names, name),
-            (self.windows, int(offset // WINDOW_S)),
-            (self.stages, (_stage_of(offset), name)),
-        )
-        for table, key in tables:
-            entry = table.get(key)
-            if entry is None:
-                entry = table[key] = [_histogram(), 0]
-            entry[0].record_value(micros)
-            if failed:
-                entry[1] += 1
+        cell.histogram.record_value(micros)
+        cell.total_us += micros
+        if failed:
+            cell.errors += 1
 
     def export(self) -> dict[str, Any]:
-        """The recordings so far, encoded for the master; then start afresh (each report is a delta)."""
-        data = {
-            "names": {n: [base64.b64encode(h.encode()).decode(), e] for n, (h, e) in self.names.items()},
-            "windows": {str(w): [base64.b64encode(h.encode()).decode(), e] for w, (h, e) in self.windows.items()},
-            "stages": {
-                f"{k[0]}/{k[1]}": [base64.b64encode(h.encode()).decode(), e] for k, (h, e) in self.stages.items()
-            },
-        }
-        self.names, self.windows, self.stages = {}, {}, {}
-        return data
+        """The recordings since the last report, encoded for the master (each report is a delta)."""
+        cells = [
+            [w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.total_us]
+            for (w, n), c in self.pending.items()
+        ]
+        self.pending = {}
+        return {"cells": cells}
 
     def merge(self, data: dict[str, Any]) -> None:
-        for name, (encoded, errors) in data.get("names", {}).items():
-            entry = _entry(self.names, name)
-            entry[0].decode_and_add(base64.b64decode(encoded))
-            entry[1] += errors
-        for window, (encoded, errors) in data.get("windows", {}).items():
-            entry = _entry(self.windows, int(window))
-            entry[0].decode_and_add(base64.b64decode(encoded))
-            entry[1] += errors
-        for key, (encoded, errors) in data.get("stages", {}).items():
-            stage, _, name = key.partition("/")
-            entry = _entry(self.stages, (int(stage), name))
-            entry[0].decode_and_add(base64.b64decode(encoded))
-            entry[1] += errors
+        """Master: add a worker's report up."""
+        for window, name, encoded, errors, total_us in data.get("cells", []):
+            histogram = HdrHistogram.decode(base64.b64decode(encoded))
+            self._add_up(int(window), str(name), Cell(histogram, int(errors), int(total_us)))
+
+    def fold(self) -> None:
+        """Add up what this process recorded itself (a run without workers)."""
+        pending, self.pending = self.pending, {}
+        for (window, name), cell in pending.items():
+            self._add_up(window, name, cell)
+
+    def _add_up(self, window: int, name: str, cell: Cell) -> None:
+        _cell(self.names, name).add(cell)
+        _cell(self.windows, window).add(cell)
+        _cell(self.stages, (_stage_of(window * WINDOW_S), name)).add(cell)
 
 
 RECORDER = Recorder()
@@ -144,11 +211,14 @@ PARTIAL_EVERY = 5  # seconds between the partial results the master keeps
 STARTED = [time.time()]  # this process's test start (read on every request: a list, not a dict lookup)
 
 
-RAW = os.environ.get("INFRAGATE_STRESS_RAW") == "1"  # bench/stress.py: the same file without the recording
-
-
 def _on_request(name: str, response_time: float, exception: Any, start_time: float, **_: Any) -> None:
-    RECORDER.record(name, int(response_time * 1000 + 0.5) or 1, exception is not None, start_time)
+    me = getcurrent()
+    began, ended = WIRE_BEGAN.pop(me, None), WIRE_ENDED.pop(me, None)
+    if began is not None and ended is not None and ended > began:
+        micros = int((ended - began) * 1_000_000 + 0.5) or 1  # on the wire: what the server and network took
+    else:
+        micros = int(response_time * 1000 + 0.5) or 1  # nothing reached the wire (e.g. refused): Locust's time
+    RECORDER.record(name, micros, exception is not None, start_time)
 
 
 def _to_master(client_id: str, data: dict[str, Any]) -> None:
@@ -180,18 +250,18 @@ def _on_start(environment: Any, **_: Any) -> None:
     STARTED[0] = STATE["started"]
 
 
-def _percentiles(histogram: HdrHistogram) -> dict[str, float]:
-    if histogram.get_total_count() == 0:
+PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99_9", 99.9))
+
+
+def _percentiles(cell: Cell) -> dict[str, float]:
+    count = cell.count
+    if count == 0:
         return {}
-    at = histogram.get_value_at_percentile
+    values = cell.histogram.get_percentile_to_value_dict([q for _, q in PERCENTILES])  # one pass over buckets
     return {
-        "p50": at(50) / 1000,
-        "p90": at(90) / 1000,
-        "p95": at(95) / 1000,
-        "p99": at(99) / 1000,
-        "p99_9": at(99.9) / 1000,
-        "max": histogram.get_max_value() / 1000,
-        "mean": histogram.get_mean_value() / 1000,
+        **{key: values[q] / 1000 for key, q in PERCENTILES},
+        "max": cell.histogram.get_max_value() / 1000,
+        "mean": cell.total_us / count / 1000,
     }
 
 
@@ -234,71 +304,56 @@ def _write_results(environment: Any, **_: Any) -> None:
 def _results(environment: Any, path: str) -> None:
     """Write what has been measured so far to ``path`` (atomically)."""
     started = STATE["started"] or time.time()
-    overall = _histogram()
-    errors = 0
+    RECORDER.fold()
+    overall = Cell()
     names = {}
-    for name, (histogram, failed) in sorted(RECORDER.names.items()):
-        overall.add(histogram)
-        errors += failed
+    for name, cell in sorted(RECORDER.names.items()):
+        overall.add(cell)
         locust_stats = environment.stats.entries.get((name, _method(name)))
         names[name] = {
-            "count": histogram.get_total_count(),
-            "errors": failed,
-            **_percentiles(histogram),
+            "count": cell.count,
+            "errors": cell.errors,
+            **_percentiles(cell),
             "locust": _locust_percentiles(locust_stats),
         }
-    windows = []
-    for index in sorted(RECORDER.windows):
-        histogram, failed = RECORDER.windows[index]
-        count = histogram.get_total_count()
-        windows.append(
-            {
-                "start": index * WINDOW_S,
-                "count": count,
-                "errors": failed,
-                "rps": count / WINDOW_S,
-                "users": USERS.get(index, 0),
-                **_percentiles(histogram),
-            }
-        )
-    hold, hold_errors = _between(HOLD_FROM, HOLD_TO)
+    windows = [
+        {
+            "start": index * WINDOW_S,
+            "count": cell.count,
+            "errors": cell.errors,
+            "rps": cell.count / WINDOW_S,
+            "users": USERS.get(index, 0),
+            **_percentiles(cell),
+        }
+        for index, cell in sorted(RECORDER.windows.items())
+    ]
+    hold = _between(HOLD_FROM, HOLD_TO)
     stages = []
     for index, stage in enumerate(SCENARIO["stages"]):
         begin = STAGE_ENDS[index - 1] if index else 0.0
-        histogram, failed = _between(begin, STAGE_ENDS[index])
+        cell = _between(begin, STAGE_ENDS[index])
         stages.append(
             {
                 "index": index,
                 "from": begin,
                 "to": STAGE_ENDS[index],
                 "users": stage["users"],
-                "count": histogram.get_total_count(),
-                "errors": failed,
-                **_percentiles(histogram),
-                "names": {name: _percentiles(h) for (at, name), (h, _e) in RECORDER.stages.items() if at == index},
+                "count": cell.count,
+                "errors": cell.errors,
+                **_percentiles(cell),
+                "names": {name: _percentiles(c) for (at, name), c in RECORDER.stages.items() if at == index},
             }
         )
-    spectrum = (
-        [
-            [q, overall.get_value_at_percentile(q) / 1000]
-            for q in (0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9, 100)
-        ]
-        if overall.get_total_count()
-        else []
-    )
+    quantiles = [0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9, 100]
+    spread = overall.histogram.get_percentile_to_value_dict(quantiles) if overall.count else {}
+    spectrum = [[q, spread[q] / 1000] for q in quantiles if q in spread]
     total = environment.stats.total
     document = {
         "started_at": started,
         "duration_s": time.time() - started,
         "window_s": WINDOW_S,
-        "overall": {"count": overall.get_total_count(), "errors": errors, **_percentiles(overall)},
-        "hold": {
-            "from": HOLD_FROM,
-            "to": HOLD_TO,
-            "count": hold.get_total_count(),
-            "errors": hold_errors,
-            **_percentiles(hold),
-        },
+        "overall": {"count": overall.count, "errors": overall.errors, **_percentiles(overall)},
+        "hold": {"from": HOLD_FROM, "to": HOLD_TO, "count": hold.count, "errors": hold.errors, **_percentiles(hold)},
         "locust_overall": {"count": total.num_requests, "errors": total.num_failures, **_locust_percentiles(total)},
         "names": names,
         "windows": windows,
@@ -310,14 +365,13 @@ def _results(environment: Any, path: str) -> None:
     temporary.replace(path)
 
 
-def _between(begin: float, end: float) -> tuple[Any, int]:
+def _between(begin: float, end: float) -> Cell:
     """The windows from ``begin`` to ``end`` seconds (whole seconds: windows are 1 s) added up."""
-    histogram, errors = _histogram(), 0
-    for index, (window, failed) in RECORDER.windows.items():
+    total = Cell()
+    for index, cell in RECORDER.windows.items():
         if begin <= index * WINDOW_S and (index + 1) * WINDOW_S <= end:
-            histogram.add(window)
-            errors += failed
-    return histogram, errors
+            total.add(cell)
+    return total
 
 
 def _method(name: str) -> str:
@@ -346,7 +400,10 @@ class ScenarioShape(LoadTestShape):
 
 def _tls_context() -> Any:
     """Verification against the system's trust store, plus the environment's CA bundle when it has one."""
-    return gevent.ssl.create_default_context(cafile=SCENARIO.get("ca_bundle") or None)
+    context = gevent.ssl.create_default_context(cafile=SCENARIO.get("ca_bundle") or None)
+    if not RAW:
+        context.sslsocket_class = _TimedTLSSocket
+    return context
 
 
 class ScenarioUser(FastHttpUser):

@@ -85,6 +85,7 @@ def render_html(document: dict[str, Any]) -> str:
         for name, s in sorted(results.get("names", {}).items(), key=lambda item: -float(item[1].get("p95", 0)))
     )
     limit = f"<h2>The breaking point</h2><p>{escape(document['limit'])}</p>" if document.get("limit") else ""
+    cpu = cpu_section(results.get("cloudwatch"))
     title = f"Stress test: {scenario['environment']}, {scenario['profile']} to {scenario['peak_rps']:g} requests/s"
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:1100px;margin:1.5rem auto;padding:0 1rem}}
@@ -102,5 +103,33 @@ are shown beside them.</p>
 <h2>Over time</h2>{"".join(charts)}
 <h2>Per request name (ms)</h2><table><tr><th>Request</th><th>Count</th><th>Errors</th><th>p50</th><th>p90</th>
 <th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>Locust p95</th></tr>{names}</table>
+{cpu}
 </body></html>
 """
+
+
+def cpu_section(cloudwatch: dict[str, Any] | None) -> str:
+    """The servers' and databases' CloudWatch CPU over the test: a chart and a table, or why there is none."""
+    heading = "<h2>Servers and databases: CloudWatch CPU over the test</h2>"
+    if not cloudwatch:
+        return heading + "<p>Not read (this run predates it).</p>"
+    series = cloudwatch.get("series") or []
+    reason = (
+        f"<p>{escape(str(cloudwatch['status']).capitalize())}: {escape(cloudwatch['reason'])}.</p>"
+        if cloudwatch.get("reason")
+        else ""
+    )
+    if cloudwatch.get("unread"):
+        reason += f"<p>Not read: {escape(cloudwatch['unread'])}.</p>"
+    if not series:
+        return heading + reason
+    with_points = {f"{s['component']} {s['resource']}": [tuple(p) for p in s["points"]] for s in series if s["points"]}
+    chart = line_chart("CPU % (CloudWatch averages)", with_points, "%") if with_points else ""
+    rows = "".join(
+        f"<tr><td>{escape(s['component'])}</td><td>{escape(s['kind'])}</td><td>{escape(s['resource'])}</td>"
+        + "".join(f"<td>{'—' if s[k] is None else f'{float(s[k]):.1f}%'}</td>" for k in ("peak", "mean"))
+        + "</tr>"
+        for s in series
+    )
+    table = f"<table><tr><th>Component</th><th>Kind</th><th>Resource</th><th>Peak</th><th>Mean</th></tr>{rows}</table>"
+    return heading + reason + chart + table

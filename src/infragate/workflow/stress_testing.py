@@ -19,6 +19,7 @@ from infragate.stress.scenario import Scenario, build
 from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, slo_verdicts, slowest
 from infragate.workflow.records import StressSummary
 from infragate.workflow.service import Workflow
+from infragate.workflow.stress_cpu import cpu_during_test
 from infragate.workload.process import ca_bundle
 
 STRESS_PLAN = "stress-plan"  # the approval subject: a scenario and its caps, by digest
@@ -92,6 +93,7 @@ class StressTesting:
             port=options.port,
             progress=progress,
         )
+        self._attach_cpu(measured.results, folder)
         targets = self.env.infrastructure.targets
         assert targets is not None
         if options.find_limit:
@@ -112,8 +114,8 @@ class StressTesting:
 
     def _loaderio(self, scenario: Scenario, folder: Path) -> StressOutcome:
         """The same scenario through Loader.io: its servers load the public endpoint (never a pinned one)."""
-        import json
         import os
+        import time
 
         from infragate.stress import loaderio
 
@@ -124,13 +126,21 @@ class StressTesting:
         app = client.app(endpoint.host)
         client.verify(app)
         duration = int(scenario.hold[1] - scenario.hold[0]) or int(scenario.duration_s)
+        started_at = time.time()
         result = client.run(loaderio.spec_of(scenario, str(endpoint.url), duration), deadline_s=duration + 300)
-        results = loaderio.to_results(result, duration, scenario.peak_rps)
+        results = {"started_at": started_at, **loaderio.to_results(result, duration, scenario.peak_rps)}
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(results, indent=2))
+        self._attach_cpu(results, folder)
         targets = self.env.infrastructure.targets
         assert targets is not None
         return StressOutcome(scenario, results, slo_verdicts(results, targets, scenario.peak_rps), False, folder)
+
+    def _attach_cpu(self, results: dict[str, Any], folder: Path) -> None:
+        """The CloudWatch CPU of the environment's servers and databases over the test, kept with the results."""
+        import json
+
+        results["cloudwatch"] = cpu_during_test(self.settings, self.flow.design, self.environment, results)
+        (folder / "results.json").write_text(json.dumps(results, indent=2))
 
     def _reachable_from_the_internet(self) -> Endpoint:
         """Loader.io's servers load the first endpoint: it must be public (real AWS, not pinned)."""
