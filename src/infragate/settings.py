@@ -39,6 +39,12 @@ class Settings:
     audit_key: Path | None = None  # None: <home>/keys/audit-ed25519.pem
     sign_in_limit: int = 10  # sign-ins per address per minute (the server; accounts also lock after failures)
     oidc: OidcSettings | None = None  # the organisation's single sign-on, when configured
+    tools: Path | None = None  # None: <home>/tools (scanners installed in environments of their own)
+
+    @property
+    def tools_dir(self) -> Path:
+        """Where external tools (wapiti) get their own virtual environments, installed once."""
+        return self.tools or self.home / "tools"
 
     @property
     def audit_key_file(self) -> Path:
@@ -118,7 +124,9 @@ def load_settings() -> Settings:
     limit_text = os.environ.get("INFRAGATE_SIGN_IN_LIMIT", "10")
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100_000:
         raise UsageError(f"INFRAGATE_SIGN_IN_LIMIT is '{limit_text}'", hint="Sign-ins per minute, from 1 to 100000.")
+    tools = os.environ.get("INFRAGATE_TOOLS") or None
     return Settings(
+        tools=Path(tools) if tools else None,
         oidc=_oidc(),
         sign_in_limit=int(limit_text),
         audit_key=Path(audit_key) if audit_key else None,

@@ -84,6 +84,12 @@ COMMANDS: dict[str, Entry] = {
         "Stress tests (ICP-3.3): Locust against the environment's declared endpoints, exact percentiles, and SLO "
         "verdicts at the design's peak load.",
     ),
+    "scan": _entry(
+        "scan_cmd",
+        "app",
+        AWS,
+        "OWASP scans (ICP-4.1): wapiti and infragate's own checks against the environment's declared endpoints.",
+    ),
     "workload": _entry(
         "workload_cmd",
         "app",

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from infragate.model.base import Component, Model, Named, as_tuple
 from infragate.model.names import CLIENT_MAX, PERSON_MAX
+from infragate.model.scanning import ScanSettings
 from infragate.model.stress import StressSettings
 from infragate.model.testing import MAX_CASES, EndpointList, TestCase, Workload
 
@@ -119,6 +120,9 @@ class EnvironmentSettings(Component):
     workload: Workload | None = Field(default=None, description="Serves the application on embedded AWS")
     stress: StressSettings | None = Field(
         default=None, description="The stress scenario: weighted requests, the load profile, hard caps"
+    )
+    scan: ScanSettings = Field(
+        default_factory=ScanSettings, description="OWASP scans: engine, profile, how recent for ICP-4.1, limits"
     )
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="Partial design merged over the base for this environment"

@@ -67,8 +67,10 @@ def ingest(
     run_id: int | None,
     observed: list[Observed],
     actor: str = "infragate",
+    complete: bool = True,
 ) -> IngestSummary:
-    """Record one complete run's failing findings for a source (audit, scan, …) in one environment."""
+    """Record one run's failing findings for a source (audit, scan, …) in one environment. Findings the run
+    no longer saw are marked fixed only when the run was ``complete`` (it looked everywhere)."""
     now = datetime.now(UTC)
     existing = {
         f.fingerprint: f
@@ -115,7 +117,7 @@ def ingest(
         elif finding.status in ACTIVE:
             still_open += 1
     for fingerprint, finding in existing.items():
-        if fingerprint not in seen and finding.status in ACTIVE:
+        if complete and fingerprint not in seen and finding.status in ACTIVE:
             _event(finding, FindingStatus.FIXED, actor, f"no longer found by {source}", now)
             fixed += 1
     session.flush()

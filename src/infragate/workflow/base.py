@@ -78,6 +78,11 @@ class WorkflowBase:
             self.log_refusal(type(refused).__name__, self.design.project.name, refused.message)
             raise
 
+    def require_action(self, action: Action) -> None:
+        """Refuse (audit-logged) unless the acting user holds, on this project, a role that may do ``action``."""
+        with self._session() as (session, project, user):
+            require(user.name, self.roles_of(session, project, user), action)
+
     def roles_of(self, session: Session, project: Project, user: User) -> set[str]:
         """The roles ``user`` holds on ``project`` (memberships), plus ``admin`` if they are an admin, within the
         scope of the token they came with."""

@@ -90,12 +90,23 @@ class Gatekeeping(WorkflowBase):
             leads = {m.user for m in current if m.role == Role.LEAD.value}
             security = {m.user for m in current if m.role == Role.SECURITY.value}
             runs = {}
-            for kind in (RunKind.DOCS, RunKind.APPLY, RunKind.VERIFY, RunKind.AUDIT, RunKind.TEST, RunKind.STRESS):
+            for kind in (
+                RunKind.DOCS,
+                RunKind.APPLY,
+                RunKind.VERIFY,
+                RunKind.AUDIT,
+                RunKind.TEST,
+                RunKind.STRESS,
+                RunKind.SCAN,
+            ):
                 run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:
                     runs[kind] = gates.RunFacts(kind, run.status, run.started_at, parse_summary(kind, run.summary))
             open_items = open_findings(session, project.id, environment)
             severe = tuple(f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE)
+            severe_scan = tuple(
+                f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE and f.source == "scan"
+            )
             open_rules = frozenset(f.rule_id for f in open_items if f.source == "audit")
             environment_row = session.scalars(
                 select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
@@ -115,6 +126,9 @@ class Gatekeeping(WorkflowBase):
                 pentest_requested=self.design.project.pentest_requested,
                 runs=runs,
                 open_severe=severe,
+                open_severe_scan=severe_scan,
+                endpoints=tuple(str(e.url) for e in env.settings.endpoints),
+                scan_max_age_days=env.settings.scan.max_age_days,
                 open_rules=open_rules,
                 launched=environment_row.stage == Stage.LAUNCHED.value,
             )

@@ -7,11 +7,11 @@ with "no evidence yet" until then: never silently passed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
-from infragate.workflow.records import RunKind, RunSummary, StressSummary, TestSummary, VerifySummary
+from infragate.workflow.records import RunKind, RunSummary, ScanSummary, StressSummary, TestSummary, VerifySummary
 from infragate.workflow.stages import Stage
 
 NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
@@ -57,6 +57,9 @@ class Evidence:
     pentest_requested: bool
     runs: dict[RunKind, RunFacts] = field(default_factory=dict)  # latest run per kind
     open_severe: tuple[str, ...] = ()  # open high/critical findings, "RULE component"
+    open_severe_scan: tuple[str, ...] = ()  # those of them an OWASP scan found
+    endpoints: tuple[str, ...] = ()  # the environment's declared endpoints (what a scan must cover)
+    scan_max_age_days: int = 7
     open_rules: frozenset[str] = frozenset()  # rule ids with open audit findings
     checklist: tuple[ItemState, ...] = ()
     launched: bool = False
@@ -255,6 +258,34 @@ def stress_tested(e: Evidence) -> tuple[bool, str]:
     return True, f"at {stress.at:%Y-%m-%d %H:%M}: {summary.peak_rps:g} requests/s held, p95 {p95:.1f} ms, every SLO met"
 
 
+def owasp_scanned(e: Evidence, now: datetime | None = None) -> tuple[bool, str]:
+    """ICP-4.1: a complete scan within the environment's max age that covered every declared endpoint, and no
+    open high or critical scan finding. An environment with no endpoint has nothing a scan could judge."""
+    if not e.endpoints:
+        return False, "no endpoints declared: declare them (endpoints:) so they can be scanned"
+    scan = _run(e, RunKind.SCAN)
+    if scan is None:
+        return False, f"never scanned: infragate scan --env {e.environment}"
+    summary = scan.summary
+    if not isinstance(summary, ScanSummary):
+        return False, "the latest scan recorded no readable result: scan again"
+    age = (now or datetime.now(UTC)) - scan.at
+    if age.days >= e.scan_max_age_days:
+        return False, f"the latest scan is from {scan.at:%Y-%m-%d}, older than {e.scan_max_age_days} days: scan again"
+    if not summary.complete:
+        return False, "the latest scan was incomplete (an endpoint failed or a limit stopped it): not evidence"
+    missed = [url for url in e.endpoints if url not in summary.covered]
+    if missed:
+        return False, f"the latest scan did not cover {', '.join(missed[:3])}"
+    if e.open_severe_scan:
+        return False, f"open: {', '.join(e.open_severe_scan[:5])}"
+    return (
+        True,
+        f"at {scan.at:%Y-%m-%d %H:%M} ({summary.engine}): {len(summary.covered)} endpoint(s) covered, "
+        "no open high/critical finding",
+    )
+
+
 def shield_covered(e: Evidence) -> tuple[bool, str]:
     verify = _run(e, RunKind.VERIFY)
     if verify is None:
@@ -269,6 +300,7 @@ def shield_covered(e: Evidence) -> tuple[bool, str]:
 
 def security_gate(e: Evidence) -> list[Criterion]:
     covered, detail = shield_covered(e)
+    scanned, scan_detail = owasp_scanned(e)
     pentest = (
         Criterion(
             Stage.SECURITY_COMPLIANCE, "ICP-4.3", "the requested pentest is closed", False, NO_EVIDENCE, Role.SECURITY
@@ -283,8 +315,8 @@ def security_gate(e: Evidence) -> list[Criterion]:
             Stage.SECURITY_COMPLIANCE,
             "ICP-4.1",
             "a recent OWASP scan with no open high/critical finding",
-            False,
-            NO_EVIDENCE,
+            scanned,
+            scan_detail,
             Role.SECURITY,
         ),
         Criterion(

@@ -30,6 +30,7 @@ from infragate.settings import Settings
 from infragate.store.locks import LockInfo
 from infragate.workflow.documents import write_docs
 from infragate.workflow.provisioning import Provisioning
+from infragate.workflow.roles import RoleError
 from infragate.workflow.stages import Stage
 
 if TYPE_CHECKING:
@@ -180,6 +181,15 @@ def run_pipeline(
         tested = _test(flow, settings, environment, snapshot, steps)
         if tested is not False:
             tested = _stress(flow, settings, environment, steps)
+        scanned = _scan(flow, settings, environment, steps) if tested is not False else None
+        if scanned is False:
+            result.actions.append(
+                Action(
+                    "security",
+                    "review what the OWASP scan found, or run the scan of production (ICP-4.1, ICP-4.4)",
+                    f"infragate scan --env {environment} -d {design_file}",
+                )
+            )
         if tested is False:
             result.actions.append(
                 Action(
@@ -198,7 +208,7 @@ def run_pipeline(
                 )
             )
             raise _HaltError(Outcome.WAITING)
-        if tested is False:
+        if tested is False or scanned is False:
             raise _HaltError(Outcome.WAITING)
     except _HaltError as halt:
         result.outcome = halt.outcome
@@ -250,3 +260,26 @@ def _stress(flow: Workflow, settings: Settings, environment: str, steps: list[St
     )
     steps.append(Step("stress", outcome.passed, detail))
     return outcome.passed
+
+
+def _scan(flow: Workflow, settings: Settings, environment: str, steps: list[Step]) -> bool | None:
+    """ICP-4.1: the OWASP scan of the declared endpoints, recorded; None when there is nothing to scan. A
+    production scan is security's to run (it is refused here for anyone else, and said so)."""
+    from infragate.workflow.scanning import Scanning, ScanOptions
+
+    env = flow.design.environment(environment).settings
+    if not env.endpoints:
+        return None
+    scanning = Scanning(flow, settings, environment)
+    plan = scanning.plan(ScanOptions())
+    try:
+        report = scanning.run(plan)
+    except RoleError as refused:
+        steps.append(Step("scan", False, refused.message))
+        return False
+    scanning.record(plan, report)
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n) or "no findings"
+    severe = any(f.severity in ("critical", "high") for f in report.findings)
+    state = "complete" if report.complete else "incomplete"
+    steps.append(Step("scan", report.complete and not severe, f"{state}: {counts} ({report.duration_s:.0f} s)"))
+    return report.complete and not severe

@@ -24,6 +24,7 @@ class RunKind(StrEnum):
     DOCS = "docs"
     TEST = "test"
     STRESS = "stress"
+    SCAN = "scan"
 
 
 class RunSummary(BaseModel):
@@ -113,6 +114,21 @@ class StressSummary(RunSummary):
     slowest: list[str] = Field(default_factory=list)
 
 
+class ScanSummary(RunSummary):
+    """ICP-4.1: an OWASP scan of the environment's declared endpoints: which it covered (and how), whether it
+    was complete (only a complete scan marks earlier findings fixed or meets the gate), and what it found."""
+
+    kind: ClassVar[RunKind] = RunKind.SCAN
+    engine: str
+    profile: str
+    complete: bool
+    endpoints: list[str] = Field(default_factory=list)  # every declared endpoint at the time of the scan
+    covered: list[str] = Field(default_factory=list)  # those scanned to the end
+    counts: dict[str, int] = Field(default_factory=dict)  # findings by severity
+    off_scope: int = 0  # links seen and not followed
+    duration_s: float = 0.0
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
     for model in (
@@ -124,6 +140,7 @@ SUMMARIES: dict[RunKind, type[RunSummary]] = {
         DocsSummary,
         TestSummary,
         StressSummary,
+        ScanSummary,
     )
 }
 

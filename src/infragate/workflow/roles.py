@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage users"
     MANAGE_MEMBERS = "change who holds which role on a project"
     RELEASE_LOCK = "release another person's environment lock"
+    SCAN_PRODUCTION = "run a security scan against production"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -41,6 +42,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_MEMBERS: frozenset({Role.ADMIN, Role.LEAD}),
     Action.RELEASE_LOCK: frozenset({Role.ADMIN}),
+    Action.SCAN_PRODUCTION: frozenset({Role.SECURITY}),
 }
 
 

@@ -18,6 +18,7 @@ from infragate.workflow.records import (
     AuditSummary,
     ChangesSummary,
     RunSummary,
+    ScanSummary,
     ShieldCoverage,
     StressSummary,
     TestSummary,
@@ -58,6 +59,7 @@ class Runs(WorkflowBase):
         findings: list[Observed] | None = None,
         source: str | None = None,
         artifact_path: str | None = None,
+        complete: bool = True,
     ) -> tuple[int, S]:
         kind = summary.kind.value
         with self.store.session() as session:
@@ -72,6 +74,7 @@ class Runs(WorkflowBase):
                     source=source or kind,
                     run_id=run.id,
                     observed=findings,
+                    complete=complete,
                 )
                 stamped = stamped.model_copy(update={"findings": result.__dict__})
             finish_run(run, succeeded=succeeded, summary=stamped.model_dump(mode="json"), artifact_path=artifact_path)
@@ -158,6 +161,22 @@ class Runs(WorkflowBase):
             findings=findings,
             source="stress",
             artifact_path=results_path,
+        )
+
+    def record_scan(
+        self, environment: str, summary: ScanSummary, findings: list[Observed], report_path: str
+    ) -> tuple[int, ScanSummary]:
+        """Keep an OWASP scan (ICP-4.1) as evidence with its report. Its findings join the lifecycle (source
+        ``scan``); an incomplete scan adds and reopens findings but marks none fixed: not seeing an issue on
+        a page it never reached is no evidence that the issue is gone."""
+        return self._record(
+            environment,
+            summary,
+            succeeded=summary.complete,
+            findings=findings,
+            source="scan",
+            artifact_path=report_path,
+            complete=summary.complete,
         )
 
     def record_verification(self, environment: str, verification: Verification) -> int:

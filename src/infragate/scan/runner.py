@@ -1,0 +1,206 @@
+"""One scan of an environment's declared endpoints with the chosen engine, within its limits: what each
+endpoint's coverage was, every finding (deduplicated by fingerprint), what was refused as off-scope, and
+whether the scan was complete (only a complete scan may mark earlier findings fixed or meet ICP-4.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infragate.infratest.results import Verdict
+from infragate.infratest.scope import Scope
+from infragate.scan import checks, wapiti
+from infragate.scan.crawl import Budget, LimitReachedError, crawl
+from infragate.scan.findings import ScanFinding, deduplicated
+
+ENGINES = ("builtin", "own", "wapiti", "detectify", "zap")
+# The TLS checks of the infrastructure tests that are security findings, as CWEs.
+TLS_CWES = {"old-tls-refused": 326, "weak-ciphers": 327, "certificate-trusted": 295, "certificate-expiry": 298}
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    rate: float = 20.0  # requests per second (infragate's own checks; wapiti runs 4 tasks)
+    max_requests: int = 5000  # per endpoint, every engine together
+    max_duration_s: int = 900  # per endpoint
+    max_pages: int = 200  # crawled per endpoint
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    environment: str
+    targets: tuple[str, ...]  # the declared endpoints' URLs
+    scope: Scope
+    ca_bundle: Path | None
+    engine: str
+    profile: str
+    limits: ScanLimits
+    tools: Path
+    folder: Path
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return wapiti.PROFILES[self.profile] if self.engine in ("builtin", "wapiti") else ()
+
+    def describe(self) -> list[str]:
+        """What the scan would request (``--dry-run``), before anything is sent."""
+        lines = [f"engine {self.engine}, profile {self.profile}; limits: {self.limits.rate:g} requests/s, "
+                 f"{self.limits.max_requests} requests and {self.limits.max_duration_s} s per endpoint"]  # fmt: skip
+        for url in self.targets:
+            destination = self.scope.destination(url)
+            where = f"{destination.address}:{destination.connect_port}" if destination.address else "its DNS"
+            lines.append(f"{url} (connects to {where})")
+            if self.engine in ("builtin", "own"):
+                lines.append(
+                    f"  crawl up to {self.limits.max_pages} pages under {url}; off-scope links listed, not followed"
+                )
+                lines.append("  probe: " + ", ".join(p for p, *_ in checks.EXPOSURES) + ", backup names, CORS origins")
+                if url.startswith("https://"):
+                    lines.append("  TLS: protocol versions, cipher suites, certificate (SSLyze)")
+            if self.modules:
+                lines.append("  wapiti modules: " + ", ".join(self.modules))
+        return lines
+
+
+@dataclass
+class Coverage:
+    url: str
+    status: str  # "scanned", "partial" (a limit stopped it) or "failed"
+    detail: str = ""
+    pages: int = 0
+    requests: int = 0
+    engines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScanReport:
+    environment: str
+    engine: str
+    profile: str
+    findings: list[ScanFinding]
+    coverage: list[Coverage]
+    off_scope: list[str]
+    duration_s: float
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.coverage) and all(c.status == "scanned" for c in self.coverage)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(f.severity == s for f in self.findings) for s in ("critical", "high", "medium", "low", "info")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "engine": self.engine,
+            "profile": self.profile,
+            "complete": self.complete,
+            "duration_s": round(self.duration_s, 2),
+            "counts": self.counts(),
+            "coverage": [vars(c) for c in self.coverage],
+            "off_scope": self.off_scope,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def run_scan(plan: ScanPlan, progress: Callable[[str], None] = lambda _: None) -> ScanReport:
+    started = time.monotonic()
+    findings: list[ScanFinding] = []
+    coverage: list[Coverage] = []
+    off_scope: set[str] = set()
+    for url in plan.targets:
+        progress(f"scanning {url}")
+        covered, found, refused = _scan_endpoint(plan, url, progress)
+        coverage.append(covered)
+        findings += found
+        off_scope |= refused
+    return ScanReport(
+        plan.environment, plan.engine, plan.profile, deduplicated(findings), coverage, sorted(off_scope),
+        time.monotonic() - started,
+    )  # fmt: skip
+
+
+def _scan_endpoint(
+    plan: ScanPlan, url: str, progress: Callable[[str], None]
+) -> tuple[Coverage, list[ScanFinding], set[str]]:
+    covered = Coverage(url, "scanned")
+    found: list[ScanFinding] = []
+    refused: set[str] = set()
+    deadline = time.monotonic() + plan.limits.max_duration_s
+    if plan.engine in ("builtin", "own"):
+        own, pages, sent, complete, off, errors = asyncio.run(_own_checks(plan, url, deadline))
+        found += own
+        refused |= off
+        covered.pages, covered.requests = pages, sent
+        covered.engines.append("builtin")
+        if errors and not pages:
+            return Coverage(url, "failed", "; ".join(errors[:3]), engines=["builtin"]), found, refused
+        if not complete:
+            covered.status, covered.detail = "partial", "the request or time limit stopped the crawl"
+        if url.startswith("https://"):
+            progress(f"TLS checks of {url}")
+            found += _tls_findings(plan, url)
+    if plan.engine in ("builtin", "wapiti"):
+        program = wapiti.install(plan.tools, progress)
+        from infragate.scan.proxy import ScopeProxy
+
+        progress(f"wapiti ({', '.join(plan.modules)}) on {url}")
+        remaining = max(10.0, deadline - time.monotonic())
+        budget = max(1, plan.limits.max_requests - covered.requests)
+        try:
+            with ScopeProxy(plan.scope, max_requests=budget, deadline_s=remaining) as proxy:
+                found += wapiti.run(
+                    program, url, proxy.url, plan.modules, plan.folder / "wapiti" / _slug(url), remaining
+                )
+        except wapiti.ScannerError as failed:
+            return (
+                Coverage(url, "failed", failed.message, covered.pages, covered.requests, [*covered.engines, "wapiti"]),
+                found,
+                refused,
+            )
+        covered.requests += proxy.log.requests
+        covered.engines.append("wapiti")
+        refused |= set(proxy.log.refused)
+        if proxy.log.stopped_at_limit:
+            covered.status, covered.detail = "partial", "the request or time limit stopped wapiti"
+    return covered, found, refused
+
+
+async def _own_checks(
+    plan: ScanPlan, url: str, deadline: float
+) -> tuple[list[ScanFinding], int, int, bool, set[str], list[str]]:
+    from infragate.infratest.runner import ssl_context
+    from infragate.infratest.transport import client
+
+    async with client(plan.scope, ssl_context(plan.ca_bundle), http2=False, timeout=10.0) as http:
+        http.headers["User-Agent"] = "infragate-scan/1 (ICP-4.1)"
+        budget = Budget(http, plan.limits.rate, plan.limits.max_requests, deadline)
+        crawled = await crawl(budget, url, plan.limits.max_pages)
+        found = checks.passive(crawled)
+        complete = crawled.complete
+        if crawled.pages:
+            try:
+                found += await checks.exposures(budget, url, crawled)
+            except LimitReachedError:
+                complete = False
+        return found, len(crawled.pages), budget.sent, complete, crawled.off_scope, crawled.errors
+
+
+def _tls_findings(plan: ScanPlan, url: str) -> list[ScanFinding]:
+    from infragate.infratest.tls_checks import tls_checks
+
+    results = tls_checks(plan.scope.destination(url), plan.ca_bundle, 30, 10.0)
+    return [
+        ScanFinding(checks.ENGINE, f"tls-{r.check}", r.detail, "high" if r.check != "certificate-expiry" else "medium",
+                    "confirmed", TLS_CWES[r.check], url)
+        for r in results
+        if r.verdict is Verdict.FAILED and r.check in TLS_CWES
+    ]  # fmt: skip
+
+
+def _slug(url: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in url.split("://", 1)[-1]).strip("-")[:80]
