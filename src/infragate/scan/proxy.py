@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -43,6 +44,8 @@ class ScopeProxy:
         self._thread = threading.Thread(target=self._serve, name="infragate-scope-proxy", daemon=True)
         self._server: asyncio.base_events.Server | None = None
         self._ends_at = 0.0
+        # Every connection, both sides, closed for sure at exit; weak, so finished ones do not pile up.
+        self._open: weakref.WeakSet[asyncio.StreamWriter] = weakref.WeakSet()
 
     @property
     def url(self) -> str:
@@ -55,8 +58,20 @@ class ScopeProxy:
         return self
 
     def __exit__(self, *_: object) -> None:
+        with contextlib.suppress(Exception):  # close every tunnel: a server must not wait on our connections
+            asyncio.run_coroutine_threadsafe(self._close_all(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+    async def _close_all(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        current = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks() if task is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.sleep(0.05)  # closing a transport takes a turn of the loop: let the sockets really close
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -67,11 +82,19 @@ class ScopeProxy:
             self._loop.run_forever()
         finally:
             self._server.close()
+            for writer in list(self._open):
+                writer.transport.abort()
             with contextlib.suppress(Exception):
-                self._loop.run_until_complete(self._server.wait_closed())
+                self._loop.run_until_complete(asyncio.sleep(0.05))  # connection_lost closes each socket
             self._loop.close()
 
+    async def _connect(self, address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(address, port)
+        self._open.add(writer)
+        return reader, writer
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._open.add(writer)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -107,7 +130,7 @@ class ScopeProxy:
         if method.upper() == "CONNECT":
             host, _, port = target.rpartition(":")
             address, real_port = self._allowed(host.strip("[]"), int(port or 443), f"https://{target}")
-            upstream_reader, upstream_writer = await asyncio.open_connection(address, real_port)
+            upstream_reader, upstream_writer = await self._connect(address, real_port)
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             await writer.drain()
             await _pipe_both(reader, writer, upstream_reader, upstream_writer)
@@ -124,14 +147,16 @@ class ScopeProxy:
         ]
         forwarded = f"{method} {path}{'?' + parts.query if parts.query else ''} {version}\r\n"
         forwarded += "\r\n".join([*headers, "Connection: close"]) + "\r\n\r\n"
-        upstream_reader, upstream_writer = await asyncio.open_connection(address, real_port)
+        upstream_reader, upstream_writer = await self._connect(address, real_port)
         upstream_writer.write(forwarded.encode("latin-1"))
         length = next((int(line.split(":", 1)[1]) for line in headers if line.lower().startswith("content-length:")), 0)
         if length:
             upstream_writer.write(await reader.readexactly(length))
-        await upstream_writer.drain()
-        await _copy(upstream_reader, writer)
-        upstream_writer.close()
+        try:
+            await upstream_writer.drain()
+            await _copy(upstream_reader, writer)
+        finally:
+            upstream_writer.close()
 
 
 async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
