@@ -54,8 +54,10 @@ pytest_plugins = ["tests.support.workload_fixtures", "tests.support.scan_fixture
 
 
 @pytest.fixture(autouse=True)
-def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test (and every infragate process it starts) gets an empty store of its own."""
+def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools_dir: Path) -> Path:
+    """Every test (and every infragate process it starts) gets an empty store of its own; the scanners'
+    tools directory is the session's (wapiti is installed at most once per session)."""
+    monkeypatch.setenv("INFRAGATE_TOOLS", str(tools_dir))
     database = tmp_path / "store.db"
     monkeypatch.setenv("INFRAGATE_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("INFRAGATE_HOME", str(tmp_path / "home"))  # never the user's data directory

@@ -24,10 +24,16 @@ def vulnerable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="session")
-def wapiti_tools(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tools directory with wapiti installed (the real install, once per session)."""
+def tools_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's tools directory (INFRAGATE_TEST_TOOLS keeps one between runs): every test's infragate
+    finds wapiti there, so it is installed at most once a session."""
+    return Path(os.environ.get("INFRAGATE_TEST_TOOLS") or tmp_path_factory.mktemp("tools"))
+
+
+@pytest.fixture(scope="session")
+def wapiti_tools(tools_dir: Path) -> Path:
+    """The tools directory with wapiti installed (the real install, from PyPI, once per session)."""
     from infragate.scan import wapiti
 
-    tools = Path(os.environ.get("INFRAGATE_TEST_TOOLS") or tmp_path_factory.mktemp("tools"))
-    wapiti.install(tools, lambda _message: None)
-    return tools
+    wapiti.install(tools_dir, lambda _message: None)
+    return tools_dir

@@ -14,12 +14,14 @@ from infragate.design import Design, load_design
 from infragate.model import Role
 from infragate.provision import service
 from infragate.store import Store, audit_log
+from infragate.store import jobs as job_store
 from infragate.store.findings import FindingStatus, Observed
 from infragate.store.schema import AuditLogEntry, DesignVersion, User, WaiverRecord
 from infragate.workflow.records import (
     AuditSummary,
     ChangesSummary,
     DocsSummary,
+    ScanSummary,
     ShieldCoverage,
     StressSummary,
     TestSummary,
@@ -122,7 +124,11 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
     assert report.stage is Stage.DEPLOYMENT_TESTING
     later = [c for c in report.unmet() if c.stage in (Stage.DEPLOYMENT_TESTING, Stage.SECURITY_COMPLIANCE)]
-    assert all("no evidence yet" in c.detail for c in later if c.clause in ("ICP-3.1", "ICP-4.1"))
+    assert all("no evidence yet" in c.detail for c in later if c.clause == "ICP-3.1")
+    scan = next(c for c in later if c.clause == "ICP-4.1")
+    assert scan.detail == "never scanned: infragate scan --env staging"
+    weekly = [(s.name, s.kind, s.cron) for s in job_store.schedules(store, "webshop") if s.environment == "staging"]
+    assert weekly == [("weekly-scan", "scan", "0 2 * * 1")]  # deployment-testing brought ICP-4.1's regular scan
     tests = next(c for c in later if c.clause == "ICP-3.2")
     assert tests.detail == "never tested: infragate test --env staging"  # a capability now: not "no evidence yet"
     stress = next(c for c in later if c.clause == "ICP-3.3")
@@ -313,6 +319,11 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     )
     met = {"passed": True, "measured": 12.0, "target": 300.0}
     lead.record_run("staging", StressSummary(passed=True, verdicts={"p95": met}), succeeded=True)
+    scan_next = lead.gate_report("staging").next_step()
+    assert scan_next == "security: a recent OWASP scan with no open high/critical finding (ICP-4.1)"
+    endpoints = [str(e.url) for e in load_design(WEBSHOP).environment("staging").settings.endpoints]
+    scanned = ScanSummary(engine="builtin", profile="standard", complete=True, endpoints=endpoints, covered=endpoints)
+    lead.record_run("staging", scanned, succeeded=True)
     assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
     for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
                         ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip

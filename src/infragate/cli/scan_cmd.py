@@ -145,7 +145,12 @@ def show(report: ScanReport) -> None:
 
 @app.command("engines")
 def engines() -> None:
-    """Show the scan engines and whether each is installed here."""
+    """Show the scan engines and whether each is installed here.
+
+    Example:
+
+      infragate scan engines
+    """
     from infragate.scan import wapiti
 
     settings = load_settings()
@@ -168,7 +173,12 @@ def engines() -> None:
 @app.command("install")
 def install() -> None:
     """Install wapiti into its own environment under the tools directory (INFRAGATE_TOOLS, default
-    $INFRAGATE_HOME/tools). A scan does this on first use; run it ahead, e.g. in an image build."""
+    $INFRAGATE_HOME/tools). A scan does this on first use; run it ahead, e.g. in an image build.
+
+    Example:
+
+      INFRAGATE_TOOLS=/opt/infragate-tools infragate scan install
+    """
     from infragate.scan import wapiti
 
     settings = load_settings()

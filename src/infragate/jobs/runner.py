@@ -30,7 +30,7 @@ from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
 from infragate.workflow.service import Workflow
 
-KINDS = ("verify", "audit", "drift", "apply", "test", "stress")
+KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan")
 IDEMPOTENT = frozenset(
     {"verify", "audit", "drift", "test"}
 )  # a stress run is load: never repeated on its own  # safe to run again when a worker died under them
@@ -103,6 +103,22 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
         missed = [v.name for v in outcome.verdicts if not v.passed]
         result |= {"passed": outcome.passed, "missed": missed, "requests": outcome.results["overall"]["count"]}
         progress.log("stress: every SLO met" if outcome.passed else f"stress: missed {', '.join(missed)}")
+    if job.kind == "scan":
+        from infragate.workflow.scanning import Scanning, ScanOptions
+
+        scanning = Scanning(flow, settings, job.environment)
+        plan = scanning.plan(ScanOptions(profile=job.params.get("profile")))
+        progress.log(f"OWASP scan of {len(plan.targets)} endpoint(s): engine {plan.engine}, profile {plan.profile}")
+        scanned = scanning.run(plan, progress.log)
+        _run_id, summary = scanning.record(plan, scanned)
+        uncovered = [f"{c.url} ({c.status}: {c.detail})" for c in scanned.coverage if c.status != "scanned"]
+        result |= {
+            "complete": scanned.complete,
+            "uncovered": uncovered,
+            "counts": scanned.counts(),
+            "new_severe": (summary.findings or {}).get("new_severe", 0),
+        }
+        progress.log(f"scan: {'complete' if scanned.complete else 'incomplete'}, {scanned.counts()}")
     if job.kind == "apply":
         reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
         with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:
@@ -192,6 +208,12 @@ def _tell_accountable(store: Store, job: JobView) -> None:
         messages.append(((Role.LEAD,), f"the scheduled {job.kind} failed: {job.result.get('error', '')}"))
     if job.result.get("aligned") is False:
         messages.append(((Role.LEAD,), f"drift: {', '.join(job.result.get('differs', []))} differ from the design"))
+    if job.kind == "scan" and job.state == "failed":  # a scan that could not run is never a clean scan
+        messages.append(((Role.SECURITY,), f"the scheduled OWASP scan could not run: {job.result.get('error', '')}"))
+    if job.result.get("complete") is False:
+        messages.append(
+            ((Role.SECURITY,), f"the scheduled OWASP scan was incomplete: {'; '.join(job.result.get('uncovered', []))}")
+        )
     if job.result.get("new_severe"):
         messages.append(((Role.SECURITY, Role.LEAD), f"{job.result['new_severe']} new high or critical finding(s)"))
     if not messages:

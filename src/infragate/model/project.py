@@ -87,9 +87,9 @@ CRON_FIELD = r"(\*|\d+(-\d+)?)(/\d+)?(,(\d+(-\d+)?)(/\d+)?)*"
 
 
 class ScheduleSpec(Component):
-    """A recurring job for the environment: ``drift`` (verify, then audit), ``verify`` or ``audit``."""
+    """A recurring job for the environment: ``drift`` (verify, then audit), ``verify``, ``audit`` or ``scan``."""
 
-    kind: Literal["drift", "verify", "audit"] = "drift"
+    kind: Literal["drift", "verify", "audit", "scan"] = "drift"
     cron: str = Field(
         pattern=rf"^{CRON_FIELD}( {CRON_FIELD}){{4}}$",
         description="minute hour day-of-month month day-of-week, in UTC",

@@ -31,6 +31,13 @@ class ScanLimits:
 
 
 @dataclass(frozen=True)
+class DetectifyAccount:
+    key: str = field(default="", repr=False)
+    secret: str | None = field(default=None, repr=False)
+    url: str = "https://api.detectify.com/rest"
+
+
+@dataclass(frozen=True)
 class ScanPlan:
     environment: str
     targets: tuple[str, ...]  # the declared endpoints' URLs
@@ -41,6 +48,7 @@ class ScanPlan:
     limits: ScanLimits
     tools: Path
     folder: Path
+    detectify: DetectifyAccount = DetectifyAccount()
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -63,6 +71,10 @@ class ScanPlan:
                     lines.append("  TLS: protocol versions, cipher suites, certificate (SSLyze)")
             if self.modules:
                 lines.append("  wapiti modules: " + ", ".join(self.modules))
+            if self.engine == "detectify":
+                lines.append(
+                    f"  Detectify ({self.detectify.url}) scans it from the internet: its profile, a scan, its findings"
+                )
         return lines
 
 
@@ -144,6 +156,15 @@ def _scan_endpoint(
         if url.startswith("https://"):
             progress(f"TLS checks of {url}")
             found += _tls_findings(plan, url)
+    if plan.engine == "detectify":
+        from infragate.scan import detectify
+
+        try:
+            client = detectify.Detectify(plan.detectify.key, plan.detectify.secret, plan.detectify.url)
+            found += detectify.scan_endpoint(client, url, max(60.0, deadline - time.monotonic()), progress)
+        except detectify.DetectifyError as failed:
+            return Coverage(url, "failed", failed.message, engines=["detectify"]), found, refused
+        covered.engines.append("detectify")
     if plan.engine in ("builtin", "wapiti"):
         program = wapiti.install(plan.tools, progress)
         from infragate.scan.proxy import ScopeProxy

@@ -200,15 +200,21 @@ def _schedule(row: Schedule) -> ScheduleView:
     )
 
 
-def ensure_schedule(session: Session, *, project: str, environment: str, name: str, kind: str, cron: str) -> None:
-    """Create or update a schedule (within the caller's transaction: project registration seeds them)."""
+def ensure_schedule(
+    session: Session, *, project: str, environment: str, name: str, kind: str, cron: str, keep: bool = False
+) -> bool:
+    """Create or update a schedule (within the caller's transaction: project registration seeds them); with
+    ``keep``, an existing one is left as it is (a default never overrides what the design says). True when
+    it was created."""
     row = session.scalars(
         select(Schedule).where(Schedule.project == project, Schedule.environment == environment, Schedule.name == name)
     ).first()
     if row is None:
         session.add(Schedule(project=project, environment=environment, name=name, kind=kind, cron=cron))
-    else:
+        return True
+    if not keep:
         row.kind, row.cron = kind, cron
+    return False
 
 
 def schedules(store: Store, project: str | None = None) -> list[ScheduleView]:

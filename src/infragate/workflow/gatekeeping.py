@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from infragate.errors import RefusedError
 from infragate.model import Role
@@ -14,14 +15,17 @@ from infragate.policy import Status, check_design
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
 from infragate.store.findings import open_findings
+from infragate.store.jobs import ensure_schedule
 from infragate.store.memberships import members
-from infragate.store.schema import ChecklistItem, Environment
+from infragate.store.schema import ChecklistItem, Environment, Project
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.records import AuditSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
-from infragate.workflow.stages import Stage
+from infragate.workflow.stages import ORDER, Stage
+
+WEEKLY_SCAN, WEEKLY_CRON = "weekly-scan", "0 2 * * 1"  # ICP-4.1's "regular": Mondays 02:00 UTC
 from infragate.workflow.triage import SEVERE
 
 UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
@@ -163,7 +167,33 @@ class Gatekeeping(WorkflowBase):
             next_step = report.next_step()  # the portfolio shows it without evaluating every gate again
             if (row.stage, row.next_step) != (stage.value, next_step):  # a page view is not a write
                 row.stage, row.next_step = stage.value, next_step
+                self._schedule_scans(session, project, environment, stage)
         return report
+
+    def _schedule_scans(self, session: Session, project: Project, environment: str, stage: Stage) -> None:
+        """ICP-4.1 says regular: from deployment-testing on, an environment with endpoints gets a weekly scan
+        (Mondays 02:00 UTC), once; the design's ``schedules: {weekly-scan: …}`` changes it."""
+        if ORDER.index(stage) < ORDER.index(Stage.DEPLOYMENT_TESTING):
+            return
+        if not self.design.environment(environment).settings.endpoints:
+            return
+        created = ensure_schedule(
+            session,
+            project=project.name,
+            environment=environment,
+            name=WEEKLY_SCAN,
+            kind="scan",
+            cron=WEEKLY_CRON,
+            keep=True,
+        )
+        if created:
+            audit_log.append(
+                session,
+                "infragate",
+                "schedule-created",
+                f"{project.name}/{environment}",
+                {"name": WEEKLY_SCAN, "cron": WEEKLY_CRON},
+            )
 
     def launch(self, environment: str) -> GateReport:
         report = self.gate_report(environment)

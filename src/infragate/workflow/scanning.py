@@ -5,6 +5,7 @@ the report, and every finding in the lifecycle (source ``scan``, clause ICP-4.1,
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
 from infragate.scan.findings import ScanFinding
-from infragate.scan.runner import ScanLimits, ScanPlan, ScanReport, run_scan
+from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, ScanReport, run_scan
 from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.workflow.records import ScanSummary
@@ -47,10 +48,14 @@ class Scanning:
                 f"{self.environment} declares no endpoints to scan",
                 hint="Add endpoints: (the URLs the environment serves) to the environment in the design.",
             )
-        if options.engine in ("detectify", "zap") or settings.scan.engine in ("detectify", "zap"):
+        engine = options.engine or settings.scan.engine
+        if engine == "zap":
+            raise UsageError("the zap engine is not built yet", hint="Use --engine builtin, own, wapiti or detectify.")
+        if engine == "detectify" and (settings.aws.embedded or any(e.resolve for e in settings.endpoints)):
             raise UsageError(
-                f"the {options.engine or settings.scan.engine} engine is not built yet",
-                hint="Use --engine builtin (wapiti and infragate's checks) or own.",
+                f"Detectify scans {self.environment}'s endpoints from the internet, and "
+                + ("it is embedded AWS" if settings.aws.embedded else "they are pinned to local addresses"),
+                hint="Use --engine builtin (wapiti and infragate's checks) for embedded or pinned environments.",
             )
         scope = Scope.of(self.environment, tuple(settings.endpoints), frozenset(), embedded=settings.aws.embedded)
         targets = tuple(str(endpoint.url) for endpoint in settings.endpoints)
@@ -68,11 +73,16 @@ class Scanning:
             targets=targets,
             scope=scope,
             ca_bundle=None if options.dry_run else ca_bundle(self.flow.design, self.environment, self.settings.home),
-            engine=options.engine or configured.engine,
+            engine=engine,
             profile=options.profile or configured.profile,
             limits=limits,
             tools=self.settings.tools_dir,
             folder=self._folder(),
+            detectify=DetectifyAccount(
+                os.environ.get("INFRAGATE_DETECTIFY_KEY", ""),
+                os.environ.get("INFRAGATE_DETECTIFY_SECRET") or None,
+                os.environ.get("INFRAGATE_DETECTIFY_URL") or "https://api.detectify.com/rest",
+            ),
         )
 
     def run(self, plan: ScanPlan, progress: Callable[[str], None] | None = None) -> ScanReport:

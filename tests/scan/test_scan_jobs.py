@@ -1,0 +1,107 @@
+"""Regular scans: a scheduled scan runs on a worker, is recorded, and tells security about new high or
+critical findings and about a scan that could not cover its endpoints (never a clean scan); from
+deployment-testing on, an environment with endpoints gets a weekly scan schedule, once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infragate.design import load_design
+from infragate.jobs.runner import run_job
+from infragate.jobs.schedules import fire_due
+from infragate.settings import load_settings
+from infragate.store import jobs as job_store
+from infragate.store import open_store
+from infragate.workflow.gatekeeping import WEEKLY_CRON, WEEKLY_SCAN
+from infragate.workflow.service import Workflow
+from infragate.workflow.stages import Stage
+from tests.support.servers import free_port
+from tests.support.workloads import Served, certificates, example_design
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _Receiver.received.append(json.loads(body or b"{}"))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"json://127.0.0.1:{server.server_address[1]}/infragate"
+    server.shutdown()
+
+
+def scheduled(folder: Path, served: Served, webhook: str) -> Path:
+    design = example_design(
+        folder,
+        served,
+        scan={"engine": "own", "rate": 500},
+        schedules={"nightly-scan": {"kind": "scan", "cron": "* * * * *"}},
+    )
+    data = yaml.safe_load(design.read_text())
+    data["project"]["notify"] = {"security": [webhook]}
+    design.write_text(yaml.safe_dump(data, sort_keys=False))
+    Workflow(open_store(load_settings()), load_design(design), "ci").register_project()
+    return design
+
+
+def fire() -> job_store.JobView:
+    settings = load_settings()
+    (job_id,) = fire_due(settings, datetime(2026, 11, 30, 2, 0, tzinfo=UTC), lambda job_id: run_job(settings, job_id))
+    job = job_store.get(open_store(settings), job_id)
+    assert job is not None
+    return job
+
+
+def test_a_scheduled_scan_tells_security_about_new_severe_findings(
+    vulnerable: Served, webhook: str, tmp_path: Path
+) -> None:
+    scheduled(tmp_path, vulnerable, webhook)
+    job = fire()
+    assert job.state == "succeeded" and job.result["complete"] and job.result["new_severe"] > 0
+    assert [run["kind"] for run in job.result["runs"]] == ["scan"]  # the evidence the job recorded
+    assert any("new high or critical finding" in m["message"] for m in _Receiver.received)
+
+
+def test_a_scheduled_scan_that_cannot_reach_its_endpoint_is_reported_never_clean(webhook: str, tmp_path: Path) -> None:
+    ca, _cert, _key = certificates(tmp_path / "certs")
+    scheduled(tmp_path / "design", Served(free_port(), free_port(), ca), webhook)  # nothing listens there
+    job = fire()
+    assert job.result["complete"] is False
+    assert job.result["uncovered"][0].startswith("https://staging.webshop.example.com/ (failed")
+    assert any("the scheduled OWASP scan was incomplete" in m["message"] for m in _Receiver.received)
+
+
+@pytest.mark.usefixtures("seated")
+def test_deployment_testing_brings_a_weekly_scan_schedule_once(good: Served, tmp_path: Path) -> None:
+    flow = Workflow(open_store(load_settings()), load_design(example_design(tmp_path, good)), "ci")
+    settings = load_settings()
+    with flow.store.session() as session:
+        project = flow.register(session)
+        flow._schedule_scans(session, project, "staging", Stage.PROVISIONING)  # too early: nothing yet
+    assert [s.name for s in job_store.schedules(open_store(settings), "webshop")] == []
+    for _ in range(2):
+        with flow.store.session() as session:
+            flow._schedule_scans(session, flow.register(session), "staging", Stage.DEPLOYMENT_TESTING)
+    (weekly,) = job_store.schedules(open_store(settings), "webshop")
+    assert (weekly.name, weekly.kind, weekly.cron, weekly.environment) == (WEEKLY_SCAN, "scan", WEEKLY_CRON, "staging")
