@@ -23,7 +23,10 @@ from infragate.scan.findings import ScanFinding
 
 API = "https://api.detectify.com/rest"
 ENGINE = "detectify"
-SEVERITY = {"critical": "critical", "high": "high", "medium": "medium", "low": "low", "information": "info", "info": "info", "informational": "info"}  # fmt: skip
+SEVERITY = {
+    "critical": "critical", "high": "high", "medium": "medium", "low": "low",
+    "information": "info", "info": "info", "informational": "info",
+}  # fmt: skip
 MAX_ATTEMPTS = 5
 
 
@@ -83,7 +86,8 @@ class Detectify:
             if response.status_code in (401, 403):
                 raise DetectifyError(
                     f"Detectify refused {method} {path} ({response.status_code}): the key, its signature or its rights",
-                    hint="Check INFRAGATE_DETECTIFY_KEY and INFRAGATE_DETECTIFY_SECRET, and the clock (signatures are timed).",
+                    hint="Check INFRAGATE_DETECTIFY_KEY and INFRAGATE_DETECTIFY_SECRET, and the clock "
+                    "(signatures are timed).",
                 )
             if response.status_code >= 400:
                 raise DetectifyError(

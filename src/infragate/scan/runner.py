@@ -16,6 +16,7 @@ from infragate.infratest.scope import Scope
 from infragate.scan import checks, wapiti
 from infragate.scan.crawl import Budget, LimitReachedError, crawl
 from infragate.scan.findings import ScanFinding, deduplicated
+from infragate.scan.proxy import ProxyLog
 
 ENGINES = ("builtin", "own", "wapiti", "detectify", "zap")
 # The TLS checks of the infrastructure tests that are security findings, as CWEs.
@@ -136,15 +137,67 @@ def run_scan(plan: ScanPlan, progress: Callable[[str], None] = lambda _: None) -
     )  # fmt: skip
 
 
+OWN_SHARE = 4  # infragate's own checks may use a quarter of an endpoint's requests; wapiti the rest
+
+
 def _scan_endpoint(
     plan: ScanPlan, url: str, progress: Callable[[str], None]
 ) -> tuple[Coverage, list[ScanFinding], set[str]]:
+    """One endpoint: wapiti (in a thread, it is a subprocess) runs beside infragate's own checks, so the
+    builtin engine takes about as long as the slower of the two, not their sum."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deadline = time.monotonic() + plan.limits.max_duration_s
+    runs_wapiti = plan.engine in ("builtin", "wapiti")
+    own_budget = max(10, plan.limits.max_requests // OWN_SHARE) if runs_wapiti else plan.limits.max_requests
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="infragate-wapiti") as pool:
+        if runs_wapiti:
+            program = wapiti.install(plan.tools, progress)  # before the clock of the scan matters
+            budget = (
+                max(1, plan.limits.max_requests - own_budget) if plan.engine == "builtin" else plan.limits.max_requests
+            )
+            wapiti_run = pool.submit(_wapiti, plan, program, url, budget, deadline, progress)
+        covered, found, refused = _own_and_others(plan, url, own_budget, deadline, progress)
+        if runs_wapiti:
+            outcome, log = wapiti_run.result()
+            covered.engines.append("wapiti")
+            if isinstance(outcome, str):
+                covered.status, covered.detail = "failed", outcome
+            else:
+                found += outcome
+            if log is not None:
+                covered.requests += log.requests
+                refused |= set(log.refused)
+                if log.stopped_at_limit and covered.status == "scanned":
+                    covered.status, covered.detail = "partial", "the request or time limit stopped wapiti"
+    return covered, found, refused
+
+
+def _wapiti(
+    plan: ScanPlan, program: Path, url: str, budget: int, deadline: float, progress: Callable[[str], None]
+) -> tuple[list[ScanFinding] | str, ProxyLog | None]:
+    """wapiti through the scope proxy: its findings, or why it failed; and what the proxy saw."""
+    from infragate.scan.proxy import ScopeProxy
+
+    progress(f"wapiti ({', '.join(plan.modules)}) on {url}")
+    remaining = max(10.0, deadline - time.monotonic())
+    try:
+        with ScopeProxy(plan.scope, max_requests=budget, deadline_s=remaining) as proxy:
+            found = wapiti.run(program, url, proxy.url, plan.modules, plan.folder / "wapiti" / _slug(url), remaining)
+    except wapiti.ScannerError as failed:
+        return failed.message, None
+    return found, proxy.log
+
+
+def _own_and_others(
+    plan: ScanPlan, url: str, budget: int, deadline: float, progress: Callable[[str], None]
+) -> tuple[Coverage, list[ScanFinding], set[str]]:
+    """infragate's own checks (crawl, exposures, TLS) and Detectify: whichever the engine includes."""
     covered = Coverage(url, "scanned")
     found: list[ScanFinding] = []
     refused: set[str] = set()
-    deadline = time.monotonic() + plan.limits.max_duration_s
     if plan.engine in ("builtin", "own"):
-        own, pages, sent, complete, off, errors = asyncio.run(_own_checks(plan, url, deadline))
+        own, pages, sent, complete, off, errors = asyncio.run(_own_checks(plan, url, deadline, budget))
         found += own
         refused |= off
         covered.pages, covered.requests = pages, sent
@@ -165,41 +218,18 @@ def _scan_endpoint(
         except detectify.DetectifyError as failed:
             return Coverage(url, "failed", failed.message, engines=["detectify"]), found, refused
         covered.engines.append("detectify")
-    if plan.engine in ("builtin", "wapiti"):
-        program = wapiti.install(plan.tools, progress)
-        from infragate.scan.proxy import ScopeProxy
-
-        progress(f"wapiti ({', '.join(plan.modules)}) on {url}")
-        remaining = max(10.0, deadline - time.monotonic())
-        budget = max(1, plan.limits.max_requests - covered.requests)
-        try:
-            with ScopeProxy(plan.scope, max_requests=budget, deadline_s=remaining) as proxy:
-                found += wapiti.run(
-                    program, url, proxy.url, plan.modules, plan.folder / "wapiti" / _slug(url), remaining
-                )
-        except wapiti.ScannerError as failed:
-            return (
-                Coverage(url, "failed", failed.message, covered.pages, covered.requests, [*covered.engines, "wapiti"]),
-                found,
-                refused,
-            )
-        covered.requests += proxy.log.requests
-        covered.engines.append("wapiti")
-        refused |= set(proxy.log.refused)
-        if proxy.log.stopped_at_limit:
-            covered.status, covered.detail = "partial", "the request or time limit stopped wapiti"
     return covered, found, refused
 
 
 async def _own_checks(
-    plan: ScanPlan, url: str, deadline: float
+    plan: ScanPlan, url: str, deadline: float, max_requests: int
 ) -> tuple[list[ScanFinding], int, int, bool, set[str], list[str]]:
     from infragate.infratest.runner import ssl_context
     from infragate.infratest.transport import client
 
     async with client(plan.scope, ssl_context(plan.ca_bundle), http2=False, timeout=10.0) as http:
         http.headers["User-Agent"] = "infragate-scan/1 (ICP-4.1)"
-        budget = Budget(http, plan.limits.rate, plan.limits.max_requests, deadline)
+        budget = Budget(http, plan.limits.rate, max_requests, deadline)
         crawled = await crawl(budget, url, plan.limits.max_pages)
         found = checks.passive(crawled)
         complete = crawled.complete

@@ -56,7 +56,15 @@ CATEGORY_CWE = {
     "CRLF Injection": 93,
     "Unrestricted File Upload": 434,
     "LDAP Injection": 90,
+    "Content Security Policy Configuration": 693,
+    "Clickjacking Protection": 1021,
+    "MIME Type Confusion": 693,
+    "HTTP Strict Transport Security (HSTS)": 523,
+    "HttpOnly Flag cookie": 1004,
+    "Secure Flag cookie": 614,
+    "Backup file": 530,
 }
+COOKIE_NAME = re.compile(r"in the cookie\s*:\s*(\S+)")
 
 
 class ScannerError(UsageError):
@@ -168,13 +176,19 @@ def parse(report: dict[str, Any], base: str) -> list[ScanFinding]:
                     "high",
                     cwe,
                     (origin.group(1) if origin else base.rstrip("/")) + path,
-                    parameter=str(item.get("parameter") or ""),
+                    parameter=str(item.get("parameter") or _cookie(str(item.get("info", "")))),
                     method=str(item.get("method", "GET")),
                     evidence=str(item.get("http_request") or item.get("info") or ""),
                     description=str(item.get("info", "")),
                 )
             )
     return found
+
+
+def _cookie(info: str) -> str:
+    """wapiti names the cookie of a cookie-flag finding only in its text: it is the finding's parameter."""
+    match = COOKIE_NAME.search(info)
+    return match.group(1) if match else ""
 
 
 def _cwe(classification: dict[str, Any]) -> int | None:

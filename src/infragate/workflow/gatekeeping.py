@@ -24,9 +24,9 @@ from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.records import AuditSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import ORDER, Stage
+from infragate.workflow.triage import SEVERE
 
 WEEKLY_SCAN, WEEKLY_CRON = "weekly-scan", "0 2 * * 1"  # ICP-4.1's "regular": Mondays 02:00 UTC
-from infragate.workflow.triage import SEVERE
 
 UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
 # Until infragate runs as a server that authenticates people, who acted is whoever INFRAGATE_USER named:
