@@ -12,7 +12,8 @@ REPORT = {
     },
     "vulnerabilities": {
         "SQL Injection": [{"method": "GET", "path": "/product", "parameter": "id", "level": 4, "module": "sql",
-                           "info": "SQL Injection via injection in the parameter id", "http_request": "GET /product?id=%27 HTTP/1.1\nCookie: sid=abc"}],
+                           "info": "SQL Injection via injection in the parameter id",
+                           "http_request": "GET /product?id=%27 HTTP/1.1\nCookie: sid=abc"}],
         "HttpOnly Flag cookie": [{"method": "GET", "path": "/", "parameter": "", "level": 1, "module": "cookieflags",
                                   "info": "HttpOnly flag is not set in the cookie : sessionid"}],
         "Open Redirect": [],
