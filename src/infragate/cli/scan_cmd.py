@@ -33,7 +33,10 @@ def scan(
     env: str | None = typer.Option(None, "--env", "-e", help="The environment."),
     design_file: Path | None = identity.DESIGN,
     engine: str | None = typer.Option(
-        None, "--engine", help="builtin (wapiti + infragate's checks; the default), own (infragate's only), wapiti."
+        None,
+        "--engine",
+        help="builtin (wapiti + infragate's checks; the default), own (infragate's only), wapiti, detectify "
+        "(INFRAGATE_DETECTIFY_KEY) or zap (INFRAGATE_ZAP_URL).",
     ),
     profile: str | None = typer.Option(None, "--profile", help="quick, standard (default) or full: wapiti's modules."),
     max_requests: int | None = typer.Option(None, "--max-requests", min=10, help="Per endpoint, every engine."),
@@ -69,7 +72,7 @@ def scan(
     if output_format not in FORMATS:
         raise UsageError(f"--format is '{output_format}'", hint=f"Use {', '.join(FORMATS)}.")
     if engine is not None and engine not in ("builtin", "own", "wapiti", "detectify", "zap"):
-        raise UsageError(f"--engine is '{engine}'", hint="Use builtin, own or wapiti.")
+        raise UsageError(f"--engine is '{engine}'", hint="Use builtin, own, wapiti, detectify or zap.")
     if profile is not None and profile not in ("quick", "standard", "full"):
         raise UsageError(f"--profile is '{profile}'", hint="Use quick, standard or full.")
     design = load_design(identity.resolve_design(design_file))
@@ -97,8 +100,6 @@ def scan(
     from infragate import __version__
     from infragate.scan import report as formats
 
-    page = formats.to_html(report)
-    (plan.folder / "report.html").write_text(page)
     if output_format == "json":
         emit(formats.to_json(report) + "\n", output)
     elif output_format == "sarif":
@@ -108,7 +109,7 @@ def scan(
     elif output_format == "junit":
         emit(formats.to_junit(report), output)
     elif output_format == "html":
-        emit(page, output)
+        emit(formats.to_html(report), output)
     else:
         show(report)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n) or "no findings"
@@ -165,8 +166,12 @@ def engines() -> None:
         f"installed ({wapiti.VERSION})" if program else "not installed",
         str(wapiti.environment_dir(settings.tools_dir)),
     )
-    table.add_row("detectify", "not built yet", "Detectify API v2")
-    table.add_row("zap", "not built yet", "a ZAP daemon's API")
+    import os
+
+    detectify = "configured" if os.environ.get("INFRAGATE_DETECTIFY_KEY") else "needs INFRAGATE_DETECTIFY_KEY"
+    zap = os.environ.get("INFRAGATE_ZAP_URL", "")
+    table.add_row("detectify", detectify, os.environ.get("INFRAGATE_DETECTIFY_URL") or "https://api.detectify.com/rest")
+    table.add_row("zap", "configured" if zap else "needs INFRAGATE_ZAP_URL", zap or "a running ZAP daemon's API")
     out.print(table)
 
 

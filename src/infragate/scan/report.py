@@ -128,7 +128,7 @@ def to_html(report: ScanReport) -> str:
 <style>body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:1200px;margin:1.5rem auto;padding:0 1rem}}
 table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}}
-code{{white-space:pre-wrap;font-size:12px}}.critical,.high{{color:#a40000;font-weight:600}}.medium{{color:#b35c00}}</style>
+code{{white-space:pre-wrap;word-break:break-word;font-size:12px}}.critical,.high{{color:#a40000;font-weight:600}}.medium{{color:#b35c00}}</style>
 </head><body><h1>OWASP scan of {escape(report.environment)}</h1>
 <p>Engine {escape(report.engine)}, profile {escape(report.profile)}, {report.duration_s:.0f} s: {verdict}. {counts}.</p>
 {"".join(sections) or "<p>No findings.</p>"}

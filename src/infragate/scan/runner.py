@@ -39,6 +39,12 @@ class DetectifyAccount:
 
 
 @dataclass(frozen=True)
+class ZapDaemon:
+    url: str = ""  # the ZAP API (its proxy address), e.g. http://127.0.0.1:8080
+    key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class ScanPlan:
     environment: str
     targets: tuple[str, ...]  # the declared endpoints' URLs
@@ -50,6 +56,7 @@ class ScanPlan:
     tools: Path
     folder: Path
     detectify: DetectifyAccount = DetectifyAccount()
+    zap: ZapDaemon = ZapDaemon()
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -72,6 +79,8 @@ class ScanPlan:
                     lines.append("  TLS: protocol versions, cipher suites, certificate (SSLyze)")
             if self.modules:
                 lines.append("  wapiti modules: " + ", ".join(self.modules))
+            if self.engine == "zap":
+                lines.append(f"  the ZAP at {self.zap.url or '(INFRAGATE_ZAP_URL unset)'}: spider, active scan, alerts")
             if self.engine == "detectify":
                 lines.append(
                     f"  Detectify ({self.detectify.url}) scans it from the internet: its profile, a scan, its findings"
@@ -218,6 +227,16 @@ def _own_and_others(
         except detectify.DetectifyError as failed:
             return Coverage(url, "failed", failed.message, engines=["detectify"]), found, refused
         covered.engines.append("detectify")
+    if plan.engine == "zap":
+        from infragate.scan import zap
+
+        try:
+            found += zap.scan_endpoint(
+                plan.zap.url, plan.zap.key, url, max(60.0, deadline - time.monotonic()), progress
+            )
+        except zap.ZapError as failed:
+            return Coverage(url, "failed", failed.message, engines=["zap"]), found, refused
+        covered.engines.append("zap")
     return covered, found, refused
 
 

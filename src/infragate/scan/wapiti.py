@@ -178,7 +178,12 @@ def parse(report: dict[str, Any], base: str) -> list[ScanFinding]:
                     (origin.group(1) if origin else base.rstrip("/")) + path,
                     parameter=str(item.get("parameter") or _cookie(str(item.get("info", "")))),
                     method=str(item.get("method", "GET")),
-                    evidence=str(item.get("http_request") or item.get("info") or ""),
+                    # the attack's request line and what wapiti saw (the rest of its request is boilerplate)
+                    evidence="\n".join(
+                        part
+                        for part in (str(item.get("http_request") or "").split("\n", 1)[0], str(item.get("info") or ""))
+                        if part
+                    ),
                     description=str(item.get("info", "")),
                 )
             )

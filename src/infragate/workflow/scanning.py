@@ -14,7 +14,8 @@ from pathlib import Path
 from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
 from infragate.scan.findings import ScanFinding
-from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, ScanReport, run_scan
+from infragate.scan.report import to_html
+from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, ScanReport, ZapDaemon, run_scan
 from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.workflow.records import ScanSummary
@@ -49,11 +50,10 @@ class Scanning:
                 hint="Add endpoints: (the URLs the environment serves) to the environment in the design.",
             )
         engine = options.engine or settings.scan.engine
-        if engine == "zap":
-            raise UsageError("the zap engine is not built yet", hint="Use --engine builtin, own, wapiti or detectify.")
-        if engine == "detectify" and (settings.aws.embedded or any(e.resolve for e in settings.endpoints)):
+        if engine in ("detectify", "zap") and (settings.aws.embedded or any(e.resolve for e in settings.endpoints)):
+            who = "Detectify scans" if engine == "detectify" else "ZAP resolves and scans"
             raise UsageError(
-                f"Detectify scans {self.environment}'s endpoints from the internet, and "
+                f"{who} {self.environment}'s endpoints on its own, and "
                 + ("it is embedded AWS" if settings.aws.embedded else "they are pinned to local addresses"),
                 hint="Use --engine builtin (wapiti and infragate's checks) for embedded or pinned environments.",
             )
@@ -83,6 +83,7 @@ class Scanning:
                 os.environ.get("INFRAGATE_DETECTIFY_SECRET") or None,
                 os.environ.get("INFRAGATE_DETECTIFY_URL") or "https://api.detectify.com/rest",
             ),
+            zap=ZapDaemon(os.environ.get("INFRAGATE_ZAP_URL", ""), os.environ.get("INFRAGATE_ZAP_KEY", "")),
         )
 
     def run(self, plan: ScanPlan, progress: Callable[[str], None] | None = None) -> ScanReport:
@@ -92,6 +93,7 @@ class Scanning:
         report = run_scan(plan, progress or (lambda _: None))
         plan.folder.mkdir(parents=True, exist_ok=True)
         (plan.folder / "report.json").write_text(json.dumps(report.to_json(), indent=2))
+        (plan.folder / "report.html").write_text(to_html(report))  # for people, however the scan was run
         return report
 
     def record(self, plan: ScanPlan, report: ScanReport) -> tuple[int, ScanSummary]:
