@@ -50,7 +50,7 @@ def webshop_variant(webshop_data: dict[str, Any]) -> Callable[[dict[str, Any]], 
     return build
 
 
-pytest_plugins = ["tests.support.workload_fixtures", "tests.support.scan_fixtures"]
+pytest_plugins = ["tests.support.workload_fixtures", "tests.support.scan_fixtures", "tests.support.webhook"]
 
 
 @pytest.fixture(autouse=True)

@@ -4,18 +4,15 @@ worker killed mid-job never leaves its job running for ever."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import yaml
@@ -34,6 +31,7 @@ from infragate.store.schema import Job, Run
 from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP, deep_merge
 from tests.support.cli import run_infragate
+from tests.support.webhook import Webhook
 
 REDIS = "redis://127.0.0.1:6379/15"
 QUEUES = {"sqlite": None, "redis": REDIS}
@@ -145,36 +143,13 @@ def test_the_cli_asks_for_jobs_through_the_use_case_that_checks_roles(home: Path
     assert [(j.kind, j.requested_by) for j in jobs] == [("audit", "dara.dev@example.com")]
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        _Receiver.received.append(json.loads(body or b"{}"))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    _Receiver.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"json://127.0.0.1:{server.server_address[1]}/infragate"
-    server.shutdown()
-
-
 def test_a_schedule_fires_once_per_minute_and_notifies_the_accountable_people(
-    aws: AwsConnection, home: Path, webhook: str, tmp_path: Path
+    aws: AwsConnection, home: Path, webhook: Webhook, tmp_path: Path
 ) -> None:
     data = deep_merge(
         yaml.safe_load(WEBSHOP.read_text()),
         {
-            "project": {"notify": {"security": [webhook]}},
+            "project": {"notify": {"security": [webhook.url]}},
             "environments": {"staging": {"schedules": {"every-minute": {"kind": "audit", "cron": "* * * * *"}}}},
         },
     )
@@ -188,8 +163,8 @@ def test_a_schedule_fires_once_per_minute_and_notifies_the_accountable_people(
     job = job_store.get(Store(os.environ["INFRAGATE_DATABASE_URL"]), fired[0])
     assert job is not None and job.state == "succeeded" and job.schedule_id is not None
     assert job.result["new_severe"] > 0, "the unprovisioned environment's INV-002 findings are new and high"
-    assert _Receiver.received, "security was told through Apprise"
-    message = _Receiver.received[0]
+    assert webhook.received, "security was told through Apprise"
+    message = webhook.received[0]
     assert "new high or critical finding" in message["message"] and "webshop/staging" in message["title"]
 
 

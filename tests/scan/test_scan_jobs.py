@@ -4,13 +4,8 @@ deployment-testing on, an environment with endpoints gets a weekly scan schedule
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -21,37 +16,18 @@ from infragate.jobs.schedules import fire_due
 from infragate.settings import load_settings
 from infragate.store import jobs as job_store
 from infragate.store import open_store
+from infragate.store.jobs import ensure_schedule
 from infragate.workflow.gatekeeping import WEEKLY_CRON, WEEKLY_SCAN
+from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
+from tests.support.people import seat_owners
 from tests.support.servers import free_port
+from tests.support.webhook import Webhook
 from tests.support.workloads import Served, certificates, example_design
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        _Receiver.received.append(json.loads(body or b"{}"))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    _Receiver.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"json://127.0.0.1:{server.server_address[1]}/infragate"
-    server.shutdown()
-
-
-def scheduled(folder: Path, served: Served, webhook: str) -> Path:
+def scheduled(folder: Path, served: Served, webhook: Webhook) -> Path:
     design = example_design(
         folder,
         served,
@@ -59,7 +35,7 @@ def scheduled(folder: Path, served: Served, webhook: str) -> Path:
         schedules={"nightly-scan": {"kind": "scan", "cron": "* * * * *"}},
     )
     data = yaml.safe_load(design.read_text())
-    data["project"]["notify"] = {"security": [webhook]}
+    data["project"]["notify"] = {"security": [webhook.url]}
     design.write_text(yaml.safe_dump(data, sort_keys=False))
     Workflow(open_store(load_settings()), load_design(design), "ci").register_project()
     return design
@@ -74,22 +50,24 @@ def fire() -> job_store.JobView:
 
 
 def test_a_scheduled_scan_tells_security_about_new_severe_findings(
-    vulnerable: Served, webhook: str, tmp_path: Path
+    vulnerable: Served, webhook: Webhook, tmp_path: Path
 ) -> None:
     scheduled(tmp_path, vulnerable, webhook)
     job = fire()
     assert job.state == "succeeded" and job.result["complete"] and job.result["new_severe"] > 0
     assert [run["kind"] for run in job.result["runs"]] == ["scan"]  # the evidence the job recorded
-    assert any("new high or critical finding" in m["message"] for m in _Receiver.received)
+    assert any("new high or critical finding" in m["message"] for m in webhook.received)
 
 
-def test_a_scheduled_scan_that_cannot_reach_its_endpoint_is_reported_never_clean(webhook: str, tmp_path: Path) -> None:
+def test_a_scheduled_scan_that_cannot_reach_its_endpoint_is_reported_never_clean(
+    webhook: Webhook, tmp_path: Path
+) -> None:
     ca, _cert, _key = certificates(tmp_path / "certs")
     scheduled(tmp_path / "design", Served(free_port(), free_port(), ca), webhook)  # nothing listens there
     job = fire()
     assert job.result["complete"] is False
     assert job.result["uncovered"][0].startswith("https://staging.webshop.example.com/ (failed")
-    assert any("the scheduled OWASP scan was incomplete" in m["message"] for m in _Receiver.received)
+    assert any("the scheduled OWASP scan was incomplete" in m["message"] for m in webhook.received)
 
 
 @pytest.mark.usefixtures("seated")
@@ -105,3 +83,33 @@ def test_deployment_testing_brings_a_weekly_scan_schedule_once(good: Served, tmp
             flow._schedule_scans(session, flow.register(session), "staging", Stage.DEPLOYMENT_TESTING)
     (weekly,) = job_store.schedules(open_store(settings), "webshop")
     assert (weekly.name, weekly.kind, weekly.cron, weekly.environment) == (WEEKLY_SCAN, "scan", WEEKLY_CRON, "staging")
+
+
+def test_a_production_scan_schedule_is_securitys_and_runs_as_them(
+    good: Served, webhook: Webhook, tmp_path: Path
+) -> None:
+    design = example_design(tmp_path, good, scan={"engine": "own", "rate": 500}, production=True)
+    data = yaml.safe_load(design.read_text())
+    data["project"]["notify"] = {"security": [webhook.url]}
+    design.write_text(yaml.safe_dump(data, sort_keys=False))
+    loaded = load_design(design)
+    store = open_store(load_settings())
+    seat_owners(store, loaded)  # this design's people, on this design's project
+    with pytest.raises(RoleError, match="run a security scan against production"):
+        Workflow(store, loaded, "lena.lead@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
+    Workflow(store, loaded, "ci").register_project()
+    with store.session() as session:  # what deployment-testing brings: made by infragate, not by a person
+        ensure_schedule(
+            session, project="webshop", environment="staging", name="weekly-scan", kind="scan", cron="* * * * *"
+        )
+    refused = fire()
+    assert refused.state == "failed" and "runs only from a schedule that security made" in refused.result["error"]
+    assert any("could not run" in m["message"] for m in webhook.received)  # security is told, with the way out
+
+    Workflow(store, loaded, "sam.sec@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
+    (made,) = job_store.schedules(store, "webshop")
+    assert made.created_by == "sam.sec@example.com"
+    settings = load_settings()
+    (job_id,) = fire_due(settings, datetime(2026, 11, 30, 2, 1, tzinfo=UTC), lambda job_id: run_job(settings, job_id))
+    job = job_store.get(store, job_id)
+    assert job is not None and job.state == "succeeded" and job.result["complete"]

@@ -121,4 +121,5 @@ def test_a_job_asked_for_in_the_dashboard_updates_live_until_it_ends(live: str, 
         "audit",
         "drift",
         "test",
+        "scan",
     ]

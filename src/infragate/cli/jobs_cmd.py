@@ -216,6 +216,27 @@ def cancel(job_id: int = typer.Argument(...)) -> None:
     out.print(f"job {job_id} {verb}")
 
 
+@app.command("schedule")
+def schedule(
+    env: str = typer.Option(..., "--env", "-e", help="The environment."),
+    name: str = typer.Option(..., "--name", "-n", min=1, help="The schedule's name (an existing one is replaced)."),
+    kind: str = typer.Option("scan", "--kind", "-k", help="drift, verify, audit or scan."),
+    cron: str = typer.Option(..., "--cron", help="minute hour day-of-month month day-of-week, in UTC"),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """Schedule a recurring job as yourself (lead or security). A scheduled scan of production runs as the
+    person who scheduled it, so only security may schedule one; the design's own `schedules:` need no one.
+
+    Example:
+
+      INFRAGATE_USER=sam.sec@example.com infragate jobs schedule --env production --name weekly-scan \\
+        --kind scan --cron '0 2 * * 1'
+    """
+    flow = identity.workflow(design_file)
+    flow.add_schedule(env, name, kind, cron)
+    err.print(f"scheduled {kind} of {flow.design.project.name}/{env} as {name}: {cron} (UTC)", markup=False)
+
+
 @app.command("schedules")
 def schedules(design_file: Path | None = identity.DESIGN) -> None:
     """The project's schedules (seeded from each environment's `schedules:` in the design).
@@ -234,11 +255,11 @@ def schedules(design_file: Path | None = identity.DESIGN) -> None:
         err.print("no schedules: add `schedules:` to an environment in the design")
         return
     table = Table(title="Schedules", expand=False)
-    for column in ("Environment", "Name", "Kind", "Cron (UTC)", "Last fired"):
+    for column in ("Environment", "Name", "Kind", "Cron (UTC)", "Made by", "Last fired"):
         table.add_column(column)
     for row in rows:
         fired = f"{row.last_fired_at:%Y-%m-%d %H:%M}" if row.last_fired_at else "never"
-        table.add_row(row.environment, row.name, row.kind, row.cron, fired)
+        table.add_row(row.environment, row.name, row.kind, row.cron, row.created_by or "the design", fired)
     out.print(table)
 
 

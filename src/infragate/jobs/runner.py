@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import select
 
 from infragate.design import load_design
-from infragate.errors import InfragateError, UsageError
+from infragate.errors import InfragateError, RefusedError, UsageError
 from infragate.inventory import Snapshot
 from infragate.jobs.notify import notify
+from infragate.jobs.schedules import SCHEDULER
 from infragate.model import Role
 from infragate.policy import check_live
 from infragate.provision.executor import Outcome
@@ -59,10 +60,25 @@ class JobProgress:
 
 
 def _flow(store: Store, job: JobView) -> Workflow:
+    """The workflow as whom the job runs: who asked for it, or for a schedule a person made, that person (so a
+    scheduled production scan is security's, and stops being anyone's when they no longer hold the role)."""
     path = registered_design(store, job.project)
     if path is None:
         raise UsageError(f"project {job.project} is not registered", hint="`infragate project init -d FILE`.")
-    return Workflow(store, load_design(path), job.requested_by)
+    actor = job.requested_by
+    if job.schedule_id is not None:
+        made = job_store.schedule(store, job.schedule_id)
+        if made is not None and made.created_by:
+            actor = made.created_by
+    design = load_design(path)
+    if job.kind == "scan" and actor == SCHEDULER and design.environment(job.environment).settings.is_production:
+        raise RefusedError(
+            f"a scheduled scan of {job.project}/{job.environment} (production) runs only from a schedule that "
+            "security made",
+            hint=f"As security: infragate jobs schedule --env {job.environment} --name weekly-scan --kind scan "
+            "--cron '0 2 * * 1'",
+        )
+    return Workflow(store, design, actor)
 
 
 def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callable[[], bool]) -> dict[str, Any]:
@@ -218,8 +234,11 @@ def _tell_accountable(store: Store, job: JobView) -> None:
         messages.append(((Role.SECURITY, Role.LEAD), f"{job.result['new_severe']} new high or critical finding(s)"))
     if not messages:
         return
+    path = registered_design(store, job.project)  # the design itself: a refused job is told about too
+    if path is None:
+        return
     try:
-        design = _flow(store, job).design
+        design = load_design(path)
     except InfragateError:
         return
     for roles, body in messages:

@@ -192,16 +192,39 @@ class ScheduleView:
     cron: str
     enabled: bool
     last_fired_at: datetime | None
+    created_by: str | None = None  # a person who made it (through the workflow), else the design or infragate
 
 
 def _schedule(row: Schedule) -> ScheduleView:
     return ScheduleView(
-        row.id, row.project, row.environment, row.name, row.kind, row.cron, row.enabled, optional_utc(row.last_fired_at)
+        row.id,
+        row.project,
+        row.environment,
+        row.name,
+        row.kind,
+        row.cron,
+        row.enabled,
+        optional_utc(row.last_fired_at),
+        row.created_by,
     )
 
 
+def schedule(store: Store, schedule_id: int) -> ScheduleView | None:
+    with store.session() as session:
+        row = session.get(Schedule, schedule_id)
+        return _schedule(row) if row is not None else None
+
+
 def ensure_schedule(
-    session: Session, *, project: str, environment: str, name: str, kind: str, cron: str, keep: bool = False
+    session: Session,
+    *,
+    project: str,
+    environment: str,
+    name: str,
+    kind: str,
+    cron: str,
+    keep: bool = False,
+    created_by: str | None = None,
 ) -> bool:
     """Create or update a schedule (within the caller's transaction: project registration seeds them); with
     ``keep``, an existing one is left as it is (a default never overrides what the design says). True when
@@ -210,10 +233,12 @@ def ensure_schedule(
         select(Schedule).where(Schedule.project == project, Schedule.environment == environment, Schedule.name == name)
     ).first()
     if row is None:
-        session.add(Schedule(project=project, environment=environment, name=name, kind=kind, cron=cron))
+        session.add(
+            Schedule(project=project, environment=environment, name=name, kind=kind, cron=cron, created_by=created_by)
+        )
         return True
     if not keep:
-        row.kind, row.cron = kind, cron
+        row.kind, row.cron, row.created_by = kind, cron, created_by
     return False
 
 

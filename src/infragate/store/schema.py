@@ -266,6 +266,7 @@ class Schedule(Base):
     cron: Mapped[str] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(default=True)
     last_fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(120))  # None: the design or infragate made it
 
 
 class Credential(Base):

@@ -71,34 +71,30 @@ WIRE_BEGAN: dict[Any, float] = {}
 WIRE_ENDED: dict[Any, float] = {}
 
 
-class _TimedSocket(gevent.socket.socket):  # type: ignore[misc]
-    """A plain connection that notes when this greenlet's request first touches the wire."""
+class _WireClock:
+    """Notes when this greenlet's request first touches the wire and when its last bytes arrived (mixed into
+    the plain and the TLS socket classes, before them)."""
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        super().sendall(data, flags)  # type: ignore[misc]
+
+    def recv(self, *args: Any) -> bytes:
+        data: bytes = super().recv(*args)  # type: ignore[misc]
+        WIRE_ENDED[getcurrent()] = time.perf_counter()
+        return data
+
+
+class _TimedSocket(_WireClock, gevent.socket.socket):  # type: ignore[misc]
+    """A plain connection; its connect starts the clock too (a new connection is part of the request)."""
 
     def connect(self, address: Any) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
         super().connect(address)
 
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
-        super().sendall(data, flags)
 
-    def recv(self, *args: Any) -> bytes:
-        data: bytes = super().recv(*args)
-        WIRE_ENDED[getcurrent()] = time.perf_counter()
-        return data
-
-
-class _TimedTLSSocket(gevent.ssl.SSLSocket):  # type: ignore[misc]
+class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
     """The same over TLS (the handshake is timed from the plain connection's connect)."""
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
-        super().sendall(data, flags)
-
-    def recv(self, *args: Any) -> bytes:
-        data: bytes = super().recv(*args)
-        WIRE_ENDED[getcurrent()] = time.perf_counter()
-        return data
 
 
 def _timed_tcp_socket(_pool: Any, family: int, socktype: int, protocol: int) -> Any:

@@ -18,7 +18,7 @@ from infragate.store import jobs as job_store
 from infragate.store.jobs import JobView
 from infragate.store.schema import User
 from infragate.workflow.base import PROJECT_ROLES, WorkflowBase
-from infragate.workflow.roles import RoleError
+from infragate.workflow.roles import Action, RoleError, require
 
 JOB_KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan")
 MAY_REQUEST: dict[str, frozenset[str]] = {
@@ -58,6 +58,45 @@ class JobRequests(WorkflowBase):
             requested_by=requester,
             params=params,
         )
+
+    def add_schedule(self, environment: str, name: str, kind: str, cron: str) -> None:
+        """A lead or security person schedules a recurring job, as themselves. A scheduled scan of production
+        runs as the person who scheduled it, so only security may schedule one (ICP-4.1, ICP-R3)."""
+        from pydantic import ValidationError
+
+        from infragate.model.project import ScheduleSpec
+
+        env = self.design.environment(environment)
+        try:
+            ScheduleSpec(kind=kind, cron=cron)
+        except ValidationError as invalid:
+            problem = invalid.errors()[0]
+            raise UsageError(
+                f"schedule {name}: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}",
+                hint="kind is drift, verify, audit or scan; cron has five fields in UTC, e.g. '0 3 * * 1'.",
+            ) from None
+        with self._session() as (session, project, user):
+            roles = self.roles_of(session, project, user)
+            action = (
+                Action.SCAN_PRODUCTION if kind == "scan" and env.settings.is_production else Action.MANAGE_SCHEDULES
+            )
+            require(user.name, roles, action)
+            job_store.ensure_schedule(
+                session,
+                project=project.name,
+                environment=environment,
+                name=name,
+                kind=kind,
+                cron=cron,
+                created_by=user.name,
+            )
+            audit_log.append(
+                session,
+                user.name,
+                "schedule-created",
+                f"{project.name}/{environment}",
+                {"name": name, "kind": kind, "cron": cron},
+            )
 
     def jobs(self, limit: int = 50) -> list[JobView]:
         """The project's latest jobs, newest first (any member may read them)."""

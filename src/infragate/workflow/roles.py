@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "change who holds which role on a project"
     RELEASE_LOCK = "release another person's environment lock"
     SCAN_PRODUCTION = "run a security scan against production"
+    MANAGE_SCHEDULES = "schedule recurring jobs"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -43,6 +44,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_MEMBERS: frozenset({Role.ADMIN, Role.LEAD}),
     Action.RELEASE_LOCK: frozenset({Role.ADMIN}),
     Action.SCAN_PRODUCTION: frozenset({Role.SECURITY}),
+    Action.MANAGE_SCHEDULES: frozenset({Role.LEAD, Role.SECURITY}),
 }
 
 
