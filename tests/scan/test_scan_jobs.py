@@ -113,3 +113,18 @@ def test_a_production_scan_schedule_is_securitys_and_runs_as_them(
     (job_id,) = fire_due(settings, datetime(2026, 11, 30, 2, 1, tzinfo=UTC), lambda job_id: run_job(settings, job_id))
     job = job_store.get(store, job_id)
     assert job is not None and job.state == "succeeded" and job.result["complete"]
+
+
+@pytest.mark.usefixtures("seated")
+def test_a_lead_schedules_a_staging_scan_and_a_malformed_schedule_is_refused_plainly() -> None:
+    from infragate.errors import UsageError
+    from tests.conftest import WEBSHOP
+
+    lead = Workflow(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com")
+    with pytest.raises(UsageError, match="cron 'every monday' is not five cron fields"):
+        lead.add_schedule("staging", "weekly", "scan", "every monday")
+    with pytest.raises(UsageError, match="kind 'nuke' is not drift, verify, audit or scan"):
+        lead.add_schedule("staging", "weekly", "nuke", "0 3 * * 1")
+    lead.add_schedule("staging", "weekly", "scan", "0 3 * * 1")
+    (made,) = job_store.schedules(open_store(load_settings()), "webshop")
+    assert (made.name, made.kind, made.created_by) == ("weekly", "scan", "lena.lead@example.com")

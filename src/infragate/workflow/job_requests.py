@@ -70,10 +70,14 @@ class JobRequests(WorkflowBase):
         try:
             ScheduleSpec(kind=kind, cron=cron)
         except ValidationError as invalid:
-            problem = invalid.errors()[0]
+            field = str(invalid.errors()[0]["loc"][0])
+            said = (
+                f"kind '{kind}' is not drift, verify, audit or scan"
+                if field == "kind"
+                else (f"cron '{cron}' is not five cron fields (minute hour day-of-month month day-of-week)")
+            )
             raise UsageError(
-                f"schedule {name}: {'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}",
-                hint="kind is drift, verify, audit or scan; cron has five fields in UTC, e.g. '0 3 * * 1'.",
+                f"schedule {name}: {said}", hint="For example: --kind scan --cron '0 3 * * 1' (UTC)."
             ) from None
         with self._session() as (session, project, user):
             roles = self.roles_of(session, project, user)
