@@ -56,6 +56,7 @@ def test_a_complete_clean_scan_meets_icp_4_1(good: Served, tmp_path: Path) -> No
     plan = scanning.plan(ScanOptions())
     report = scanning.run(plan)
     assert report.complete and report.findings == []
+    assert report.coverage[0].pages == 5  # "/" and the design's GET paths: health, test cases, stress requests
     scanning.record(plan, report)
     met, detail = criterion(flow)
     assert met and "1 endpoint(s) covered" in detail
@@ -137,6 +138,7 @@ def test_the_cli_dry_run_sends_nothing_and_bad_flags_are_refused(tmp_path: Path,
     dry = run_infragate(tmp_path / "home", "scan", "--env", "staging", "-d", str(design), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"connects to 127.0.0.1:{good.https_port}" in dry.stdout and "probe: .git/HEAD" in dry.stdout
+    assert f"design's paths: {URL}healthz, {URL}api/products" in dry.stdout  # pages no link leads to
     wrong = run_infragate(tmp_path / "home", "scan", "--env", "staging", "-d", str(design), "--format", "pdf")
     assert wrong.returncode == 2 and "--format is 'pdf'" in wrong.stderr
     engines = run_infragate(tmp_path / "home", "scan", "engines")

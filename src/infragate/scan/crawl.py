@@ -99,10 +99,13 @@ def in_scope(url: str, base: str) -> bool:
     ) and (target.path == root.path or target.path.startswith(prefix) or root.path in ("", "/"))
 
 
-async def crawl(budget: Budget, base: str, max_pages: int) -> Crawl:
-    """Breadth first from ``base``; HTML pages are parsed for links, everything answered is kept."""
+async def crawl(budget: Budget, starts: list[str], max_pages: int) -> Crawl:
+    """Breadth first from ``starts`` (the endpoint first: it is the scope); HTML pages are parsed for links,
+    everything answered is kept."""
     result = Crawl()
-    queue, seen = [base], {base}
+    base = starts[0]
+    queue = [url for url in dict.fromkeys(starts) if in_scope(url, base)]
+    seen = set(queue)
     while queue and len(result.pages) < max_pages:
         url = queue.pop(0)
         try:

@@ -57,6 +57,13 @@ class ScanPlan:
     folder: Path
     detectify: DetectifyAccount = DetectifyAccount()
     zap: ZapDaemon = ZapDaemon()
+    seeds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # endpoint -> paths the design names
+
+    def starts(self, url: str) -> list[str]:
+        """Where the crawl of ``url`` starts: the endpoint, then the GET paths the design names for it (its
+        health path, test cases, stress requests), which a page may never link to (an API)."""
+        root = url.rstrip("/")
+        return [url, *dict.fromkeys(root + path for path in self.seeds.get(url, ()) if root + path != url)]
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -74,6 +81,8 @@ class ScanPlan:
                 lines.append(
                     f"  crawl up to {self.limits.max_pages} pages under {url}; off-scope links listed, not followed"
                 )
+                if len(self.starts(url)) > 1:
+                    lines.append("  starting also from the design's paths: " + ", ".join(self.starts(url)[1:]))
                 lines.append("  probe: " + ", ".join(p for p, *_ in checks.EXPOSURES) + ", backup names, CORS origins")
                 if url.startswith("https://"):
                     lines.append("  TLS: protocol versions, cipher suites, certificate (SSLyze)")
@@ -192,7 +201,15 @@ def _wapiti(
     remaining = max(10.0, deadline - time.monotonic())
     try:
         with ScopeProxy(plan.scope, max_requests=budget, deadline_s=remaining) as proxy:
-            found = wapiti.run(program, url, proxy.url, plan.modules, plan.folder / "wapiti" / _slug(url), remaining)
+            found = wapiti.run(
+                program,
+                url,
+                proxy.url,
+                plan.modules,
+                plan.folder / "wapiti" / _slug(url),
+                remaining,
+                tuple(plan.starts(url)[1:]),
+            )
     except wapiti.ScannerError as failed:
         return failed.message, None
     return found, proxy.log
@@ -249,7 +266,7 @@ async def _own_checks(
     async with client(plan.scope, ssl_context(plan.ca_bundle), http2=False, timeout=10.0) as http:
         http.headers["User-Agent"] = "infragate-scan/1 (ICP-4.1)"
         budget = Budget(http, plan.limits.rate, max_requests, deadline)
-        crawled = await crawl(budget, url, plan.limits.max_pages)
+        crawled = await crawl(budget, plan.starts(url), plan.limits.max_pages)
         found = checks.passive(crawled)
         complete = crawled.complete
         if crawled.pages:

@@ -113,10 +113,20 @@ def install(tools: Path, progress: Callable[[str], None]) -> Path:
     return target / "bin" / "wapiti"
 
 
-def command(program: Path, url: str, proxy: str, modules: tuple[str, ...], folder: Path, seconds: float) -> list[str]:
+def command(
+    program: Path,
+    url: str,
+    proxy: str,
+    modules: tuple[str, ...],
+    folder: Path,
+    seconds: float,
+    starts: tuple[str, ...] = (),
+) -> list[str]:
+    extra = [argument for start in starts for argument in ("-s", start)]  # pages no link leads to (an API)
     return [
         str(program),
         "-u", url,
+        *extra,
         "--scope", "folder",
         "-m", ",".join(modules),
         "-p", proxy,
@@ -134,7 +144,13 @@ def command(program: Path, url: str, proxy: str, modules: tuple[str, ...], folde
 
 
 def run(
-    program: Path, url: str, proxy: str, modules: tuple[str, ...], folder: Path, seconds: float
+    program: Path,
+    url: str,
+    proxy: str,
+    modules: tuple[str, ...],
+    folder: Path,
+    seconds: float,
+    starts: tuple[str, ...] = (),
 ) -> list[ScanFinding]:
     """Scan ``url`` (through ``proxy``) and read the report; a ScannerError when wapiti fails."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -142,7 +158,7 @@ def run(
     environment["HOME"] = str(folder)  # wapiti keeps state under ~/.wapiti: never the user's
     try:
         done = subprocess.run(
-            command(program, url, proxy, modules, folder, seconds),
+            command(program, url, proxy, modules, folder, seconds, starts),
             capture_output=True,
             text=True,
             check=False,

@@ -84,7 +84,24 @@ class Scanning:
                 os.environ.get("INFRAGATE_DETECTIFY_URL") or "https://api.detectify.com/rest",
             ),
             zap=ZapDaemon(os.environ.get("INFRAGATE_ZAP_URL", ""), os.environ.get("INFRAGATE_ZAP_KEY", "")),
+            seeds=self._seeds(),
         )
+
+    def _seeds(self) -> dict[str, tuple[str, ...]]:
+        """The GET paths the design names per endpoint (health, test cases, stress requests): where a crawl
+        that only follows links would never go."""
+        settings = self.env.settings
+        endpoints = [str(e.url) for e in settings.endpoints]
+        paths: dict[str, list[str]] = {url: [] for url in endpoints}
+        for endpoint in settings.endpoints:
+            if endpoint.health:
+                paths[str(endpoint.url)].append(endpoint.health)
+        for case in settings.tests:
+            if case.request.method == "GET" and case.request.endpoint < len(endpoints):
+                paths[endpoints[case.request.endpoint]].append(case.request.path)
+        if settings.stress is not None and endpoints:
+            paths[endpoints[0]] += [r.path for r in settings.stress.requests if r.method == "GET"]
+        return {url: tuple(dict.fromkeys(found)) for url, found in paths.items()}
 
     def run(self, plan: ScanPlan, progress: Callable[[str], None] | None = None) -> ScanReport:
         """Scan, after checking who may: production is scanned by security only (ICP-4.1, ICP-R3)."""
