@@ -32,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tests.support.delay_server import DELAY_SERVER  # noqa: E402
 
 from common import free_port  # noqa: E402
 from infragate.stress.runner import run  # noqa: E402
@@ -108,36 +111,6 @@ http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {folder}/www; }}
                 return process, port
         time.sleep(0.05)
     raise SystemExit("nginx did not start (apt-get install nginx-light)")
-
-
-DELAY_SERVER = """
-import asyncio, sys, time
-truth, counter = [], [0]
-class Delayed(asyncio.Protocol):
-    # A bare protocol, not streams: the clock starts in the callback that receives the request and stops right
-    # after the response is handed to the kernel, with no task switch on either side to hide.
-    def connection_made(self, transport):
-        self.transport, self.buffer = transport, b""
-    def data_received(self, data):
-        started = time.perf_counter()
-        self.buffer += data
-        while b"\\r\\n\\r\\n" in self.buffer:
-            _, self.buffer = self.buffer.split(b"\\r\\n\\r\\n", 1)
-            n = counter[0] = counter[0] + 1
-            delay = 0.563 if n % 50 == 0 else 0.147 if n % 50 in (1, 2, 3, 4) else 0.012
-            asyncio.get_running_loop().call_later(delay, self.respond, started)
-    def respond(self, started):
-        if not self.transport.is_closing():
-            self.transport.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Type: text/plain\\r\\n\\r\\nok")
-            truth.append((time.perf_counter() - started) * 1000)
-async def main():
-    server = await asyncio.get_running_loop().create_server(Delayed, "127.0.0.1", int(sys.argv[1]))
-    try:
-        await asyncio.sleep(float(sys.argv[2]))
-    finally:
-        open(sys.argv[3], "w").write("\\n".join(f"{t:.4f}" for t in truth))
-asyncio.run(main())
-"""
 
 
 def delay_server(seconds: float, truth_file: Path) -> tuple[subprocess.Popen[bytes], int]:
