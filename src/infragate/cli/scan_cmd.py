@@ -71,8 +71,10 @@ def scan(
         raise UsageError("which environment?", hint="Pass --env NAME.")
     if output_format not in FORMATS:
         raise UsageError(f"--format is '{output_format}'", hint=f"Use {', '.join(FORMATS)}.")
-    if engine is not None and engine not in ("builtin", "own", "wapiti", "detectify", "zap"):
-        raise UsageError(f"--engine is '{engine}'", hint="Use builtin, own, wapiti, detectify or zap.")
+    from infragate.model.scanning import ENGINES
+
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"--engine is '{engine}'", hint=f"Use {', '.join(ENGINES)}.")
     if profile is not None and profile not in ("quick", "standard", "full"):
         raise UsageError(f"--profile is '{profile}'", hint="Use quick, standard or full.")
     design = load_design(identity.resolve_design(design_file))

@@ -58,14 +58,25 @@ async def endpoint_checks(
             response_ms=round(took, 1),
         )
     )
-    results += _header_checks(url, response, started, https=endpoint.url.scheme == "https")
+    results += header_checks(url, response, started, https=endpoint.url.scheme == "https")
     results.append(await _compatibility(endpoint, scope, http2))
     results.append(await _redirect(endpoint, scope, http1))
     results.append(await _health(endpoint, scope, http1))
     return results
 
 
-def _header_checks(url: str, response: httpx.Response, started: float, *, https: bool) -> list[CheckResult]:
+SECURITY_HEADER_CHECKS = (
+    "hsts",
+    "content-security-policy",
+    "content-type-options",
+    "frame-protection",
+    "referrer-policy",
+)
+
+
+def header_checks(url: str, response: httpx.Response, started: float, *, https: bool) -> list[CheckResult]:
+    """The security headers and the server banner of one response (the infrastructure tests and the OWASP
+    scan's passive checks both judge them here)."""
     h = response.headers
     checks: list[tuple[str, bool | None, str]] = []
     hsts = h.get("strict-transport-security", "")

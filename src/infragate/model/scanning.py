@@ -3,15 +3,18 @@ gate, and the hard limits every scan of it keeps to."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
 from infragate.model.base import Model
 
+Engine = Literal["builtin", "own", "wapiti", "detectify", "zap"]
+ENGINES: tuple[str, ...] = get_args(Engine)
+
 
 class ScanSettings(Model):
-    engine: Literal["builtin", "own", "wapiti", "detectify", "zap"] = Field(
+    engine: Engine = Field(
         default="builtin", description="builtin: wapiti and infragate's own checks; own: infragate's checks only"
     )
     profile: Literal["quick", "standard", "full"] = Field(default="standard", description="Which wapiti modules run")

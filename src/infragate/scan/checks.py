@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
 from http.cookies import SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from infragate.errors import UsageError
+from infragate.infratest.http_checks import SECURITY_HEADER_CHECKS, header_checks
+from infragate.infratest.results import Verdict
 from infragate.scan.crawl import Budget, Crawl, LimitReachedError
 from infragate.scan.findings import ScanFinding
 
 ENGINE = "builtin"
 SESSION_COOKIE = re.compile(r"(?i)(sess|sid$|^sid|token|auth|jwt|login|remember)")
-VERSION_BANNER = re.compile(r"[A-Za-z][\w.-]*/\d+(\.\d+)+")
 STACK_TRACES = (
     re.compile(r"Traceback \(most recent call last\)"),
     re.compile(r"Exception in thread \"[^\"]+\""),
@@ -26,7 +26,6 @@ STACK_TRACES = (
     re.compile(r"<b>(Fatal|Parse) error</b>:.+ on line <b>\d+</b>"),
     re.compile(r"(?i)\b(SQLite|MySQL|PostgreSQL|ORA-\d{5}|SQLSTATE)\b.{0,40}\berror\b"),
 )
-SECURITY_HEADERS = ("content-security-policy", "strict-transport-security", "x-content-type-options")
 DIRECTORY_LISTING = re.compile(r"(?is)<title>\s*Index of /.*?(Parent Directory|href=\"\.\./\")")
 
 # (path, what, CWE, severity, the content that proves it)
@@ -78,33 +77,16 @@ def passive(crawl: Crawl) -> list[ScanFinding]:
         response, url = page.response, page.url
         html = "html" in response.headers.get("content-type", "")
         https = url.startswith("https://")
-        if html and response.status_code < 400:
-            missing = [
-                h for h in SECURITY_HEADERS if h not in response.headers and (https or h != "strict-transport-security")
-            ]
-            if "content-security-policy" not in response.headers and "x-frame-options" not in response.headers:
-                missing.append("x-frame-options or CSP frame-ancestors")
-            if missing:
-                found.append(
-                    _finding(
-                        "security-headers",
-                        "security headers missing",
-                        "low",
-                        693,
-                        url,
-                        "missing: " + ", ".join(missing),
-                    )
-                )
-        banner = response.headers.get("server", "") + " " + response.headers.get("x-powered-by", "")
-        if VERSION_BANNER.search(banner):
+        judged = {r.check: r for r in header_checks(url, response, 0.0, https=https)}
+        weak = [judged[name].detail for name in SECURITY_HEADER_CHECKS if judged[name].verdict is Verdict.FAILED]
+        if html and response.status_code < 400 and weak:
+            found.append(
+                _finding("security-headers", "security headers missing or weak", "low", 693, url, "; ".join(weak))
+            )
+        if judged["server-banner"].verdict is Verdict.FAILED:
             found.append(
                 _finding(
-                    "version-banner",
-                    "the server names its software version",
-                    "low",
-                    200,
-                    url,
-                    f"Server: {banner.strip()}",
+                    "version-banner", "the server names its software", "low", 200, url, judged["server-banner"].detail
                 )
             )
         for header in response.headers.get_list("set-cookie"):
@@ -259,12 +241,3 @@ async def _get(budget: Budget, url: str, headers: dict[str, str] | None = None) 
         raise
     except (httpx.HTTPError, UsageError):
         return None
-
-
-def unique(findings: Iterable[ScanFinding]) -> list[ScanFinding]:
-    seen, kept = set(), []
-    for finding in findings:
-        if finding.fingerprint not in seen:
-            seen.add(finding.fingerprint)
-            kept.append(finding)
-    return kept

@@ -15,10 +15,9 @@ from infragate.infratest.results import Verdict
 from infragate.infratest.scope import Scope
 from infragate.scan import checks, wapiti
 from infragate.scan.crawl import Budget, LimitReachedError, crawl
-from infragate.scan.findings import ScanFinding, deduplicated
+from infragate.scan.findings import SEVERITIES, ScanFinding, deduplicated
 from infragate.scan.proxy import ProxyLog
 
-ENGINES = ("builtin", "own", "wapiti", "detectify", "zap")
 # The TLS checks of the infrastructure tests that are security findings, as CWEs.
 TLS_CWES = {"old-tls-refused": 326, "weak-ciphers": 327, "certificate-trusted": 295, "certificate-expiry": 298}
 
@@ -122,7 +121,7 @@ class ScanReport:
         return bool(self.coverage) and all(c.status == "scanned" for c in self.coverage)
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(f.severity == s for f in self.findings) for s in ("critical", "high", "medium", "low", "info")}
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
 
     def to_json(self) -> dict[str, Any]:
         return {
