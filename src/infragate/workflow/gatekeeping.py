@@ -18,6 +18,7 @@ from infragate.store.findings import open_findings
 from infragate.store.jobs import ensure_schedule
 from infragate.store.memberships import members
 from infragate.store.schema import ChecklistItem, Environment, Project
+from infragate.store.timestamps import as_utc
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
@@ -105,7 +106,8 @@ class Gatekeeping(WorkflowBase):
             ):
                 run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:
-                    runs[kind] = gates.RunFacts(kind, run.status, run.started_at, parse_summary(kind, run.summary))
+                    at = as_utc(run.started_at)  # SQLite hands back naive UTC times
+                    runs[kind] = gates.RunFacts(kind, run.status, at, parse_summary(kind, run.summary))
             open_items = open_findings(session, project.id, environment)
             severe = tuple(f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE)
             severe_scan = tuple(

@@ -269,8 +269,7 @@ def owasp_scanned(e: Evidence, now: datetime | None = None) -> tuple[bool, str]:
     summary = scan.summary
     if not isinstance(summary, ScanSummary):
         return False, "the latest scan recorded no readable result: scan again"
-    at = scan.at if scan.at.tzinfo is not None else scan.at.replace(tzinfo=UTC)  # SQLite keeps naive UTC times
-    age = (now or datetime.now(UTC)) - at
+    age = (now or datetime.now(UTC)) - scan.at
     if age.days >= e.scan_max_age_days:
         return False, f"the latest scan is from {scan.at:%Y-%m-%d}, older than {e.scan_max_age_days} days: scan again"
     if not summary.complete:
