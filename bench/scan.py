@@ -15,9 +15,7 @@ Asserts nothing about time; prints the figures.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -79,16 +77,10 @@ def main() -> None:
             builtin_s = time.perf_counter() - started
             found = {(urlsplit(f.url).path, f.parameter, f.cwe or 0) for f in report.findings}
 
-            alone = folder / "alone"
-            alone.mkdir()
             started = time.perf_counter()
             with ScopeProxy(scope, max_requests=1_000_000, deadline_s=3600) as proxy:
-                command = [str(program), "-u", BASE, "--scope", "folder", "-p", proxy.url, "--flush-session",
-                           "--store-session", str(alone / "s"), "--store-config", str(alone / "c"), "-f", "json",
-                           "-o", str(alone / "report.json"), "--no-bugreport", "-v", "0"]  # fmt: skip
-                subprocess.run(command, capture_output=True, check=False, env={**os.environ, "HOME": str(alone)})
+                findings = wapiti.run(program, BASE, proxy.url, None, folder / "alone", 3600)
             alone_s = time.perf_counter() - started
-            findings = wapiti.parse(json.loads((alone / "report.json").read_text()), BASE)
             found_alone = {(urlsplit(f.url).path, f.parameter, f.cwe or 0) for f in findings}
     print(f"the vulnerable application: {len(VULNERABILITIES)} flaws, {len(DECOYS)} decoys, over HTTPS on 127.0.0.1")
     figures(f"infragate builtin ({args.profile})", found, builtin_s)

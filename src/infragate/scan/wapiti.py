@@ -117,18 +117,19 @@ def command(
     program: Path,
     url: str,
     proxy: str,
-    modules: tuple[str, ...],
+    modules: tuple[str, ...] | None,
     folder: Path,
     seconds: float,
     starts: tuple[str, ...] = (),
 ) -> list[str]:
     extra = [argument for start in starts for argument in ("-s", start)]  # pages no link leads to (an API)
+    if modules is not None:  # None: wapiti's own default modules (bench/scan.py compares with them)
+        extra += ["-m", ",".join(modules)]
     return [
         str(program),
         "-u", url,
         *extra,
         "--scope", "folder",
-        "-m", ",".join(modules),
         "-p", proxy,
         "--flush-session",
         "--store-session", str(folder / "session"),
@@ -147,7 +148,7 @@ def run(
     program: Path,
     url: str,
     proxy: str,
-    modules: tuple[str, ...],
+    modules: tuple[str, ...] | None,
     folder: Path,
     seconds: float,
     starts: tuple[str, ...] = (),
