@@ -4,9 +4,21 @@ findings model, retries on 503, and clear refusals for a wrong key or an unreach
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from infragate.design import load_design
+from infragate.errors import UsageError
+from infragate.infratest.scope import Scope
+from infragate.model.testing import Endpoint
 from infragate.scan.detectify import Detectify, DetectifyError, scan_endpoint, signature
+from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, run_scan
+from infragate.settings import load_settings
+from infragate.store import open_store
+from infragate.workflow.scanning import Scanning, ScanOptions
+from infragate.workflow.service import Workflow
+from tests.conftest import WEBSHOP
 from tests.support.fake_detectify import KEY, SECRET, FakeDetectify, vulnerability
 from tests.support.servers import free_port, serving
 
@@ -56,22 +68,10 @@ def test_a_wrong_secret_or_no_api_is_a_clear_refusal() -> None:
         Detectify("", None)
 
 
-def test_the_detectify_engine_scans_public_endpoints_only(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from infragate.design import load_design
-    from infragate.infratest.scope import Scope
-    from infragate.model.testing import Endpoint
-    from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, run_scan
-    from infragate.settings import load_settings
-    from infragate.store import open_store
-    from infragate.workflow.scanning import Scanning, ScanOptions
-    from infragate.workflow.service import Workflow
-    from tests.conftest import WEBSHOP
-
+def test_the_detectify_engine_scans_public_endpoints_only(tmp_path: Path) -> None:
     fake = FakeDetectify(polls_per_scan=0)  # finished by the first poll: no 10 s wait here
     fake.vulnerabilities = [vulnerability("profile1", "SQL injection", "critical", 89, URL + "product?id=1")]
-    endpoint = Endpoint(url=URL)  # type: ignore[arg-type]
+    endpoint = Endpoint(url=URL)
     scope = Scope.of("production", (endpoint,), frozenset(), embedded=False)
     with serving(fake.app()) as base:
         account = DetectifyAccount(KEY, SECRET, base + "/rest")
@@ -84,5 +84,5 @@ def test_the_detectify_engine_scans_public_endpoints_only(tmp_path: object) -> N
     assert [(f.engine, f.cwe, f.severity) for f in report.findings] == [("detectify", 89, "critical")]
 
     embedded = Scanning(Workflow(open_store(load_settings()), load_design(WEBSHOP), "ci"), load_settings(), "staging")
-    with pytest.raises(Exception, match="Detectify scans staging's endpoints on its own, and it is embedded AWS"):
+    with pytest.raises(UsageError, match="Detectify scans staging's endpoints on its own, and it is embedded AWS"):
         embedded.plan(ScanOptions(engine="detectify"))

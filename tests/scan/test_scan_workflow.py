@@ -33,7 +33,7 @@ URL = "https://staging.webshop.example.com/"
 
 
 def scan(folder: Path, served: Served, actor: str = DEV, **options: object) -> tuple[Workflow, Scanning]:
-    design = load_design(example_design(folder, served, scan=OWN, **options))  # type: ignore[arg-type]
+    design = load_design(example_design(folder, served, scan=OWN, **options))
     flow = Workflow(open_store(load_settings()), design, actor)
     return flow, Scanning(flow, load_settings(), "staging")
 
@@ -97,7 +97,7 @@ def test_icp_4_1_needs_a_recent_complete_scan_of_every_declared_endpoint() -> No
     now = datetime.now(UTC)
 
     def judged(at: datetime, endpoints: tuple[str, ...] = (URL,), **summary: object) -> tuple[bool, str]:
-        recorded = ScanSummary(engine="own", profile="quick", **({"complete": True, "covered": [URL]} | summary))  # type: ignore[arg-type]
+        recorded = ScanSummary(engine="own", profile="quick", **({"complete": True, "covered": [URL]} | summary))
         facts = gates.RunFacts(RunKind.SCAN, "succeeded", at, recorded)
         evidence = gates.Evidence(
             "staging", False, "d", (), (), (), (), False, runs={RunKind.SCAN: facts}, endpoints=endpoints

@@ -67,7 +67,7 @@ def test_the_cpu_of_the_environments_servers_and_databases_over_the_test(
     assert busy in page and "80.0%" in page and "<svg" in page
 
 
-def test_with_embedded_aws_stopped_there_is_nothing_to_watch_and_it_says_so(tmp_path: object) -> None:
+def test_with_embedded_aws_stopped_there_is_nothing_to_watch_and_it_says_so() -> None:
     cloudwatch = cpu_during_test(load_settings(), load_design(WEBSHOP), "staging", {"started_at": time.time()})
     assert cloudwatch == {
         "status": "not applicable",

@@ -35,8 +35,8 @@ class FakeZap:
             return 200, {"scan": "1"}
         if path in ("/JSON/spider/view/status/", "/JSON/ascan/view/status/"):
             component = path.split("/")[2]
-            self._progress[component] = min(100, self._progress.get(component, 0) + 100 // self.polls)
-            return 200, {"status": str(self._progress[component] if self._progress[component] < 99 else 100)}
+            self._progress[component] = min(100, self._progress.get(component, 0) + -(-100 // self.polls))
+            return 200, {"status": str(self._progress[component])}
         if path == "/JSON/pscan/view/recordsToScan/":
             return 200, {"recordsToScan": "0"}
         if path == "/JSON/core/view/alerts/":
