@@ -65,6 +65,9 @@ def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tools_dir: Path
     monkeypatch.setenv("INFRAGATE_CONFIG", str(tmp_path / "config" / "server.json"))  # never the user's login
     monkeypatch.delenv("INFRAGATE_SERVER", raising=False)
     monkeypatch.delenv("INFRAGATE_TOKEN", raising=False)
+    for service in ("GITHUB", "CIRCLECI"):  # the CI/CD services: only where a test points them at a fake
+        for setting in ("TOKEN", "URL", "WEBHOOK_SECRET"):
+            monkeypatch.delenv(f"INFRAGATE_{service}_{setting}", raising=False)
     return database
 
 

@@ -94,6 +94,25 @@ class TooManyAttemptsError(AuthenticationError):
     code = "auth.rate-limited"
 
 
+class ServiceError(InfragateError):
+    """A service infragate works through (GitHub, CircleCI, Loader.io, a scanner's API) failed, refused or
+    could not be reached: not a bug in infragate, and not the user's input."""
+
+    code = "service"
+
+
+class WebhookRejectedError(AuthenticationError):
+    """A webhook delivery that cannot be trusted: unsigned, wrongly signed, stale, or not for a known project."""
+
+    code = "webhook.rejected"
+
+
+class DuplicateDeliveryError(InfragateError):
+    """A webhook delivery seen before (its delivery id or its signed body): a replay, or a retry (HTTP 409)."""
+
+    code = "webhook.replayed"
+
+
 class NotFoundError(UsageError):
     """What was asked for does not exist (a project, a finding)."""
 

@@ -10,6 +10,9 @@
 | INFRAGATE_SIGN_IN_LIMIT | sign-ins the server accepts per address per minute | 10 |
 | INFRAGATE_JOB_LEASE | seconds a worker may be silent before its job counts as dead | 30 |
 | INFRAGATE_AUDIT_KEY | the audit log's Ed25519 signing key (PEM, made on first use) | INFRAGATE_HOME/keys |
+| INFRAGATE_GITHUB_WEBHOOK_SECRET | the secret GitHub signs webhook deliveries with | none: all refused |
+| INFRAGATE_CIRCLECI_WEBHOOK_SECRET | the signing secret of CircleCI's outbound webhooks | none: all refused |
+| INFRAGATE_WEBHOOK_MAX_AGE | minutes after its event a webhook delivery is still accepted | 60 |
 | INFRAGATE_OIDC_ISSUER | single sign-on: the organisation's OpenID Connect issuer (https) | none (passwords only) |
 | INFRAGATE_OIDC_CLIENT_ID | single sign-on: infragate's client id at that issuer | |
 | INFRAGATE_OIDC_CLIENT_SECRET | single sign-on: its client secret | |
@@ -40,6 +43,9 @@ class Settings:
     sign_in_limit: int = 10  # sign-ins per address per minute (the server; accounts also lock after failures)
     oidc: OidcSettings | None = None  # the organisation's single sign-on, when configured
     tools: Path | None = None  # None: <home>/tools (scanners installed in environments of their own)
+    github_webhook_secret: str = field(default="", repr=False)  # "" refuses every GitHub delivery
+    circleci_webhook_secret: str = field(default="", repr=False)
+    webhook_max_age_minutes: int = 60  # a delivery reporting an older event is stale (neither service signs time)
 
     @property
     def tools_dir(self) -> Path:
@@ -125,7 +131,13 @@ def load_settings() -> Settings:
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100_000:
         raise UsageError(f"INFRAGATE_SIGN_IN_LIMIT is '{limit_text}'", hint="Sign-ins per minute, from 1 to 100000.")
     tools = os.environ.get("INFRAGATE_TOOLS") or None
+    max_age_text = os.environ.get("INFRAGATE_WEBHOOK_MAX_AGE", "60")
+    if not max_age_text.isdigit() or not 1 <= int(max_age_text) <= 10_080:
+        raise UsageError(f"INFRAGATE_WEBHOOK_MAX_AGE is '{max_age_text}'", hint="Minutes, from 1 to 10080.")
     return Settings(
+        github_webhook_secret=os.environ.get("INFRAGATE_GITHUB_WEBHOOK_SECRET", "").strip(),
+        circleci_webhook_secret=os.environ.get("INFRAGATE_CIRCLECI_WEBHOOK_SECRET", "").strip(),
+        webhook_max_age_minutes=int(max_age_text),
         tools=Path(tools) if tools else None,
         oidc=_oidc(),
         sign_in_limit=int(limit_text),

@@ -20,6 +20,7 @@ from infragate.store.schema import AuditLogEntry, DesignVersion, User, WaiverRec
 from infragate.workflow.records import (
     AuditSummary,
     ChangesSummary,
+    DeploySummary,
     DocsSummary,
     ScanSummary,
     ShieldCoverage,
@@ -124,7 +125,8 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
     assert report.stage is Stage.DEPLOYMENT_TESTING
     later = [c for c in report.unmet() if c.stage in (Stage.DEPLOYMENT_TESTING, Stage.SECURITY_COMPLIANCE)]
-    assert all("no evidence yet" in c.detail for c in later if c.clause == "ICP-3.1")
+    deploy = next(c for c in later if c.clause == "ICP-3.1")  # a capability now: not "no evidence yet"
+    assert deploy.detail.startswith("no deployment recorded: deploy staging through the pipeline")
     scan = next(c for c in later if c.clause == "ICP-4.1")
     assert scan.detail == "never scanned: infragate scan --env staging"
     weekly = [(s.name, s.kind, s.cron) for s in job_store.schedules(store, "webshop") if s.environment == "staging"]
@@ -310,8 +312,17 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     lead.record_run("staging", VERIFIED, succeeded=True)
     report = lead.gate_report("staging")
     assert report.stage is Stage.DEPLOYMENT_TESTING
-    # the infrastructure tests are the first thing someone can do now (ICP-3.2), before any signature
-    assert report.next_step() == "developer: the last infrastructure test run (after the last apply) passed (ICP-3.2)"
+    # a deployment through the pipeline is the first thing someone can do now (ICP-3.1), before any signature
+    assert report.next_step() == (
+        "developer: the last deployment (after the last apply), reported by a signed webhook, succeeded through "
+        "the policy's pipeline (ICP-3.1)"
+    )
+    deployed = DeploySummary(source="circleci", delivery="d-1", state="success", sha="1285fe1c2d9a",
+                             stages_ran=["test", "validate-design"])  # fmt: skip
+    lead.record_run("staging", deployed, succeeded=True)
+    assert lead.gate_report("staging").next_step() == (
+        "developer: the last infrastructure test run (after the last apply) passed (ICP-3.2)"
+    )
     lead.record_run("staging", TestSummary(passed=True, counts={"passed": 17}), succeeded=True)
     stress_next = lead.gate_report("staging").next_step()
     assert (
@@ -331,4 +342,5 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
     lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)
     waiting = lead.gate_report("staging").next_step()
-    assert waiting.startswith("nobody yet: only criteria waiting for capabilities") and "ICP-3.1" in waiting
+    assert waiting.startswith("nobody yet: only criteria waiting for capabilities") and "ICP-4.3" in waiting
+    assert "ICP-3.1" not in waiting

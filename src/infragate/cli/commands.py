@@ -90,6 +90,13 @@ COMMANDS: dict[str, Entry] = {
         AWS,
         "OWASP scans (ICP-4.1): wapiti and infragate's own checks against the environment's declared endpoints.",
     ),
+    "cicd": _entry(
+        "cicd_cmd",
+        "app",
+        AWS,
+        "Deployments through CircleCI and GitHub (ICP-3.1): write the policy's pipeline, check a repository and its "
+        "GitHub settings against it, set GitHub up, and see the deployments webhooks recorded.",
+    ),
     "workload": _entry(
         "workload_cmd",
         "app",
@@ -120,7 +127,10 @@ COMMANDS: dict[str, Entry] = {
         "Projects in the store: register one from its design, list them, show status.",
     ),
     "approve": _entry(
-        "approve_cmd", "app", PEOPLE, "Decisions of people (ICP-1.4): approve a design, a plan or a stress plan."
+        "approve_cmd",
+        "app",
+        PEOPLE,
+        "Decisions of people (ICP-1.4): approve a design, a plan, a stress plan or a GitHub plan.",
     ),
     "gate": _entry(
         "workflow_cmd", "gate_app", PEOPLE, "Stage gates: what each stage needs before the next one (and launch)."

@@ -12,6 +12,7 @@ from infragate.errors import (
     LockHeldError,
     OutputError,
     RefusedError,
+    ServiceError,
     StoreError,
     UsageError,
 )
@@ -21,7 +22,7 @@ class ExitCode(IntEnum):
     OK = 0
     FINDINGS = 1  # failing findings at or above --fail-on
     USAGE = 2  # wrong flag, bad design file, unwritable output
-    AWS = 3  # AWS unreachable, access denied, throttled beyond retries
+    AWS = 3  # AWS (or another service: GitHub, CircleCI, Loader.io) unreachable, refusing, throttling beyond retries
     INTERNAL = 4  # a bug in infragate
     STORE = 5  # the database cannot be used
     LOCKED = 6  # another writer holds the environment's lock
@@ -33,7 +34,7 @@ def exit_code_for(error: InfragateError) -> ExitCode:
         return ExitCode.FINDINGS  # like `gate check`: the policy says no, the command was used correctly
     if isinstance(error, UsageError | DesignError | OutputError | AuthenticationError):
         return ExitCode.USAGE
-    if isinstance(error, AwsError):
+    if isinstance(error, AwsError | ServiceError):
         return ExitCode.AWS
     if isinstance(error, StoreError):
         return ExitCode.STORE

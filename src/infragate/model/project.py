@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from infragate.model.base import Component, Model, Named, as_tuple
+from infragate.model.delivery import Repository
 from infragate.model.names import CLIENT_MAX, PERSON_MAX
 from infragate.model.scanning import ScanSettings
 from infragate.model.stress import StressSettings
@@ -56,6 +57,9 @@ class Project(Model):
     description: str = ""
     owners: Owners = Owners()
     pentest_requested: bool = False
+    repository: Repository | None = Field(
+        default=None, description="The GitHub repository and CircleCI pipeline that deploy it (ICP-3.1)"
+    )
     notify: dict[Role, tuple[Annotated[str, Field(min_length=3)], ...]] = Field(
         default_factory=dict,
         description="Apprise URLs per role (mailto://…, slack://…, json://host/path): who hears of failed "

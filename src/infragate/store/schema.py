@@ -306,3 +306,27 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(Base):
+    """A verified webhook delivery from GitHub or CircleCI. Its delivery id and its signed body are each seen
+    once: a second delivery with either is a replay. CircleCI job outcomes kept here tell which of the
+    policy's stages a workflow ran."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("provider", "delivery_id", name="uq_delivery_id"),
+        UniqueConstraint("provider", "body_digest", name="uq_delivery_body"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    body_digest: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(40))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    sha: Mapped[str] = mapped_column(String(64), default="", index=True)
+    job: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(24), default="")
+    happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

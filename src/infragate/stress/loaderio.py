@@ -14,14 +14,14 @@ from typing import Any
 
 import httpx
 
-from infragate.errors import InfragateError, UsageError
+from infragate.errors import ServiceError, UsageError
 
 API = "https://api.loader.io/v2"
 RETRIES = 4  # on 429, honouring Retry-After
 POLL_S = 2.0
 
 
-class LoaderIoError(InfragateError):
+class LoaderIoError(ServiceError):
     code = "loaderio"
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from infragate.cicd.github import GitHub
 from infragate.errors import NotFoundError
 from infragate.jobs.control import cancel
 from infragate.jobs.queue import make_queue
@@ -191,6 +192,42 @@ def runs(
 ) -> list[RunView]:
     """The latest runs (audit, verify, plan, apply, …): the evidence the gates read."""
     return flow(request, caller, project).runs(environment, limit)
+
+
+@router.get(
+    "/projects/{project}/environments/{environment}/deployments", response_model=list[RunView], tags=["deployments"]
+)
+def deployments(
+    request: Request, caller: Caller, project: str, environment: str, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> list[RunView]:
+    """The deployments signed webhooks reported (ICP-3.1), newest first: commit, state, stages seen, actor."""
+    return flow(request, caller, project).runs(environment, limit, kind="deploy")
+
+
+class StepIn(BaseModel):
+    sha: str = Field(..., min_length=7, max_length=64, pattern=r"^[0-9a-fA-F]+$")
+    state: str = Field(..., description="in_progress, success, failure, error, queued, pending or inactive")
+    url: str = Field("", max_length=2000, description="The pipeline job's URL ($CIRCLE_BUILD_URL)")
+    workflow: str = Field("", max_length=64, description="The CircleCI workflow id ($CIRCLE_WORKFLOW_ID)")
+
+
+class StepOut(BaseModel):
+    environment: str
+    state: str
+    github_deployment: int | None
+    detail: str
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/deployment-steps", response_model=StepOut, tags=["deployments"]
+)
+def report_step(request: Request, caller: Caller, project: str, environment: str, body: StepIn) -> StepOut:
+    """A pipeline's deploy step reports (developer, infra or lead; a pipeline token): infragate creates the
+    GitHub deployment and status for it. What the gate counts comes back as GitHub's signed webhook."""
+    step = flow(request, caller, project).report_step(
+        environment, body.sha, body.state, body.url, body.workflow, GitHub.from_environment()
+    )
+    return StepOut(**step.__dict__)
 
 
 @router.get(

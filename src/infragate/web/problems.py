@@ -12,10 +12,12 @@ from pydantic import BaseModel
 from infragate.errors import (
     AuthenticationError,
     DesignError,
+    DuplicateDeliveryError,
     InfragateError,
     LockHeldError,
     NotFoundError,
     RefusedError,
+    ServiceError,
     StoreError,
     TooManyAttemptsError,
     UsageError,
@@ -34,7 +36,7 @@ def status_for(error: InfragateError) -> int:
         return 403
     if isinstance(error, NotFoundError):
         return 404
-    if isinstance(error, LockHeldError):
+    if isinstance(error, LockHeldError | DuplicateDeliveryError):
         return 409
     if isinstance(error, DesignError):
         return 422
@@ -42,6 +44,8 @@ def status_for(error: InfragateError) -> int:
         return 400
     if isinstance(error, StoreError):
         return 503
+    if isinstance(error, ServiceError):
+        return 502
     return 500
 
 
@@ -74,10 +78,11 @@ _MEANINGS = {
     401: "Not authenticated: no session or token, or a bad one",
     403: "Refused: a role or token scope the caller lacks, separation of duties, or a gate that does not hold",
     404: "No such project or finding",
-    409: "Another writer holds the environment's lock",
+    409: "Another writer holds the environment's lock; or a webhook delivery seen before",
     413: "The body is larger than 1 MiB",
     422: "The body or a parameter does not match the schema",
     429: "Too many sign-in attempts from this address",
+    502: "A service infragate works through (GitHub, CircleCI, Loader.io) failed or refused",
     503: "The store cannot be reached",
 }
 # Every API operation may answer with these, as application/problem+json (declared for clients and checkers).

@@ -106,8 +106,9 @@ class DesignReview(JobRequests):
             diff=diff,
         )
 
-    def runs(self, environment: str | None = None, limit: int = 50) -> list[RunView]:
-        """The project's latest runs (the evidence), newest first."""
+    def runs(self, environment: str | None = None, limit: int = 50, kind: str | None = None) -> list[RunView]:
+        """The project's latest runs (the evidence), newest first; ``kind`` keeps one kind (deploy: the
+        deployments verified webhooks reported)."""
         if environment is not None:
             self.design.environment(environment)
         self._require_reader()
@@ -116,6 +117,8 @@ class DesignReview(JobRequests):
             query = select(Run).where(Run.project_id == project.id).order_by(Run.id.desc()).limit(limit)
             if environment is not None:
                 query = query.where(Run.environment == environment)
+            if kind is not None:
+                query = query.where(Run.kind == kind)
             return [
                 RunView(
                     id=r.id,

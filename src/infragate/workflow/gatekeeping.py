@@ -103,6 +103,7 @@ class Gatekeeping(WorkflowBase):
                 RunKind.TEST,
                 RunKind.STRESS,
                 RunKind.SCAN,
+                RunKind.DEPLOY,
             ):
                 run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:

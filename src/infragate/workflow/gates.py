@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
-from infragate.workflow.records import RunKind, RunSummary, ScanSummary, StressSummary, TestSummary, VerifySummary
+from infragate.workflow.records import (
+    DeploySummary,
+    RunKind,
+    RunSummary,
+    ScanSummary,
+    StressSummary,
+    TestSummary,
+    VerifySummary,
+)
 from infragate.workflow.stages import Stage
 
 NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
@@ -183,9 +191,9 @@ def deployment_gate(e: Evidence) -> list[Criterion]:
         Criterion(
             Stage.DEPLOYMENT_TESTING,
             "ICP-3.1",
-            "a deployment through CircleCI/GitHub is recorded",
-            False,
-            NO_EVIDENCE,
+            "the last deployment (after the last apply), reported by a signed webhook, succeeded through the "
+            "policy's pipeline",
+            *deployed(e),
             Role.DEVELOPER,
         ),
         Criterion(
@@ -214,6 +222,28 @@ def _latest_after_apply(e: Evidence, kind: RunKind, never: str) -> tuple[RunFact
     if apply is not None and run.at < apply.at:
         return None, f"{kind.value} run at {run.at:%Y-%m-%d %H:%M}, before the last apply: run it again"
     return run, ""
+
+
+def deployed(e: Evidence) -> tuple[bool, str]:
+    """ICP-3.1 from the latest deployment record: a verified webhook reported it after the latest apply, it
+    succeeded, and the commit's pipeline was seen to pass every stage the policy puts before that deploy."""
+    never = f"no deployment recorded: deploy {e.environment} through the pipeline (`infragate cicd init` writes it)"
+    run, problem = _latest_after_apply(e, RunKind.DEPLOY, never)
+    if run is None:
+        return False, problem
+    summary = run.summary
+    if not isinstance(summary, DeploySummary):
+        return False, "the latest deployment record is unreadable: deploy again"
+    commit = f"{summary.sha[:12]} ({summary.source}, {run.at:%Y-%m-%d %H:%M})"
+    if not summary.deployed:
+        return False, f"the latest deployment, of {commit}, ended {summary.state}"
+    if summary.stages_missing:
+        return False, (
+            f"{commit} deployed, but its pipeline was not seen to pass {', '.join(summary.stages_missing)} "
+            f"(seen by {summary.stages_seen_by or 'nothing'})"
+        )
+    by = f" by {summary.actor}" if summary.actor else ""
+    return True, f"{commit}{by}, after {', '.join(summary.stages_ran)}"
 
 
 def infrastructure_tested(e: Evidence) -> tuple[bool, str]:

@@ -101,13 +101,13 @@ def workflow_for(store: Store, project: str, caller: Principal) -> Workflow:
     if not held:
         raise RoleError(f"{caller.name} has no role on {project}", hint="An admin adds members.")
     try:
-        design = _design(design_path)
+        design = design_at(design_path)
     except UsageError as problem:
         raise UsageError(f"the design of {project} cannot be loaded: {problem.message}", hint=problem.hint) from None
     return Workflow(store, design, caller.name, scope=caller.scope, authenticated=True)  # the server knows them
 
 
-def _design(path: str) -> Design:
+def design_at(path: str) -> Design:
     """The design at ``path``, parsed once per version of the file (a server reads it on every request)."""
     try:
         found = Path(path).stat()

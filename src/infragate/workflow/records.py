@@ -25,6 +25,8 @@ class RunKind(StrEnum):
     TEST = "test"
     STRESS = "stress"
     SCAN = "scan"
+    DEPLOY = "deploy"
+    CICD = "cicd"
 
 
 class RunSummary(BaseModel):
@@ -129,6 +131,40 @@ class ScanSummary(RunSummary):
     duration_s: float = 0.0
 
 
+class DeploySummary(RunSummary):
+    """ICP-3.1: a deployment as a verified webhook reported it: where, which commit, by whom, through which
+    pipeline, and which of the policy's stages that pipeline was seen to pass before it deployed."""
+
+    kind: ClassVar[RunKind] = RunKind.DEPLOY
+    source: str  # github (deployment_status) or circleci (job-completed of the deploy job)
+    delivery: str  # the delivery id
+    state: str  # success, failure, error (GitHub) or success, failed, canceled (CircleCI)
+    sha: str
+    ref: str = ""
+    url: str = ""  # the pipeline's or the deployment's log
+    actor: str = ""
+    workflow_id: str = ""
+    approved_digest: str | None = None  # the design digest a lead had approved for the environment then
+    stages_ran: list[str] = Field(default_factory=list)
+    stages_missing: list[str] = Field(default_factory=list)
+    stages_seen_by: str = ""  # webhooks, or webhooks and the CircleCI API
+
+    @property
+    def deployed(self) -> bool:
+        return self.state == "success"
+
+
+class CicdSummary(RunSummary):
+    """ICP-3.1: a check of the repository's CircleCI config or of its GitHub settings against the workflow.
+    A part that could not be read is "not evaluated" (with why), never a pass."""
+
+    kind: ClassVar[RunKind] = RunKind.CICD
+    part: str  # config or github
+    evaluated: bool
+    not_evaluated_because: str = ""
+    problems: list[str] = Field(default_factory=list)  # "CICD-002 workflows.policy.jobs.deploy-production"
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
     for model in (
@@ -141,6 +177,8 @@ SUMMARIES: dict[RunKind, type[RunSummary]] = {
         TestSummary,
         StressSummary,
         ScanSummary,
+        DeploySummary,
+        CicdSummary,
     )
 }
 

@@ -28,6 +28,8 @@ class Action(StrEnum):
     RELEASE_LOCK = "release another person's environment lock"
     SCAN_PRODUCTION = "run a security scan against production"
     MANAGE_SCHEDULES = "schedule recurring jobs"
+    REPORT_DEPLOYMENT = "report a deployment step of the pipeline"
+    APPLY_GITHUB = "change the repository's GitHub settings"
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -45,6 +47,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.RELEASE_LOCK: frozenset({Role.ADMIN}),
     Action.SCAN_PRODUCTION: frozenset({Role.SECURITY}),
     Action.MANAGE_SCHEDULES: frozenset({Role.LEAD, Role.SECURITY}),
+    Action.REPORT_DEPLOYMENT: frozenset({Role.LEAD, Role.INFRA, Role.DEVELOPER}),
+    Action.APPLY_GITHUB: frozenset({Role.LEAD, Role.INFRA}),
 }
 
 

@@ -8,6 +8,7 @@ call the same methods after authenticating. Each method is one transaction and w
 from __future__ import annotations
 
 from infragate.workflow.approvals import Approvals
+from infragate.workflow.deployments import Deployments
 from infragate.workflow.design_review import DesignReview
 from infragate.workflow.gatekeeping import Gatekeeping, GateReport
 from infragate.workflow.locking import Locking
@@ -19,5 +20,5 @@ from infragate.workflow.triage import SEVERE, Triage
 __all__ = ["SEVERE", "GateReport", "Workflow"]
 
 
-class Workflow(Approvals, Runs, Triage, Signoffs, Gatekeeping, Locking, Memberships, DesignReview):
+class Workflow(Approvals, Runs, Triage, Signoffs, Gatekeeping, Locking, Memberships, DesignReview, Deployments):
     """Every workflow action for one design, as one known user."""

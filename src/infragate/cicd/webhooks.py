@@ -1,0 +1,178 @@
+"""Webhook deliveries from GitHub and CircleCI, verified and read into what a deployment record needs.
+
+A delivery is trusted only when its signature verifies with the configured secret. Neither service signs a
+timestamp, so a delivery is also refused when the event it reports is older than ``max_age`` (stale), and the
+workflow refuses one whose delivery id or signed body it has seen before (a replay).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from infragate.cicd.signatures import circleci_valid, github_valid
+from infragate.errors import WebhookRejectedError
+
+FUTURE_SKEW = timedelta(minutes=5)
+EVENTS = {"github": ("deployment_status", "ping"), "circleci": ("job-completed", "workflow-completed")}
+
+
+@dataclass(frozen=True)
+class CiJob:
+    """What CircleCI reported: a job of a workflow (``job`` None for workflow-completed) and how it ended."""
+
+    workflow_id: str
+    workflow_name: str
+    workflow_url: str
+    job: str | None
+    status: str
+    sha: str
+    branch: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class GitHubDeployment:
+    """A deployment status GitHub reported."""
+
+    deployment_id: int
+    environment: str
+    state: str
+    sha: str
+    ref: str
+    url: str
+    actor: str
+    workflow_id: str  # from the deployment's payload, when infragate created it for a pipeline step
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider: str  # github, circleci
+    delivery_id: str
+    event: str
+    body_digest: str
+    repository: str  # GitHub owner/name, or CircleCI's project slug
+    happened_at: datetime
+    facts: CiJob | GitHubDeployment | None  # None: an event with nothing to record (a ping)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _fresh(happened: datetime | None, now: datetime, max_age: timedelta, what: str) -> datetime:
+    if happened is None:
+        raise WebhookRejectedError(f"the {what} delivery says nothing about when it happened", hint="Not recorded.")
+    if happened < now - max_age or happened > now + FUTURE_SKEW:
+        raise WebhookRejectedError(
+            f"the {what} delivery is stale: it reports an event of {happened:%Y-%m-%d %H:%M} UTC",
+            hint=f"Only events of the last {int(max_age.total_seconds() // 60)} minutes are recorded; a redelivery "
+            "of an old event is refused.",
+        )
+    return happened
+
+
+def _body(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise WebhookRejectedError(f"the {what} delivery is not JSON") from None
+    if not isinstance(data, dict):
+        raise WebhookRejectedError(f"the {what} delivery is not a JSON object")
+    return data
+
+
+def read_github(headers: dict[str, str], body: bytes, secret: str, now: datetime, max_age: timedelta) -> Delivery:
+    """A verified GitHub delivery (``headers`` with lower-case names)."""
+    if not github_valid(secret, body, headers.get("x-hub-signature-256")):
+        raise WebhookRejectedError(
+            "the GitHub delivery's X-Hub-Signature-256 does not verify"
+            if headers.get("x-hub-signature-256")
+            else "the GitHub delivery is not signed (no X-Hub-Signature-256)",
+            hint="Set the webhook's secret in GitHub to INFRAGATE_GITHUB_WEBHOOK_SECRET.",
+        )
+    event, delivery_id = headers.get("x-github-event", ""), headers.get("x-github-delivery", "")
+    if event not in EVENTS["github"] or not delivery_id:
+        raise WebhookRejectedError(
+            f"GitHub event '{event}' is not one infragate records", hint="Send deployment_status events only."
+        )
+    data = _body(body, "GitHub")
+    digest = hashlib.sha256(body).hexdigest()
+    repository = str(_get(data, "repository", "full_name") or "")
+    if event == "ping":
+        return Delivery("github", delivery_id, event, digest, repository, now, None)
+    status, deployment = data.get("deployment_status") or {}, data.get("deployment") or {}
+    happened = _fresh(_parse_time(status.get("updated_at") or status.get("created_at")), now, max_age, "GitHub")
+    payload: dict[str, Any] = deployment["payload"] if isinstance(deployment.get("payload"), dict) else {}
+    facts = GitHubDeployment(
+        deployment_id=int(deployment.get("id") or 0),
+        environment=str(status.get("environment") or deployment.get("environment") or ""),
+        state=str(status.get("state") or ""),
+        sha=str(deployment.get("sha") or ""),
+        ref=str(deployment.get("ref") or ""),
+        url=str(status.get("log_url") or status.get("target_url") or ""),
+        actor=str(_get(deployment, "creator", "login") or _get(data, "sender", "login") or ""),
+        workflow_id=str(payload.get("circleci_workflow") or ""),
+    )
+    return Delivery("github", delivery_id, event, digest, repository, happened, facts)
+
+
+def read_circleci(headers: dict[str, str], body: bytes, secret: str, now: datetime, max_age: timedelta) -> Delivery:
+    """A verified CircleCI delivery (``headers`` with lower-case names)."""
+    if not circleci_valid(secret, body, headers.get("circleci-signature")):
+        raise WebhookRejectedError(
+            "the CircleCI delivery's circleci-signature (v1) does not verify"
+            if headers.get("circleci-signature")
+            else "the CircleCI delivery is not signed (no circleci-signature)",
+            hint="Set the webhook's signing secret in CircleCI to INFRAGATE_CIRCLECI_WEBHOOK_SECRET.",
+        )
+    data = _body(body, "CircleCI")
+    event = str(data.get("type") or headers.get("circleci-event-type") or "")
+    delivery_id = str(data.get("id") or "")
+    if event not in EVENTS["circleci"] or not delivery_id:
+        raise WebhookRejectedError(f"CircleCI event '{event}' is not one infragate records")
+    happened = _fresh(_parse_time(data.get("happened_at")), now, max_age, "CircleCI")
+    workflow, pipeline = data.get("workflow") or {}, data.get("pipeline") or {}
+    job: dict[str, Any] = data.get("job") or {} if event == "job-completed" else {}
+    vcs = pipeline.get("vcs") or {}
+    facts = CiJob(
+        workflow_id=str(workflow.get("id") or ""),
+        workflow_name=str(workflow.get("name") or ""),
+        workflow_url=str(workflow.get("url") or ""),
+        job=str(job["name"]) if job.get("name") else None,
+        status=str((job or workflow).get("status") or ""),
+        sha=str(vcs.get("revision") or ""),
+        branch=str(vcs.get("branch") or ""),
+        actor=str(
+            _get(pipeline, "trigger_parameters", "circleci", "actor_login")
+            or _get(vcs, "commit", "author", "name")
+            or ""
+        ),
+    )
+    digest = hashlib.sha256(body).hexdigest()
+    return Delivery("circleci", delivery_id, event, digest, str(_get(data, "project", "slug") or ""), happened, facts)
+
+
+def same_circleci_project(slug: str, declared: str) -> bool:
+    """CircleCI spells GitHub projects gh/… or github/…; both name the same project."""
+
+    def norm(value: str) -> str:
+        value = value.lower()
+        return "gh/" + value[len("github/") :] if value.startswith("github/") else value
+
+    return norm(slug) == norm(declared)

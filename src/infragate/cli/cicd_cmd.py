@@ -1,0 +1,249 @@
+"""``infragate cicd``: the defined workflow of ICP-3.1 (init, check, apply-github), the pipeline's deploy
+reports (report) and the deployments signed webhooks recorded (deployments); ``infragate approve github``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.table import Table
+
+from infragate.cli import identity, remote
+from infragate.cli.console import emit, err, out
+from infragate.cli.exit_codes import ExitCode
+from infragate.design import load_design
+from infragate.errors import UsageError
+
+if TYPE_CHECKING:
+    from infragate.cicd.github import GitHub
+    from infragate.cicd.github_settings import GitHubPlan
+    from infragate.workflow.cicd_work import CicdWork
+
+app = typer.Typer(
+    help="Deployments through CircleCI and GitHub (ICP-3.1): write the policy's pipeline, check a repository "
+    "and its GitHub settings against it, set GitHub up, and see the deployments webhooks recorded.",
+    no_args_is_help=True,
+)
+REPO = typer.Option(Path(), "--repo", help="The repository's root (where .circleci/ goes).")
+
+
+def _work(design_file: Path | None, acting_as: str | None = None, *, identified: bool = True) -> CicdWork:
+    from infragate.workflow.cicd_work import CicdWork
+
+    return CicdWork(identity.workflow(design_file, acting_as, identified=identified))
+
+
+def _github() -> GitHub | None:
+    from infragate.cicd.github import GitHub
+
+    return GitHub.from_environment()
+
+
+@app.command("init")
+def init(
+    repo: Path = REPO,
+    design_file: Path | None = identity.DESIGN,
+    force: bool = typer.Option(False, "--force", help="Overwrite a config that differs (its diff is shown first)."),
+) -> None:
+    """Write .circleci/config.yml (CircleCI 2.1): the project's tests, design validation (JUnit and SARIF),
+    deploy to each non-production environment, its infrastructure tests, stress test and OWASP scan (run by
+    the infragate server's workers), a lead's approval, deploy to production and its tests. Only the default
+    branch deploys; secrets come from CircleCI contexts; images are pinned. Re-running it on an edited file
+    shows the diff and keeps the file unless --force.
+
+    Examples:
+
+      infragate cicd init --repo . -d infragate.yaml
+
+      infragate cicd init --repo ../webshop --force
+    """
+    outcome = _work(design_file, identified=False).init(repo, force=force)
+    if outcome.status == "unchanged":
+        out.print(f"{outcome.path} already is the defined workflow", markup=False)
+        return
+    if outcome.diff:
+        out.print(outcome.diff, markup=False, highlight=False, end="")
+    if outcome.status == "refused":
+        err.print(
+            f"error: {outcome.path} differs from the defined workflow (the diff is above); kept as it is",
+            markup=False,
+        )
+        err.print("hint: Re-run with --force to overwrite it, or merge the changes by hand.", markup=False)
+        raise typer.Exit(ExitCode.FINDINGS)
+    out.print(f"wrote {outcome.path}", markup=False)
+
+
+@app.command("check")
+def check(
+    env: str = typer.Option(..., "--env", "-e", help="The environment whose findings these become."),
+    repo: Path | None = typer.Option(None, "--repo", help="The repository's root, to check its CircleCI config."),
+    design_file: Path | None = identity.DESIGN,
+    output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Check the repository's CircleCI config (--repo) and its GitHub settings (INFRAGATE_GITHUB_TOKEN)
+    against the defined workflow. Each problem becomes an ICP-3.1 finding of the environment. A part that
+    could not be read is reported "not evaluated", never passed. Exit 1 when a problem is found or a part was
+    not evaluated.
+
+    Examples:
+
+      infragate cicd check --env staging --repo .
+
+      INFRAGATE_GITHUB_TOKEN=… infragate cicd check --env production --repo . --format json
+    """
+    if output_format not in ("table", "json"):
+        raise UsageError(f"--format is '{output_format}'", hint="Use table or json.")
+    outcome = _work(design_file, identified=False).check(env, repo, _github())
+    not_evaluated = [("config", "no --repo given")] if repo is None else []
+    if not outcome.github_checked:
+        not_evaluated.append(("github", outcome.github_not_evaluated))
+    if output_format == "json":
+        body = {
+            "problems": [p.__dict__ for p in outcome.problems],
+            "not_evaluated": [{"part": part, "because": why} for part, why in not_evaluated],
+        }
+        emit(json.dumps(body, indent=2) + "\n", None)
+    else:
+        table = Table("check", "severity", "where", "problem", title=f"ICP-3.1 · {env}")
+        for problem in outcome.problems:
+            table.add_row(problem.check, problem.severity, problem.where, f"{problem.title}. {problem.detail}")
+        if outcome.problems:
+            out.print(table)
+        for part, why in not_evaluated:
+            out.print(f"{part}: not evaluated ({why})", markup=False)
+        if not outcome.problems and not not_evaluated:
+            out.print("the config and GitHub follow the defined workflow", markup=False)
+    if outcome.problems or not_evaluated:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+@app.command("apply-github")
+def apply_github(
+    design_file: Path | None = identity.DESIGN,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and its digest; change nothing."),
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Set the default branch's protection (the CircleCI checks, one review, no force-push or deletion) and
+    each production environment's required reviewers (the project's leads) through the GitHub API. Like
+    AWS changes: read the plan (--dry-run), a lead approves it (`infragate approve github`), then a lead or
+    infra applies it. A change on GitHub in between gives another plan, which needs its own approval.
+
+    Examples:
+
+      infragate cicd apply-github --dry-run
+
+      INFRAGATE_USER=lena.lead@example.com infragate approve github -m 'checked the reviewers'
+
+      INFRAGATE_USER=ivan.infra@example.com infragate cicd apply-github
+    """
+    github = _require_github()
+    work = _work(design_file, acting_as, identified=not dry_run)
+    if dry_run:
+        _show_plan(work.github_plan(github))
+        return
+    plan = work.apply_github(github)
+    if not plan.changes:
+        out.print("GitHub already follows the workflow: nothing to change", markup=False)
+        return
+    for change in plan.changes:
+        out.print(f"applied: {change.what} (PUT {change.path})", markup=False)
+
+
+def approve_github(
+    design_file: Path | None = identity.DESIGN,
+    comment: str = typer.Option("", "--comment", "-m"),
+    acting_as: str | None = identity.AS,
+) -> None:
+    """Approve, as a lead, the GitHub changes `infragate cicd apply-github` would make now (by digest).
+
+    Example:
+
+      INFRAGATE_USER=lena.lead@example.com infragate approve github -m 'reviewers are the leads'
+    """
+    plan = _work(design_file, acting_as).approve_github(_require_github(), comment)
+    _show_plan(plan)
+    out.print(f"GitHub plan {plan.digest[:19]}… approved", markup=False)
+
+
+def _require_github() -> GitHub:
+    github = _github()
+    if github is None:
+        raise UsageError(
+            "GitHub is not configured", hint="Set INFRAGATE_GITHUB_TOKEN (administration rights on the repository)."
+        )
+    return github
+
+
+def _show_plan(plan: GitHubPlan) -> None:
+    if not plan.changes:
+        out.print(f"GitHub ({plan.repository}) already follows the workflow: nothing to change", markup=False)
+        return
+    out.print(f"GitHub plan for {plan.repository}, digest {plan.digest}", markup=False)
+    for change in plan.changes:
+        out.print(f"  PUT {change.path}: {change.what}", markup=False)
+        for why in change.why:
+            out.print(f"      because {why}", markup=False)
+        out.print("      " + json.dumps(change.body, sort_keys=True), markup=False, soft_wrap=True)
+
+
+@app.command("report")
+def report(
+    env: str = typer.Option(..., "--env", "-e", help="The environment being deployed."),
+    state: str = typer.Option(..., "--state", help="in_progress, success, failure or error."),
+    sha: str = typer.Option(..., "--sha", help="The commit ($CIRCLE_SHA1)."),
+    url: str = typer.Option("", "--url", help="The pipeline job ($CIRCLE_BUILD_URL)."),
+    workflow: str = typer.Option("", "--workflow", help="The CircleCI workflow id ($CIRCLE_WORKFLOW_ID)."),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """Report a deploy step of the pipeline to infragate, which creates the GitHub deployment of the commit
+    and adds this status (when INFRAGATE_GITHUB_TOKEN is set on the server). The generated pipeline runs it
+    with INFRAGATE_SERVER and INFRAGATE_TOKEN from its context; the gate counts GitHub's signed webhook that
+    follows, never this report itself.
+
+    Example:
+
+      infragate cicd report --env staging --state success --sha "$CIRCLE_SHA1" --url "$CIRCLE_BUILD_URL"
+    """
+    if (server := remote.connection()) is not None:
+        from urllib.parse import quote
+
+        from infragate.cli import remote_cmds
+
+        project = remote_cmds.project_of(design_file)
+        body = {"sha": sha, "state": state, "url": url, "workflow": workflow}
+        step = server.call("POST", f"/projects/{quote(project)}/environments/{quote(env)}/deployment-steps", body=body)
+        out.print(str(step["detail"]), markup=False)
+        return
+    design = load_design(identity.resolve_design(design_file))
+    step_report = identity.workflow_for(design).report_step(env, sha, state, url, workflow, _github())
+    out.print(step_report.detail, markup=False)
+
+
+@app.command("deployments")
+def deployments(
+    env: str = typer.Option(..., "--env", "-e", help="The environment."),
+    design_file: Path | None = identity.DESIGN,
+) -> None:
+    """The deployments signed webhooks recorded for the environment, newest first (ICP-3.1's evidence): the
+    commit, how it ended, whether its pipeline was seen to pass every stage before the deploy, and who.
+
+    Example:
+
+      infragate cicd deployments --env staging
+    """
+    flow = identity.workflow(design_file, identified=False)
+    table = Table("when", "commit", "state", "stages", "by", "source", title=f"deployments · {env}")
+    for run in flow.runs(env, limit=20, kind="deploy"):
+        s = run.summary
+        stages = ("missing: " + ", ".join(s.get("stages_missing", []))) if s.get("stages_missing") else "all"
+        table.add_row(
+            f"{run.started_at:%Y-%m-%d %H:%M}",
+            str(s.get("sha", ""))[:12],
+            str(s.get("state", "")),
+            stages,
+            str(s.get("actor", "")),
+            f"{s.get('source', '')} webhook",
+        )
+    out.print(table if table.row_count else f"no deployment of {env} recorded yet")
