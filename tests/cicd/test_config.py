@@ -149,8 +149,11 @@ def test_images_are_pinned(image: str, pinned: bool) -> None:
     assert ("CICD-005" in {check for check, _ in checks(doc)}) is not pinned
 
 
-@pytest.mark.parametrize(("orb", "pinned"), [("circleci/python@2", False), ("circleci/python@volatile", False),
-                                             ("circleci/python@dev:alpha", False), ("circleci/python@2.1.1", True)])  # fmt: skip
+ORBS = [("circleci/python@2", False), ("circleci/python@volatile", False), ("circleci/python@dev:alpha", False),
+        ("circleci/python@2.1.1", True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("orb", "pinned"), ORBS)
 def test_orbs_are_pinned(orb: str, pinned: bool) -> None:
     doc = generated()
     doc["orbs"] = {"python": orb}

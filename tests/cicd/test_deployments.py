@@ -194,8 +194,8 @@ def test_deliveries_for_unknown_repositories_are_kept_but_ignored(team: Team) ->
     body = team.circleci.event("job-completed", _workflow(team), SHA, "main", "gh/other/repo", Job("deploy-staging"))
     answer = send_circleci(team.circleci.hook_url, CIRCLECI_SECRET, body)
     assert answer.status_code == 200 and answer.json()["outcome"] == "ignored"
-    ping = send_github(team.github.hook_url, GITHUB_SECRET, b'{"zen": "hi", "repository": {"full_name": "acme/webshop"}}',
-                       event="ping")  # fmt: skip
+    hello = b'{"zen": "hi", "repository": {"full_name": "acme/webshop"}}'
+    ping = send_github(team.github.hook_url, GITHUB_SECRET, hello, event="ping")
     assert ping.status_code == 200 and ping.json()["outcome"] == "kept"
     other = send_github(team.github.hook_url, GITHUB_SECRET, b"{}", event="push")
     assert other.status_code == 401 and "not one infragate records" in other.json()["detail"]
