@@ -209,3 +209,21 @@ def test_init_writes_then_keeps_an_edited_file_unless_forced(work: CicdWork, tmp
     assert first.path.read_text() == edited  # kept
     assert work.init(tmp_path, force=True).status == "written"
     assert "yolo" not in first.path.read_text()
+
+
+def test_a_deploy_job_that_names_no_environment_is_held_to_productions_rules() -> None:
+    doc = generated()
+    doc["workflows"]["policy"]["jobs"].append(
+        {
+            "deploy": {
+                "name": "deploy",
+                "environment": "somewhere",
+                "requires": ["test"],
+                "filters": {"branches": {"only": ["main"]}},
+            }
+        }
+    )
+    problems = check_config(yaml.safe_dump(doc), REPO, ENVS)
+    assert [(p.check, p.where) for p in problems if p.check == "CICD-002"] == [
+        ("CICD-002", "workflows.policy.jobs.deploy")
+    ]  # deploy-staging (it names staging) is not held to them: the decoy in the same workflow

@@ -187,6 +187,19 @@ def _only_default(inv: Invocation, repo: Repository) -> bool:
     return _text(branches.get("only")) == [repo.default_branch]
 
 
+def _production_target(inv: Invocation, envs: stages.Environments) -> str | None:
+    """The production environment a deploy job deploys to. A job that names no known environment (a generic
+    ``deploy``) may deploy anywhere, so it is held to production's rules; only a job that names a
+    non-production environment, and no production one, is not."""
+    said = f"{inv.name} {inv.job} {inv.attrs.get('environment', '')}"
+    named = next((env for env in envs.production if env in said), None)
+    if named is not None:
+        return named
+    if any(env in said for env in envs.staging):
+        return None
+    return envs.production[0] if envs.production else "production"
+
+
 def _deploys(
     workflows: dict[str, dict[str, Invocation]], repo: Repository, envs: stages.Environments
 ) -> list[CicdProblem]:
@@ -208,7 +221,7 @@ def _deploys(
                         f"Add filters: {{branches: {{only: [{repo.default_branch}]}}}}.",
                     )
                 )
-            production = next((env for env in envs.production if env in inv.name), None)
+            production = _production_target(inv, envs)
             if production is None:
                 continue
             gates = [graph[name] for name in _ancestors(inv.name, graph) if name in graph and graph[name].approval]

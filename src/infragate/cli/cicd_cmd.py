@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from infragate.cli import identity, remote
@@ -47,8 +48,10 @@ def init(
     design_file: Path | None = identity.DESIGN,
     force: bool = typer.Option(False, "--force", help="Overwrite a config that differs (its diff is shown first)."),
 ) -> None:
-    """Write .circleci/config.yml (CircleCI 2.1): the project's tests, design validation (JUnit and SARIF),
-    deploy to each non-production environment, its infrastructure tests, stress test and OWASP scan (run by
+    """Write .circleci/config.yml: the policy's pipeline, for CircleCI.
+
+    The pipeline (CircleCI 2.1): the project's tests, design validation (JUnit and SARIF), deploy to each
+    non-production environment, its infrastructure tests, stress test and OWASP scan (run by
     the infragate server's workers), a lead's approval, deploy to production and its tests. Only the default
     branch deploys; secrets come from CircleCI contexts; images are pinned. Re-running it on an edited file
     shows the diff and keeps the file unless --force.
@@ -64,7 +67,7 @@ def init(
         out.print(f"{outcome.path} already is the defined workflow", markup=False)
         return
     if outcome.diff:
-        out.print(outcome.diff, markup=False, highlight=False, end="")
+        out.print(outcome.diff, markup=False, highlight=False, end="", soft_wrap=True)
     if outcome.status == "refused":
         err.print(
             f"error: {outcome.path} differs from the defined workflow (the diff is above); kept as it is",
@@ -82,8 +85,10 @@ def check(
     design_file: Path | None = identity.DESIGN,
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
-    """Check the repository's CircleCI config (--repo) and its GitHub settings (INFRAGATE_GITHUB_TOKEN)
-    against the defined workflow. Each problem becomes an ICP-3.1 finding of the environment. A part that
+    """Check a repository's CircleCI config and GitHub settings against the policy's pipeline.
+
+    The config is read from --repo, GitHub through its API (INFRAGATE_GITHUB_TOKEN). Each problem becomes an
+    ICP-3.1 finding of the environment. A part that
     could not be read is reported "not evaluated", never passed. Exit 1 when a problem is found or a part was
     not evaluated.
 
@@ -108,13 +113,17 @@ def check(
     else:
         table = Table("check", "severity", "where", "problem", title=f"ICP-3.1 · {env}")
         for problem in outcome.problems:
-            table.add_row(problem.check, problem.severity, problem.where, f"{problem.title}. {problem.detail}")
+            table.add_row(*(escape(cell) for cell in (problem.check, problem.severity, problem.where,
+                                                       f"{problem.title}. {problem.detail}")))  # fmt: skip
         if outcome.problems:
             out.print(table)
+        for part in ("config", "github"):
+            if part not in {p for p, _ in not_evaluated} and not any(
+                p.check.startswith("CICD-0" if part == "config" else "CICD-1") for p in outcome.problems
+            ):
+                out.print(f"{part}: follows the defined workflow", markup=False)
         for part, why in not_evaluated:
             out.print(f"{part}: not evaluated ({why})", markup=False)
-        if not outcome.problems and not not_evaluated:
-            out.print("the config and GitHub follow the defined workflow", markup=False)
     if outcome.problems or not_evaluated:
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -125,7 +134,9 @@ def apply_github(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan and its digest; change nothing."),
     acting_as: str | None = identity.AS,
 ) -> None:
-    """Set the default branch's protection (the CircleCI checks, one review, no force-push or deletion) and
+    """Protect the default branch and production on GitHub, as a plan a lead approves.
+
+    It sets the default branch's protection (the CircleCI checks, one review, no force-push or deletion) and
     each production environment's required reviewers (the project's leads) through the GitHub API. Like
     AWS changes: read the plan (--dry-run), a lead approves it (`infragate approve github`), then a lead or
     infra applies it. A change on GitHub in between gives another plan, which needs its own approval.
@@ -197,8 +208,10 @@ def report(
     workflow: str = typer.Option("", "--workflow", help="The CircleCI workflow id ($CIRCLE_WORKFLOW_ID)."),
     design_file: Path | None = identity.DESIGN,
 ) -> None:
-    """Report a deploy step of the pipeline to infragate, which creates the GitHub deployment of the commit
-    and adds this status (when INFRAGATE_GITHUB_TOKEN is set on the server). The generated pipeline runs it
+    """Report a deploy step of the pipeline (the generated pipeline runs it).
+
+    infragate creates the GitHub deployment of the commit and adds this status (when INFRAGATE_GITHUB_TOKEN is
+    set on the server). The generated pipeline runs it
     with INFRAGATE_SERVER and INFRAGATE_TOKEN from its context; the gate counts GitHub's signed webhook that
     follows, never this report itself.
 
@@ -226,14 +239,16 @@ def deployments(
     env: str = typer.Option(..., "--env", "-e", help="The environment."),
     design_file: Path | None = identity.DESIGN,
 ) -> None:
-    """The deployments signed webhooks recorded for the environment, newest first (ICP-3.1's evidence): the
-    commit, how it ended, whether its pipeline was seen to pass every stage before the deploy, and who.
+    """The deployments signed webhooks recorded for the environment (ICP-3.1's evidence).
+
+    Newest first: the commit, how it ended, whether its pipeline was seen to pass every stage before the
+    deploy, and who.
 
     Example:
 
       infragate cicd deployments --env staging
     """
-    flow = identity.workflow(design_file, identified=False)
+    flow = identity.workflow(design_file)
     table = Table("when", "commit", "state", "stages", "by", "source", title=f"deployments · {env}")
     for run in flow.runs(env, limit=20, kind="deploy"):
         s = run.summary
