@@ -16,10 +16,9 @@ import yaml
 from infragate.cicd import config_gen
 from infragate.cicd.config_check import check_config
 from infragate.cicd.stages import Environments
-from infragate.design import Design, load_design
+from infragate.design import load_design
 from infragate.model.delivery import Repository
-from infragate.workflow.cicd_work import CicdWork
-from infragate.workflow.service import Workflow
+from infragate.workflow.cicd_work import init_config
 from tests.conftest import WEBSHOP
 
 SCHEMA = json.loads(
@@ -188,26 +187,18 @@ def test_a_missing_broken_or_old_config_is_reported() -> None:
     assert check_config("version: 2\njobs: {}\n", REPO, ENVS)[0].title == "the CircleCI config is not version 2.1"
 
 
-@pytest.fixture
-def work(tmp_path: Path) -> CicdWork:
-    from infragate.settings import load_settings
-    from infragate.store import open_store
-
-    design: Design = load_design(WEBSHOP)
-    return CicdWork(Workflow(open_store(load_settings()), design, "dara.dev@example.com"))
-
-
-def test_init_writes_then_keeps_an_edited_file_unless_forced(work: CicdWork, tmp_path: Path) -> None:
-    first = work.init(tmp_path)
+def test_init_writes_then_keeps_an_edited_file_unless_forced(tmp_path: Path) -> None:
+    design = load_design(WEBSHOP)
+    first = init_config(design, tmp_path)
     assert first.status == "written" and first.path == tmp_path / ".circleci" / "config.yml"
-    assert work.init(tmp_path).status == "unchanged"
+    assert init_config(design, tmp_path).status == "unchanged"
     edited = first.path.read_text().replace("make deploy", "./yolo-deploy.sh")
     first.path.write_text(edited)
-    refused = work.init(tmp_path)
+    refused = init_config(design, tmp_path)
     assert refused.status == "refused"
     assert "-          command: INFRAGATE_ENV=<< parameters.environment >> ./yolo-deploy.sh" in refused.diff
     assert first.path.read_text() == edited  # kept
-    assert work.init(tmp_path, force=True).status == "written"
+    assert init_config(design, tmp_path, force=True).status == "written"
     assert "yolo" not in first.path.read_text()
 
 

@@ -181,7 +181,7 @@ def test_the_pipelines_report_becomes_a_github_deployment_whose_webhook_is_recor
     _wait_for(lambda: len(team.github.delivered) == 2)
     assert team.github.delivered == [200, 200]
     staging = team.criterion("staging")
-    assert staging.met and "(github," in staging.detail, staging.detail
+    assert staging.met and "(github," in staging.detail and f"by {DEV}" in staging.detail, staging.detail
     bad = api.post(step, json={"sha": SHA, "state": "deployed"})
     assert bad.status_code == 400 and "not a deployment state" in bad.json()["detail"]
     client_token = create_token(team.store, LEAD, "x", projects=["webshop"], roles=["security"], days=1)[1]

@@ -21,11 +21,14 @@ class CircleCI:
         self.api = JsonApi("CircleCI", base_url, {"Circle-Token": token, "Accept": "application/json"}, HINT, **kwargs)
 
     @classmethod
-    def from_environment(cls) -> CircleCI | None:
+    def from_environment(cls, **kwargs: Any) -> CircleCI | None:
+        """The client the settings describe (``kwargs`` for ``JsonApi``: timeout, sleep), or None without a
+        token (then only webhooks say which stages ran)."""
         token = os.environ.get("INFRAGATE_CIRCLECI_TOKEN", "").strip()
         if not token:
             return None
-        return cls(token, check_base_url(os.environ.get("INFRAGATE_CIRCLECI_URL") or API, "INFRAGATE_CIRCLECI_URL"))
+        url = check_base_url(os.environ.get("INFRAGATE_CIRCLECI_URL") or API, "INFRAGATE_CIRCLECI_URL")
+        return cls(token, url, **kwargs)
 
     def pages(self, path: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -126,7 +126,9 @@ def read_github(headers: dict[str, str], body: bytes, secret: str, now: datetime
         sha=str(deployment.get("sha") or ""),
         ref=str(deployment.get("ref") or ""),
         url=str(status.get("log_url") or status.get("target_url") or ""),
-        actor=str(_get(deployment, "creator", "login") or _get(data, "sender", "login") or ""),
+        actor=str(
+            payload.get("reported_by") or _get(deployment, "creator", "login") or _get(data, "sender", "login") or ""
+        ),
         workflow_id=str(payload.get("circleci_workflow") or ""),
     )
     return Delivery("github", delivery_id, event, digest, repository, happened, facts)

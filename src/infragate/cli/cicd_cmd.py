@@ -62,7 +62,9 @@ def init(
 
       infragate cicd init --repo ../webshop --force
     """
-    outcome = _work(design_file, identified=False).init(repo, force=force)
+    from infragate.workflow.cicd_work import init_config
+
+    outcome = init_config(load_design(identity.resolve_design(design_file)), repo, force=force)
     if outcome.status == "unchanged":
         out.print(f"{outcome.path} already is the defined workflow", markup=False)
         return
@@ -248,13 +250,21 @@ def deployments(
 
       infragate cicd deployments --env staging
     """
-    flow = identity.workflow(design_file)
     table = Table("when", "commit", "state", "stages", "by", "source", title=f"deployments · {env}")
-    for run in flow.runs(env, limit=20, kind="deploy"):
-        s = run.summary
+    if (server := remote.connection()) is not None:
+        from urllib.parse import quote
+
+        from infragate.cli import remote_cmds
+
+        path = f"/projects/{quote(remote_cmds.project_of(design_file))}/environments/{quote(env)}/deployments"
+        runs = [(str(r["started_at"]), r["summary"]) for r in server.call("GET", path)]
+    else:
+        flow = identity.workflow(design_file)
+        runs = [(f"{r.started_at:%Y-%m-%d %H:%M}", r.summary) for r in flow.runs(env, limit=20, kind="deploy")]
+    for started, s in runs:
         stages = ("missing: " + ", ".join(s.get("stages_missing", []))) if s.get("stages_missing") else "all"
         table.add_row(
-            f"{run.started_at:%Y-%m-%d %H:%M}",
+            started[:16].replace("T", " "),
             str(s.get("sha", ""))[:12],
             str(s.get("state", "")),
             stages,

@@ -11,6 +11,7 @@ from infragate.cicd.circleci import CircleCI
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow import webhook_intake
 
+API_TIMEOUT_S = 4.0  # CircleCI gives up on a delivery after about 5 s (and retries it: a replay, refused)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
 
@@ -31,7 +32,7 @@ async def _take(request: Request, provider: str) -> ReceiptOut:
         provider,
         headers,
         body,
-        circleci=CircleCI.from_environment(),
+        circleci=CircleCI.from_environment(timeout=API_TIMEOUT_S),
     )
     return ReceiptOut(project=receipt.project, outcome=receipt.outcome, detail=receipt.detail, run=receipt.run_id)
 

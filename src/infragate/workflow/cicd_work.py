@@ -9,9 +9,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from infragate.cicd import config_check, config_gen, github_settings
+from infragate.cicd import config_check, config_gen, github_settings, stages
 from infragate.cicd.github import GitHub
 from infragate.cicd.problems import CLAUSE, CicdProblem
+from infragate.design import Design
 from infragate.errors import RefusedError, UsageError
 from infragate.files import write_atomically
 from infragate.model import Role
@@ -19,6 +20,7 @@ from infragate.model.delivery import Repository
 from infragate.store import audit_log
 from infragate.store.findings import Observed
 from infragate.store.memberships import holders
+from infragate.workflow.deployments import pipeline_environments
 from infragate.workflow.records import CicdSummary
 from infragate.workflow.roles import Action
 from infragate.workflow.service import Workflow
@@ -50,40 +52,7 @@ class CicdWork:
 
     @property
     def repository(self) -> Repository:
-        found = self.flow.design.project.repository
-        if found is None:
-            raise UsageError(
-                f"the design of {self.flow.design.project.name} names no repository",
-                hint="Add project.repository: {github: owner/name} (default_branch: main) to the design.",
-            )
-        return found
-
-    def config_text(self) -> str:
-        return config_gen.render(self.repository, self.flow.pipeline_envs, Path(self.flow.design.path).name)
-
-    def init(self, repo_dir: Path, *, force: bool = False) -> InitOutcome:
-        """Write ``.circleci/config.yml`` into ``repo_dir``; an existing, different file is kept (with its diff)
-        unless ``force``."""
-        if not repo_dir.is_dir():
-            raise UsageError(f"{repo_dir} is not a directory", hint="Pass the repository's root with --repo.")
-        path = repo_dir / config_gen.CONFIG_PATH
-        wanted = self.config_text()
-        current = _read_config(path)
-        if current == wanted:
-            return InitOutcome(path, "unchanged", "")
-        diff = "".join(
-            difflib.unified_diff(
-                (current or "").splitlines(keepends=True),
-                wanted.splitlines(keepends=True),
-                f"{config_gen.CONFIG_PATH} (in the repository)",
-                f"{config_gen.CONFIG_PATH} (the defined workflow)",
-            )
-        )
-        if current is not None and not force:
-            return InitOutcome(path, "refused", diff)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, wanted)
-        return InitOutcome(path, "written", diff if current is not None else "")
+        return repository_of(self.flow.design)
 
     def check(self, environment: str, repo_dir: Path | None, github: GitHub | None) -> CheckOutcome:
         """Check the config in ``repo_dir`` (when given) and GitHub (when a client is configured), and keep
@@ -168,6 +137,45 @@ class CicdWork:
                 {"digest": plan.digest, "approved_by": approver, "changes": [c.what for c in plan.changes]},
             )
         return plan
+
+
+def repository_of(design: Design) -> Repository:
+    found = design.project.repository
+    if found is None:
+        raise UsageError(
+            f"the design of {design.project.name} names no repository",
+            hint="Add project.repository: {github: owner/name} (default_branch: main) to the design.",
+        )
+    return found
+
+
+def environments_of(design: Design) -> stages.Environments:
+    return pipeline_environments({name: env.settings.is_production for name, env in design.environments.items()})
+
+
+def init_config(design: Design, repo_dir: Path, *, force: bool = False) -> InitOutcome:
+    """Write ``.circleci/config.yml`` into ``repo_dir`` from the design (no store: it is no evidence); an
+    existing, different file is kept (with its diff) unless ``force``."""
+    if not repo_dir.is_dir():
+        raise UsageError(f"{repo_dir} is not a directory", hint="Pass the repository's root with --repo.")
+    path = repo_dir / config_gen.CONFIG_PATH
+    wanted = config_gen.render(repository_of(design), environments_of(design), Path(design.path).name)
+    current = _read_config(path)
+    if current == wanted:
+        return InitOutcome(path, "unchanged", "")
+    diff = "".join(
+        difflib.unified_diff(
+            (current or "").splitlines(keepends=True),
+            wanted.splitlines(keepends=True),
+            f"{config_gen.CONFIG_PATH} (in the repository)",
+            f"{config_gen.CONFIG_PATH} (the defined workflow)",
+        )
+    )
+    if current is not None and not force:
+        return InitOutcome(path, "refused", diff)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, wanted)
+    return InitOutcome(path, "written", diff if current is not None else "")
 
 
 def _read_config(path: Path) -> str | None:

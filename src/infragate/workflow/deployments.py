@@ -136,6 +136,7 @@ class Deployments(WorkflowBase):
         repository = self.design.project.repository
         with self._session() as (session, project, user):
             require(user.name, self.roles_of(session, project, user), Action.REPORT_DEPLOYMENT)
+            reporter = user.name
             audit_log.append(
                 session,
                 user.name,
@@ -160,7 +161,11 @@ class Deployments(WorkflowBase):
                         "required_contexts": [],  # the pipeline's checks ran before its deploy job did
                         "production_environment": env.settings.is_production,
                         "description": f"infragate: {self.design.project.name}/{environment}",
-                        "payload": {"circleci_workflow": workflow_id, "infragate_project": self.design.project.name},
+                        "payload": {
+                            "circleci_workflow": workflow_id,
+                            "infragate_project": self.design.project.name,
+                            "reported_by": reporter,  # the deployment's creator is infragate's token: name who asked
+                        },
                     },
                 )
             )
