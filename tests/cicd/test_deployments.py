@@ -84,6 +84,7 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:
 def test_a_signed_pipeline_run_meets_icp_3_1_for_staging(team: Team) -> None:
     assert not team.criterion("staging").met
     assert team.criterion("staging").detail.startswith("no deployment recorded")
+    team.flow().approve_design("staging")
     team.circleci.run(SHA, STAGING_JOBS)
     assert [r.status_code for r in team.circleci.delivered] == [200, 200, 200, 200]
     assert [r.json()["outcome"] for r in team.circleci.delivered] == ["kept", "kept", "recorded", "kept"]
@@ -94,6 +95,7 @@ def test_a_signed_pipeline_run_meets_icp_3_1_for_staging(team: Team) -> None:
     summary = deployment.summary
     assert summary["sha"] == SHA and summary["actor"] == "Dara Dev" and summary["ref"] == "main"
     assert summary["url"].startswith("https://app.circleci.com/pipelines/")
+    assert summary["approved_digest"] == load_design(WEBSHOP).digest  # the design a lead had approved then
     assert not team.criterion("production").met  # a staging deploy says nothing about production
 
 

@@ -36,6 +36,7 @@ class FakeGitHub:
     hook_secret: str = ""
     page_size: int = 2
     limit_next: int = 0  # rate-limit this many requests (403 + x-ratelimit-remaining: 0, then 429 + Retry-After)
+    reset_in_s: int = 0  # when the primary limit resets, from now
     protections: dict[str, dict[str, Any]] = field(default_factory=dict)  # "owner/repo:branch" -> GET form
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)  # "owner/repo:name" -> GET form
     deployments: list[dict[str, Any]] = field(default_factory=list)
@@ -61,7 +62,7 @@ class FakeGitHub:
         if self.limit_next > 0:
             self.limit_next -= 1
             if self.limit_next % 2:
-                reset = str(int(datetime.now(UTC).timestamp()))  # already due: the client waits 0 s
+                reset = str(int(datetime.now(UTC).timestamp()) + self.reset_in_s)  # 0: due, the client waits 0 s
                 headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
                 return JSONResponse({"message": "API rate limit exceeded"}, 403, headers=headers)
             return JSONResponse({"message": "secondary rate limit"}, 429, headers={"retry-after": "0"})
