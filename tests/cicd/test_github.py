@@ -104,7 +104,7 @@ def test_the_client_pages_waits_out_rate_limits_and_names_errors(fake: tuple[Fak
     with pytest.raises(CicdApiError, match="422 to POST /repos/acme/webshop/deployments: Validation Failed"):
         github.create_deployment("acme/webshop", {"environment": "staging"})
     server.limit_next, server.reset_in_s = 2, 3600  # an hour's wait is not waited: said at once
-    with pytest.raises(CicdApiError, match="rate-limits us for 3[56][0-9]{2} s more"):
+    with pytest.raises(CicdApiError, match=r"rate-limits us for 3[56][0-9]{2} s more"):
         github.protection("acme/webshop", "main")
     with pytest.raises(CicdApiError, match="cannot be reached"):
         GitHub(TOKEN, f"http://127.0.0.1:{free_port()}").protection("acme/webshop", "main")
