@@ -41,7 +41,7 @@ def _run_the_example(aws: AwsConnection, embedded: EmbeddedAws, design: Path) ->
     for step in ("validate", "docs", "plan", "apply", "verify", "audit", "workload", "test", "stress"):
         assert step in second.stdout
     assert "stage now deployment-testing" in second.stdout
-    assert "no evidence yet" in second.stderr
+    assert "next: developer: the last deployment" in second.stderr  # ICP-3.1: through the pipeline, next
     gates = infragate(embedded, "gate", "check", "--env", "staging", "-d", str(design), "--format", "json")
     icp_3_2 = next(c for c in json.loads(gates.stdout)["gates"]["deployment-testing"] if c["clause"] == "ICP-3.2")
     assert icp_3_2["met"] and "checks passed" in icp_3_2["detail"]  # on evidence: the example's workload tested

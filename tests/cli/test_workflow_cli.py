@@ -90,8 +90,9 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     verified = infragate(tmp_path, "audit-log", "verify")
     # project registered, design approved and reviewed, docs recorded, checklist item signed
     # 5 decisions, plus 2 refusals (an infra approval, a launch before the gates hold): refusals are evidence;
-    # before them, the admin's creation and the 5 memberships the admin applied from the design's owners
-    assert verified.returncode == 0 and "intact: 13 entries" in verified.stdout, verified.stdout
+    # before them, the admin's creation and the 5 memberships the admin applied from the design's owners, and
+    # the 2 pentest engagements the design requests (one per environment) opened when it was registered
+    assert verified.returncode == 0 and "intact: 15 entries" in verified.stdout, verified.stdout
 
 
 def test_admins_manage_users_and_members_and_may_act_as_others(tmp_path: Path) -> None:

@@ -261,7 +261,9 @@ def test_every_decision_is_in_the_audit_log(store: Store) -> None:
     with store.session() as session:
         checked, breaks = audit_log.verify(session)
         actions = [entry.action for entry in session.scalars(select(AuditLogEntry))]
-    seating = ["admin-created"] + ["membership-granted"] * (checked - 3)  # the admin seating the owners
+    # The admin seats the owners; registering the design opens its requested pentests (one per environment).
+    opened = ["pentest-requested"] * 2
+    seating = ["admin-created", *opened] + ["membership-granted"] * (checked - 5)
     assert not breaks and actions == [*seating, "design-approved", "checklist-signed"]
 
 
@@ -302,7 +304,30 @@ def test_refused_attempts_are_in_the_audit_log(store: Store) -> None:
         assert audit_log.verify(session)[1] == []
 
 
-def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store) -> None:
+def close_pentest(store: Store, home: Path) -> None:
+    """Carry staging's requested pentest to closed, as the roles would (no findings)."""
+    from datetime import UTC, datetime, timedelta
+
+    from infragate.workflow.pentests import Pentesting
+
+    def step(user: str) -> Pentesting:
+        return Pentesting(as_user(store, user), home, "staging")
+
+    step(SECURITY).scope()
+    start = datetime.now(UTC) - timedelta(days=3)
+    step(LEAD).schedule("Zoonu", "", start, start + timedelta(days=1), [])
+    step(SECURITY).start()
+    report = home / "report.pdf"
+    report.write_bytes(b"%PDF-1.4 nothing found")
+    step(SECURITY).report(report)
+    findings = home / "none.csv"
+    findings.write_text("id,title,severity\n")
+    step(SECURITY).import_findings(findings)
+    step(SECURITY).retest()
+    step(SECURITY).close()
+
+
+def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store, tmp_path: Path) -> None:
     lead = as_user(store, LEAD)
     lead.approve_design("staging")
     lead.record_run("staging", DocsSummary(), succeeded=True)
@@ -335,12 +360,13 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store)
     endpoints = [str(e.url) for e in load_design(WEBSHOP).environment("staging").settings.endpoints]
     scanned = ScanSummary(engine="builtin", profile="standard", complete=True, endpoints=endpoints, covered=endpoints)
     lead.record_run("staging", scanned, succeeded=True)
+    pentest_next = lead.gate_report("staging").next_step()
+    assert pentest_next.startswith("security: no pentest requested, or the requested one closed")  # the design asks
+    close_pentest(store, tmp_path)
     assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
     for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
                         ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip
         as_user(store, person).sign("staging", key, "checked")
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
     lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)
-    waiting = lead.gate_report("staging").next_step()
-    assert waiting.startswith("nobody yet: only criteria waiting for capabilities") and "ICP-4.3" in waiting
-    assert "ICP-3.1" not in waiting
+    assert lead.gate_report("staging").next_step() == "lead: launch (every gate holds)"  # nothing waits any more

@@ -97,6 +97,13 @@ COMMANDS: dict[str, Entry] = {
         "Deployments through CircleCI and GitHub (ICP-3.1): write the policy's pipeline, check a repository and its "
         "GitHub settings against it, set GitHub up, and see the deployments webhooks recorded.",
     ),
+    "pentest": _entry(
+        "pentest_cmd",
+        "app",
+        PEOPLE,
+        "Pentests on request (ICP-4.3): an engagement per environment, from the request through the scope "
+        "document, the window, the vendor's report and findings, to closing after the retest.",
+    ),
     "workload": _entry(
         "workload_cmd",
         "app",

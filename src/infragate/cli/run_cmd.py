@@ -106,9 +106,6 @@ def _show(result: PipelineResult) -> None:
     out.print(table)
     if report is not None:
         err.print(f"next: {report.next_step()}", markup=False)
-        waiting = report.waiting_for_capabilities()
-        if waiting:
-            err.print(f'{len(waiting)} criteria wait for capabilities infragate does not have yet ("no evidence yet")')
     if result.report_path is not None:
         out.print(f"report: {result.report_path}")
     if result.docs_path is not None:

@@ -330,3 +330,41 @@ class WebhookDelivery(Base):
     status: Mapped[str] = mapped_column(String(24), default="")
     happened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Engagement(Base):
+    """A pentest engagement of one environment (ICP-4.3): its state, vendor, window, the design digest its
+    scope document was made from, and the vendor's report (kept by SHA-256)."""
+
+    __tablename__ = "pentest_engagements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    environment: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    vendor: Mapped[str] = mapped_column(String(120))
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_ips: Mapped[list[str]] = mapped_column(default=list)
+    scope_digest: Mapped[str | None] = mapped_column(String(80))
+    report_sha256: Mapped[str | None] = mapped_column(String(64))
+    report_path: Mapped[str | None] = mapped_column(Text)
+    report_name: Mapped[str | None] = mapped_column(String(255))
+    events: Mapped[list[EngagementEvent]] = relationship(
+        back_populates="engagement", cascade="all, delete-orphan", order_by="EngagementEvent.id"
+    )
+
+
+class EngagementEvent(Base):
+    """Each step of an engagement: who moved it to which state, when, and why."""
+
+    __tablename__ = "pentest_engagement_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("pentest_engagements.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    engagement: Mapped[Engagement] = relationship(back_populates="events")

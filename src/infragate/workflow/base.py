@@ -19,11 +19,13 @@ from infragate.design import Design
 from infragate.errors import RefusedError, UsageError
 from infragate.model import Role
 from infragate.store import Store, audit_log
+from infragate.store.engagements import ensure_requested, latest_engagement, window_open
 from infragate.store.evidence import ItemSpec, ensure_items
 from infragate.store.jobs import ensure_schedule
 from infragate.store.memberships import roles_on
 from infragate.store.projects import WaiverSpec, ensure_project, record_design, sync_waivers
 from infragate.store.schema import Project, User
+from infragate.store.timestamps import as_utc
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.roles import Action, RoleError, require
 from infragate.workflow.scope import Scope
@@ -83,6 +85,20 @@ class WorkflowBase:
         with self._session() as (session, project, user):
             require(user.name, self.roles_of(session, project, user), action)
 
+    def refuse_in_pentest_window(self, environment: str, what: str) -> None:
+        """Refuse ``what`` (a scan, a stress test) while a pentest vendor may be testing the environment: the
+        two would collide, and the vendor's traffic must stay tell-apart from ours."""
+        with self.store.session() as session:
+            project = self.register(session)
+            found = window_open(session, project.id, environment, datetime.now(UTC))
+            until = found.window_end if found is not None else None
+        if until is not None:
+            raise RefusedError(
+                f"a pentest window is open on {environment} until {as_utc(until):%Y-%m-%d %H:%M} UTC: no {what} now",
+                hint="Scheduled and manual scans and stress tests wait for the window to close "
+                f"(`infragate pentest status --env {environment}`).",
+            )
+
     def roles_of(self, session: Session, project: Project, user: User) -> set[str]:
         """The roles ``user`` holds on ``project`` (memberships), plus ``admin`` if they are an admin, within the
         scope of the token they came with."""
@@ -126,6 +142,10 @@ class WorkflowBase:
                 ensure_schedule(
                     session, project=project.name, environment=env_name, name=name, kind=spec.kind, cron=spec.cron
                 )
+        if design.project.pentest_requested:
+            for env_name in design.environments:
+                if latest_engagement(session, project.id, env_name) is None:
+                    ensure_requested(session, project, env_name, "design", "the design has pentest_requested: true")
         sync_waivers(
             session,
             project,

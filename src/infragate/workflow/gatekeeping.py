@@ -13,6 +13,7 @@ from infragate.errors import RefusedError
 from infragate.model import Role
 from infragate.policy import Status, check_design
 from infragate.store import audit_log
+from infragate.store.engagements import latest_engagement, unsettled_severe
 from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
 from infragate.store.findings import open_findings
 from infragate.store.jobs import ensure_schedule
@@ -48,21 +49,12 @@ class GateReport:
         """Every unmet criterion, in stage order."""
         return [c for criteria in self.results.values() for c in criteria if not c.met]
 
-    def waiting_for_capabilities(self) -> list[gates.Criterion]:
-        """Unmet criteria that only evidence from capabilities infragate lacks yet could meet."""
-        return [c for c in self.unmet() if c.detail == gates.NO_EVIDENCE]
-
     def next_step(self) -> str:
-        """Who must act next: the first unmet criterion in stage order that someone can act on (a person's
-        decision, or a run such as apply or verify). Said plainly when nothing is left but criteria that wait
-        for missing capabilities, or when the environment may launch."""
-        waiting = self.waiting_for_capabilities()
-        actionable = next((c for c in self.unmet() if c not in waiting), None)
+        """Who must act next: the first unmet criterion in stage order (a person's decision, or a run such as
+        apply or verify), or the launch when every gate holds."""
+        actionable = next(iter(self.unmet()), None)
         if actionable is not None:
             return f"{actionable.role.value}: {actionable.text} ({actionable.clause})"
-        if waiting:
-            clauses = ", ".join(sorted({c.clause for c in waiting}))
-            return f"nobody yet: only criteria waiting for capabilities infragate does not have remain ({clauses})"
         if self.stage is Stage.LAUNCHED:
             return "nobody: launched"
         return "lead: launch (every gate holds)"
@@ -115,6 +107,7 @@ class Gatekeeping(WorkflowBase):
                 f"{f.rule_id} {f.component}" for f in open_items if f.severity in SEVERE and f.source == "scan"
             )
             open_rules = frozenset(f.rule_id for f in open_items if f.source == "audit")
+            engagement = latest_engagement(session, project.id, environment)
             environment_row = session.scalars(
                 select(Environment).where(Environment.project_id == project.id, Environment.name == environment)
             ).one()
@@ -138,6 +131,11 @@ class Gatekeeping(WorkflowBase):
                 scan_max_age_days=env.settings.scan.max_age_days,
                 open_rules=open_rules,
                 launched=environment_row.stage == Stage.LAUNCHED.value,
+                pentest_state=engagement.state if engagement is not None else None,
+                pentest_closed_at=as_utc(engagement.events[-1].at)
+                if engagement is not None and engagement.state == "closed" and engagement.events
+                else None,
+                pentest_unsettled=tuple(unsettled_severe(session, project.id, environment)),
             )
             items = list(
                 session.scalars(

@@ -1,7 +1,7 @@
 """Gates: each stage's exit criteria, judged from evidence. Pure functions of an ``Evidence`` snapshot.
 
-Criteria that later capabilities will satisfy (deployments, stress tests, OWASP scans, pentests) are unmet
-with "no evidence yet" until then: never silently passed.
+Every criterion is met by evidence (a run, a webhook-recorded deployment, an engagement, a signature) or said
+to be unmet with what is missing: nothing passes on missing evidence.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from infragate.workflow.records import (
     VerifySummary,
 )
 from infragate.workflow.stages import Stage
-
-NO_EVIDENCE = "no evidence yet: infragate cannot record this yet, so it cannot be met"
 
 
 @dataclass(frozen=True)
@@ -63,6 +61,9 @@ class Evidence:
     design_approvers: tuple[str, ...]  # leads who approved this digest
     design_reviewers: tuple[str, ...]  # security people who reviewed this digest
     pentest_requested: bool
+    pentest_state: str | None = None  # the latest engagement's state, if there is one
+    pentest_closed_at: datetime | None = None
+    pentest_unsettled: tuple[str, ...] = ()  # high/critical pentest findings not verified or accepted
     runs: dict[RunKind, RunFacts] = field(default_factory=dict)  # latest run per kind
     open_severe: tuple[str, ...] = ()  # open high/critical findings, "RULE component"
     open_severe_scan: tuple[str, ...] = ()  # those of them an OWASP scan found
@@ -246,6 +247,25 @@ def deployed(e: Evidence) -> tuple[bool, str]:
     return True, f"{commit}{by}, after {', '.join(summary.stages_ran)}"
 
 
+def pentested(e: Evidence) -> tuple[bool, str]:
+    """ICP-4.3 from the environment's latest pentest engagement: none requested is not applicable; one that is
+    open, or closed with a severe finding unsettled, is unmet."""
+    if e.pentest_state is None:
+        if e.pentest_requested:
+            return (
+                False,
+                f"requested in the design, but no engagement exists: infragate pentest request --env {e.environment}",
+            )
+        return True, "not applicable: no pentest was requested"
+    if e.pentest_state != "closed":
+        return False, f"the pentest engagement is {e.pentest_state}: infragate pentest status --env {e.environment}"
+    if e.pentest_unsettled:
+        more = "…" if len(e.pentest_unsettled) > 3 else ""
+        return False, f"closed, but high/critical pentest findings are open: {', '.join(e.pentest_unsettled[:3])}{more}"
+    when = f" on {e.pentest_closed_at:%Y-%m-%d}" if e.pentest_closed_at else ""
+    return True, f"the engagement was closed{when} after the retest"
+
+
 def infrastructure_tested(e: Evidence) -> tuple[bool, str]:
     """ICP-3.2 from the latest test run: it must come after the latest apply and have passed; checks that were
     not applicable are named, never counted."""
@@ -331,14 +351,12 @@ def shield_covered(e: Evidence) -> tuple[bool, str]:
 def security_gate(e: Evidence) -> list[Criterion]:
     covered, detail = shield_covered(e)
     scanned, scan_detail = owasp_scanned(e)
-    pentest = (
-        Criterion(
-            Stage.SECURITY_COMPLIANCE, "ICP-4.3", "the requested pentest is closed", False, NO_EVIDENCE, Role.SECURITY
-        )
-        if e.pentest_requested
-        else Criterion(
-            Stage.SECURITY_COMPLIANCE, "ICP-4.3", "no pentest was requested", True, "not requested", Role.SECURITY
-        )
+    pentest = Criterion(
+        Stage.SECURITY_COMPLIANCE,
+        "ICP-4.3",
+        "no pentest requested, or the requested one closed with no open high/critical finding",
+        *pentested(e),
+        Role.SECURITY,
     )
     return [
         Criterion(

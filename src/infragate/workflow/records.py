@@ -27,6 +27,7 @@ class RunKind(StrEnum):
     SCAN = "scan"
     DEPLOY = "deploy"
     CICD = "cicd"
+    PENTEST = "pentest"
 
 
 class RunSummary(BaseModel):
@@ -165,6 +166,16 @@ class CicdSummary(RunSummary):
     problems: list[str] = Field(default_factory=list)  # "CICD-002 workflows.policy.jobs.deploy-production"
 
 
+class PentestImportSummary(RunSummary):
+    """ICP-4.3: one import of a vendor's findings into an engagement."""
+
+    kind: ClassVar[RunKind] = RunKind.PENTEST
+    engagement: int
+    format: str  # csv, sarif, cobalt
+    imported: int
+    duplicates_of_scan: list[str] = Field(default_factory=list)  # vendor ids an open scan finding covers
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
     for model in (
@@ -179,6 +190,7 @@ SUMMARIES: dict[RunKind, type[RunSummary]] = {
         ScanSummary,
         DeploySummary,
         CicdSummary,
+        PentestImportSummary,
     )
 }
 

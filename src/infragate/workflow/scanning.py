@@ -44,6 +44,8 @@ class Scanning:
     def plan(self, options: ScanOptions) -> ScanPlan:
         """The scan to run; refuses, before anything is sent, an environment with nothing declared to scan."""
         settings = self.env.settings
+        if not options.dry_run:
+            self.flow.refuse_in_pentest_window(self.environment, "OWASP scan")
         if not settings.endpoints:
             raise UsageError(
                 f"{self.environment} declares no endpoints to scan",

@@ -80,6 +80,7 @@ class StressTesting:
         if options.engine == "loaderio":
             self._reachable_from_the_internet()
         scenario = self.scenario(options)
+        self.flow.refuse_in_pentest_window(self.environment, "stress test")
         self.require_approval(scenario)
         folder = self._folder()
         if options.engine == "loaderio":
