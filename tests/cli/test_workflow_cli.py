@@ -54,7 +54,7 @@ def test_a_project_through_the_design_gate_with_reports(tmp_path: Path) -> None:
     assert table.returncode == 1 and "current stage provisioning" in table.stdout
 
     signed = infragate(
-        tmp_path, "checklist", "sign", "restore-tested", "--env", "production", *design, "-m", "12 min", user=INFRA
+        tmp_path, "checklist", "sign", "on-call-tested", "--env", "production", *design, "-m", "paged", user=INFRA
     )
     assert signed.returncode == 0
     checklist = infragate(tmp_path, "checklist", "show", "--env", "production", *design)

@@ -91,11 +91,11 @@ def test_a_token_scoped_to_one_role_cannot_use_the_others(server: TestClient, st
     token = token_for(server, DEV, roles=["developer"])
     auth = {"Authorization": f"Bearer {token}"}
     signed = server.post(
-        "/api/v1/projects/webshop/environments/staging/checklist/restore-tested/signatures",
+        "/api/v1/projects/webshop/environments/staging/checklist/on-call-tested/signatures",
         headers=auth,
         json={"comment": "restored yesterday"},
     )
-    assert signed.status_code == 403, "restore-tested is infra's, and this token carries only developer"
+    assert signed.status_code == 403, "on-call-tested is infra's, and this token carries only developer"
 
 
 def test_expired_tokens_do_not_work(server: TestClient, store: Store) -> None:
@@ -113,9 +113,9 @@ ACTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "read gates": ("GET", "/api/v1/projects/webshop/environments/staging/gates", None),
     "list findings": ("GET", "/api/v1/projects/webshop/findings", None),
     "approve design": ("POST", "/api/v1/projects/webshop/environments/staging/design-approvals", {"comment": "ok"}),
-    "sign restore": (
+    "sign on-call": (
         "POST",
-        "/api/v1/projects/webshop/environments/staging/checklist/restore-tested/signatures",
+        "/api/v1/projects/webshop/environments/staging/checklist/on-call-tested/signatures",
         {"comment": "done"},
     ),
     "launch": ("POST", "/api/v1/projects/webshop/environments/staging/launch", None),
@@ -125,7 +125,7 @@ ACTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
 ALLOWED = {
     LEAD: {"read gates", "list findings", "approve design"},
     SECURITY: {"read gates", "list findings", "approve design"},  # security's approval is the review
-    INFRA: {"read gates", "list findings", "sign restore"},
+    INFRA: {"read gates", "list findings", "sign on-call"},
     DEV: {"read gates", "list findings"},
     # An admin manages people, reads every project and the log, and acts on none: admin is no project role.
     ADMIN: {"read gates", "list findings", "audit log", "other project"},

@@ -172,7 +172,7 @@ def test_clients_are_read_only(store: Store) -> None:
     assert kim.gate_report("staging").stage  # may look
     for attempt in (
         lambda: kim.approve_design("staging"),
-        lambda: kim.sign("staging", "restore-tested", "looks fine"),
+        lambda: kim.sign("staging", "on-call-tested", "looks fine"),
         lambda: kim.launch("staging"),
         lambda: kim.apply_memberships(),
     ):

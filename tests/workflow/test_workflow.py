@@ -22,6 +22,7 @@ from infragate.workflow.records import (
     ChangesSummary,
     DeploySummary,
     DocsSummary,
+    DrillSummary,
     ScanSummary,
     ShieldCoverage,
     StressSummary,
@@ -168,12 +169,14 @@ def test_findings_flow_in_and_roles_decide_who_closes_them(store: Store) -> None
 def test_checklist_items_are_signed_only_by_their_role(store: Store) -> None:
     lead = as_user(store, LEAD)
     with pytest.raises(RoleError, match="signed by the infra role"):
-        lead.sign("staging", "restore-tested", "restored in 12 minutes")
+        lead.sign("staging", "on-call-tested", "paged in 2 minutes")
     with pytest.raises(Exception, match="met by evidence"):
         lead.sign("staging", "alarms", "looks fine")
-    as_user(store, INFRA).sign("staging", "restore-tested", "restored orders-db in 12 minutes")
+    with pytest.raises(Exception, match="met by evidence"):
+        as_user(store, INFRA).sign("staging", "restore-tested", "a signature is no restore drill")
+    as_user(store, INFRA).sign("staging", "on-call-tested", "paged the rota in 2 minutes")
     items = {i.spec.key: i for i in lead.evidence("staging").checklist}
-    assert items["restore-tested"].met and INFRA in items["restore-tested"].detail
+    assert items["on-call-tested"].met and INFRA in items["on-call-tested"].detail
     assert not items["alarms"].met and items["alarms"].detail == "no audit of this environment yet"
 
 
@@ -198,7 +201,7 @@ def _attempt(store: Store, person: str, action: str) -> str:
         "fix low": lambda: flow.resolve(ids["NET-007"], FindingStatus.FIXED, "described"),
         "fix critical": lambda: flow.resolve(ids["NET-002"], FindingStatus.FIXED, "closed"),
         "accept low": lambda: flow.resolve(ids["NET-007"], FindingStatus.ACCEPTED_RISK, "fine"),
-        "sign restore": lambda: flow.sign("staging", "restore-tested", "restored"),
+        "sign on-call": lambda: flow.sign("staging", "on-call-tested", "paged"),
         "sign compliance": lambda: flow.sign("staging", "compliance", "checked"),
         "launch": lambda: flow.launch("staging"),
     }
@@ -219,7 +222,7 @@ ROLE_MATRIX = {
     "fix low": {LEAD, INFRA, DEV, SECURITY},
     "fix critical": {SECURITY},
     "accept low": {LEAD, SECURITY},
-    "sign restore": {INFRA},
+    "sign on-call": {INFRA},
     "sign compliance": {SECURITY},
     "launch": {LEAD},
 }
@@ -257,7 +260,7 @@ def test_only_security_verifies_and_only_a_fixed_finding(store: Store) -> None:
 
 def test_every_decision_is_in_the_audit_log(store: Store) -> None:
     as_user(store, LEAD).approve_design("staging", "ok")
-    as_user(store, INFRA).sign("staging", "restore-tested", "done")
+    as_user(store, INFRA).sign("staging", "on-call-tested", "done")
     with store.session() as session:
         checked, breaks = audit_log.verify(session)
         actions = [entry.action for entry in session.scalars(select(AuditLogEntry))]
@@ -364,9 +367,11 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store,
     assert pentest_next.startswith("security: no pentest requested, or the requested one closed")  # the design asks
     close_pentest(store, tmp_path)
     assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
-    for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("restore-tested", INFRA),
-                        ("on-call-tested", INFRA), ("compliance", SECURITY)):  # fmt: skip
+    for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("on-call-tested", INFRA),
+                        ("compliance", SECURITY)):  # fmt: skip
         as_user(store, person).sign("staging", key, "checked")
+    drilled = {"orders-db": {"passed": True, "rto_minutes": 0.2, "rpo_minutes": 30.0}}
+    lead.record_run("staging", DrillSummary(passed=True, drill="d1", embedded=True, components=drilled), succeeded=True)
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
     lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)
     assert lead.gate_report("staging").next_step() == "lead: launch (every gate holds)"  # nothing waits any more

@@ -104,6 +104,7 @@ COMMANDS: dict[str, Entry] = {
         "Pentests on request (ICP-4.3): an engagement per environment, from the request through the scope "
         "document, the window, the vendor's report and findings, to closing after the retest.",
     ),
+    "drill": _entry("drill_cmd", "app", AWS, "Restore drills (ICP-5.2): prove a backup restores, and how fast."),
     "workload": _entry(
         "workload_cmd",
         "app",

@@ -478,7 +478,7 @@ def checklist_show(env: str = ENV, design_file: Path | None = identity.DESIGN) -
 
 @checklist_app.command("sign")
 def checklist_sign(
-    key: str = typer.Argument(..., help="The item, e.g. restore-tested."),
+    key: str = typer.Argument(..., help="The item, e.g. on-call-tested."),
     env: str = ENV,
     comment: str = typer.Option(..., "--comment", "-m", help="What was checked."),
     design_file: Path | None = identity.DESIGN,
@@ -488,7 +488,7 @@ def checklist_sign(
 
     Example:
 
-      INFRAGATE_USER=ivan.infra@example.com infragate checklist sign restore-tested --env production -m '12 min'
+      INFRAGATE_USER=ivan.infra@example.com infragate checklist sign on-call-tested --env production -m "paged the rota"
     """
     if (server := remote.connection()) is not None:
         return remote_cmds.checklist_sign(server, remote_cmds.project_of(design_file, acting_as), env, key, comment)

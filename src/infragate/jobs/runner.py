@@ -31,7 +31,7 @@ from infragate.workflow.projects import registered_design
 from infragate.workflow.provisioning import Provisioning
 from infragate.workflow.service import Workflow
 
-KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan")
+KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan", "drill")
 IDEMPOTENT = frozenset(
     {"verify", "audit", "drift", "test"}
 )  # a stress run is load: never repeated on its own  # safe to run again when a worker died under them
@@ -135,6 +135,12 @@ def _dispatch(store: Store, settings: Settings, job: JobView, cancelled: Callabl
             "new_severe": (summary.findings or {}).get("new_severe", 0),
         }
         progress.log(f"scan: {'complete' if scanned.complete else 'incomplete'}, {scanned.counts()}")
+    if job.kind == "drill":
+        from infragate.workflow.drills import Drilling
+
+        drilled = Drilling(flow, settings, job.environment).run(job.params.get("component"), progress.log)
+        result |= {"passed": drilled.summary.passed, "components": list(drilled.summary.components)}
+        progress.log(f"drill: {'passed' if drilled.summary.passed else 'failed'}")
     if job.kind == "apply":
         reviewed = Plan.from_json(job.params["plan"], f"job {job.id}") if job.params.get("plan") else None
         with provisioning.writing(f"job {job.id}", lock_timeout_s=float(job.params.get("lock_timeout", 0))) as w:

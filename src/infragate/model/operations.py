@@ -89,9 +89,18 @@ class BackupPlan(Component):
     )
 
 
+class RecoveryTargets(Model):
+    """What a restore drill must show (ICP-5.2): a usable copy within ``rto_minutes``, from a recovery point
+    no older than ``rpo_minutes``."""
+
+    rto_minutes: float = Field(gt=0, le=10_080, description="Recovery time objective: minutes to a usable copy")
+    rpo_minutes: float = Field(gt=0, le=10_080, description="Recovery point objective: the oldest acceptable point")
+
+
 class Backup(Model):
     vault: str = "default"
     plans: Named[BackupPlan] = Field(default_factory=dict)
+    targets: RecoveryTargets | None = Field(default=None, description="RTO and RPO that restore drills are held to")
 
     def plans_covering(self, component: str) -> list[BackupPlan]:
         return [plan for plan in self.plans.values() if component in plan.components]

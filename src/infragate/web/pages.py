@@ -149,7 +149,7 @@ def _environment(
         "changes": flow.design_changes(environment),
         "docs": flow.design_documents(environment) is not None,
         "plan": flow.latest_plan(environment),
-        "job_kinds": ["verify", "audit", "drift", "test", "scan"],
+        "job_kinds": ["verify", "audit", "drift", "test", "scan", "drill"],
         "deployments": flow.runs(environment, limit=10, kind="deploy"),
     }
     from infragate.web.pages_work import activity_context  # the activity fragment is that module's

@@ -24,7 +24,7 @@ class ChecklistSpec(BaseModel):
     area: str = Field(pattern=r"^(setup|security|backup|monitoring|compliance)$")
     clause: str = Field(pattern=r"^ICP-[0-9R.]+$")
     role: Role
-    evidence: str | None = Field(default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe)$")
+    evidence: str | None = Field(default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe|restore-drill)$")
     rules: tuple[str, ...] = ()
 
     @property

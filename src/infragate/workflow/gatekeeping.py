@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from infragate.store.timestamps import as_utc
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
-from infragate.workflow.records import AuditSummary, RunKind, parse_summary
+from infragate.workflow.records import AuditSummary, DrillSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import ORDER, Stage
 from infragate.workflow.triage import SEVERE
@@ -96,6 +96,7 @@ class Gatekeeping(WorkflowBase):
                 RunKind.STRESS,
                 RunKind.SCAN,
                 RunKind.DEPLOY,
+                RunKind.DRILL,
             ):
                 run = latest_run(session, project.id, environment, kind.value)
                 if run is not None:
@@ -246,6 +247,8 @@ def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[
             not evidence.open_severe,
             "none open" if not evidence.open_severe else ", ".join(evidence.open_severe[:5]),
         )
+    if spec.evidence == "restore-drill":
+        return _drilled_item(spec, evidence)
     if spec.rules:
         return _audited_item(spec, evidence)
     by_role = [(s, u) for s, u in signatures if s.role == spec.role.value]
@@ -253,6 +256,32 @@ def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[
         return gates.ItemState(spec, False, f"waiting for the {spec.role.value} role to sign")
     signed, user = by_role[-1]
     return gates.ItemState(spec, True, f"signed by {user.name} on {signed.at:%Y-%m-%d}: {signed.comment}")
+
+
+DRILL_VALID = timedelta(days=90)
+
+
+def _drilled_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemState:
+    """Met by the latest restore drill when it passed within the last 90 days."""
+    drill = evidence.runs.get(RunKind.DRILL)
+    if drill is None:
+        return gates.ItemState(
+            spec, False, f"no restore drill yet: infragate drill restore --env {evidence.environment}"
+        )
+    if not isinstance(drill.summary, DrillSummary):
+        return gates.ItemState(spec, False, "the latest drill recorded no readable result: drill again")
+    if datetime.now(UTC) - drill.at > DRILL_VALID:
+        return gates.ItemState(spec, False, f"the latest drill ({drill.at:%Y-%m-%d}) is older than 90 days")
+    if not drill.summary.passed:
+        failed = [name for name, c in drill.summary.components.items() if not c.get("passed")]
+        return gates.ItemState(spec, False, f"the latest drill ({drill.at:%Y-%m-%d}) failed: {', '.join(failed)}")
+    measured = [
+        f"{name} RTO {c['rto_minutes']:.1f} min, RPO {c['rpo_minutes']:.0f} min"
+        for name, c in drill.summary.components.items()
+        if c.get("rto_minutes") is not None and c.get("rpo_minutes") is not None
+    ]
+    where = " (embedded AWS: metadata only)" if drill.summary.embedded else ""
+    return gates.ItemState(spec, True, f"drill on {drill.at:%Y-%m-%d}{where}: {'; '.join(measured)}")
 
 
 def _audited_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemState:

@@ -20,7 +20,7 @@ from infragate.store.schema import User
 from infragate.workflow.base import PROJECT_ROLES, WorkflowBase
 from infragate.workflow.roles import Action, RoleError, require
 
-JOB_KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan")
+JOB_KINDS = ("verify", "audit", "drift", "apply", "test", "stress", "scan", "drill")
 MAY_REQUEST: dict[str, frozenset[str]] = {
     "verify": frozenset(r.value for r in PROJECT_ROLES),
     "audit": frozenset(r.value for r in PROJECT_ROLES),
@@ -29,6 +29,7 @@ MAY_REQUEST: dict[str, frozenset[str]] = {
     "stress": frozenset({Role.LEAD.value, Role.INFRA.value, Role.DEVELOPER.value}),  # load: not security's call
     "apply": frozenset({Role.LEAD.value, Role.INFRA.value}),
     "scan": frozenset(r.value for r in PROJECT_ROLES),  # a production scan is refused when it runs, unless security
+    "drill": frozenset({Role.LEAD.value, Role.INFRA.value}),  # it makes (and deletes) AWS resources
 }
 
 

@@ -28,6 +28,7 @@ class RunKind(StrEnum):
     DEPLOY = "deploy"
     CICD = "cicd"
     PENTEST = "pentest"
+    DRILL = "drill"
 
 
 class RunSummary(BaseModel):
@@ -176,6 +177,20 @@ class PentestImportSummary(RunSummary):
     duplicates_of_scan: list[str] = Field(default_factory=list)  # vendor ids an open scan finding covers
 
 
+class DrillSummary(RunSummary):
+    """ICP-5.2: a restore drill. Per component: restored or not, RTO and RPO in minutes against the design's
+    targets (a target the design does not declare is not evaluated), what was checked, and whether the
+    temporary copy was deleted."""
+
+    kind: ClassVar[RunKind] = RunKind.DRILL
+    passed: bool
+    drill: str  # the id its temporary resources were tagged with
+    embedded: bool  # the emulator restores metadata only
+    rto_target: float | None = None
+    rpo_target: float | None = None
+    components: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
 SUMMARIES: dict[RunKind, type[RunSummary]] = {
     model.kind: model
     for model in (
@@ -191,6 +206,7 @@ SUMMARIES: dict[RunKind, type[RunSummary]] = {
         DeploySummary,
         CicdSummary,
         PentestImportSummary,
+        DrillSummary,
     )
 }
 
