@@ -97,15 +97,18 @@ def _body(body: bytes, what: str) -> dict[str, Any]:
     return data
 
 
+def _refused_signature(service: str, header: str, given: str | None, setting: str) -> WebhookRejectedError:
+    what = f"'s {header} does not verify" if given else f" is not signed (no {header})"
+    return WebhookRejectedError(
+        f"the {service} delivery{what}", hint=f"Set the webhook's signing secret in {service} to {setting}."
+    )
+
+
 def read_github(headers: dict[str, str], body: bytes, secret: str, now: datetime, max_age: timedelta) -> Delivery:
     """A verified GitHub delivery (``headers`` with lower-case names)."""
-    if not github_valid(secret, body, headers.get("x-hub-signature-256")):
-        raise WebhookRejectedError(
-            "the GitHub delivery's X-Hub-Signature-256 does not verify"
-            if headers.get("x-hub-signature-256")
-            else "the GitHub delivery is not signed (no X-Hub-Signature-256)",
-            hint="Set the webhook's secret in GitHub to INFRAGATE_GITHUB_WEBHOOK_SECRET.",
-        )
+    given = headers.get("x-hub-signature-256")
+    if not github_valid(secret, body, given):
+        raise _refused_signature("GitHub", "X-Hub-Signature-256", given, "INFRAGATE_GITHUB_WEBHOOK_SECRET")
     event, delivery_id = headers.get("x-github-event", ""), headers.get("x-github-delivery", "")
     if event not in EVENTS["github"] or not delivery_id:
         raise WebhookRejectedError(
@@ -136,13 +139,9 @@ def read_github(headers: dict[str, str], body: bytes, secret: str, now: datetime
 
 def read_circleci(headers: dict[str, str], body: bytes, secret: str, now: datetime, max_age: timedelta) -> Delivery:
     """A verified CircleCI delivery (``headers`` with lower-case names)."""
-    if not circleci_valid(secret, body, headers.get("circleci-signature")):
-        raise WebhookRejectedError(
-            "the CircleCI delivery's circleci-signature (v1) does not verify"
-            if headers.get("circleci-signature")
-            else "the CircleCI delivery is not signed (no circleci-signature)",
-            hint="Set the webhook's signing secret in CircleCI to INFRAGATE_CIRCLECI_WEBHOOK_SECRET.",
-        )
+    given = headers.get("circleci-signature")
+    if not circleci_valid(secret, body, given):
+        raise _refused_signature("CircleCI", "circleci-signature (v1)", given, "INFRAGATE_CIRCLECI_WEBHOOK_SECRET")
     data = _body(body, "CircleCI")
     event = str(data.get("type") or headers.get("circleci-event-type") or "")
     delivery_id = str(data.get("id") or "")

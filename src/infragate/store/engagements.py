@@ -63,12 +63,18 @@ def ensure_requested(session: Session, project: Project, environment: str, by: s
     return made
 
 
+def window_of(engagement: Engagement) -> tuple[datetime, datetime] | None:
+    """The agreed testing window (UTC), once the engagement is scheduled."""
+    if engagement.window_start is None or engagement.window_end is None:
+        return None
+    return as_utc(engagement.window_start), as_utc(engagement.window_end)
+
+
 def window_open(session: Session, project_id: int, environment: str, at: datetime) -> Engagement | None:
     """The engagement whose testing window is open at ``at`` (scheduled or testing), if any."""
     found = open_engagement(session, project_id, environment)
-    if found is None or found.state not in IN_WINDOW or found.window_start is None or found.window_end is None:
-        return None
-    return found if as_utc(found.window_start) <= at <= as_utc(found.window_end) else None
+    window = window_of(found) if found is not None and found.state in IN_WINDOW else None
+    return found if window is not None and window[0] <= at <= window[1] else None
 
 
 def unsettled_severe(session: Session, project_id: int, environment: str) -> list[str]:
