@@ -122,4 +122,5 @@ def test_a_job_asked_for_in_the_dashboard_updates_live_until_it_ends(live: str, 
         "drift",
         "test",
         "scan",
+        "drill",
     ]
