@@ -80,6 +80,9 @@ def test_a_drill_restores_measures_and_leaves_nothing_behind(aws: AwsConnection)
     assert any(line.startswith("deleted webshop-staging-drill-orders-db-") for line in said)
     item = next(i for i in outcome_checklist(design) if i.spec.key == "restore-tested")
     assert item.met and "orders-db RTO" in item.detail and "embedded AWS: metadata only" in item.detail
+    assert drilling(design).run("orders-db", connection=aws).summary.passed  # one component, and it passed…
+    item = next(i for i in outcome_checklist(design) if i.spec.key == "restore-tested")
+    assert not item.met and item.detail == "the latest drill left out assets, logs: drill them all"  # …not enough
 
 
 def outcome_checklist(design: Design) -> Any:
@@ -109,7 +112,9 @@ def test_a_bucket_without_versions_or_a_missing_database_fails_and_names_why(aws
     assert apply_design(aws, design).succeeded
     bucket = next(name for name, b in design.environment("staging").infrastructure.buckets.items() if b.versioning)
     empty = drilling(design).run(bucket, connection=aws)
-    assert "holds no object versions to restore" in empty.summary.components[bucket]["problems"][0]
+    line = empty.summary.components[bucket]
+    assert line["not_applicable"].endswith("is empty: no object version to restore yet") and not line["problems"]
+    assert not empty.summary.passed  # nothing was restored, so nothing shows a restore works
     with pytest.raises(UsageError, match="--component web: not a database or versioned bucket"):
         drilling(design).run("web", connection=aws)
 

@@ -370,7 +370,8 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store,
     for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("on-call-tested", INFRA),
                         ("compliance", SECURITY)):  # fmt: skip
         as_user(store, person).sign("staging", key, "checked")
-    drilled = {"orders-db": {"passed": True, "rto_minutes": 0.2, "rpo_minutes": 30.0}}
+    empty = {"passed": False, "not_applicable": "empty"}
+    drilled = {"orders-db": {"passed": True, "rto_minutes": 0.2, "rpo_minutes": 30.0}, "assets": empty, "logs": empty}
     lead.record_run("staging", DrillSummary(passed=True, drill="d1", embedded=True, components=drilled), succeeded=True)
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
     lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)

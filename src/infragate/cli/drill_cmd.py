@@ -62,7 +62,7 @@ def restore(
         table = Table("component", "restored from", "RTO min", "RPO min", "checks / problems", "verdict",
                       title=f"restore drill {summary.drill} · {env} · {targets}")  # fmt: skip
         for name, line in summary.components.items():
-            notes = "; ".join(line["problems"] or line["checks"])
+            notes = line["not_applicable"] or "; ".join(line["problems"] or line["checks"])
             if not line["cleaned_up"]:
                 notes += f"; {line['temporary']} NOT deleted"
             table.add_row(
@@ -71,7 +71,7 @@ def restore(
                 _minutes(line["rto_minutes"]) + (" ✗" if line["rto_met"] is False else ""),
                 _minutes(line["rpo_minutes"]) + (" ✗" if line["rpo_met"] is False else ""),
                 escape(notes),
-                "passed" if line["passed"] else "failed",
+                "not applicable" if line["not_applicable"] else "passed" if line["passed"] else "failed",
             )
         out.print(table)
         if summary.embedded:

@@ -42,6 +42,7 @@ class ComponentDrill:
     checks: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     temporary: str = ""
+    not_applicable: str = ""  # why there was nothing to restore (an empty bucket): neither passed nor failed
     cleaned_up: bool = True  # False only when a temporary resource could not be deleted
 
     @property
@@ -166,7 +167,7 @@ def drill_bucket(
     older = [v for v in versions if not v.get("IsLatest")]
     sample = (older or versions)[:SAMPLE_VERSIONS]
     if not sample:
-        result.problems.append(f"{source} holds no object versions to restore: nothing shows a restore works")
+        result.not_applicable = f"{source} is empty: no object version to restore yet"
         return result
     temporary = f"{prefix}drill-{name}-{drill}-{account}"[:63].lower().rstrip("-")
     result.temporary, result.recovery_point = temporary, f"{len(sample)} version(s) of {source}"

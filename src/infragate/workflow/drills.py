@@ -29,6 +29,7 @@ def judged(result: drills.ComponentDrill, rto: float | None, rpo: float | None) 
     return {
         "kind": result.kind,
         "passed": result.restored and result.cleaned_up and rto_met is not False and rpo_met is not False,
+        "not_applicable": result.not_applicable,
         "recovery_point": result.recovery_point,
         "recovery_point_at": result.recovery_point_at.isoformat() if result.recovery_point_at else None,
         "rto_minutes": result.rto_minutes,
@@ -60,8 +61,9 @@ class Drilling:
         targets = self.env.infrastructure.backup.targets
         rto, rpo = (targets.rto_minutes, targets.rpo_minutes) if targets is not None else (None, None)
         lines = {result.component: judged(result, rto, rpo) for result in results}
-        summary = DrillSummary(
-            passed=bool(lines) and all(bool(line["passed"]) for line in lines.values()),
+        judgeable = [line for line in lines.values() if not line["not_applicable"]]
+        summary = DrillSummary(  # passed only when something was restored, and everything that could be was
+            passed=bool(judgeable) and all(bool(line["passed"]) for line in judgeable),
             drill=drill_id,
             embedded=self.env.settings.aws.embedded,
             rto_target=rto,

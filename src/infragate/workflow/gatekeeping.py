@@ -137,6 +137,8 @@ class Gatekeeping(WorkflowBase):
                 if engagement is not None and engagement.state == "closed" and engagement.events
                 else None,
                 pentest_unsettled=tuple(unsettled_severe(session, project.id, environment)),
+                drillable=tuple(env.infrastructure.databases)
+                + tuple(name for name, bucket in env.infrastructure.buckets.items() if bucket.versioning),
             )
             items = list(
                 session.scalars(
@@ -273,8 +275,13 @@ def _drilled_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemSt
     if datetime.now(UTC) - drill.at > DRILL_VALID:
         return gates.ItemState(spec, False, f"the latest drill ({drill.at:%Y-%m-%d}) is older than 90 days")
     if not drill.summary.passed:
-        failed = [name for name, c in drill.summary.components.items() if not c.get("passed")]
+        failed = [
+            name for name, c in drill.summary.components.items() if not c.get("passed") and not c.get("not_applicable")
+        ]
         return gates.ItemState(spec, False, f"the latest drill ({drill.at:%Y-%m-%d}) failed: {', '.join(failed)}")
+    left_out = [name for name in evidence.drillable if name not in drill.summary.components]
+    if left_out:
+        return gates.ItemState(spec, False, f"the latest drill left out {', '.join(left_out)}: drill them all")
     measured = [
         f"{name} RTO {c['rto_minutes']:.1f} min, RPO {c['rpo_minutes']:.0f} min"
         for name, c in drill.summary.components.items()

@@ -64,6 +64,7 @@ class Evidence:
     pentest_state: str | None = None  # the latest engagement's state, if there is one
     pentest_closed_at: datetime | None = None
     pentest_unsettled: tuple[str, ...] = ()  # high/critical pentest findings not verified or accepted
+    drillable: tuple[str, ...] = ()  # databases and versioned buckets a restore drill must cover
     runs: dict[RunKind, RunFacts] = field(default_factory=dict)  # latest run per kind
     open_severe: tuple[str, ...] = ()  # open high/critical findings, "RULE component"
     open_severe_scan: tuple[str, ...] = ()  # those of them an OWASP scan found
