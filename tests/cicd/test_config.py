@@ -19,11 +19,9 @@ from infragate.cicd.stages import Environments
 from infragate.design import load_design
 from infragate.model.delivery import Repository
 from infragate.workflow.cicd_work import init_config
-from tests.conftest import WEBSHOP
+from tests.conftest import SCHEMAS, WEBSHOP
 
-SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared/reference/vendor/circleci-config.schema.json").read_text()
-)
+SCHEMA = json.loads((SCHEMAS / "circleci-config.schema.json").read_text())
 REPO = Repository(github="acme/webshop")
 ENVS = Environments(staging=("staging",), production=("production",))
 
