@@ -52,16 +52,28 @@ class Server:
     def call(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None) -> Any:
         """``method /api/v1{path}`` as this user; the decoded JSON answer (bytes for files). A problem
         answer becomes the matching infragate error, so the CLI shows it and exits as it would locally."""
+        return self._request(method, path, params, json=body)
+
+    def send_bytes(self, path: str, data: bytes, content_type: str, params: dict[str, Any] | None = None) -> Any:
+        """``POST /api/v1{path}`` with ``data`` as the body (a report, a findings file)."""
+        return self._request("POST", path, params, content=data, content_type=content_type)
+
+    def _request(
+        self, method: str, path: str, params: dict[str, Any] | None, *, content_type: str = "", **body: Any
+    ) -> Any:
         import httpx
 
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}  # none: signing in
+        if content_type:
+            headers["Content-Type"] = content_type
         try:
             response = httpx.request(
                 method,
                 f"{self.url}/api/v1{path}",
-                json=body,
                 params={k: v for k, v in (params or {}).items() if v is not None},
-                headers={"Authorization": f"Bearer {self.token}"} if self.token else {},  # none: signing in
+                headers=headers,
                 timeout=TIMEOUT_S,
+                **body,
             )
         except httpx.HTTPError as failure:
             raise ServerError(
