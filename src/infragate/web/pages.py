@@ -23,6 +23,7 @@ from infragate.web.principals import SESSION_COOKIE, optional_principal, signed_
 from infragate.web.problems import status_for
 from infragate.workflow import accounts, portfolio
 from infragate.workflow.accounts import Principal
+from infragate.workflow.pentests import Pentesting
 from infragate.workflow.stages import GATED
 
 router = APIRouter(include_in_schema=False)
@@ -151,6 +152,7 @@ def _environment(
         "plan": flow.latest_plan(environment),
         "job_kinds": ["verify", "audit", "drift", "test", "scan", "drill"],
         "deployments": flow.runs(environment, limit=10, kind="deploy"),
+        "pentest": Pentesting(flow, request.app.state.settings.home, environment).status(),
     }
     from infragate.web.pages_work import activity_context  # the activity fragment is that module's
 
