@@ -134,7 +134,7 @@ def test_ctrl_c_mid_restore_still_deletes_the_copy(aws: AwsConnection, component
             raise KeyboardInterrupt  # as Ctrl-C would, while the restore is under way
 
     with pytest.raises(KeyboardInterrupt):
-        drill.drill(aws, design, "staging", component, interrupt)
+        drill.drill(aws, design, "staging", drill.components(design, "staging", component), interrupt)
     assert made and restored_leftovers(aws) == []
 
 

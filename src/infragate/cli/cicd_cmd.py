@@ -103,9 +103,7 @@ def check(
     if output_format not in ("table", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use table or json.")
     outcome = _work(design_file, identified=False).check(env, repo, _github())
-    not_evaluated = [("config", "no --repo given")] if repo is None else []
-    if not outcome.github_checked:
-        not_evaluated.append(("github", outcome.github_not_evaluated))
+    not_evaluated = list(outcome.not_evaluated.items())
     if output_format == "json":
         body = {
             "problems": [p.__dict__ for p in outcome.problems],

@@ -242,12 +242,17 @@ def _utc(value: Any) -> datetime:
 
 
 def drill(
-    connection: AwsConnection, design: Design, environment: str, only: str | None, progress: Progress
+    connection: AwsConnection,
+    design: Design,
+    environment: str,
+    chosen: list[tuple[str, str]],
+    progress: Progress,
 ) -> tuple[str, list[ComponentDrill]]:
-    """Every chosen component's drill, one after another (each cleans up before the next starts)."""
+    """Every chosen component's drill (``components`` chooses), one after another (each cleans up before the
+    next starts)."""
     drill_id = new_drill_id()
     results = []
-    for kind, name in components(design, environment, only):
+    for kind, name in chosen:
         runner = drill_database if kind == "database" else drill_bucket
         results.append(runner(connection, design, environment, name, drill_id, progress))
     return drill_id, results

@@ -12,6 +12,7 @@ from infragate.store import audit_log
 from infragate.store.schema import Engagement, EngagementEvent, Finding, Project
 from infragate.store.timestamps import as_utc
 
+# The states are pentest.states.EngagementState; the store sits below that layer, so it names the few it reads.
 CLOSED = "closed"
 REQUESTED = "requested"
 IN_WINDOW = ("scheduled", "testing")  # the vendor may be testing: scheduled scans and stress tests wait

@@ -224,9 +224,14 @@ class StepOut(BaseModel):
 def report_step(request: Request, caller: Caller, project: str, environment: str, body: StepIn) -> StepOut:
     """A pipeline's deploy step reports (developer, infra or lead; a pipeline token): infragate creates the
     GitHub deployment and status for it. What the gate counts comes back as GitHub's signed webhook."""
-    step = flow(request, caller, project).report_step(
-        environment, body.sha, body.state, body.url, body.workflow, GitHub.from_environment()
-    )
+    github = GitHub.from_environment()
+    try:
+        step = flow(request, caller, project).report_step(
+            environment, body.sha, body.state, body.url, body.workflow, github
+        )
+    finally:
+        if github is not None:
+            github.api.close()
     return StepOut(**step.__dict__)
 
 

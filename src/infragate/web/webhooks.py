@@ -25,15 +25,20 @@ class ReceiptOut(BaseModel):
 async def _take(request: Request, provider: str) -> ReceiptOut:
     body = await request.body()
     headers = {name.lower(): value for name, value in request.headers.items()}
-    receipt = await run_in_threadpool(  # the store is synchronous: keep the event loop free
-        webhook_intake.receive,
-        request.app.state.store,
-        request.app.state.settings,
-        provider,
-        headers,
-        body,
-        circleci=CircleCI.from_environment(timeout=API_TIMEOUT_S),
-    )
+    circleci = CircleCI.from_environment(timeout=API_TIMEOUT_S)
+    try:
+        receipt = await run_in_threadpool(  # the store is synchronous: keep the event loop free
+            webhook_intake.receive,
+            request.app.state.store,
+            request.app.state.settings,
+            provider,
+            headers,
+            body,
+            circleci=circleci,
+        )
+    finally:
+        if circleci is not None:
+            circleci.api.close()  # one client per delivery: its connections go with it
     return ReceiptOut(project=receipt.project, outcome=receipt.outcome, detail=receipt.detail, run=receipt.run_id)
 
 

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from infragate.cicd import config_check, config_gen, github_settings, stages
+from infragate.cicd import config_check, config_gen, github_settings
 from infragate.cicd.github import GitHub
 from infragate.cicd.problems import CLAUSE, CicdProblem
 from infragate.design import Design
@@ -40,8 +40,7 @@ class InitOutcome:
 @dataclass(frozen=True)
 class CheckOutcome:
     problems: list[CicdProblem]
-    github_checked: bool
-    github_not_evaluated: str  # why GitHub was not read ("" when it was)
+    not_evaluated: dict[str, str]  # part (config, github) -> why it was not read
 
 
 class CicdWork:
@@ -59,37 +58,41 @@ class CicdWork:
         what was found as ICP-3.1 findings of ``environment``: each part that was read is one run."""
         self.flow.design.environment(environment)
         repo = self.repository
-        problems: list[CicdProblem] = []
+        outcome = CheckOutcome([], {})
         if repo_dir is not None:
             config = config_check.check_config(
                 _read_config(repo_dir / config_gen.CONFIG_PATH), repo, self.flow.pipeline_envs
             )
-            problems += config
-            self._record(environment, "config", config, evaluated=True)
+            self._record(environment, "config", config, outcome)
         else:
-            self._record(environment, "config", [], evaluated=False, why="no --repo given")
+            self._record(environment, "config", None, outcome, why="no --repo given")
         if github is None:
-            why = "INFRAGATE_GITHUB_TOKEN is not set"
-            self._record(environment, "github", [], evaluated=False, why=why)
-            return CheckOutcome(problems, False, why)
-        found = github_settings.read_problems(github, repo, self.flow.pipeline_envs.production, self.lead_logins())
-        self._record(environment, "github", found, evaluated=True)
-        return CheckOutcome(problems + found, True, "")
+            self._record(environment, "github", None, outcome, why="INFRAGATE_GITHUB_TOKEN is not set")
+        else:
+            found = github_settings.read_problems(github, repo, self.flow.pipeline_envs.production, self.lead_logins())
+            self._record(environment, "github", found, outcome)
+        return outcome
 
     def _record(
-        self, environment: str, part: str, problems: list[CicdProblem], *, evaluated: bool, why: str = ""
+        self, environment: str, part: str, problems: list[CicdProblem] | None, outcome: CheckOutcome, why: str = ""
     ) -> None:
+        """Keep one part's check as a run (``problems`` None: the part was not read, and says why)."""
+        evaluated = problems is not None
+        found = problems or []
+        outcome.problems.extend(found)
+        if not evaluated:
+            outcome.not_evaluated[part] = why
         summary = CicdSummary(
             part=part,
             evaluated=evaluated,
             not_evaluated_because=why,
-            problems=[f"{p.check} {p.where}" for p in problems],
+            problems=[f"{p.check} {p.where}" for p in found],
         )
         self.flow.record_run(
             environment,
             summary,
-            succeeded=evaluated and not problems,
-            findings=[_observed(p) for p in problems] if evaluated else None,
+            succeeded=evaluated and not found,
+            findings=[_observed(p) for p in found] if evaluated else None,
             source=f"cicd-{part}",
         )
 
@@ -149,17 +152,13 @@ def repository_of(design: Design) -> Repository:
     return found
 
 
-def environments_of(design: Design) -> stages.Environments:
-    return pipeline_environments({name: env.settings.is_production for name, env in design.environments.items()})
-
-
 def init_config(design: Design, repo_dir: Path, *, force: bool = False) -> InitOutcome:
     """Write ``.circleci/config.yml`` into ``repo_dir`` from the design (no store: it is no evidence); an
     existing, different file is kept (with its diff) unless ``force``."""
     if not repo_dir.is_dir():
         raise UsageError(f"{repo_dir} is not a directory", hint="Pass the repository's root with --repo.")
     path = repo_dir / config_gen.CONFIG_PATH
-    wanted = config_gen.render(repository_of(design), environments_of(design), Path(design.path).name)
+    wanted = config_gen.render(repository_of(design), pipeline_environments(design), Path(design.path).name)
     current = _read_config(path)
     if current == wanted:
         return InitOutcome(path, "unchanged", "")

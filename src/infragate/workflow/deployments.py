@@ -15,6 +15,7 @@ from infragate.cicd.circleci import CircleCI
 from infragate.cicd.github import DEPLOYMENT_STATES, GitHub
 from infragate.cicd.http import CicdApiError
 from infragate.cicd.webhooks import CiJob, Delivery, GitHubDeployment
+from infragate.design import Design
 from infragate.errors import UsageError
 from infragate.store import audit_log
 from infragate.store.deliveries import Seen, job_outcomes, remember, workflows_of
@@ -49,20 +50,19 @@ class StepReport:
     detail: str
 
 
-def pipeline_environments(design_envs: dict[str, bool]) -> stages.Environments:
-    """The design's environments (name -> production) in design order, as the pipeline orders them."""
+def pipeline_environments(design: Design) -> stages.Environments:
+    """The design's environments in design order, split by production, as the pipeline orders them."""
+    production = {name: env.settings.is_production for name, env in design.environments.items()}
     return stages.Environments(
-        staging=tuple(name for name, production in design_envs.items() if not production),
-        production=tuple(name for name, production in design_envs.items() if production),
+        staging=tuple(name for name, is_production in production.items() if not is_production),
+        production=tuple(name for name, is_production in production.items() if is_production),
     )
 
 
 class Deployments(WorkflowBase):
     @property
     def pipeline_envs(self) -> stages.Environments:
-        return pipeline_environments(
-            {name: env.settings.is_production for name, env in self.design.environments.items()}
-        )
+        return pipeline_environments(self.design)
 
     def take_delivery(self, delivery: Delivery, circleci: CircleCI | None = None) -> Receipt:
         """Keep a verified delivery once (a replay is refused) and, when it reports the end of a deployment

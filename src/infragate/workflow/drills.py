@@ -55,9 +55,9 @@ class Drilling:
         connection: AwsConnection | None = None,
     ) -> DrillOutcome:
         """Drill and record; ``connection`` is the environment's (made from the settings when None)."""
-        drills.components(self.flow.design, self.environment, component)  # a wrong --component: before AWS
+        chosen = drills.components(self.flow.design, self.environment, component)  # a wrong one: before AWS
         connection = connection or connect(self.settings, self.env.settings)
-        drill_id, results = drills.drill(connection, self.flow.design, self.environment, component, progress)
+        drill_id, results = drills.drill(connection, self.flow.design, self.environment, chosen, progress)
         targets = self.env.infrastructure.backup.targets
         rto, rpo = (targets.rto_minutes, targets.rpo_minutes) if targets is not None else (None, None)
         lines = {result.component: judged(result, rto, rpo) for result in results}
