@@ -88,6 +88,14 @@ def test_decisions_from_the_cli_are_the_servers_use_cases(live: str, store: Stor
     closing = ("findings", "resolve", str(finding["id"]), "-p", "webshop", "--status", "fixed", "--note", "patched")
     assert cli(lead, *closing).returncode == 2  # a critical finding is security's to close
     assert cli(security, *closing).returncode == 0
+    verifying = ("findings", "resolve", str(finding["id"]), "-p", "webshop", "--status", "verified", "-m", "retested")
+    assert cli(lead, *verifying).returncode == 2  # verifying a fix is security's
+    verified = cli(security, *verifying)
+    assert verified.returncode == 0 and f"finding {finding['id']}: verified" in verified.stdout, verified.stderr
+    with store.session() as session:
+        from infragate.store.schema import Finding
+
+        assert session.get(Finding, finding["id"]).status == "verified"
     impersonating = cli(lead, "launch", "--env", "staging", "-p", "webshop", "--as", DEV)
     assert impersonating.returncode == 2 and "--as is for local mode" in impersonating.stderr
 
@@ -104,6 +112,9 @@ def test_jobs_are_asked_for_and_followed_through_the_server(live: str, store: St
     assert followed.returncode == 0 and "reading ec2" in followed.stdout
     shown = cli(dev, "jobs", "show", str(job.id))
     assert "succeeded" in shown.stdout
+    for kind in ("scan", "drill", "stress"):  # every kind the use-case knows, as the generated pipeline asks
+        asked = cli(login(live, tmp_path, LEAD), "jobs", "submit", kind, "--env", "staging", "-p", "webshop")
+        assert asked.returncode == 0 and f"queued: {kind} of webshop/staging" in asked.stdout, asked.stderr
 
 
 @pytest.mark.parametrize(
@@ -155,3 +166,33 @@ def test_a_pipeline_uses_a_token_from_the_environment(live: str, store: Store, t
         del os.environ["INFRAGATE_SERVER"], os.environ["INFRAGATE_TOKEN"]
     assert done.returncode == 0, done.stderr
     assert job_store.listing(store, "webshop")[0].requested_by == DEV
+
+
+def test_a_production_stress_plan_is_approved_by_the_lead_through_the_server(
+    live: str, store: Store, tmp_path: Path
+) -> None:
+    from infragate.design import load_design
+    from infragate.workflow.stress_testing import STRESS_PLAN
+
+    dev, lead = login(live, tmp_path, DEV), login(live, tmp_path, LEAD)
+    design = ("-d", str(WEBSHOP))
+    refused = cli(dev, "approve", "stress", "--env", "production", *design, "-m", "me")
+    assert refused.returncode == 2 and f"{DEV} may not" in refused.stderr
+    # a design that differs from the registered one: the lead did not review the plan the server would approve
+    edited = tmp_path / "infragate.yaml"
+    edited.write_text(WEBSHOP.read_text().replace("peak_rps: 400", "peak_rps: 40"))
+    (tmp_path / "app").symlink_to(WEBSHOP.parent / "app")
+    stale = cli(lead, "approve", "stress", "--env", "production", "-d", str(edited), "-m", "ok")
+    assert stale.returncode == 1 and "registered design is" in stale.stderr, stale.stderr
+    by_name = cli(lead, "approve", "stress", "--env", "production", "-p", "webshop")
+    assert by_name.returncode == 2 and "design file it was reviewed in" in by_name.stderr
+    approved = cli(lead, "approve", "stress", "--env", "production", *design, "-m", "off-peak, caps checked")
+    assert approved.returncode == 0, approved.stderr
+    assert "stress plan sha256:" in approved.stdout and "webshop/production approved" in approved.stdout
+    with store.session() as session:
+        from infragate.store.schema import Approval, User
+
+        row = session.query(Approval).filter_by(subject=STRESS_PLAN, environment="production").one()
+        assert session.get(User, row.user_id).name == LEAD and row.comment == "off-peak, caps checked"
+        assert approved.stdout.split("stress plan ")[1][:19] == row.digest[:19]
+    assert load_design(WEBSHOP).environment("production").settings.is_production

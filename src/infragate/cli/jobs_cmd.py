@@ -27,7 +27,9 @@ STATE_STYLE = {"queued": "cyan", "running": "yellow", "succeeded": "green", "fai
 
 @app.command("submit")
 def submit(
-    kind: str = typer.Argument(..., help="verify, audit, drift (verify, then audit), apply, test, stress or scan."),
+    kind: str = typer.Argument(
+        ..., help="verify, audit, drift (verify, then audit), apply, test, stress, scan or drill."
+    ),
     env: str = typer.Option(..., "--env", "-e", help="The environment."),
     design_file: Path | None = identity.DESIGN,
     here: bool = typer.Option(False, "--here", help="Run it now in this process instead of queueing it."),

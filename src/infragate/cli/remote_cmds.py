@@ -154,6 +154,12 @@ def approve_plan(server: Server, project: str, env: str, digest: str, comment: s
     out.print(f"plan {digest[:19]}… for {project}/{env} approved")
 
 
+def approve_stress(server: Server, project: str, env: str, design_digest: str, comment: str) -> None:
+    path = f"/projects/{segment(project)}/environments/{segment(env)}/stress-approvals"
+    approved = server.call("POST", path, body={"design_digest": design_digest, "comment": comment})
+    out.print(f"stress plan {approved['digest'][:19]}… for {project}/{env} approved", markup=False)
+
+
 def launch(server: Server, project: str, env: str) -> None:
     stage = server.call("POST", f"/projects/{segment(project)}/environments/{segment(env)}/launch")["result"]
     out.print(f"{env} launched (stage {stage})")

@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity
+from infragate.cli import identity, remote, remote_cmds
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.design import load_design
@@ -251,6 +251,14 @@ def approve_stress(
     """
     from infragate.workflow.stress_testing import StressOptions, StressTesting
 
+    if (server := remote.connection()) is not None:
+        project, digest = remote_cmds.target(design_file, acting_as)
+        if not digest:
+            raise UsageError(
+                "a stress plan is approved from the design file it was reviewed in",
+                hint=f"Give the design: infragate approve stress --env {env} -d infragate.yaml",
+            )
+        return remote_cmds.approve_stress(server, project, env, digest, comment)
     design = load_design(identity.resolve_design(design_file))
     flow = identity.workflow_for(design, acting_as)
     scenario = StressTesting(flow, load_settings(), env).approve(StressOptions(), comment)

@@ -400,21 +400,23 @@ def findings_assign(
 def findings_resolve(
     finding_id: int = typer.Argument(...),
     status: str = typer.Option("fixed", "--status", help="fixed, verified (security, after fixed) or false-positive"),
-    note: str = typer.Option(..., "--note", help="Why: what was done or why it is not a problem."),
+    note: str = typer.Option(..., "--note", "-m", help="Why: what was done or why it is not a problem."),
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
     """Mark a finding fixed, verified or a false positive (high and critical ones, and verifying: security only).
 
-    Example:
+    Examples:
 
-      INFRAGATE_USER=sam.sec@example.com infragate findings resolve 7 --status fixed --note 'port 22 closed'
+      INFRAGATE_USER=dara.dev@example.com infragate findings resolve 7 --status fixed --note 'port 22 closed'
+
+      INFRAGATE_USER=sam.sec@example.com infragate findings resolve 7 --status verified -m 'retest: closed'
     """
     from infragate.store.findings import FindingStatus
 
-    if status not in ("fixed", "false-positive"):
+    if status not in ("fixed", "verified", "false-positive"):
         raise UsageError(
-            f"--status is '{status}'", hint="Use fixed or false-positive; `findings accept` accepts a risk."
+            f"--status is '{status}'", hint="Use fixed, verified or false-positive; `findings accept` accepts a risk."
         )
     if (server := remote.connection()) is not None:
         return remote_cmds.finding_resolve(

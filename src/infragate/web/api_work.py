@@ -28,6 +28,7 @@ from infragate.workflow.design_review import DesignChanges, RunView
 from infragate.workflow.job_requests import JOB_KINDS
 from infragate.workflow.roles import RoleError
 from infragate.workflow.service import Workflow
+from infragate.workflow.stress_testing import StressOptions, StressTesting
 from infragate.workflow.users import add_user, user_roles
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -36,9 +37,8 @@ EVENT_POLL_S = 0.5  # how often a followed job's new events are looked for
 
 
 class JobIn(BaseModel):
-    kind: str = Field(
-        ..., description=f"One of: {', '.join(JOB_KINDS)}.", pattern="^(verify|audit|drift|apply|test|stress)$"
-    )
+    # the pattern is made from the use-case's kinds, so a kind added there is never refused here
+    kind: str = Field(..., description=f"One of: {', '.join(JOB_KINDS)}.", pattern=f"^({'|'.join(JOB_KINDS)})$")
     plan: dict[str, Any] | None = Field(None, description="apply: the reviewed plan (the JSON `infragate plan` wrote).")
 
 
@@ -250,6 +250,33 @@ def approve_plan(request: Request, caller: Caller, project: str, environment: st
     """Approve a reviewed plan by its digest (the project's lead): apply then changes exactly that plan."""
     flow(request, caller, project).approve_plan(body.digest, environment, body.comment)
     return Outcome(result="approved")
+
+
+class StressApprovalIn(BaseModel):
+    design_digest: str = Field(
+        ..., pattern=r"^sha256:[0-9a-f]{64}$", description="The design digest the stress plan was reviewed from."
+    )
+    comment: str = Field("", max_length=2000)
+
+
+class StressApprovalOut(BaseModel):
+    result: str
+    digest: str = Field(description="The approved stress plan's digest (scenario, load profile and caps).")
+
+
+@router.post(
+    "/projects/{project}/environments/{environment}/stress-approvals",
+    response_model=StressApprovalOut,
+    tags=["approvals"],
+)
+def approve_stress(
+    request: Request, caller: Caller, project: str, environment: str, body: StressApprovalIn
+) -> StressApprovalOut:
+    """Approve the environment's stress plan (the project's lead), as the registered design makes it: a
+    production stress test runs only with an approved plan (ICP-3.3)."""
+    work = StressTesting(flow(request, caller, project), request.app.state.settings, environment)
+    scenario = work.approve(StressOptions(), body.comment, reviewed_design=body.design_digest)
+    return StressApprovalOut(result="approved", digest=scenario.digest)
 
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])

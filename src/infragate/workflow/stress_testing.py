@@ -60,7 +60,9 @@ class StressTesting:
         self.flow, self.settings, self.environment = flow, settings, environment
         self.env = flow.design.environment(environment)
 
-    def scenario(self, options: StressOptions) -> Scenario:
+    def scenario(self, options: StressOptions, *, to_run: bool = True) -> Scenario:
+        """The scenario these options make. Only a scenario ``to_run`` needs the environment's trust (its CA
+        bundle, which a workload makes when it starts): the trust is no part of the plan's digest."""
         if self.env.infrastructure.targets is None:
             raise UsageError(
                 f"{self.environment} declares no targets (SLOs) to judge a stress test against",
@@ -68,7 +70,7 @@ class StressTesting:
             )
         return build(
             self.env,
-            ca_bundle(self.flow.design, self.environment, self.settings.home),
+            ca_bundle(self.flow.design, self.environment, self.settings.home) if to_run else None,
             peak_rps=options.peak_rps,
             hold_s=options.hold_s,
             ramp_s=options.ramp_s,
@@ -167,9 +169,17 @@ class StressTesting:
                 f"`infragate approve stress --env {self.environment}`.",
             )
 
-    def approve(self, options: StressOptions, comment: str) -> Scenario:
-        """A lead approves the stress plan these options make (for production)."""
-        scenario = self.scenario(options)
+    def approve(self, options: StressOptions, comment: str, reviewed_design: str | None = None) -> Scenario:
+        """A lead approves the stress plan these options make (for production). ``reviewed_design`` is the
+        design digest the lead read the plan from (from another machine): a server whose design differs would
+        approve a plan nobody reviewed, so that is refused."""
+        if reviewed_design is not None and reviewed_design != self.flow.design.digest:
+            raise RefusedError(
+                f"you reviewed the stress plan of design {reviewed_design[:19]}…, and the project's registered "
+                f"design is {self.flow.design.digest[:19]}…",
+                hint="Review the registered design's stress plan (or register yours with `infragate project init`).",
+            )
+        scenario = self.scenario(options, to_run=False)
         self.flow.approve_plan(scenario.digest, self.environment, comment, subject=STRESS_PLAN)
         return scenario
 
