@@ -104,6 +104,21 @@ def test_targets_a_drill_cannot_meet_fail_it(aws: AwsConnection, webshop_variant
     assert not item.met and "failed: orders-db" in item.detail
 
 
+def test_a_protected_database_is_drilled_through_a_copy_that_can_be_deleted(
+    aws: AwsConnection, webshop_variant: Any
+) -> None:
+    # production's orders-db keeps deletion protection: its drill copy must not inherit it, or it stays behind
+    protected = {"databases": {"orders-db": {"deletion_protection": True}}}
+    design = webshop_variant({"environments": {"staging": {"overrides": protected}}})
+    assert design.environment("staging").infrastructure.databases["orders-db"].deletion_protection
+    assert apply_design(aws, design).succeeded
+    line = drilling(design).run("orders-db", connection=aws).summary.components["orders-db"]
+    assert line["passed"] and line["cleaned_up"] and line["problems"] == []
+    assert restored_leftovers(aws) == []
+    originals = aws.call("rds", "describe_db_instances")["DBInstances"]
+    assert [i["DeletionProtection"] for i in originals] == [True]  # the original keeps its protection
+
+
 def test_a_bucket_without_versions_or_a_missing_database_fails_and_names_why(aws: AwsConnection) -> None:
     design = load_design(WEBSHOP)
     outcome = drilling(design).run(connection=aws)  # nothing applied yet

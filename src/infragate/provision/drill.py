@@ -97,6 +97,8 @@ def drill_database(
             "DBInstanceClass": original["DBInstanceClass"],
             "PubliclyAccessible": False,
             "MultiAZ": False,  # a drill copy needs no standby
+            # said, not left to defaults: a copy that inherited the original's protection could not be deleted
+            "DeletionProtection": False,
             "Tags": _tags(design, environment, name, drill),
         }
         group = (original.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
@@ -128,11 +130,20 @@ def drill_database(
         result.problems.append(f"the restore failed: {failed.message}")
     finally:
         result.cleaned_up = _delete_instance(connection, temporary, progress)
+        if not result.cleaned_up:
+            result.problems.append(f"the temporary copy {temporary} could not be deleted: delete it by its tag")
     return result
 
 
 def _delete_instance(connection: AwsConnection, identifier: str, progress: Progress) -> bool:
+    """Delete the drill's copy (only ever the copy: ``identifier`` is the temporary name)."""
     try:
+        copy = connection.call("rds", "describe_db_instances", DBInstanceIdentifier=identifier)["DBInstances"][0]
+        if copy.get("DeletionProtection"):  # carried over from the snapshot by some restores: lifted on the copy
+            connection.call(
+                "rds", "modify_db_instance", DBInstanceIdentifier=identifier, DeletionProtection=False,
+                ApplyImmediately=True,
+            )  # fmt: skip
         connection.call(
             "rds",
             "delete_db_instance",
