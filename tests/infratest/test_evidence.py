@@ -61,9 +61,9 @@ def test_failing_checks_become_findings_with_their_clause(broken: Served, tmp_pa
 
 
 def test_a_run_that_judged_nothing_is_not_a_pass(tmp_path: Path) -> None:
-    from tests.conftest import WEBSHOP
+    from tests.support.workloads import unpinned_production
 
-    flow = Workflow(open_store(load_settings()), load_design(WEBSHOP), DEV)
+    flow = Workflow(open_store(load_settings()), load_design(unpinned_production(tmp_path)), DEV)
     testing = InfraTesting(flow, load_settings(), "production")  # embedded, nothing pinned
     _run_id, summary = testing.record(testing.run(TestOptions()))
     assert not summary.passed and summary.counts["passed"] == 0

@@ -39,6 +39,9 @@ def real_aws_design(folder: Path) -> Path:
     data = yaml.safe_load(WEBSHOP.read_text())
     production = data["environments"]["production"]
     production["aws"] = {"account_id": "123456789012"}
+    # as the example says for a real account: the names resolve, so no pins, local CA or workload
+    production["endpoints"] = [endpoint["url"] for endpoint in production["endpoints"]]
+    del production["ca_bundle"], production["workload"]
     production["stress"] = {"profile": {"kind": "ramp", "ramp_s": 5, "hold_s": 30}}
     path = folder / "infragate.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -16,9 +16,8 @@ from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.workflow.service import Workflow
 from infragate.workflow.stress_testing import StressOptions, StressTesting
-from tests.conftest import WEBSHOP
 from tests.support.cli import run_infragate
-from tests.support.workloads import Served, example_app, example_design
+from tests.support.workloads import Served, example_app, example_design, unpinned_production
 
 DEV = "dara.dev@example.com"
 SHORT = {"kind": "ramp", "ramp_s": 1, "hold_s": 6}
@@ -79,7 +78,8 @@ def test_caps_and_undeclared_targets_are_refused_before_anything_runs(good: Serv
     flow = Workflow(open_store(load_settings()), load_design(path), DEV)
     with pytest.raises(UsageError, match=r"exceeds its caps: .*over max_rps 200"):
         StressTesting(flow, load_settings(), "staging").scenario(StressOptions(peak_rps=500))
-    production = Workflow(open_store(load_settings()), load_design(WEBSHOP), DEV)
+    unpinned = unpinned_production(tmp_path / "unpinned")
+    production = Workflow(open_store(load_settings()), load_design(unpinned), DEV)
     with pytest.raises(UsageError, match="must be pinned to a local address"):
         StressTesting(production, load_settings(), "production").scenario(StressOptions())
     assert not (load_settings().home / "stress").exists()  # no run folder, no Locust

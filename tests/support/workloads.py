@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -117,7 +118,7 @@ def example_design(folder: Path, served: Served | None = None, **staging: object
     CA as the bundle), or to free ports for a workload; ``staging`` entries replace the environment's."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(EXAMPLE / "app", folder / "app", dirs_exist_ok=True)
-    data = yaml.safe_load(WEBSHOP.read_text())
+    data = _production_unpinned(yaml.safe_load(WEBSHOP.read_text()))  # its fixed ports are the walkthrough's
     env = data["environments"]["staging"]
     endpoint = env["endpoints"][0]
     if served is not None:
@@ -127,6 +128,27 @@ def example_design(folder: Path, served: Served | None = None, **staging: object
     else:
         endpoint |= {"resolve": f"127.0.0.1:{free_port()}", "resolve_http": f"127.0.0.1:{free_port()}"}
     env |= staging
+    path = folder / "infragate.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _production_unpinned(data: dict[str, Any]) -> dict[str, Any]:
+    """The example's data with production's endpoints not pinned to a local address (as a real account's names
+    would be), and without what only pinned endpoints use."""
+    production = data["environments"]["production"]
+    production["endpoints"] = [endpoint["url"] for endpoint in production["endpoints"]]
+    for pinned_only in ("ca_bundle", "workload", "tests", "stress"):
+        production.pop(pinned_only, None)
+    return data
+
+
+def unpinned_production(folder: Path) -> Path:
+    """The example with production on embedded AWS and nothing pinned: what must refuse to send traffic, or
+    judge nothing, there."""
+    data = _production_unpinned(yaml.safe_load(WEBSHOP.read_text()))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app").symlink_to(EXAMPLE / "app")
     path = folder / "infragate.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
