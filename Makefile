@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/webshop/infragate.yaml
 
-.PHONY: run serve test lint typecheck layers pytest bench clean
+.PHONY: run serve walkthrough test lint typecheck layers pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ run: $(VENV)/.installed
 	$(BIN)/infragate run $(EXAMPLE) --env staging; status=$$?; \
 	$(BIN)/infragate workload stop --env staging --design $(EXAMPLE); exit $$status  # run started it
 	$(BIN)/infragate project status --design $(EXAMPLE)
+	@echo "next: the whole policy in team mode, staging and production carried to launch by each role with its"
+	@echo "      own token (server, worker, fake GitHub and CircleCI; about 2.5 min): make walkthrough"
+
+# The example's walkthrough (examples/webshop/README.md): a server, a worker and the example's application,
+# fake GitHub and CircleCI, and each person with their own token carry staging and production to launch.
+# Its state goes to a new temporary directory (WALKTHROUGH_DIR to choose); WALKTHROUGH_KEEP=1 keeps the
+# server running at the end for the dashboard.
+walkthrough: $(VENV)/.installed
+	bash examples/webshop/walkthrough.sh
 
 # A local server for trying the dashboard: the demo admin and the webshop example's owners get the password
 # below (demo only), the owners are seated as members, and the server listens on http://127.0.0.1:8080.

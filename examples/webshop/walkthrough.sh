@@ -2,7 +2,8 @@
 # The webshop, from design to launch, in team mode: every stage of the Infrastructure Creation Policy for
 # staging and then production, on embedded AWS, with each person acting with their own token.
 #
-#   bash examples/webshop/walkthrough.sh            (from the repository's root, after `make run` or `make test`)
+#   make walkthrough                   (or: bash examples/webshop/walkthrough.sh, after `make run`)
+#   WALKTHROUGH_KEEP=1 make walkthrough    keeps the server running at the end, to look at the dashboard
 #
 # It starts an infragate server, a worker and the example's application (one copy per environment), and fake
 # GitHub and CircleCI servers (tests/support/fake_services.py: they speak the documented APIs and sign their
@@ -238,3 +239,9 @@ for env in staging production; do
     grep -q "$env: launched" <<<"$portfolio" || { echo "the portfolio does not show $env launched" >&2; exit 1; }
 done
 say "done in $(($(date +%s) - STARTED)) s: production's report is $WORK/production-report.html"
+if [ "${WALKTHROUGH_KEEP:-}" = 1 ]; then
+    note "the dashboard: $SERVER (sign in as $LEAD, $SECURITY, $DEVELOPER, $INFRA, $CLIENT or $ADMIN;"
+    note "password: $PASSWORD). Ctrl-C stops the server, the worker, the workloads and the fakes."
+    trap 'exit 0' INT TERM
+    wait
+fi
