@@ -27,7 +27,7 @@ def infragate(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 def test_db_upgrade_then_a_tampered_audit_log_fails_verification(tmp_path: Path) -> None:
     assert infragate(tmp_path, "db", "status").returncode == 1, "a new store is behind until migrated"
     upgraded = infragate(tmp_path, "db", "upgrade")
-    assert upgraded.returncode == 0 and "empty -> 0010" in upgraded.stdout
+    assert upgraded.returncode == 0 and "empty -> 0011" in upgraded.stdout
     assert infragate(tmp_path, "db", "status").returncode == 0
 
     store = Store(f"sqlite:///{tmp_path / 'infragate.db'}")

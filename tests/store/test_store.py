@@ -19,7 +19,7 @@ def test_migrations_build_the_schema_from_an_empty_database(store_url: str) -> N
     store = Store(store_url)
     assert store.revision() is None
     store.ensure_current()
-    assert store.revision() == store.head() == "0010"
+    assert store.revision() == store.head() == "0011"
     store.upgrade()  # a second upgrade is a no-op
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {

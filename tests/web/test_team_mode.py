@@ -196,3 +196,23 @@ def test_a_production_stress_plan_is_approved_by_the_lead_through_the_server(
         assert session.get(User, row.user_id).name == LEAD and row.comment == "off-peak, caps checked"
         assert approved.stdout.split("stress plan ")[1][:19] == row.digest[:19]
     assert load_design(WEBSHOP).environment("production").settings.is_production
+
+
+def test_compliance_reports_and_signatures_go_through_the_server(live: str, store: Store, tmp_path: Path) -> None:
+    dev, security = login(live, tmp_path, DEV), login(live, tmp_path, SECURITY)
+    design = ("-d", str(WEBSHOP))
+    attached = tmp_path / "idp-policy.pdf"
+    attached.write_bytes(b"%PDF-1.4 MFA for every admin")
+    sign = ("compliance", "sign", "8.4.2", "--env", "production", "--framework", "pci-dss-4", *design, "-m", "IdP")
+    refused = cli(dev, *sign)
+    assert refused.returncode == 2 and "signed by the security role" in refused.stderr
+    signed = cli(security, *sign, "--attach", str(attached))
+    assert signed.returncode == 0 and "pci-dss-4 8.4.2 signed (attachment sha256" in signed.stdout, signed.stderr
+    report = cli(dev, "compliance", "report", "--env", "production", "--framework", "pci-dss-4", *design, "-f", "json",
+                 "-o", "-")  # fmt: skip
+    assert report.returncode == 1  # evidence is missing for the rest: it does not hold
+    (line,) = [r for r in json.loads(report.stdout)["requirements"] if r["id"] == "8.4.2"]
+    assert line["verdict"] == "pass" and "attached idp-policy.pdf" in line["evidence"][0]
+    as_csv = cli(dev, "compliance", "report", "--env", "production", "--framework", "pci-dss-4", *design, "-f", "csv",
+                 "-o", "-")  # fmt: skip
+    assert as_csv.stdout.startswith("framework,version,environment,requirement") and "8.4.2" in as_csv.stdout

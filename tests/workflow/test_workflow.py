@@ -12,6 +12,7 @@ from sqlalchemy import select
 from infragate.aws import AwsConnection
 from infragate.design import Design, load_design
 from infragate.model import Role
+from infragate.policy.frameworks import catalog
 from infragate.provision import service
 from infragate.store import Store, audit_log
 from infragate.store import jobs as job_store
@@ -202,7 +203,7 @@ def _attempt(store: Store, person: str, action: str) -> str:
         "fix critical": lambda: flow.resolve(ids["NET-002"], FindingStatus.FIXED, "closed"),
         "accept low": lambda: flow.resolve(ids["NET-007"], FindingStatus.ACCEPTED_RISK, "fine"),
         "sign on-call": lambda: flow.sign("staging", "on-call-tested", "paged"),
-        "sign compliance": lambda: flow.sign("staging", "compliance", "checked"),
+        "sign a manual requirement": lambda: flow.sign_requirement("staging", "cis-aws", "5.4", "checked"),
         "launch": lambda: flow.launch("staging"),
     }
     try:
@@ -223,7 +224,7 @@ ROLE_MATRIX = {
     "fix critical": {SECURITY},
     "accept low": {LEAD, SECURITY},
     "sign on-call": {INFRA},
-    "sign compliance": {SECURITY},
+    "sign a manual requirement": {SECURITY},
     "launch": {LEAD},
 }
 
@@ -367,12 +368,25 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store,
     assert pentest_next.startswith("security: no pentest requested, or the requested one closed")  # the design asks
     close_pentest(store, tmp_path)
     assert lead.gate_report("staging").next_step().startswith("lead: checklist: The setup was reviewed")
-    for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("on-call-tested", INFRA),
-                        ("compliance", SECURITY)):  # fmt: skip
+    for key, person in (("setup-reviewed", LEAD), ("security-measures", SECURITY), ("on-call-tested", INFRA)):
         as_user(store, person).sign("staging", key, "checked")
     empty = {"passed": False, "not_applicable": "empty"}
     drilled = {"orders-db": {"passed": True, "rto_minutes": 0.2, "rpo_minutes": 30.0}, "assets": empty, "logs": empty}
     lead.record_run("staging", DrillSummary(passed=True, drill="d1", embedded=True, components=drilled), succeeded=True)
     audited = ("RDS-004", "BAK-002", "BAK-003", "MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
     lead.record_run("staging", AuditSummary(rules={r: {"pass": 1} for r in audited}), succeeded=True)
+    # ICP-5.3: the design's frameworks (cis-aws, pci-dss-4) judge rules these audit results never evaluated
+    report = lead.gate_report("staging")
+    assert report.next_step().startswith("security: checklist: Compliance with industry regulations")
+    (unmet,) = report.unmet()
+    assert unmet.clause == "ICP-5.3" and "cis-aws 2.1.4 (not evaluated)" in unmet.detail
+    chosen = [f for f in catalog().values() if f.id in load_design(WEBSHOP).compliance]
+    framework_rules = {rule for f in chosen for r in f.requirements for rule in r.rules}
+    audit = AuditSummary(rules={r: {"pass": 1} for r in (*audited, *framework_rules)})
+    lead.record_run("staging", audit, succeeded=True)
+    (waiting,) = lead.gate_report("staging").unmet()  # the evidence is in; the manual requirements wait
+    assert "cis-aws 2.1.1 (manual)" in waiting.detail and "(not evaluated)" not in waiting.detail
+    for framework in chosen:
+        for requirement in (r for r in framework.requirements if r.manual):
+            as_user(store, SECURITY).sign_requirement("staging", framework.id, requirement.id, "checked")
     assert lead.gate_report("staging").next_step() == "lead: launch (every gate holds)"  # nothing waits any more

@@ -105,6 +105,13 @@ COMMANDS: dict[str, Entry] = {
         "document, the window, the vendor's report and findings, to closing after the retest.",
     ),
     "drill": _entry("drill_cmd", "app", AWS, "Restore drills (ICP-5.2): prove a backup restores, and how fast."),
+    "compliance": _entry(
+        "compliance_cmd",
+        "app",
+        PEOPLE,
+        "Compliance frameworks (ICP-5.3): CIS AWS, PCI DSS, HIPAA, SOC 2 and the policy itself, judged from "
+        "evidence, with manual requirements signed by security.",
+    ),
     "workload": _entry(
         "workload_cmd",
         "app",

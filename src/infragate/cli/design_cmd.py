@@ -15,6 +15,7 @@ from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
 from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
+from infragate.policy.frameworks import chosen
 from infragate.reporting import FindingsReport
 from infragate.settings import load_settings
 from infragate.workflow.documents import write_docs
@@ -54,6 +55,7 @@ def validate(
       infragate design validate infragate.yaml --env production --format sarif -o design.sarif
     """
     design = load_design(file)
+    chosen(design)  # a compliance framework infragate does not know is a design error, at its line
     rules = policy_rules()
     findings = check_design(design, environment=env)
     report = FindingsReport(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,12 @@ class DesignHeader(Model):
     project: Project
     environments: Named[EnvironmentSettings] = Field(min_length=1)
     waivers: tuple[Waiver, ...] = ()
+    compliance: tuple[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")], ...] = Field(
+        default=(),
+        max_length=20,
+        description="Compliance frameworks the project is judged against (`infragate compliance frameworks`); "
+        "the organisation's own policy (icp) is always judged",
+    )
 
 
 HEADER_KEYS = frozenset(DesignHeader.model_fields)

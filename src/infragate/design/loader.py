@@ -75,6 +75,7 @@ def parse_design(text: str, file: str) -> Design:
         environments=envs,
         waivers=header.waivers,
         source_map=parsed.source_map,
+        compliance=header.compliance,
     )
 
 

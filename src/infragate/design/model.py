@@ -36,6 +36,7 @@ class Design:
     environments: Mapping[str, EnvironmentDesign]
     waivers: tuple[Waiver, ...]
     source_map: SourceMap
+    compliance: tuple[str, ...] = ()  # chosen framework ids (the policy package judges them)
 
     def environment(self, name: str) -> EnvironmentDesign:
         try:

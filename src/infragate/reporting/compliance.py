@@ -10,14 +10,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from infragate.errors import OutputError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
+templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
 
 
 def render_compliance_html(report: dict[str, Any]) -> str:
-    return _environment.get_template("compliance.html.j2").render(r=report)
+    return templates.get_template("compliance.html.j2").render(r=report)
 
 
 def render_compliance_pdf(report: dict[str, Any]) -> bytes:
+    return html_to_pdf(render_compliance_html(report))
+
+
+def html_to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML  # imported here: it loads the system's Pango, needed only for PDFs
     except OSError as exc:
@@ -25,5 +29,5 @@ def render_compliance_pdf(report: dict[str, Any]) -> bytes:
             f"PDF output needs the Pango library ({exc})",
             hint="Install it (apt-get install libpango-1.0-0 libpangoft2-1.0-0) or use --format html.",
         ) from None
-    pdf: bytes = HTML(string=render_compliance_html(report), base_url=str(TEMPLATES)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     return pdf

@@ -158,6 +158,24 @@ class SignOff(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RequirementSignOff(Base):
+    """Security's signature on a manual requirement of a compliance framework, for one environment, with an
+    optional attachment kept under its SHA-256 (ICP-5.3)."""
+
+    __tablename__ = "requirement_sign_offs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    environment: Mapped[str] = mapped_column(String(64))
+    framework: Mapped[str] = mapped_column(String(32))
+    requirement: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    attachment_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class WaiverRecord(Base):
     __tablename__ = "waivers"
     id: Mapped[int] = mapped_column(primary_key=True)

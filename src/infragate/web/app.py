@@ -12,7 +12,7 @@ from infragate import __version__
 from infragate.errors import InfragateError
 from infragate.settings import Settings, load_settings
 from infragate.store import Store
-from infragate.web import api, api_pentest, api_work, pages, pages_work, sso, webhooks
+from infragate.web import api, api_compliance, api_pentest, api_work, pages, pages_work, sso, webhooks
 from infragate.web.problems import infragate_error, invalid_request
 from infragate.web.security import SignInLimiter, headers_and_limits
 
@@ -44,6 +44,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api_work.router)
     app.include_router(api_pentest.router)
+    app.include_router(api_compliance.router)
     app.include_router(webhooks.router)
     app.include_router(pages.router)
     app.include_router(pages_work.router)

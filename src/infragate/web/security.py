@@ -12,7 +12,8 @@ from fastapi import Request, Response
 from infragate.web.problems import problem
 
 MAX_BODY = 1 << 20  # 1 MiB: every form and API body infragate takes is far smaller, but for:
-MAX_REPORT_BODY = 50 << 20  # a pentest vendor's PDF report (POST …/pentest/report)
+MAX_REPORT_BODY = 50 << 20  # a pentest vendor's PDF report (POST …/pentest/report), and a signature's
+# attachment (POST …/requirements/R/signature: at most 20 MiB, base64 in JSON)
 # No inline script or style anywhere: the dashboard's CSS and JS are files under /static.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -22,7 +23,7 @@ CSP = (
 
 async def headers_and_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     length = request.headers.get("content-length")
-    limit = MAX_REPORT_BODY if request.url.path.endswith("/pentest/report") else MAX_BODY
+    limit = MAX_REPORT_BODY if request.url.path.endswith(("/pentest/report", "/signature")) else MAX_BODY
     if length is not None and (not length.isdigit() or int(length) > limit):
         return problem(413, "Request too large", f"bodies are limited to {limit} bytes", "request.too-large")
     response = await call_next(request)

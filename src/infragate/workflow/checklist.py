@@ -24,7 +24,9 @@ class ChecklistSpec(BaseModel):
     area: str = Field(pattern=r"^(setup|security|backup|monitoring|compliance)$")
     clause: str = Field(pattern=r"^ICP-[0-9R.]+$")
     role: Role
-    evidence: str | None = Field(default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe|restore-drill)$")
+    evidence: str | None = Field(
+        default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe|restore-drill|frameworks)$"
+    )
     rules: tuple[str, ...] = ()
 
     @property

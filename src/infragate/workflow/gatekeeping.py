@@ -11,18 +11,21 @@ from sqlalchemy.orm import Session
 
 from infragate.errors import RefusedError
 from infragate.model import Role
-from infragate.policy import Status, check_design
+from infragate.policy import Status, check_design, frameworks
 from infragate.store import audit_log
 from infragate.store.engagements import latest_engagement, unsettled_severe
 from infragate.store.evidence import approvals, latest_run, record_approval, sign_offs
 from infragate.store.findings import open_findings
 from infragate.store.jobs import ensure_schedule
 from infragate.store.memberships import members
+from infragate.store.requirements import requirement_signatures
 from infragate.store.schema import ChecklistItem, Environment, Project
 from infragate.store.timestamps import as_utc
+from infragate.workflow import frameworks as judging
 from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
+from infragate.workflow.framework_results import FrameworkResult
 from infragate.workflow.records import AuditSummary, DrillSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import ORDER, Stage
@@ -64,11 +67,11 @@ class Gatekeeping(WorkflowBase):
     # -- gates and launch -------------------------------------------------------------------------------
     def evidence(self, environment: str, today: date | None = None) -> gates.Evidence:
         env = self.design.environment(environment)
-        failing = [
-            item.finding
-            for item in check_design(self.design, environment=environment, today=today)
-            if item.finding.status in (Status.FAIL, Status.ERROR)
-        ]
+        checked = [item.finding for item in check_design(self.design, environment=environment, today=today)]
+        failing = [finding for finding in checked if finding.status in (Status.FAIL, Status.ERROR)]
+        design_results: dict[str, tuple[Status, ...]] = {}
+        for finding in checked:
+            design_results[finding.rule_id] = (*design_results.get(finding.rule_id, ()), finding.status)
         failures = tuple(f"{finding.rule_id} {finding.component}" for finding in failing)
         unapproved = tuple(sorted({finding.component for finding in failing if finding.clause == "ICP-1.2"}))
         with self.store.session() as session:
@@ -149,12 +152,31 @@ class Gatekeeping(WorkflowBase):
             )
             signatures = sign_offs(session, [item.id for item in items])
             by_key = {item.key: item for item in items}
-            states = tuple(  # in template order
-                _item_state(spec, base, signatures[by_key[spec.key].id])
-                for spec in checklist_for(self.design.path)
-                if spec.key in by_key
-            )
-        return gates.Evidence(**{**base.__dict__, "checklist": states})
+            specs = [spec for spec in checklist_for(self.design.path) if spec.key in by_key]
+            states = {  # every item but the one the frameworks decide, which needs the others first
+                spec.key: _item_state(spec, base, signatures[by_key[spec.key].id])
+                for spec in specs
+                if spec.evidence != "frameworks"
+            }
+            manual_signed = requirement_signatures(session, project.id, environment, security)
+        chosen = frameworks.chosen(self.design)
+        inputs = judging.Inputs(
+            evidence=base,
+            criteria=judging.criteria_before_launch(gates.evaluate(base)),
+            items=states,
+            design_results=design_results,
+            signatures=manual_signed,
+            live=judging.live_rules(),
+        )
+        judged = tuple(judging.judge(framework, inputs) for framework in frameworks.catalog().values())
+        chosen_ids = tuple(framework.id for framework in chosen)
+        for spec in specs:
+            if spec.evidence == "frameworks":
+                states[spec.key] = _frameworks_item(spec, [j for j in judged if j.id in chosen_ids])
+        ordered = tuple(states[spec.key] for spec in specs)  # in template order
+        return gates.Evidence(
+            **{**base.__dict__, "checklist": ordered, "frameworks": judged, "chosen_frameworks": chosen_ids}
+        )
 
     def gate_report(self, environment: str, today: date | None = None) -> GateReport:
         evidence = self.evidence(environment, today)
@@ -258,6 +280,17 @@ def _item_state(spec: ChecklistSpec, evidence: gates.Evidence, signatures: list[
         return gates.ItemState(spec, False, f"waiting for the {spec.role.value} role to sign")
     signed, user = by_role[-1]
     return gates.ItemState(spec, True, f"signed by {user.name} on {signed.at:%Y-%m-%d}: {signed.comment}")
+
+
+def _frameworks_item(spec: ChecklistSpec, chosen: list[FrameworkResult]) -> gates.ItemState:
+    """ICP-5.3: met when every chosen framework (the organisation's policy among them) holds: no failing or
+    unevaluated requirement, and every manual one signed by security."""
+    blocking = [f"{result.id} {item}" for result in chosen for item in result.blocking()]
+    if blocking:
+        more = f" and {len(blocking) - 6} more" if len(blocking) > 6 else ""
+        return gates.ItemState(spec, False, f"not yet: {', '.join(blocking[:6])}{more}")
+    held = ", ".join(f"{r.id} ({r.counts['pass']} pass, {r.counts['not applicable']} not applicable)" for r in chosen)
+    return gates.ItemState(spec, True, f"every requirement holds: {held}")
 
 
 DRILL_VALID = timedelta(days=90)

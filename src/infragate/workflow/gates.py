@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from infragate.model import Role
 from infragate.workflow.checklist import ChecklistSpec
+from infragate.workflow.framework_results import FrameworkResult
 from infragate.workflow.records import (
     DeploySummary,
     RunKind,
@@ -73,6 +74,8 @@ class Evidence:
     open_rules: frozenset[str] = frozenset()  # rule ids with open audit findings
     checklist: tuple[ItemState, ...] = ()
     launched: bool = False
+    frameworks: tuple[FrameworkResult, ...] = ()  # every known framework, judged here (ICP-5.3)
+    chosen_frameworks: tuple[str, ...] = ()  # the ones the design chooses, the organisation's policy first
 
 
 @dataclass(frozen=True)

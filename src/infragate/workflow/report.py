@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from infragate.policy import Status, check_design, clause_index
+from infragate.policy import Status, check_design, clause_index, frameworks
 from infragate.store.evidence import approvals, runs
 from infragate.workflow import audit_trail
 from infragate.workflow.service import Workflow
@@ -124,12 +124,24 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
     ]
     by_severity = Counter(f.severity for f in open_findings)
     statuses = Counter(c["status"] for c in clauses)
+    chosen = [f for f in gate_report.evidence.frameworks if f.id in gate_report.evidence.chosen_frameworks]
     return {
         "project": design.project.name,
         "client": design.project.client,
         "environment": environment,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "design_digest": design.digest,
+        "frameworks": [
+            {
+                "id": f.id,
+                "title": f.title,
+                "version": f.version,
+                "holds": f.holds,
+                "counts": f.counts,
+                "blocking": f.blocking(),
+            }
+            for f in chosen
+        ],
         "stage": gate_report.stage.value,
         "attestation": gate_report.attestation,
         "summary": {
@@ -158,5 +170,42 @@ def compliance_report(flow: Workflow, environment: str, today: date | None = Non
         "checklist": [
             {"key": i.spec.key, "title": i.spec.title, "role": i.spec.role.value, "met": i.met, "detail": i.detail}
             for i in gate_report.evidence.checklist
+        ],
+    }
+
+
+def framework_report(flow: Workflow, environment: str, framework_id: str) -> dict[str, Any]:
+    """One compliance framework judged for an environment: each requirement's verdict (pass, fail, manual,
+    not applicable, not evaluated), its evidence and the evidence's date (ICP-5.3)."""
+    spec = frameworks.framework(framework_id)
+    gate_report = flow.gate_report(environment)
+    judged = next(f for f in gate_report.evidence.frameworks if f.id == spec.id)
+    return {
+        "project": flow.design.project.name,
+        "client": flow.design.project.client,
+        "environment": environment,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "design_digest": flow.design.digest,
+        "attestation": gate_report.attestation,
+        "chosen": spec.id in gate_report.evidence.chosen_frameworks,
+        "framework": {
+            "id": spec.id,
+            "title": spec.title,
+            "version": spec.version,
+            "source": spec.source,
+            "scope": spec.scope,
+        },
+        "holds": judged.holds,
+        "counts": judged.counts,
+        "requirements": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "verdict": r.verdict,
+                "manual": r.manual,
+                "evidence": list(r.evidence),
+                "at": r.at.isoformat(timespec="seconds") if r.at else None,
+            }
+            for r in judged.results
         ],
     }
