@@ -20,7 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${INFRAGATE_BIN:-$ROOT/.venv/bin}
 PY=$BIN/python
 IG=$BIN/infragate
-DESIGN=$ROOT/examples/webshop/infragate.yaml
+DESIGN=${WALKTHROUGH_DESIGN:-$ROOT/examples/webshop/infragate.yaml}  # the test gives a copy on free ports
 WORK=${WALKTHROUGH_DIR:-$(mktemp -d -t infragate-walkthrough.XXXXXX)}
 mkdir -p "$WORK/people" "$WORK/repo"
 WORK=$(cd "$WORK" && pwd)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.markup import escape
@@ -34,6 +35,9 @@ def list_rules(
     subject: Subject | None = typer.Option(
         None, "--judges", help="Only rules that judge designs ('design') or live accounts ('live')."
     ),
+    design_file: Path | None = typer.Option(
+        None, "--design", "-d", help="Also the rules of this design's policy packs (policy_packs:)."
+    ),
 ) -> None:
     """List every rule with its id, severity, the policy clause it enforces and how it decides.
 
@@ -44,10 +48,19 @@ def list_rules(
       infragate rules list --clause ICP-4.2
 
       infragate rules list --judges live --format json
+
+      infragate rules list -d examples/webshop/infragate.yaml     # with the design's policy packs
+
+    The organisation's shared packs (the folder INFRAGATE_POLICY_PACKS names) are always listed.
     """
+    from infragate.design import load_design
+    from infragate.policy.packs import pack_rules, packs_for
+
+    packs = packs_for(load_design(design_file) if design_file is not None else None)
+    source = {rule.id: f"pack {pack.name} ({pack.digest[:19]}…)" for pack in packs for rule in pack.spec.rules}
     rules = [
         rule
-        for rule in policy_rules()
+        for rule in policy_rules() + pack_rules(packs)
         if (severity is None or rule.meta.severity is severity)
         and (clause is None or rule.meta.clause == clause)
         and (subject is None or subject in rule.meta.subjects)
@@ -61,6 +74,7 @@ def list_rules(
                 "clause_text": clauses[rule.meta.clause].text,
                 "subjects": _judges(rule.meta.subjects).split(", "),
                 "reads": sorted(rule.reads),
+                "source": source.get(rule.meta.id, "built-in"),
             }
             for rule in rules
         ]
@@ -90,7 +104,7 @@ def list_rules(
                 meta.id,
                 f"[{SEVERITY_STYLE[meta.severity]}]{meta.severity}[/]",
                 meta.clause,
-                meta.title + scope,
+                meta.title + scope + (f" [{source[meta.id]}]" if meta.id in source else ""),
                 escape(meta.decides),
                 _judges(meta.subjects),
             )

@@ -24,6 +24,12 @@ class DesignHeader(Model):
         "the organisation's own policy (icp) is always judged",
     )
 
+    policy_packs: tuple[Annotated[str, Field(min_length=1, max_length=300)], ...] = Field(
+        default=(),
+        max_length=20,
+        description="The organisation's own rules as YAML policy packs, paths beside the design (README: Policy packs)",
+    )
+
 
 HEADER_KEYS = frozenset(DesignHeader.model_fields)
 INFRASTRUCTURE_KEYS = frozenset(Infrastructure.model_fields)

@@ -76,6 +76,7 @@ def parse_design(text: str, file: str) -> Design:
         waivers=header.waivers,
         source_map=parsed.source_map,
         compliance=header.compliance,
+        policy_packs=header.policy_packs,
     )
 
 

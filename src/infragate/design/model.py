@@ -37,6 +37,7 @@ class Design:
     waivers: tuple[Waiver, ...]
     source_map: SourceMap
     compliance: tuple[str, ...] = ()  # chosen framework ids (the policy package judges them)
+    policy_packs: tuple[str, ...] = ()  # the organisation's rule packs, paths beside the design file
 
     def environment(self, name: str) -> EnvironmentDesign:
         try:

@@ -60,6 +60,12 @@ class Project(Model):
     repository: Repository | None = Field(
         default=None, description="The GitHub repository and CircleCI pipeline that deploy it (ICP-3.1)"
     )
+    tags: dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="The project's labels (cost centre, owner team, data class): what the organisation's policy "
+        "packs may require",
+    )
     notify: dict[Role, tuple[Annotated[str, Field(min_length=3)], ...]] = Field(
         default_factory=dict,
         description="Apprise URLs per role (mailto://…, slack://…, json://host/path): who hears of failed "

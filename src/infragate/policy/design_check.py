@@ -16,7 +16,10 @@ def check_design(
     design: Design, *, environment: str | None = None, today: date | None = None, rules: RuleSet | None = None
 ) -> list[LocatedFinding]:
     """Findings for the named environment, or for every environment in file order."""
-    rules = rules or policy_rules()
+    if rules is None:  # the built-in rules and the organisation's packs for this design
+        from infragate.policy.packs import pack_rules, packs_for
+
+        rules = policy_rules() + pack_rules(packs_for(design))
     day = today or date.today()
     located: list[LocatedFinding] = []
     for env in design.select(environment):

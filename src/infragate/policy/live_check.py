@@ -28,7 +28,10 @@ def check_live(
     """Findings for a live account. With a design and environment, that environment's settings (production
     or not) and the design's waivers apply, and findings on a project's components point at the design line
     that declares them; otherwise the account is judged as production, with no waivers."""
-    rules = rules or policy_rules()
+    if rules is None:  # the built-in rules and the organisation's packs (for this design, when there is one)
+        from infragate.policy.packs import pack_rules, packs_for
+
+        rules = policy_rules() + pack_rules(packs_for(design))
     env = design.environment(environment) if design is not None and environment is not None else None
     context = RuleContext(
         infrastructure=infrastructure_of(snapshot),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from infragate.errors import RefusedError, UsageError
 from infragate.model import Role
+from infragate.policy.packs import packs_for
 from infragate.store import audit_log
 from infragate.store.evidence import approvals, record_approval
 from infragate.store.memberships import holders
@@ -72,7 +73,8 @@ class Approvals(WorkflowBase):
                 user.name,
                 f"{subject}-approved",
                 f"{project.name}/{environment}",
-                {"digest": self.design.digest},
+                # which versions of the organisation's own rules judged the design that was approved
+                {"digest": self.design.digest, "policy_packs": {p.name: p.digest for p in packs_for(self.design)}},
             )
             return "approved" if subject == "design" else "reviewed"
 
