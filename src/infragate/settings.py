@@ -13,6 +13,7 @@
 | INFRAGATE_GITHUB_WEBHOOK_SECRET | the secret GitHub signs webhook deliveries with | none: all refused |
 | INFRAGATE_CIRCLECI_WEBHOOK_SECRET | the signing secret of CircleCI's outbound webhooks | none: all refused |
 | INFRAGATE_WEBHOOK_MAX_AGE | minutes after its event a webhook delivery is still accepted | 60 |
+| INFRAGATE_POLICY_PACKS | the organisation's directory of policy packs, judged for every design | none |
 | INFRAGATE_OIDC_ISSUER | single sign-on: the organisation's OpenID Connect issuer (https) | none (passwords only) |
 | INFRAGATE_OIDC_CLIENT_ID | single sign-on: infragate's client id at that issuer | |
 | INFRAGATE_OIDC_CLIENT_SECRET | single sign-on: its client secret | |
