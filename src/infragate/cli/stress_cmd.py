@@ -175,7 +175,7 @@ def _show(outcome: StressOutcome) -> None:
             )
         out.print(steps)
         out.print(outcome.limit.describe(), markup=False)
-    grows = growth(outcome.results)
+    grows = [(name, slope) for name, slope in growth(outcome.results) if slope > 0]  # falling is not growing
     if grows:
         out.print(
             "p95 grows fastest with load: " + ", ".join(f"{n} (+{g:.1f} ms per 10 requests/s)" for n, g in grows),

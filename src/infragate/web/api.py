@@ -358,7 +358,9 @@ def report(
         body = render_compliance_html(data).encode()
     else:
         body = render_compliance_pdf(data)
-    name = f"{project}-{environment}.{format.value}"
-    return Response(
-        body, media_type=REPORT_TYPES[format.value], headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return download(body, REPORT_TYPES[format.value], f"{project}-{environment}.{format.value}")
+
+
+def download(body: bytes, media_type: str, name: str) -> Response:
+    """A report as a file to save (its name given), not a page to show."""
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from infragate.errors import UsageError
 from infragate.reporting.frameworks import render_framework_csv, render_framework_html, render_framework_pdf
-from infragate.web.api import Outcome, flow
+from infragate.web.api import Outcome, download, flow
 from infragate.web.principals import principal
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow.accounts import Principal
@@ -68,10 +68,7 @@ def report(
         body = render_framework_csv(data).encode()
     else:
         body = render_framework_pdf(data)
-    name = f"{project}-{environment}-{framework}.{format.value}"
-    return Response(
-        body, media_type=MEDIA[format.value], headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return download(body, MEDIA[format.value], f"{project}-{environment}-{framework}.{format.value}")
 
 
 @router.post(BASE + "/requirements/{requirement}/signature", response_model=Outcome)
