@@ -17,6 +17,8 @@ from infragate.cli.main import app
 DECISIONS = {
     "approve design",
     "approve plan",
+    "approve stress",
+    "compliance sign",
     "checklist sign",
     "findings assign",
     "findings resolve",

@@ -32,6 +32,10 @@ def list_frameworks() -> None:
     """The frameworks infragate maps: id, version, requirements, and how many are manual.
 
     A design chooses some with `compliance: [cis-aws, pci-dss-4]`; the policy itself (icp) is always judged.
+
+    Example:
+
+      infragate compliance frameworks
     """
     from infragate.policy.frameworks import catalog
 
