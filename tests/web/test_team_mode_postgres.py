@@ -84,7 +84,8 @@ def test_a_developer_asks_for_an_audit_and_follows_it_to_the_end(
 ) -> None:
     dev = login(team_server, tmp_path, DEV)
     done = cli(dev, "jobs", "submit", "audit", "--env", "staging", "-p", "webshop", "--wait")
-    assert done.returncode == 0, done.stderr
+    # the job ran to its end, and the audit of a never-applied staging fails (INV-002): so does the step waiting
+    assert done.returncode == 1 and "ran to its end, and" in done.stderr and "failing" in done.stderr, done.stderr
     assert "reading ec2" in done.stdout and "succeeded" in done.stdout  # progress streamed from the worker
     (job,) = job_store.listing(team_store, "webshop")
     assert (job.state, job.requested_by) == ("succeeded", DEV) and job.worker  # run by the worker process

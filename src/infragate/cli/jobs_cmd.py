@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -15,6 +16,7 @@ from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.design import load_design
 from infragate.errors import UsageError
+from infragate.jobs.verdicts import verdict_failed
 from infragate.settings import load_settings
 
 app = typer.Typer(
@@ -33,7 +35,9 @@ def submit(
     env: str = typer.Option(..., "--env", "-e", help="The environment."),
     design_file: Path | None = identity.DESIGN,
     here: bool = typer.Option(False, "--here", help="Run it now in this process instead of queueing it."),
-    wait: bool = typer.Option(False, "--wait", help="Wait until a worker has finished it; exit 1 unless it succeeded."),
+    wait: bool = typer.Option(
+        False, "--wait", help="Wait until a worker has finished it; exit 1 unless it succeeded and its verdict holds."
+    ),
     plan_file: Path | None = typer.Option(None, "--plan", help="apply: the reviewed plan to apply."),
 ) -> None:
     """Queue a job for the workers (`infragate worker`), or run it --here. INFRAGATE_USER says who asked: any
@@ -60,8 +64,8 @@ def submit(
         queued = remote_cmds.job_submit(server, remote_cmds.project_of(design_file), env, kind, plan)
         if wait:
             remote_cmds.job_logs(server, queued["id"], follow=True)
-            if remote_cmds.job_show(server, queued["id"])["state"] != "succeeded":
-                raise typer.Exit(ExitCode.FINDINGS)
+            finished = remote_cmds.job_show(server, queued["id"])
+            _exit_unless_held(finished["id"], finished["state"], finished.get("result") or {})
         return
     design = load_design(identity.resolve_design(design_file))
     params = {"plan": _read_plan(plan_file)} if plan_file is not None else {}
@@ -80,8 +84,16 @@ def submit(
         job = current or job
     if here or wait:
         _show(job.id)
-        if job.state != "succeeded":
-            raise typer.Exit(ExitCode.FINDINGS)
+        _exit_unless_held(job.id, job.state, job.result)
+
+
+def _exit_unless_held(job_id: int, state: str, result: dict[str, Any]) -> None:
+    """Exit 1 unless the job succeeded and what it judged holds (a pipeline step waiting on it fails too)."""
+    if state != "succeeded":
+        raise typer.Exit(ExitCode.FINDINGS)
+    if (why := verdict_failed(result)) is not None:
+        err.print(f"job {job_id} ran to its end, and {why}", markup=False)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 @app.command("list")
