@@ -4,6 +4,8 @@ ICP-5.3's own item, which the frameworks decide."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from pydantic import ValidationError
@@ -62,3 +64,18 @@ def test_a_requirement_both_automated_and_manual_or_neither_does_not_load() -> N
 def test_the_icp_item_is_decided_by_the_frameworks_and_nothing_else_signs_it() -> None:
     (item,) = [spec for spec in checklist_for(str(TEMPLATE)) if spec.key == "compliance"]
     assert item.evidence == "frameworks" and item.automatic and item.clause == "ICP-5.3"
+
+
+ID_FORMATS = {  # each framework's own numbering, so a mistyped id cannot pass for a requirement
+    "cis-aws": r"[1-5]\.[0-9]+(\.[0-9]+)?",
+    "pci-dss-4": r"(1[0-2]|[1-9])\.[0-9]+\.[0-9]+",
+    "hipaa-security": r"164\.3(08|12)\([a-e]\)(\([0-9]+\))?(\([ivx]+\))?(\([A-Z]\))?",
+    "soc2": r"(CC[1-9]\.[0-9]|A1\.[1-3])",
+    "icp": r"ICP-(R[1-3]|[1-6]\.[1-4])",
+}
+
+
+@pytest.mark.parametrize("name", FRAMEWORKS)
+def test_requirement_ids_follow_the_frameworks_own_numbering(name: str) -> None:
+    wrong = [r.id for r in catalog()[name].requirements if not re.fullmatch(ID_FORMATS[name], r.id)]
+    assert not wrong, wrong
