@@ -23,10 +23,8 @@ from infragate.workflow.framework_results import (
     FrameworkResult,
     RequirementResult,
 )
-from infragate.workflow.records import AuditSummary, RunKind
+from infragate.workflow.records import RunKind
 from infragate.workflow.stages import Stage
-
-UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)  # a waived failure is an exception, not compliance
 
 
 def live_rules() -> frozenset[str]:
@@ -78,32 +76,27 @@ def _requirement(framework: str, requirement: Requirement, inputs: Inputs) -> Re
 
 
 def _rule(rule: str, inputs: Inputs) -> Part:
-    e = inputs.evidence
     if rule not in inputs.live:  # a rule that judges designs only: the design file is its evidence
         statuses = inputs.design_results.get(rule, ())
-        if any(s in UNCLEAR for s in statuses):
+        if any(s in gates.UNCLEAR for s in statuses):
             return FAIL, f"{rule}: fails on the design (or only waived)", None
         if Status.PASS in statuses:
             return PASS, f"{rule}: passes on the design", None
         if statuses:
             return NOT_APPLICABLE, f"{rule}: nothing to judge in the design", None
         return NOT_EVALUATED, f"{rule}: not evaluated on the design", None
-    audit, apply = e.runs.get(RunKind.AUDIT), e.runs.get(RunKind.APPLY)
-    if audit is None:
-        return NOT_EVALUATED, f"{rule}: no audit of {e.environment} yet", None
-    if apply is not None and audit.at < apply.at:
-        return NOT_EVALUATED, f"{rule}: the latest audit is older than the latest apply", audit.at
-    if not isinstance(audit.summary, AuditSummary):
-        return NOT_EVALUATED, f"{rule}: the latest audit recorded no rule results", audit.at
-    counts = audit.summary.rules.get(rule) or {}
+    summary, why = gates.current_audit(inputs.evidence)
+    if summary is None:
+        return NOT_EVALUATED, f"{rule}: {why}", None
+    audit = inputs.evidence.runs[RunKind.AUDIT]
     when = f"audit of {audit.at:%Y-%m-%d %H:%M}"
-    if rule in e.open_rules or any(counts.get(s.value) for s in UNCLEAR):
-        return FAIL, f"{rule}: failing, unreadable or only accepted in the {when}", audit.at
-    if not counts:
-        return NOT_EVALUATED, f"{rule}: not evaluated by the {when}", audit.at
-    if counts.get(Status.PASS.value):
-        return PASS, f"{rule}: passed in the {when}", audit.at
-    return NOT_APPLICABLE, f"{rule}: nothing to judge in the {when}", audit.at
+    verdict, said = {
+        "unclear": (FAIL, "failing, unreadable or only accepted in the"),
+        "missing": (NOT_EVALUATED, "not evaluated by the"),
+        "pass": (PASS, "passed in the"),
+        "not applicable": (NOT_APPLICABLE, "nothing to judge in the"),
+    }[gates.audited(summary, rule, inputs.evidence.open_rules)]
+    return verdict, f"{rule}: {said} {when}", audit.at
 
 
 def _criteria(clause: str, inputs: Inputs) -> Part:

@@ -26,14 +26,13 @@ from infragate.workflow import gates
 from infragate.workflow.base import WorkflowBase
 from infragate.workflow.checklist import ChecklistSpec, checklist_for
 from infragate.workflow.framework_results import FrameworkResult
-from infragate.workflow.records import AuditSummary, DrillSummary, RunKind, parse_summary
+from infragate.workflow.records import DrillSummary, RunKind, parse_summary
 from infragate.workflow.roles import Action, require
 from infragate.workflow.stages import ORDER, Stage
 from infragate.workflow.triage import SEVERE
 
 WEEKLY_SCAN, WEEKLY_CRON = "weekly-scan", "0 2 * * 1"  # ICP-4.1's "regular": Mondays 02:00 UTC
 
-UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)
 # Until infragate runs as a server that authenticates people, who acted is whoever INFRAGATE_USER named:
 # every gate verdict says so, so nobody mistakes a local evaluation for an attested one.
 LOCAL_ATTESTATION = "local: not attested"
@@ -328,23 +327,18 @@ def _audited_item(spec: ChecklistSpec, evidence: gates.Evidence) -> gates.ItemSt
     """Met only by positive, current evidence: an audit after the last apply in which every rule of the item
     was evaluated and passed. A waived (accepted) or unreadable result is not clear; an item whose rules all
     had nothing to judge (no databases, or production-only rules in staging) is not applicable."""
-    audit, apply = evidence.runs.get(RunKind.AUDIT), evidence.runs.get(RunKind.APPLY)
-    if audit is None:
-        return gates.ItemState(spec, False, "no audit of this environment yet")
-    if apply is not None and audit.at < apply.at:
-        return gates.ItemState(spec, False, "the latest audit is older than the latest apply: audit again")
-    if not isinstance(audit.summary, AuditSummary) or not audit.summary.rules:
-        return gates.ItemState(spec, False, "the latest audit recorded no rule results: audit again")
-    results = audit.summary.rules
-    counts = {rule: results.get(rule) or {} for rule in spec.rules}
-    open_now = sorted(set(spec.rules) & evidence.open_rules)
-    unclear = sorted(r for r, c in counts.items() if any(c.get(s.value) for s in UNCLEAR)) or open_now
+    summary, why = gates.current_audit(evidence)
+    if summary is None:
+        again = "" if RunKind.AUDIT not in evidence.runs else ": audit again"
+        return gates.ItemState(spec, False, why + again)
+    results = {rule: gates.audited(summary, rule, evidence.open_rules) for rule in spec.rules}
+    unclear = sorted(rule for rule, result in results.items() if result == "unclear")
     if unclear:
         return gates.ItemState(spec, False, f"not clear: {', '.join(unclear)} failing, unreadable or only accepted")
-    missing = sorted(rule for rule, c in counts.items() if not c)
+    missing = sorted(rule for rule, result in results.items() if result == "missing")
     if missing:
         return gates.ItemState(spec, False, f"not evaluated by the latest audit: {', '.join(missing)}")
-    passed = sorted(rule for rule, c in counts.items() if c.get(Status.PASS.value))
+    passed = sorted(rule for rule, result in results.items() if result == "pass")
     if not passed:
         return gates.ItemState(spec, True, "not applicable: none of its rules had anything to judge here")
     return gates.ItemState(spec, True, f"clear in the latest audit ({', '.join(passed)} evaluated and passing)")

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from infragate.model import Role
+from infragate.policy import Status
 from infragate.workflow.checklist import ChecklistSpec
 from infragate.workflow.framework_results import FrameworkResult
 from infragate.workflow.records import (
+    AuditSummary,
     DeploySummary,
     RunKind,
     RunSummary,
@@ -227,6 +229,33 @@ def _latest_after_apply(e: Evidence, kind: RunKind, never: str) -> tuple[RunFact
     if apply is not None and run.at < apply.at:
         return None, f"{kind.value} run at {run.at:%Y-%m-%d %H:%M}, before the last apply: run it again"
     return run, ""
+
+
+UNCLEAR = (Status.FAIL, Status.ERROR, Status.WAIVED)  # failing, unreadable or only accepted: never clear
+
+
+def current_audit(e: Evidence) -> tuple[AuditSummary | None, str]:
+    """The latest audit's per-rule results when they are evidence about what runs now (an audit after the last
+    apply, with rule results), else why not."""
+    audit, apply = _run(e, RunKind.AUDIT), _run(e, RunKind.APPLY)
+    if audit is None:
+        return None, "no audit of this environment yet"
+    if apply is not None and audit.at < apply.at:
+        return None, "the latest audit is older than the latest apply"
+    if not isinstance(audit.summary, AuditSummary) or not audit.summary.rules:
+        return None, "the latest audit recorded no rule results"
+    return audit.summary, ""
+
+
+def audited(summary: AuditSummary, rule: str, open_rules: frozenset[str]) -> str:
+    """One rule in a current audit: "unclear" (failing, unreadable, only accepted, or a finding still open),
+    "missing" (not evaluated), "pass", or "not applicable" (nothing to judge)."""
+    counts = summary.rules.get(rule) or {}
+    if rule in open_rules or any(counts.get(status.value) for status in UNCLEAR):
+        return "unclear"
+    if not counts:
+        return "missing"
+    return "pass" if counts.get(Status.PASS.value) else "not applicable"
 
 
 def deployed(e: Evidence) -> tuple[bool, str]:
