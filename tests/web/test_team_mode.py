@@ -171,7 +171,6 @@ def test_a_pipeline_uses_a_token_from_the_environment(live: str, store: Store, t
 def test_a_production_stress_plan_is_approved_by_the_lead_through_the_server(
     live: str, store: Store, tmp_path: Path
 ) -> None:
-    from infragate.design import load_design
     from infragate.workflow.stress_testing import STRESS_PLAN
 
     dev, lead = login(live, tmp_path, DEV), login(live, tmp_path, LEAD)
@@ -195,7 +194,6 @@ def test_a_production_stress_plan_is_approved_by_the_lead_through_the_server(
         row = session.query(Approval).filter_by(subject=STRESS_PLAN, environment="production").one()
         assert session.get(User, row.user_id).name == LEAD and row.comment == "off-peak, caps checked"
         assert approved.stdout.split("stress plan ")[1][:19] == row.digest[:19]
-    assert load_design(WEBSHOP).environment("production").settings.is_production
 
 
 def test_compliance_reports_and_signatures_go_through_the_server(live: str, store: Store, tmp_path: Path) -> None:

@@ -92,33 +92,30 @@ def report(
     if output_format == "pdf" and (output is None or str(output) == "-"):
         raise UsageError("a PDF goes to a file", hint="Add -o report.pdf.")
     server = remote.connection()
-    if server is not None:
-        wanted = "json" if output_format == "table" else output_format
-        answer = server.call("GET", _path(design_file, env, framework), params={"format": wanted})
-        if output_format == "table":
-            data = answer
-        else:
-            raw = answer if isinstance(answer, bytes) else json.dumps(answer, indent=2).encode() + b"\n"
-            return _write(raw, output, bool(json.loads(raw)["holds"]) if output_format == "json" else None)
+    if server is not None:  # the server judges; the rendering is the same as in local mode
+        data = server.call("GET", _path(design_file, env, framework), params={"format": "json"})
     else:
         data = framework_report(identity.workflow(design_file, identified=False), env, framework)
     if output_format == "table":
         return _show(data)
     if output_format == "json":
-        return _write(json.dumps(data, indent=2).encode() + b"\n", output, bool(data["holds"]))
-    if output_format == "csv":
-        return _write(render_framework_csv(data).encode(), output, bool(data["holds"]))
-    body = render_framework_html(data).encode() if output_format == "html" else render_framework_pdf(data)
+        body = json.dumps(data, indent=2).encode() + b"\n"
+    elif output_format == "csv":
+        body = render_framework_csv(data).encode()
+    elif output_format == "html":
+        body = render_framework_html(data).encode()
+    else:
+        body = render_framework_pdf(data)
     _write(body, output, bool(data["holds"]))
 
 
-def _write(data: bytes, output: Path | None, holds: bool | None) -> None:
+def _write(data: bytes, output: Path | None, holds: bool) -> None:
     if output is None or str(output) == "-":
         emit(data.decode(), None)
     else:
         write_bytes_atomically(output, data, private=True)  # lists what is not compliant: its owner's eyes only
         out.print(f"report: {output}", markup=False)
-    if holds is False:
+    if not holds:
         raise typer.Exit(ExitCode.FINDINGS)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from infragate.policy import Status, policy_rules
 from infragate.policy.context import Subject
@@ -27,6 +28,7 @@ from infragate.workflow.records import RunKind
 from infragate.workflow.stages import Stage
 
 
+@cache
 def live_rules() -> frozenset[str]:
     """Rules that judge the live account: their evidence is an audit, not the design file."""
     return frozenset(rule.meta.id for rule in policy_rules() if Subject.LIVE in rule.meta.subjects)

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from infragate.errors import DesignValidationError
+from infragate.design import Design
+from infragate.errors import DesignValidationError, UsageError
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -91,8 +92,6 @@ def _load(path: Path) -> Framework:
 
 def framework(framework_id: str) -> Framework:
     """One framework by id, or a usage error listing the ones there are."""
-    from infragate.errors import UsageError
-
     known = catalog()
     if framework_id not in known:
         raise UsageError(f"there is no framework '{framework_id}'", hint=f"Use one of: {', '.join(known)}.")
@@ -102,7 +101,7 @@ def framework(framework_id: str) -> Framework:
 ALWAYS = "icp"  # the organisation's own policy: judged whatever the design chooses
 
 
-def chosen(design: Any) -> list[Framework]:
+def chosen(design: Design) -> list[Framework]:
     """The frameworks a design chooses (its ``compliance:`` list), the organisation's own policy first. A name
     infragate does not know is a design error, located at its line (exit 2)."""
     known = catalog()
