@@ -70,7 +70,7 @@ class Condition(BaseModel):
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
-        given = [name for name in OPERATORS if getattr(self, "in_" if name == "in" else name) is not None]
+        given = [name for name, _value in self.operators()]
         if len(given) != 1:
             raise ValueError(f"a condition has exactly one of {', '.join(OPERATORS)}; this one has {given or 'none'}")
         if self.matches is not None:
@@ -79,6 +79,15 @@ class Condition(BaseModel):
             except re.error as bad:
                 raise ValueError(f"matches: '{self.matches}' is not a regular expression ({bad})") from None
         return self
+
+    def operators(self) -> list[tuple[str, Any]]:
+        """The operators given, as the pack writes them ("in", not the field's name), with their values."""
+        return [(name, v) for name in OPERATORS if (v := getattr(self, "in_" if name == "in" else name)) is not None]
+
+    def said(self) -> str:
+        """The condition in words, for a rule's "how it decides"."""
+        (name, value), *_ = self.operators()
+        return f"{self.attribute} {name.replace('_', ' ')} {value!r}"
 
     def check(self, value: Any) -> str | None:
         """None when ``value`` meets the condition, else what is wrong."""
@@ -245,7 +254,7 @@ def _value(data: Any, dotted: str) -> Any:
 def _rule(spec: PackRule) -> Rule:
     decides = spec.decides or (
         f"{spec.kind}: fails unless "
-        + " and ".join(f"{c.attribute} {_said(c)}" for c in spec.require)
+        + " and ".join(c.said() for c in spec.require)
         + (f"; only in {', '.join(spec.environments)}" if spec.environments else "")
     )
     meta = RuleMeta(
@@ -260,14 +269,6 @@ def _rule(spec: PackRule) -> Rule:
         subjects=DESIGN_ONLY if spec.kind == "project" else BOTH,  # the project exists in the design only
     )
     return Rule(meta, _check(spec), f"pack:{spec.id}")
-
-
-def _said(condition: Condition) -> str:
-    for name in OPERATORS:
-        value = getattr(condition, "in_" if name == "in" else name)
-        if value is not None:
-            return f"{name.replace('_', ' ')} {value!r}"
-    return ""
 
 
 def _check(spec: PackRule) -> Callable[[RuleContext], Iterator[Outcome]]:
