@@ -9,8 +9,13 @@
    own handling time per request (the truth). Reported p50 and p95 must be within 1 ms of it, p99 within 1.5
    ms, and the HdrHistogram count must equal Locust's. Locust's own (rounded) percentiles are shown beside.
 
-Machines are shared and noisy: every ratio is the median of --pairs alternating pairs, and each run prints
-the CPU other processes used meanwhile, so a disturbed run can be seen. Asserts nothing about time.
+Machines are shared and noisy: every ratio is the median of --pairs alternating pairs (in turn infragate
+first and raw Locust first, so a drift favours neither), and each run prints the CPU other processes used
+meanwhile, so a disturbed run can be seen. On a shared 2-core virtual machine one 10-second run can still be
+15-20% off the next for the same code, because the host's other guests come and go. So the overheads are also
+measured side by side: infragate and raw Locust at the same time, against the same nginx, sharing the same
+cores and the same disturbances; their requests/s ratio is their cost ratio, with the host's noise cancelled.
+Asserts nothing about time.
 
     python bench/stress.py [--seconds 10] [--pairs 5] [--users 50]
 """
@@ -27,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,13 +82,17 @@ def scenario(port: int, users: int, seconds: int, rps_per_user: float, path: str
     )
 
 
+def arm(raw: bool) -> dict[str, str]:
+    """The environment of Locust's processes: raw Locust runs the same locustfile without the recording."""
+    return {"INFRAGATE_STRESS_RAW": "1" if raw else "0"}
+
+
 def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tuple[float, float, dict[str, object]]:
     """One run: requests/s (Locust's own count over the run), and the CPU (cores) others used meanwhile."""
-    os.environ["INFRAGATE_STRESS_RAW"] = "1" if raw else "0"
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_busy, before_servers, started = busy_jiffies(), process_jiffies(servers), time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        results = run(plan, Path(folder), workers=workers).results
+        results = run(plan, Path(folder), workers=workers, extra_env=arm(raw)).results
     took = time.perf_counter() - started
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     ticks = os.sysconf("SC_CLK_TCK")
@@ -91,6 +101,24 @@ def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tupl
     others = max((busy_jiffies() - before_busy) / ticks - ours - servers_cpu, 0.0) / took
     count = int(results["locust_overall"]["count"])  # type: ignore[index]
     return count / float(plan.stages[-1]["until"]), others, results
+
+
+def side_by_side(plan: Scenario, workers: int) -> tuple[float, float]:
+    """infragate and raw Locust at the same time, each with its own master and ``workers`` workers: their
+    requests/s."""
+    rates: dict[bool, float] = {}
+
+    def one(raw: bool) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            results = run(plan, Path(folder), workers=workers, extra_env=arm(raw)).results
+        rates[raw] = int(results["locust_overall"]["count"]) / float(plan.stages[-1]["until"])  # type: ignore[index]
+
+    threads = [threading.Thread(target=one, args=(raw,)) for raw in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return rates[False], rates[True]
 
 
 def nginx(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -152,11 +180,20 @@ def main() -> None:
             rates: dict[tuple[int, bool], list[float]] = {}
             for pair in range(args.pairs):
                 for workers in (1, 2):
-                    for raw in (False, True):
+                    for raw in (False, True) if pair % 2 == 0 else (True, False):
                         rps, others, _ = measure(plan, workers, raw, pids)
                         rates.setdefault((workers, raw), []).append(rps)
                         label = f"{'raw Locust' if raw else 'infragate'} {workers} worker(s)"
                         print(f"pair {pair + 1}: {label:<24} {rps:8.0f} requests/s  (others used {others:.2f} cores)")
+            beside: dict[int, list[float]] = {1: [], 2: []}
+            for pair in range(args.pairs):
+                for workers in (1, 2):
+                    ours, raw_rps = side_by_side(plan, workers)
+                    beside[workers].append(ours / raw_rps)
+                    print(
+                        f"side by side {pair + 1}, {workers} worker(s) each: infragate {ours:6.0f}, "
+                        f"raw Locust {raw_rps:6.0f} requests/s: {ours / raw_rps:.3f}"
+                    )
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -167,7 +204,11 @@ def main() -> None:
         print(f"overhead: infragate / raw Locust, 1 worker: {overhead:.3f} (target >= 0.95)")
         print(f"scaling: infragate / raw Locust, 2 workers: {scaling_raw:.3f} (target >= 0.95)")
         print(f"scaling: 2 workers / 1 worker: {scaling:.2f} (target >= 1.5)")
-    os.environ["INFRAGATE_STRESS_RAW"] = "0"
+        for workers in (1, 2):
+            print(
+                f"side by side: infragate / raw Locust, {workers} worker(s): {statistics.median(beside[workers]):.3f} "
+                f"(pairs from {min(beside[workers]):.3f} to {max(beside[workers]):.3f}; target >= 0.95)"
+            )
     with tempfile.TemporaryDirectory() as folder:
         truth_file = Path(folder) / "truth.txt"
         server_process, port = delay_server(35, truth_file)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import base64
 import bisect
+import contextlib
 import json
 import os
 import random
 import socket
+import struct
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +69,25 @@ gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves thr
 # Locust times a request from before geventhttpclient builds it to after Locust has handled the response: on
 # a busy generator that adds milliseconds of client-side Python to every figure (bench/stress.py shows
 # Locust's own p50 several ms above what the server took). infragate times each request on the wire instead:
-# from its first connect or send to the last bytes received, per greenlet (a user runs one request at a time).
+# from its first connect or send to the arrival of its last bytes, per greenlet (a user runs one request at a
+# time). On plain connections the arrival is the kernel's receive timestamp (SO_TIMESTAMPNS), not the moment
+# the event loop got round to this greenlet, which on a busy generator is a fraction of a millisecond later;
+# over TLS the bytes pass through OpenSSL first, so it is the time they were read. Both clocks are the wall
+# clock (CLOCK_REALTIME), the kernel's clock for these timestamps.
 WIRE_BEGAN: dict[Any, float] = {}
 WIRE_ENDED: dict[Any, float] = {}
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python's socket module does not name it
+TIMESPEC = struct.Struct("@qq")  # struct timespec: seconds, nanoseconds
+ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
+
+
+def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """The kernel's receive timestamp among ``ancillary`` data, or now when it sent none."""
+    for level, kind, payload in ancillary:
+        if kind == SO_TIMESTAMPNS and level == socket.SOL_SOCKET:
+            seconds, nanos = TIMESPEC.unpack(payload)
+            return float(seconds + nanos / 1e9)
+    return time.time()
 
 
 class _WireClock:
@@ -76,21 +95,29 @@ class _WireClock:
     the plain and the TLS socket classes, before them)."""
 
     def sendall(self, data: Any, flags: int = 0) -> None:
-        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        WIRE_BEGAN.setdefault(getcurrent(), time.time())
         super().sendall(data, flags)  # type: ignore[misc]
 
     def recv(self, *args: Any) -> bytes:
         data: bytes = super().recv(*args)  # type: ignore[misc]
-        WIRE_ENDED[getcurrent()] = time.perf_counter()
+        if data:  # the end of the stream is not the arrival of the last bytes
+            WIRE_ENDED[getcurrent()] = time.time()
         return data
 
 
 class _TimedSocket(_WireClock, gevent.socket.socket):  # type: ignore[misc]
-    """A plain connection; its connect starts the clock too (a new connection is part of the request)."""
+    """A plain connection; its connect starts the clock too (a new connection is part of the request), and its
+    reads carry the kernel's receive timestamp."""
 
     def connect(self, address: Any) -> None:
-        WIRE_BEGAN.setdefault(getcurrent(), time.perf_counter())
+        WIRE_BEGAN.setdefault(getcurrent(), time.time())
         super().connect(address)
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        data, ancillary, _, _ = self.recvmsg(size, ANCILLARY, flags)
+        if data:
+            WIRE_ENDED[getcurrent()] = _arrival(ancillary)
+        return bytes(data)
 
 
 class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
@@ -98,7 +125,10 @@ class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
 
 
 def _timed_tcp_socket(_pool: Any, family: int, socktype: int, protocol: int) -> Any:
-    return _TimedSocket(family, socktype, protocol)
+    connection = _TimedSocket(family, socktype, protocol)
+    with contextlib.suppress(OSError):  # a kernel without receive timestamps: the read time it is
+        connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    return connection
 
 
 if not RAW:
@@ -147,6 +177,25 @@ def _cell(table: dict[Any, Cell], key: Any) -> Cell:
     return found
 
 
+class Batch:
+    """The response times of one (time window, request name) since the last report, as they came. Appending
+    to a list costs a tenth of an HdrHistogram recording, which walks several Python calls per value: the
+    generator is what a stress test measures, so each request pays for the append only, and the batch
+    becomes a histogram when it is reported (every few seconds, one recording per distinct value)."""
+
+    __slots__ = ("errors", "times")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.errors = 0
+
+    def cell(self) -> Cell:
+        histogram = _histogram()
+        for micros, count in Counter(self.times).items():
+            histogram.record_value(micros if micros < HIGHEST_US else HIGHEST_US, count)
+        return Cell(histogram, self.errors, sum(self.times))
+
+
 class Recorder:
     """Response times in HdrHistograms, recorded once per request by (time window, request name) and added up
     by the process that writes the results into: by name, by time window (seconds since this process saw the
@@ -154,33 +203,23 @@ class Recorder:
     (growth with load). Windows are whole seconds and so are stages, so a window lies in one stage."""
 
     def __init__(self) -> None:
-        self.pending: dict[tuple[int, str], Cell] = {}  # (window, name) -> not yet added up
+        self.pending: dict[tuple[int, str], Batch] = {}  # (window, name) -> recorded, not yet added up
         self.names: dict[str, Cell] = {}
         self.windows: dict[int, Cell] = {}  # by window index
         self.stages: dict[tuple[int, str], Cell] = {}  # by (stage, name)
-
-    def record(self, name: str, micros: int, failed: bool, started_at: float) -> None:
-        # This runs for every request in the generator: one histogram recording (about 1.5 µs) and nothing
-        # that can wait for the master. bench/stress.py measures it against raw Locust.
-        key = (int((started_at - STARTED[0]) // WINDOW_S), name)
-        cell = self.pending.get(key)
-        if cell is None:
-            cell = self.pending[key] = Cell()
-        if micros > HIGHEST_US:
-            micros = HIGHEST_US
-        cell.histogram.record_value(micros)
-        cell.total_us += micros
-        if failed:
-            cell.errors += 1
 
     def export(self) -> dict[str, Any]:
         """The recordings since the last report, encoded for the master (each report is a delta)."""
         cells = [
             [w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.total_us]
-            for (w, n), c in self.pending.items()
+            for (w, n), c in self._take().items()
         ]
-        self.pending = {}
         return {"cells": cells}
+
+    def _take(self) -> dict[tuple[int, str], Cell]:
+        """What was recorded since the last call, as cells (the batches become HdrHistograms here)."""
+        pending, self.pending = self.pending, {}
+        return {key: batch.cell() for key, batch in pending.items()}
 
     def merge(self, data: dict[str, Any]) -> None:
         """Master: add a worker's report up."""
@@ -190,8 +229,7 @@ class Recorder:
 
     def fold(self) -> None:
         """Add up what this process recorded itself (a run without workers)."""
-        pending, self.pending = self.pending, {}
-        for (window, name), cell in pending.items():
+        for (window, name), cell in self._take().items():
             self._add_up(window, name, cell)
 
     def _add_up(self, window: int, name: str, cell: Cell) -> None:
@@ -207,14 +245,34 @@ PARTIAL_EVERY = 5  # seconds between the partial results the master keeps
 STARTED = [time.time()]  # this process's test start (read on every request: a list, not a dict lookup)
 
 
-def _on_request(name: str, response_time: float, exception: Any, start_time: float, **_: Any) -> None:
+def _on_request(
+    request_type: str,
+    name: str,
+    response_time: float,
+    response_length: int,
+    exception: Any,
+    start_time: float,
+    context: Any = None,
+    response: Any = None,
+    url: Any = None,
+    **_: Any,
+) -> None:
+    """Locust's request event: record the request's time on the wire into its (time window, name) batch.
+    Every parameter Locust passes is named, so the call builds no dictionary for the rest; this runs for every
+    request in the generator, and bench/stress.py measures it against raw Locust."""
     me = getcurrent()
     began, ended = WIRE_BEGAN.pop(me, None), WIRE_ENDED.pop(me, None)
     if began is not None and ended is not None and ended > began:
         micros = int((ended - began) * 1_000_000 + 0.5) or 1  # on the wire: what the server and network took
     else:
         micros = int(response_time * 1000 + 0.5) or 1  # nothing reached the wire (e.g. refused): Locust's time
-    RECORDER.record(name, micros, exception is not None, start_time)
+    key = (int((start_time - STARTED[0]) // WINDOW_S), name)
+    batch = RECORDER.pending.get(key)
+    if batch is None:
+        batch = RECORDER.pending[key] = Batch()
+    batch.times.append(micros)
+    if exception is not None:
+        batch.errors += 1
 
 
 def _to_master(client_id: str, data: dict[str, Any]) -> None:

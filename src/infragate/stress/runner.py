@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,11 @@ class Measured:
     workers: int
 
 
-def prepare(scenario: Scenario, folder: Path, master_host: str = "127.0.0.1") -> dict[str, str]:
-    """Write the run's locustfile and scenario into ``folder``; the environment Locust's processes need."""
+def prepare(
+    scenario: Scenario, folder: Path, master_host: str = "127.0.0.1", extra_env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Write the run's locustfile and scenario into ``folder``; the environment Locust's processes need (with
+    ``extra_env`` on top: bench/stress.py runs raw Locust beside infragate's recording this way)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(LOCUSTFILE, folder / "locustfile.py")
     (folder / "scenario.json").write_text(json.dumps(scenario.to_json(), indent=2))
@@ -50,6 +53,7 @@ def prepare(scenario: Scenario, folder: Path, master_host: str = "127.0.0.1") ->
         "INFRAGATE_STRESS_PROGRESS": str(folder / "progress.json"),
         "INFRAGATE_STRESS_MASTER": master_host,
         "PYTHONWARNINGS": "ignore",
+        **(extra_env or {}),
     }
 
 
@@ -72,9 +76,10 @@ def run(
     bind: str = "127.0.0.1",
     port: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Measured:
     """Run the scenario: a master expecting ``workers`` local and ``remote_workers`` remote workers."""
-    env = prepare(scenario, folder)
+    env = prepare(scenario, folder, extra_env=extra_env)
     port = port or _free_port()
     expected = workers + remote_workers
     if expected < 1:
