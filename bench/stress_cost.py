@@ -1,0 +1,145 @@
+"""Benchmark: what infragate's recording costs per request, counted in instructions (ICP-3.3, issue 14).
+
+bench/stress.py measures requests/s, which on a shared virtual machine moves by 15-20% from one run to the
+next for the same code. Instructions do not: this script drives the generated locustfile's HTTP client (the
+same geventhttpclient session Locust's FastHttpUser uses, against nginx) for a fixed number of requests under
+Valgrind, with and without infragate's additions (the wire clock's timed socket, the request listener and the
+appends to the batches), and prints the user-space instructions per request of each. The
+difference between a run of N and one of N + 2000 requests leaves start-up out. The kernel's share (the
+receive timestamp's ancillary data) is not counted; bench/stress.py's side-by-side figure includes it.
+
+The batches' conversion into HdrHistograms (when a worker reports) costs per distinct response time, and
+under Valgrind nearly every time is distinct (it slows the client fifty-fold, not the server), so that cost
+is measured natively instead, on 20,000 requests' real times, beside the CPU time of the requests.
+
+    python bench/stress_cost.py [--requests 2000]      (needs valgrind and nginx: apt-get install valgrind nginx)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from stress import nginx
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCUSTFILE = ROOT / "src" / "infragate" / "stress" / "locustfile.py"
+
+# Runs in its own process (gevent patches the standard library): REQUESTS requests, one after another (with
+# more users at once, how often a read finds its bytes already there depends on timing, and so does the count).
+DRIVER = """
+from gevent import monkey; monkey.patch_all()
+import importlib.util, json, os, sys, time
+import gevent
+port, raw, requests, folder = int(sys.argv[1]), sys.argv[2] == "raw", int(sys.argv[3]), sys.argv[4]
+scenario = {"window_s": 1, "requests": [{"name": "static", "method": "GET", "path": "/index.html", "weight": 1}],
+    "pins": [{"host": "bench.local", "port": 80, "address": "127.0.0.1", "connect_port": port}],
+    "hold": [0, 100], "stages": [{"until": 100, "users": 10, "spawn_rate": 10}], "base_url": "http://bench.local",
+    "rps_per_user": 1}
+open(folder + "/scenario.json", "w").write(json.dumps(scenario))
+os.environ.update(INFRAGATE_STRESS_SCENARIO=folder + "/scenario.json", INFRAGATE_STRESS_RAW="1" if raw else "0")
+spec = importlib.util.spec_from_file_location("generated", sys.argv[5])
+generated = importlib.util.module_from_spec(spec); spec.loader.exec_module(generated)
+from locust.contrib.fasthttp import FastHttpSession
+from locust.event import Events
+events = Events()
+if not raw:
+    events.request.add_listener(generated._on_request)
+# One window: valgrind's slowness must not make more of them (windows are seconds).
+generated.STARTED[0] = time.time() - 3600
+sessions = [FastHttpSession("http://bench.local", events.request, None, insecure=False,
+    ssl_context_factory=generated._tls_context)]
+def user(session):
+    for _ in range(requests):
+        session.request("GET", "/index.html", name="static")
+began = time.process_time()
+gevent.joinall([gevent.spawn(user, session) for session in sessions])
+took = time.process_time() - began
+if os.environ.get("CONVERSION"):  # natively only: under valgrind every response time is distinct
+    distinct = sum(len(set(batch.times)) for batch in generated.RECORDER.pending.values())
+    began = time.process_time()
+    generated.RECORDER.export()  # the batches become HdrHistograms, as every report to the master does
+    print(took / requests * 1e6, (time.process_time() - began) / requests * 1e6, distinct)
+"""
+
+
+def instructions(port: int, arm: str, requests: int, folder: Path) -> int:
+    """User-space instructions of one driver run (valgrind's instruction count)."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            DRIVER,
+            str(port),
+            arm,
+            str(requests),
+            str(folder),
+            str(LOCUSTFILE),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"the driver failed under valgrind:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def conversion(port: int, folder: Path) -> tuple[float, float, int]:
+    """Natively: CPU µs per request of the request loop, and of converting its batches; distinct times."""
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(port), "infragate", "20000", str(folder), str(LOCUSTFILE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CONVERSION": "1", "PYTHONWARNINGS": "ignore"},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the driver failed:\n{done.stderr[-2000:]}")
+    loop, convert, distinct = done.stdout.split()
+    return float(loop), float(convert), int(distinct)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000, help="requests counted (beyond the first 200)")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    with tempfile.TemporaryDirectory(prefix="infragate-stress-cost-") as directory:
+        server, port = nginx(Path(directory))
+        try:
+            per_request = {}
+            for arm in ("raw", "infragate"):
+                small = instructions(port, arm, 200, Path(directory))
+                large = instructions(port, arm, 200 + args.requests, Path(directory))
+                per_request[arm] = (large - small) / args.requests
+                print(f"{arm:<10} {per_request[arm]:10,.0f} instructions per request")
+            loop, convert, distinct = conversion(port, Path(directory))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    added = per_request["infragate"] - per_request["raw"]
+    print(
+        f"infragate adds {added:,.0f} instructions per request ({added / per_request['raw']:.1%}): "
+        f"requests/s at equal speed {per_request['raw'] / per_request['infragate']:.3f} of raw Locust's"
+    )
+    print(
+        f"natively, 20,000 requests: {loop:.1f} µs of CPU each, and {convert:.2f} µs each to convert their batches "
+        f"into HdrHistograms ({distinct:,} distinct response times)"
+    )
+
+
+if __name__ == "__main__":
+    main()
