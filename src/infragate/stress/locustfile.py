@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import struct
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -76,7 +77,8 @@ gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves thr
 # clock (CLOCK_REALTIME), the kernel's clock for these timestamps.
 WIRE_BEGAN: dict[Any, float] = {}
 WIRE_ENDED: dict[Any, float] = {}
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python's socket module does not name it
+# Linux's value (Python's socket module does not name it); elsewhere 35 may be another option: none is set.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35) if sys.platform.startswith("linux") else None
 TIMESPEC = struct.Struct("@qq")  # struct timespec: seconds, nanoseconds
 ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
 
@@ -126,8 +128,9 @@ class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
 
 def _timed_tcp_socket(_pool: Any, family: int, socktype: int, protocol: int) -> Any:
     connection = _TimedSocket(family, socktype, protocol)
-    with contextlib.suppress(OSError):  # a kernel without receive timestamps: the read time it is
-        connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    if SO_TIMESTAMPNS is not None:
+        with contextlib.suppress(OSError):  # a kernel without receive timestamps: the read time it is
+            connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     return connection
 
 
