@@ -87,6 +87,11 @@ def arm(raw: bool) -> dict[str, str]:
     return {"INFRAGATE_STRESS_RAW": "1" if raw else "0"}
 
 
+def requests_per_second(plan: Scenario, results: dict[str, object]) -> float:
+    """Locust's own count over the run's length."""
+    return int(results["locust_overall"]["count"]) / float(plan.stages[-1]["until"])  # type: ignore[index]
+
+
 def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tuple[float, float, dict[str, object]]:
     """One run: requests/s (Locust's own count over the run), and the CPU (cores) others used meanwhile."""
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,8 +104,7 @@ def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tupl
     ours = (after_children.ru_utime + after_children.ru_stime) - (before_children.ru_utime + before_children.ru_stime)
     servers_cpu = (process_jiffies(servers) - before_servers) / ticks
     others = max((busy_jiffies() - before_busy) / ticks - ours - servers_cpu, 0.0) / took
-    count = int(results["locust_overall"]["count"])  # type: ignore[index]
-    return count / float(plan.stages[-1]["until"]), others, results
+    return requests_per_second(plan, results), others, results
 
 
 def side_by_side(plan: Scenario, workers: int) -> tuple[float, float]:
@@ -111,7 +115,7 @@ def side_by_side(plan: Scenario, workers: int) -> tuple[float, float]:
     def one(raw: bool) -> None:
         with tempfile.TemporaryDirectory() as folder:
             results = run(plan, Path(folder), workers=workers, extra_env=arm(raw)).results
-        rates[raw] = int(results["locust_overall"]["count"]) / float(plan.stages[-1]["until"])  # type: ignore[index]
+        rates[raw] = requests_per_second(plan, results)
 
     threads = [threading.Thread(target=one, args=(raw,)) for raw in (False, True)]
     for thread in threads:

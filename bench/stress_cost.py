@@ -18,6 +18,7 @@ is measured natively instead, on 20,000 requests' real times, beside the CPU tim
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from stress import nginx
+from stress import nginx, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = ROOT / "src" / "infragate" / "stress" / "locustfile.py"
@@ -35,29 +36,23 @@ LOCUSTFILE = ROOT / "src" / "infragate" / "stress" / "locustfile.py"
 # more users at once, how often a read finds its bytes already there depends on timing, and so does the count).
 DRIVER = """
 from gevent import monkey; monkey.patch_all()
-import importlib.util, json, os, sys, time
+import importlib.util, os, sys, time
 import gevent
-port, raw, requests, folder = int(sys.argv[1]), sys.argv[2] == "raw", int(sys.argv[3]), sys.argv[4]
-scenario = {"window_s": 1, "requests": [{"name": "static", "method": "GET", "path": "/index.html", "weight": 1}],
-    "pins": [{"host": "bench.local", "port": 80, "address": "127.0.0.1", "connect_port": port}],
-    "hold": [0, 100], "stages": [{"until": 100, "users": 10, "spawn_rate": 10}], "base_url": "http://bench.local",
-    "rps_per_user": 1}
-open(folder + "/scenario.json", "w").write(json.dumps(scenario))
+raw, requests, folder = sys.argv[1] == "raw", int(sys.argv[2]), sys.argv[3]
 os.environ.update(INFRAGATE_STRESS_SCENARIO=folder + "/scenario.json", INFRAGATE_STRESS_RAW="1" if raw else "0")
-spec = importlib.util.spec_from_file_location("generated", sys.argv[5])
+spec = importlib.util.spec_from_file_location("generated", sys.argv[4])
 generated = importlib.util.module_from_spec(spec); spec.loader.exec_module(generated)
 from locust.contrib.fasthttp import FastHttpSession
 from locust.event import Events
 events = Events()
 if not raw:
     events.request.add_listener(generated._on_request)
-# One window: valgrind's slowness must not make more of them (windows are seconds).
-generated.STARTED[0] = time.time() - 3600
-sessions = [FastHttpSession("http://bench.local", events.request, None, insecure=False,
+generated.WINDOW_S = 1e9  # one window: valgrind's slowness must not make more of them (windows are seconds)
+sessions = [FastHttpSession(generated.SCENARIO["base_url"], events.request, None, insecure=False,
     ssl_context_factory=generated._tls_context)]
 def user(session):
     for _ in range(requests):
-        session.request("GET", "/index.html", name="static")
+        session.request("GET", generated.REQUESTS[0]["path"], name=generated.REQUESTS[0]["name"])
 began = time.process_time()
 gevent.joinall([gevent.spawn(user, session) for session in sessions])
 took = time.process_time() - began
@@ -69,7 +64,7 @@ if os.environ.get("CONVERSION"):  # natively only: under valgrind every response
 """
 
 
-def instructions(port: int, arm: str, requests: int, folder: Path) -> int:
+def instructions(arm: str, requests: int, folder: Path) -> int:
     """User-space instructions of one driver run (valgrind's instruction count)."""
     done = subprocess.run(
         [
@@ -80,7 +75,6 @@ def instructions(port: int, arm: str, requests: int, folder: Path) -> int:
             sys.executable,
             "-c",
             DRIVER,
-            str(port),
             arm,
             str(requests),
             str(folder),
@@ -96,10 +90,10 @@ def instructions(port: int, arm: str, requests: int, folder: Path) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def conversion(port: int, folder: Path) -> tuple[float, float, int]:
+def conversion(folder: Path) -> tuple[float, float, int]:
     """Natively: CPU µs per request of the request loop, and of converting its batches; distinct times."""
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(port), "infragate", "20000", str(folder), str(LOCUSTFILE)],
+        [sys.executable, "-c", DRIVER, "infragate", "20000", str(folder), str(LOCUSTFILE)],
         capture_output=True,
         text=True,
         check=False,
@@ -119,14 +113,18 @@ def main() -> None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="infragate-stress-cost-") as directory:
         server, port = nginx(Path(directory))
+        # bench/stress.py's scenario, the format the generated locustfile reads
+        (Path(directory) / "scenario.json").write_text(
+            json.dumps(scenario(port, 10, 100, 1.0, "/index.html").to_json())
+        )
         try:
             per_request = {}
             for arm in ("raw", "infragate"):
-                small = instructions(port, arm, 200, Path(directory))
-                large = instructions(port, arm, 200 + args.requests, Path(directory))
+                small = instructions(arm, 200, Path(directory))
+                large = instructions(arm, 200 + args.requests, Path(directory))
                 per_request[arm] = (large - small) / args.requests
                 print(f"{arm:<10} {per_request[arm]:10,.0f} instructions per request")
-            loop, convert, distinct = conversion(port, Path(directory))
+            loop, convert, distinct = conversion(Path(directory))
         finally:
             server.terminate()
             server.wait(timeout=10)

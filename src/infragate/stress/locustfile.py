@@ -200,10 +200,11 @@ class Batch:
 
 
 class Recorder:
-    """Response times in HdrHistograms, recorded once per request by (time window, request name) and added up
-    by the process that writes the results into: by name, by time window (seconds since this process saw the
-    test start; the master and its workers start within milliseconds of each other), and by stage and name
-    (growth with load). Windows are whole seconds and so are stages, so a window lies in one stage."""
+    """Response times, appended once per request to a batch by (time window, request name) (``_on_request``
+    does it inline: it runs for every request), turned into HdrHistograms when reported, and added up by the
+    process that writes the results: by name, by time window (seconds since this process saw the test start;
+    the master and its workers start within milliseconds of each other), and by stage and name (growth with
+    load). Windows are whole seconds and so are stages, so a window lies in one stage."""
 
     def __init__(self) -> None:
         self.pending: dict[tuple[int, str], Batch] = {}  # (window, name) -> recorded, not yet added up
