@@ -76,7 +76,8 @@ gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves thr
 # over TLS the bytes pass through OpenSSL first, so it is the time they were read. Both clocks are the wall
 # clock (CLOCK_REALTIME), the kernel's clock for these timestamps.
 WIRE_BEGAN: dict[Any, float] = {}
-WIRE_ENDED: dict[Any, float] = {}
+# The arrival: a time, or a plain connection's ancillary data, which the request listener reads once per request.
+WIRE_ENDED: dict[Any, float | list[tuple[int, int, bytes]]] = {}
 # Linux's value (Python's socket module does not name it); elsewhere 35 may be another option: none is set.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35) if sys.platform.startswith("linux") else None
 TIMESPEC = struct.Struct("@qq")  # struct timespec: seconds, nanoseconds
@@ -94,7 +95,9 @@ def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float:
 
 class _WireClock:
     """Notes when this greenlet's request first touches the wire and when its last bytes arrived (mixed into
-    the plain and the TLS socket classes, before them)."""
+    the TLS socket class, before it)."""
+
+    __slots__ = ()  # gevent's sockets have slots: no instance dictionary to make or search
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.time())
@@ -107,19 +110,41 @@ class _WireClock:
         return data
 
 
-class _TimedSocket(_WireClock, gevent.socket.socket):  # type: ignore[misc]
-    """A plain connection; its connect starts the clock too (a new connection is part of the request), and its
-    reads carry the kernel's receive timestamp."""
+_PLAIN_SENDALL = gevent.socket.socket.sendall
+
+
+class _TimedSocket(gevent.socket.socket):  # type: ignore[misc]
+    """A plain connection: its connect starts the clock too (a new connection is part of the request), and its
+    reads carry the kernel's receive timestamp.
+
+    Every read and write of the generator passes through here, so both stay as cheap as gevent's own: the
+    read is gevent's recv loop written out with recvmsg (calling gevent's recvmsg from an override cost a
+    fifth of a raw request's instructions more in bench/stress_cost.py, because a call with ``*args`` nests
+    the interpreter and greenlet copies that deeper C stack at every switch while the read waits), and the
+    timestamp is kept as the kernel sent it, for the request listener to read once."""
+
+    __slots__ = ()
 
     def connect(self, address: Any) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.time())
         super().connect(address)
 
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        WIRE_BEGAN.setdefault(getcurrent(), time.time())
+        _PLAIN_SENDALL(self, data, flags)
+
     def recv(self, size: int, flags: int = 0) -> bytes:
-        data, ancillary, _, _ = self.recvmsg(size, ANCILLARY, flags)
-        if data:
-            WIRE_ENDED[getcurrent()] = _arrival(ancillary)
-        return bytes(data)
+        while True:
+            try:
+                data, ancillary, _, _ = self._sock.recvmsg(size, ANCILLARY, flags)
+                break
+            except BlockingIOError:
+                if self.timeout == 0.0:
+                    raise
+            self._wait(self._read_event)  # gevent's wait: the hub, a timeout, or a closed socket
+        if data:  # the end of the stream is not the arrival of the last bytes
+            WIRE_ENDED[getcurrent()] = ancillary or time.time()  # no timestamp: the time of the read
+        return data
 
 
 class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
@@ -266,6 +291,8 @@ def _on_request(
     request in the generator, and bench/stress.py measures it against raw Locust."""
     me = getcurrent()
     began, ended = WIRE_BEGAN.pop(me, None), WIRE_ENDED.pop(me, None)
+    if isinstance(ended, list):  # a plain connection's ancillary data: the kernel's receive timestamp
+        ended = _arrival(ended)
     if began is not None and ended is not None and ended > began:
         micros = int((ended - began) * 1_000_000 + 0.5) or 1  # on the wire: what the server and network took
     else:
