@@ -42,6 +42,14 @@ class StressCaps(Model):
 
 class StressSettings(Model):
     requests: tuple[StressRequest, ...] = Field(default=(), max_length=100)
+    locustfile: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"\.py$",
+        description="Your own locustfile (relative to the design file) instead of requests: its User classes "
+        "run against the environment's endpoint, with the design's profile and caps",
+    )
     rps_per_user: float = Field(default=2.0, gt=0, le=100, description="Each simulated user's request rate")
     profile: LoadProfile = LoadProfile()
     caps: StressCaps = StressCaps()
@@ -51,4 +59,6 @@ class StressSettings(Model):
         names = [r.name for r in self.requests]
         if len(names) != len(set(names)):
             raise ValueError("stress request names must be unique")
+        if self.requests and self.locustfile:
+            raise ValueError("give requests or a locustfile, not both (a locustfile's tasks make the requests)")
         return self

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import bisect
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -30,7 +31,7 @@ import gevent.ssl
 from gevent import getcurrent
 from geventhttpclient.connectionpool import ConnectionPool
 from hdrh.histogram import HdrHistogram
-from locust import FastHttpUser, LoadTestShape, constant_throughput, events, task
+from locust import FastHttpUser, LoadTestShape, User, constant_throughput, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
 RAW = os.environ.get("INFRAGATE_STRESS_RAW") == "1"  # bench/stress.py: the same file without the recording
@@ -52,18 +53,48 @@ _PINS = {(pin["host"], int(pin["port"])): (pin["address"], int(pin["connect_port
 _ALLOWED = {pin["host"] for pin in SCENARIO["pins"]} | {os.environ.get("INFRAGATE_STRESS_MASTER", "127.0.0.1")}
 
 
+_RESOLVED: set[str] = set()  # the addresses the declared names resolved to: where connections may go
+
+
 def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
     key = (str(host).lower(), int(port or 0))
     if key in _PINS:
         address, connect_port = _PINS[key]
-        return _original_getaddrinfo(address, connect_port, *args, **kwargs)
-    if str(host).lower() not in _ALLOWED:
+        found = _original_getaddrinfo(address, connect_port, *args, **kwargs)
+    elif str(host).lower() not in _ALLOWED:
         raise socket.gaierror(f"infragate: {host} is not a declared endpoint of this environment")
-    return _original_getaddrinfo(host, port, *args, **kwargs)
+    else:
+        found = _original_getaddrinfo(host, port, *args, **kwargs)
+    _RESOLVED.update(str(sockaddr[0]) for *_, sockaddr in found)
+    return found
 
 
 socket.getaddrinfo = _scoped_getaddrinfo
 gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves through gevent's module
+_original_connect, _original_connect_ex = gevent.socket.socket.connect, gevent.socket.socket.connect_ex
+
+
+def _reachable(sock: Any, address: Any) -> None:
+    """A connection only to an address a declared name resolved to here: a locustfile's own code that connects
+    to an address (or a name, which gevent would resolve without the pins) it did not look up here is refused.
+    Locust's own link to the master is ZeroMQ's, not a Python socket."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and str(address[0]).lower() not in _RESOLVED:
+        raise ConnectionRefusedError(f"infragate: {address[0]} is not a declared endpoint of this environment")
+
+
+def _guarded_connect(self: Any, address: Any) -> Any:
+    _reachable(self, address)
+    return _original_connect(self, address)
+
+
+def _guarded_connect_ex(self: Any, address: Any) -> Any:
+    _reachable(self, address)
+    return _original_connect_ex(self, address)
+
+
+if not RAW:  # once per connection, never per request
+    gevent.socket.socket.connect = _guarded_connect
+    gevent.socket.socket.connect_ex = _guarded_connect_ex
 
 
 # -- the wire clock ---------------------------------------------------------------------------------------------
@@ -236,6 +267,7 @@ class Recorder:
         self.names: dict[str, Cell] = {}
         self.windows: dict[int, Cell] = {}  # by window index
         self.stages: dict[tuple[int, str], Cell] = {}  # by (stage, name)
+        self.total = 0  # requests added up so far
 
     def export(self) -> dict[str, Any]:
         """The recordings since the last report, encoded for the master (each report is a delta)."""
@@ -265,6 +297,28 @@ class Recorder:
         _cell(self.names, name).add(cell)
         _cell(self.windows, window).add(cell)
         _cell(self.stages, (_stage_of(window * WINDOW_S), name)).add(cell)
+        self.total += cell.count
+        if "capped" not in STATE:
+            over = _over_caps(self.windows[window].count / WINDOW_S, self.total)
+            if over is not None:
+                STATE["capped"] = over  # the master's watch stops the run within a second
+
+
+# The caps, at run time too: the plan's load stays under them by construction (users x each user's pace), but a
+# locustfile's tasks may make more requests than their users' pace says. A 1-second window may run a quarter
+# over max_rps (pacing catches up after a stall) before the run is stopped; max_requests is exact.
+CAPS: dict[str, int] = SCENARIO.get("caps") or {}
+RATE_TOLERANCE = 1.25
+
+
+def _over_caps(rate: float, total: int) -> dict[str, Any] | None:
+    """The cap this load breaks (the first), as the results report it; None within the caps."""
+    max_rps, max_requests = CAPS.get("max_rps"), CAPS.get("max_requests")
+    if max_requests is not None and total > max_requests:
+        return {"cap": "max_requests", "measured": total, "limit": max_requests}
+    if max_rps is not None and rate > RATE_TOLERANCE * max_rps:
+        return {"cap": "max_rps", "measured": rate, "limit": max_rps}
+    return None
 
 
 RECORDER = Recorder()
@@ -373,6 +427,9 @@ def _watch(environment: Any) -> None:
             temporary = Path(progress + ".tmp")
             temporary.write_text(json.dumps(document))
             temporary.replace(progress)
+        if "capped" in STATE and not STATE.get("stopping"):
+            STATE["stopping"] = True  # over a cap: stop every worker now; the results say why
+            gevent.spawn(runner.quit)
         ticks = STATE["ticks"] = STATE.get("ticks", 0) + 1
         if ticks % PARTIAL_EVERY == 0:  # what an interrupted run keeps, even if Locust never says goodbye
             _results(environment, os.environ["INFRAGATE_STRESS_RESULTS"] + ".partial")
@@ -394,7 +451,7 @@ def _results(environment: Any, path: str) -> None:
     names = {}
     for name, cell in sorted(RECORDER.names.items()):
         overall.add(cell)
-        locust_stats = environment.stats.entries.get((name, _method(name)))
+        locust_stats = _locust_entry(environment, name)
         names[name] = {
             "count": cell.count,
             "errors": cell.errors,
@@ -444,6 +501,7 @@ def _results(environment: Any, path: str) -> None:
         "windows": windows,
         "stages": stages,
         "spectrum": spectrum,
+        "capped": STATE.get("capped"),
     }
     temporary = Path(path + ".tmp")
     temporary.write_text(json.dumps(document))
@@ -459,8 +517,9 @@ def _between(begin: float, end: float) -> Cell:
     return total
 
 
-def _method(name: str) -> str:
-    return next((r["method"] for r in REQUESTS if r["name"] == name), "GET")
+def _locust_entry(environment: Any, name: str) -> Any:
+    """Locust's statistics of a request name (whatever its method: a locustfile's names are its own)."""
+    return next((entry for (n, _), entry in environment.stats.entries.items() if n == name), None)
 
 
 def _locust_percentiles(stats: Any) -> dict[str, float]:
@@ -470,6 +529,24 @@ def _locust_percentiles(stats: Any) -> dict[str, float]:
 
 
 # -- the load -------------------------------------------------------------------------------------------------
+def _adopt_user_classes(path: str) -> None:
+    """The user's locustfile: its User classes become this file's (Locust runs the classes a locustfile
+    holds), aimed at the environment's endpoint with the environment's trust; its load shape, if any, is
+    not (infragate refused one before starting), so the load stays the design's."""
+    spec = importlib.util.spec_from_file_location("infragate_user_locustfile", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    for name, value in vars(module).items():
+        if isinstance(value, type) and issubclass(value, User) and not value.abstract:
+            value.host = SCENARIO["base_url"]
+            if issubclass(value, FastHttpUser):
+                value.insecure = False
+                value.ssl_context_factory = staticmethod(_tls_context)
+            globals()[name] = value
+
+
 class ScenarioShape(LoadTestShape):
     """The scenario's stages: (until second, users, spawn rate); stops after the last."""
 
@@ -491,24 +568,28 @@ def _tls_context() -> Any:
     return context
 
 
-class ScenarioUser(FastHttpUser):
-    """geventhttpclient (Locust's FastHttpUser): a fraction of requests' CPU per request, so the generator
-    adds little to the latency it measures."""
+if SCENARIO.get("locustfile"):
+    _adopt_user_classes(SCENARIO["locustfile"])
+else:
 
-    host = SCENARIO["base_url"]
-    wait_time = constant_throughput(float(SCENARIO["rps_per_user"]))
-    insecure = False
-    ssl_context_factory = staticmethod(_tls_context)
-    max_redirects = 0
-    network_timeout = 30.0
-    connection_timeout = 10.0
+    class ScenarioUser(FastHttpUser):
+        """geventhttpclient (Locust's FastHttpUser): a fraction of requests' CPU per request, so the generator
+        adds little to the latency it measures."""
 
-    @task
-    def scenario(self) -> None:
-        request = random.choices(REQUESTS, weights=WEIGHTS)[0]
-        kwargs: dict[str, Any] = {"headers": request.get("headers") or {}, "name": request["name"]}
-        if request.get("json") is not None:
-            kwargs["json"] = request["json"]
-        elif request.get("body") is not None:
-            kwargs["data"] = request["body"].encode()
-        self.client.request(request["method"], request["path"], **kwargs)
+        host = SCENARIO["base_url"]
+        wait_time = constant_throughput(float(SCENARIO["rps_per_user"]))
+        insecure = False
+        ssl_context_factory = staticmethod(_tls_context)
+        max_redirects = 0
+        network_timeout = 30.0
+        connection_timeout = 10.0
+
+        @task
+        def scenario(self) -> None:
+            request = random.choices(REQUESTS, weights=WEIGHTS)[0]
+            kwargs: dict[str, Any] = {"headers": request.get("headers") or {}, "name": request["name"]}
+            if request.get("json") is not None:
+                kwargs["json"] = request["json"]
+            elif request.get("body") is not None:
+                kwargs["data"] = request["body"].encode()
+            self.client.request(request["method"], request["path"], **kwargs)

@@ -14,12 +14,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from infragate.errors import UsageError
 from infragate.stress.scenario import Scenario
+from infragate.stress.userfile import digest
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 GRACE_S = 30.0  # after the scenario's last stage: time to stop and report
@@ -45,6 +46,8 @@ def prepare(
     ``extra_env`` on top: bench/stress.py runs raw Locust beside infragate's recording this way)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(LOCUSTFILE, folder / "locustfile.py")
+    if scenario.locustfile is not None:
+        scenario = replace(scenario, locustfile=str(_copy_user_locustfile(scenario, folder)))
     (folder / "scenario.json").write_text(json.dumps(scenario.to_json(), indent=2))
     return {
         **os.environ,
@@ -55,6 +58,24 @@ def prepare(
         "PYTHONWARNINGS": "ignore",
         **(extra_env or {}),
     }
+
+
+def _copy_user_locustfile(scenario: Scenario, folder: Path) -> Path:
+    """The user's locustfile, copied beside the run's results: what runs is that copy, and only when it is the
+    content the plan was made (and, for production, approved) with."""
+    assert scenario.locustfile is not None
+    copy = folder / "user_locustfile.py"
+    try:
+        shutil.copy(scenario.locustfile, copy)
+    except OSError as exc:
+        raise StressError(f"could not read {scenario.locustfile}: {exc.strerror}", hint="Check the path.") from None
+    if digest(copy.read_bytes()) != scenario.locustfile_sha256:
+        copy.unlink()
+        raise StressError(
+            f"{scenario.locustfile} changed after its stress plan was made",
+            hint="Run the stress test again (production: a lead approves the new plan first).",
+        )
+    return copy
 
 
 def _locust(folder: Path, *args: str) -> list[str]:

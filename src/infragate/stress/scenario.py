@@ -14,6 +14,7 @@ from infragate.design.model import EnvironmentDesign
 from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
 from infragate.model.stress import LoadProfile, StressSettings
+from infragate.stress.userfile import UserLocustfile
 
 WINDOW_S = 1.0  # the results' time resolution; stages and holds are whole seconds, so windows add up to them
 HEADROOM = 1.1
@@ -34,6 +35,8 @@ class Scenario:
     profile: str
     window_s: float = WINDOW_S
     caps: dict[str, int] = field(default_factory=dict)
+    locustfile: str | None = None  # the user's own locustfile, whose User classes replace ``requests``
+    locustfile_sha256: str | None = None  # its content: part of the plan a lead approves
 
     @property
     def duration_s(self) -> float:
@@ -44,9 +47,9 @@ class Scenario:
 
     @property
     def digest(self) -> str:
-        """What a lead approves for production: the target, the requests, the load over time and the caps
-        (not where this machine keeps the CA file)."""
-        body = {k: v for k, v in self.to_json().items() if k != "ca_bundle"}
+        """What a lead approves for production: the target, the requests (or the locustfile's content), the load
+        over time and the caps (not where this machine keeps the CA file or the locustfile)."""
+        body = {k: v for k, v in self.to_json().items() if k not in ("ca_bundle", "locustfile")}
         return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -59,9 +62,10 @@ def build(
     ramp_s: int | None = None,
     profile: str | None = None,
     find_limit: bool = False,
+    locustfile: UserLocustfile | None = None,
 ) -> Scenario:
-    """The scenario of ``env``: its first endpoint, its requests (a GET of / by default), its profile; the
-    peak load is the design's ``targets.peak_rps`` unless told otherwise."""
+    """The scenario of ``env``: its first endpoint, its requests (a GET of / by default, or ``locustfile``'s
+    User classes), its profile; the peak load is the design's ``targets.peak_rps`` unless told otherwise."""
     settings = env.settings
     stress = settings.stress or StressSettings()
     targets = env.infrastructure.targets
@@ -117,6 +121,8 @@ def build(
         }
         for r in stress.requests
     ] or [{"name": "GET /", "method": "GET", "path": "/", "headers": {}, "body": None, "json": None, "weight": 1}]
+    if locustfile is not None:
+        requests = []  # its tasks make them
     pins = []
     if destination.address is not None:
         pins.append(
@@ -149,6 +155,8 @@ def build(
         peak_users=users,
         profile=chosen.kind,
         caps=caps.model_dump(),
+        locustfile=str(locustfile.path) if locustfile else None,
+        locustfile_sha256=locustfile.sha256 if locustfile else None,
     )
 
 

@@ -73,3 +73,22 @@ def slowest(results: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
     names = results.get("names", {})
     ranked = sorted(((name, float(s.get("p95", 0))) for name, s in names.items()), key=lambda x: -x[1])
     return ranked[:top]
+
+
+def cap_verdict(results: dict[str, Any]) -> SloVerdict | None:
+    """A failing verdict when the run was stopped for going over a cap (the generated locustfile checks them
+    while it runs: a locustfile's tasks may make more requests than the plan's pacing says)."""
+    capped = results.get("capped")
+    if not capped:
+        return None
+    cap, measured, limit = str(capped["cap"]), float(capped["measured"]), float(capped["limit"])
+    unit = "requests/s" if cap == "max_rps" else "requests"
+    return SloVerdict(
+        "caps",
+        False,
+        round(measured, 1),
+        limit,
+        unit,
+        f"stopped at {measured:,.0f} {unit}, over {cap} {limit:,.0f}: the locustfile makes more requests than "
+        "rps_per_user says, so lower its pace or raise the cap (a reviewed change)",
+    )

@@ -13,10 +13,11 @@ from infragate.errors import RefusedError, UsageError
 from infragate.model.testing import Endpoint
 from infragate.settings import Settings
 from infragate.store.findings import Observed
-from infragate.stress import runner
+from infragate.stress import runner, userfile
 from infragate.stress.limits import BreakingPoint, breaking_point
 from infragate.stress.scenario import Scenario, build
-from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, slo_verdicts, slowest
+from infragate.stress.userfile import UserLocustfile
+from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, cap_verdict, slo_verdicts, slowest
 from infragate.workflow.records import StressSummary
 from infragate.workflow.service import Workflow
 from infragate.workflow.stress_cpu import cpu_during_test
@@ -76,12 +77,26 @@ class StressTesting:
             ramp_s=options.ramp_s,
             profile=options.profile,
             find_limit=options.find_limit,
+            locustfile=self._locustfile(),
         )
+
+    def _locustfile(self) -> UserLocustfile | None:
+        """The design's own locustfile for this environment (relative to the design file), checked."""
+        stress = self.env.settings.stress
+        if stress is None or stress.locustfile is None:
+            return None
+        path = Path(self.flow.design.path).parent / stress.locustfile
+        return userfile.inspect(path, f"environments.{self.environment}.stress.locustfile")
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
         if options.engine == "loaderio":
             self._reachable_from_the_internet()
         scenario = self.scenario(options)
+        if options.engine == "loaderio" and scenario.locustfile is not None:
+            raise UsageError(
+                f"{self.environment}'s stress scenario is a locustfile, and Loader.io runs URLs, not Python",
+                hint="Use the Locust engine (the default), or give stress.requests instead of a locustfile.",
+            )
         self.flow.refuse_in_pentest_window(self.environment, "stress test")
         self.require_approval(scenario)
         folder = self._folder()
@@ -111,9 +126,13 @@ class StressTesting:
                 "requests/s",
                 limit.describe(),
             )
-            return StressOutcome(scenario, measured.results, [verdict], measured.interrupted, folder, limit)
-        verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
-        return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder)
+            verdicts = [verdict]
+        else:
+            verdicts = slo_verdicts(measured.results, targets, scenario.peak_rps)
+            limit = None
+        if (over := cap_verdict(measured.results)) is not None:
+            verdicts.append(over)
+        return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder, limit)
 
     def _loaderio(self, scenario: Scenario, folder: Path) -> StressOutcome:
         """The same scenario through Loader.io: its servers load the public endpoint (never a pinned one)."""
