@@ -2,11 +2,15 @@
 
 bench/stress.py measures requests/s, which on a shared virtual machine moves by 15-20% from one run to the
 next for the same code. Instructions do not: this script drives the generated locustfile's HTTP client (the
-same geventhttpclient session Locust's FastHttpUser uses, against nginx) for a fixed number of requests under
-Valgrind, with and without infragate's additions (the wire clock's timed socket, the request listener and the
+same geventhttpclient session Locust's FastHttpUser uses) for a fixed number of requests under Valgrind, with
+and without infragate's additions (the wire clock's timed socket, the request listener and the
 appends to the batches), and prints the user-space instructions per request of each. The
 difference between a run of N and one of N + 2000 requests leaves start-up out. The kernel's share (the
 receive timestamp's ancillary data) is not counted; bench/stress.py's side-by-side figure includes it.
+
+It counts against two servers: nginx, whose answers arrive just before or just after the client's read (so
+the count moves by about 2% between runs), and a server that answers 5 ms late, so that every read waits in
+gevent's hub as it does on a busy generator (the count moves by about 0.1%).
 
 The batches' conversion into HdrHistograms (when a worker reports) costs per distinct response time, and
 under Valgrind nearly every time is distinct (it slows the client fifty-fold, not the server), so that cost
@@ -22,11 +26,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from common import free_port
 from stress import nginx, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +112,57 @@ def conversion(folder: Path) -> tuple[float, float, int]:
     return float(loop), float(convert), int(distinct)
 
 
+# An HTTP/1.1 server that answers every request 5 ms after it arrived: the client's read never finds its bytes
+# there yet, so every request takes the same path (a read that would block, a wait in the hub, the read again)
+# and the count moves by about 0.1% between runs, where nginx's answers arrive just before or just after the
+# read and the count moves by about 2%.
+WAITING_SERVER = """
+import asyncio, sys
+ANSWER = b"HTTP/1.1 200 OK\\r\\nContent-Length: 100\\r\\nContent-Type: text/html\\r\\n\\r\\n" + b"x" * 100
+async def answer(reader, writer):
+    try:
+        while True:
+            await reader.readuntil(b"\\r\\n\\r\\n")
+            await asyncio.sleep(0.005)
+            writer.write(ANSWER)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+async def main():
+    server = await asyncio.start_server(answer, "127.0.0.1", int(sys.argv[1]))
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+def waiting_server() -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", WAITING_SERVER, str(port)])
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.05)
+    raise SystemExit("the waiting server did not start")
+
+
+def aim(port: int, folder: Path) -> None:
+    """The driver's scenario: bench/stress.py's, against the server on ``port``."""
+    (folder / "scenario.json").write_text(json.dumps(scenario(port, 10, 100, 1.0, "/index.html").to_json()))
+
+
+def per_request(port: int, folder: Path, requests: int) -> dict[str, float]:
+    """Instructions per request of each arm against the server on ``port``."""
+    aim(port, folder)
+    counts = {}
+    for arm in ("raw", "infragate"):
+        small = instructions(arm, 200, folder)
+        large = instructions(arm, 200 + requests, folder)
+        counts[arm] = (large - small) / requests
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="requests counted (beyond the first 200)")
@@ -112,27 +170,25 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="infragate-stress-cost-") as directory:
-        server, port = nginx(Path(directory))
-        # bench/stress.py's scenario, the format the generated locustfile reads
-        (Path(directory) / "scenario.json").write_text(
-            json.dumps(scenario(port, 10, 100, 1.0, "/index.html").to_json())
-        )
+        folder = Path(directory)
+        servers = [nginx(folder), waiting_server()]
         try:
-            per_request = {}
-            for arm in ("raw", "infragate"):
-                small = instructions(arm, 200, Path(directory))
-                large = instructions(arm, 200 + args.requests, Path(directory))
-                per_request[arm] = (large - small) / args.requests
-                print(f"{arm:<10} {per_request[arm]:10,.0f} instructions per request")
-            loop, convert, distinct = conversion(Path(directory))
+            labels = ("nginx (a read may find its bytes there)", "a server answering after 5 ms (every read waits)")
+            for label, (_, port) in zip(labels, servers, strict=True):
+                counts = per_request(port, folder, args.requests)
+                added = counts["infragate"] - counts["raw"]
+                print(
+                    f"{label}: raw {counts['raw']:,.0f}, infragate {counts['infragate']:,.0f} instructions per "
+                    f"request; infragate adds {added:,.0f} ({added / counts['raw']:.1%}): requests/s at equal speed "
+                    f"{counts['raw'] / counts['infragate']:.3f} of raw Locust's",
+                    flush=True,
+                )
+            aim(servers[0][1], folder)  # nginx again, for the conversion
+            loop, convert, distinct = conversion(folder)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
-    added = per_request["infragate"] - per_request["raw"]
-    print(
-        f"infragate adds {added:,.0f} instructions per request ({added / per_request['raw']:.1%}): "
-        f"requests/s at equal speed {per_request['raw'] / per_request['infragate']:.3f} of raw Locust's"
-    )
+            for process, _ in servers:
+                process.terminate()
+                process.wait(timeout=10)
     print(
         f"natively, 20,000 requests: {loop:.1f} µs of CPU each, and {convert:.2f} µs each to convert their batches "
         f"into HdrHistograms ({distinct:,} distinct response times)"
