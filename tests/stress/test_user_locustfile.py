@@ -114,17 +114,25 @@ class Stray(Shopper):
     assert lines and all("127.0.0.2 is not a declared endpoint of this environment" in line for line in lines)
 
 
-def test_a_locustfile_over_the_caps_is_stopped_and_does_not_pass(good: Served, tmp_path: Path) -> None:
-    # Each task makes ten requests, where the design says a user makes 2 a second: 20 users make ~400/s.
+@pytest.mark.parametrize(
+    ("caps", "broken"),
+    [({"max_users": 100, "max_rps": 40}, "over max_rps 40"), ({"max_requests": 150}, "over max_requests 150")],
+)
+def test_a_locustfile_over_the_caps_is_stopped_and_does_not_pass(
+    good: Served, tmp_path: Path, caps: dict[str, int], broken: str
+) -> None:
+    # Each browse makes ten requests, where the design says a user makes 2 a second: 11 users make ~170/s,
+    # where the plan (20 requests/s for 7 s, 140 requests) is within both caps.
     greedy = SHOPPER.replace(
         'self.client.get("/", name="home page")',
         'for _ in range(10):\n            self.client.get("/healthz", name="home page")',
     )
-    path = design_with_locustfile(tmp_path, good, greedy, caps={"max_users": 100, "max_rps": 40})
+    path = design_with_locustfile(tmp_path, good, greedy, caps=caps)
     outcome = stress_testing_of(path).run(StressOptions(workers=1))
-    assert outcome.results["capped"]["cap"] == "max_rps"
-    caps = next(v for v in outcome.verdicts if v.name == "caps")
-    assert not caps.passed and not outcome.passed and "over max_rps 40" in caps.detail
+    assert outcome.results["capped"]["cap"] == broken.split()[1]
+    verdict = next(v for v in outcome.verdicts if v.name == "caps")
+    assert not verdict.passed and not outcome.passed
+    assert verdict.detail.startswith("stopped: ") and broken in verdict.detail
     assert outcome.results["duration_s"] < outcome.scenario.duration_s  # stopped early, not run to the end
 
 

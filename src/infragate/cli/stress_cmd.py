@@ -61,8 +61,8 @@ def stress(
     ),
 ) -> None:
     """Stress-test the environment (ICP-3.3): Locust (a master and --workers processes, never inside
-    infragate) runs the environment's scenario against its first declared endpoint, ramps to the design's
-    peak_rps and holds it. Every response time goes into an HdrHistogram, so percentiles are exact; then
+    infragate) runs the environment's scenario (its stress: requests, or its own stress: locustfile's User
+    classes) against its first declared endpoint, ramps to the design's peak_rps and holds it. Every response time goes into an HdrHistogram, so percentiles are exact; then
     p95, p99 and the error rate during the hold are judged against the design's targets. The run is recorded,
     failing SLOs become findings; exit 1 when an SLO is missed. Ctrl-C stops it and keeps what was measured.
 
@@ -105,7 +105,7 @@ def stress(
         find_limit=find_limit,
         engine=engine,
     )
-    scenario = testing.scenario(options)
+    scenario = testing.scenario(options, to_run=not plan_only)  # a plan is read, not run: no CA needed
     if plan_only:
         emit(json.dumps({"digest": scenario.digest, **scenario.to_json()}, indent=2) + "\n", output)
         err.print(f"stress plan {scenario.digest} (production needs a lead's `infragate approve stress`)", markup=False)

@@ -82,13 +82,16 @@ def cap_verdict(results: dict[str, Any]) -> SloVerdict | None:
     if not capped:
         return None
     cap, measured, limit = str(capped["cap"]), float(capped["measured"]), float(capped["limit"])
-    unit = "requests/s" if cap == "max_rps" else "requests"
+    if cap == "max_rps":
+        unit, what = "requests/s", f"one second reached {measured:,.0f} requests, over max_rps {limit:,.0f}"
+    else:
+        unit, what = "requests", f"{measured:,.0f} requests in all, over max_requests {limit:,.0f}"
     return SloVerdict(
         "caps",
         False,
         round(measured, 1),
         limit,
         unit,
-        f"stopped at {measured:,.0f} {unit}, over {cap} {limit:,.0f}: the locustfile makes more requests than "
-        "rps_per_user says, so lower its pace or raise the cap (a reviewed change)",
+        f"stopped: {what}. The users made more requests than rps_per_user plans for (a locustfile's task may "
+        "make several); lower their pace or raise the cap (a reviewed change)",
     )

@@ -85,7 +85,7 @@ class StressTesting:
         stress = self.env.settings.stress
         if stress is None or stress.locustfile is None:
             return None
-        path = Path(self.flow.design.path).parent / stress.locustfile
+        path = (Path(self.flow.design.path).parent / stress.locustfile).resolve()
         return userfile.inspect(path, f"environments.{self.environment}.stress.locustfile")
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
