@@ -27,7 +27,6 @@ import math
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.delay_server import DELAY_SERVER  # noqa: E402
 
-from common import free_port  # noqa: E402
+from common import free_port, listening  # noqa: E402
 from infragate.stress.runner import run  # noqa: E402
 from infragate.stress.scenario import Scenario  # noqa: E402
 
@@ -137,12 +136,7 @@ http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {folder}/www; }}
 """
     )
     process = subprocess.Popen([shutil.which("nginx") or "nginx", "-c", str(config), "-p", str(folder)])
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process, port
-        time.sleep(0.05)
-    raise SystemExit("nginx did not start (apt-get install nginx-light)")
+    return listening(process, port, "nginx (apt-get install nginx-light)")
 
 
 def delay_server(seconds: float, truth_file: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -150,12 +144,7 @@ def delay_server(seconds: float, truth_file: Path) -> tuple[subprocess.Popen[byt
     handled each request (the truth) into ``truth_file`` when it ends."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", DELAY_SERVER, str(port), str(seconds), str(truth_file)])
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process, port
-        time.sleep(0.05)
-    raise SystemExit("the delay server did not start")
+    return listening(process, port, "the delay server")
 
 
 def exact(values: list[float], q: float) -> float:

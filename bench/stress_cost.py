@@ -26,14 +26,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import free_port
+from common import free_port, listening
 from stress import nginx, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,12 +137,7 @@ asyncio.run(main())
 def waiting_server() -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-c", WAITING_SERVER, str(port)])
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process, port
-        time.sleep(0.05)
-    raise SystemExit("the waiting server did not start")
+    return listening(process, port, "the waiting server")
 
 
 def aim(port: int, folder: Path) -> None:
