@@ -62,9 +62,10 @@ def stress(
 ) -> None:
     """Stress-test the environment (ICP-3.3): Locust (a master and --workers processes, never inside
     infragate) runs the environment's scenario (its stress: requests, or its own stress: locustfile's User
-    classes) against its first declared endpoint, ramps to the design's peak_rps and holds it. Every response time goes into an HdrHistogram, so percentiles are exact; then
-    p95, p99 and the error rate during the hold are judged against the design's targets. The run is recorded,
-    failing SLOs become findings; exit 1 when an SLO is missed. Ctrl-C stops it and keeps what was measured.
+    classes) against its first declared endpoint, ramps to the design's peak_rps and holds it. Every response
+    time goes into an HdrHistogram, so percentiles are exact; then p95, p99 and the error rate during the hold
+    are judged against the design's targets. The run is recorded, failing SLOs become findings; exit 1 when an
+    SLO is missed. Ctrl-C stops it and keeps what was measured.
 
     Examples:
 
