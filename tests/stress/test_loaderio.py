@@ -90,3 +90,16 @@ def test_a_wrong_key_and_local_targets_are_refused(
     )
     with pytest.raises(UsageError, match=re.escape("Loader.io loads https://staging.webshop.example.com/ from")):
         staging.run(StressOptions(engine="loaderio"))
+
+
+def test_a_locustfile_scenario_is_refused_before_loaderio_is_called(
+    fake: fake_loaderio.FakeLoaderIo, tmp_path: Path
+) -> None:
+    path = real_aws_design(tmp_path)
+    (tmp_path / "shop.py").write_text("from locust import FastHttpUser\n\nclass Shopper(FastHttpUser):\n    pass\n")
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["production"]["stress"]["locustfile"] = "shop.py"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(UsageError, match=r"Loader\.io runs URLs, not Python"):
+        stress_of(path).run(StressOptions(engine="loaderio"))
+    assert fake.calls == [] and not (load_settings().home / "stress").exists()
