@@ -116,7 +116,8 @@ ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
 
 
 def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float:
-    """The kernel's receive timestamp among ``ancillary`` data, or now when it sent none."""
+    """The kernel's receive timestamp among ``ancillary`` data (a read with no ancillary data at all stored its
+    own time instead), or now when another kind of data came without it."""
     for level, kind, payload in ancillary:
         if kind == SO_TIMESTAMPNS and level == socket.SOL_SOCKET:
             seconds, nanos = TIMESPEC.unpack(payload)

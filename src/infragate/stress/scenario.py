@@ -109,20 +109,7 @@ def build(
             f"the stress test of {env.name} exceeds its caps: {'; '.join(problems)}",
             hint="Lower the load or the duration, or raise stress.caps in the design (a reviewed change).",
         )
-    requests = [
-        {
-            "name": r.name,
-            "method": r.method,
-            "path": r.path,
-            "headers": dict(r.headers),
-            "body": r.body,
-            "json": r.json_body,
-            "weight": r.weight,
-        }
-        for r in stress.requests
-    ] or [{"name": "GET /", "method": "GET", "path": "/", "headers": {}, "body": None, "json": None, "weight": 1}]
-    if locustfile is not None:
-        requests = []  # its tasks make them
+    requests = [] if locustfile is not None else _requests(stress)  # a locustfile's tasks make its requests
     pins = []
     if destination.address is not None:
         pins.append(
@@ -158,6 +145,22 @@ def build(
         locustfile=str(locustfile.path) if locustfile else None,
         locustfile_sha256=locustfile.sha256 if locustfile else None,
     )
+
+
+def _requests(stress: StressSettings) -> list[dict[str, Any]]:
+    """The scenario's requests as the generated locustfile reads them (a GET of / when none are declared)."""
+    return [
+        {
+            "name": r.name,
+            "method": r.method,
+            "path": r.path,
+            "headers": dict(r.headers),
+            "body": r.body,
+            "json": r.json_body,
+            "weight": r.weight,
+        }
+        for r in stress.requests
+    ] or [{"name": "GET /", "method": "GET", "path": "/", "headers": {}, "body": None, "json": None, "weight": 1}]
 
 
 def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[dict[str, float]], tuple[float, float]]:
