@@ -194,7 +194,7 @@ CSV
     as SECURITY pentest import --env "$env" -d "$DESIGN" --file "$WORK/$env-findings.csv"
     local high
     high=$(as SECURITY findings list --env "$env" -d "$DESIGN" --format json \
-        | "$PY" -c "import json, sys; print(next(f['id'] for f in json.load(sys.stdin) if f['rule'] == 'PENTEST-ZN-$env-1'))")
+        | "$PY" -c "import json, sys; print(next(f['id'] for f in json.load(sys.stdin) if f['rule_id'] == 'PENTEST-ZN-$env-1'))")
     as LEAD findings assign "$high" --to "$DEVELOPER" -d "$DESIGN"
     note "the developer deploys the fix; a high finding is security's to mark fixed, and to verify after the retest"
     as SECURITY findings resolve "$high" --status fixed -d "$DESIGN" -m "owner checked on every order read (dara)"

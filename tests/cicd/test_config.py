@@ -188,16 +188,16 @@ def test_a_missing_broken_or_old_config_is_reported() -> None:
 def test_init_writes_then_keeps_an_edited_file_unless_forced(tmp_path: Path) -> None:
     design = load_design(WEBSHOP)
     first = init_config(design, tmp_path)
-    assert first.status == "written" and first.path == tmp_path / ".circleci" / "config.yml"
+    assert first.status == "written" and first.path == str(tmp_path / ".circleci" / "config.yml")
     assert init_config(design, tmp_path).status == "unchanged"
-    edited = first.path.read_text().replace("make deploy", "./yolo-deploy.sh")
-    first.path.write_text(edited)
+    edited = Path(first.path).read_text().replace("make deploy", "./yolo-deploy.sh")
+    Path(first.path).write_text(edited)
     refused = init_config(design, tmp_path)
     assert refused.status == "refused"
     assert "-          command: INFRAGATE_ENV=<< parameters.environment >> ./yolo-deploy.sh" in refused.diff
-    assert first.path.read_text() == edited  # kept
+    assert Path(first.path).read_text() == edited  # kept
     assert init_config(design, tmp_path, force=True).status == "written"
-    assert "yolo" not in first.path.read_text()
+    assert "yolo" not in Path(first.path).read_text()
 
 
 def test_a_deploy_job_that_names_no_environment_is_held_to_productions_rules() -> None:

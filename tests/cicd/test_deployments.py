@@ -19,10 +19,11 @@ from infragate.store import Store
 from infragate.store.checkpoints import Signer
 from infragate.web.app import create_app
 from infragate.workflow.accounts import create_token
+from infragate.workflow.context import UnitOfWork
 from infragate.workflow.gates import Criterion
 from infragate.workflow.records import ChangesSummary
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.fake_circleci import SLUG, FakeCircleCI, Job, send_circleci
 from tests.support.fake_circleci import TOKEN as CIRCLECI_TOKEN
 from tests.support.fake_github import TOKEN as GITHUB_TOKEN
@@ -44,8 +45,8 @@ class Team:
     circleci: FakeCircleCI
     github: FakeGitHub
 
-    def flow(self, user: str = LEAD) -> Workflow:
-        return Workflow(self.store, load_design(WEBSHOP), user)
+    def flow(self, user: str = LEAD) -> Person:
+        return Person(self.store, load_design(WEBSHOP), user)
 
     def criterion(self, environment: str) -> Criterion:
         report = self.flow().gate_report(environment)
@@ -62,13 +63,13 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
     for environment in ("staging", "production"):
-        Workflow(store, design, LEAD).record_run(environment, ChangesSummary(plan="sha256:x"), succeeded=True)
+        Person(store, design, LEAD).record_run(environment, ChangesSummary(plan="sha256:x"), succeeded=True)
     settings = dataclasses.replace(
         load_settings(), github_webhook_secret=GITHUB_SECRET, circleci_webhook_secret=CIRCLECI_SECRET
     )
     circleci, github = FakeCircleCI(hook_secret=CIRCLECI_SECRET), FakeGitHub(hook_secret=GITHUB_SECRET)
     with (
-        serving(create_app(store, settings=settings)) as url,
+        serving(create_app(UnitOfWork(store, settings))) as url,
         serving(circleci.app()) as cci,
         serving(github.app()) as gh,
     ):

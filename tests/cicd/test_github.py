@@ -19,8 +19,8 @@ from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.workflow.cicd_work import CicdWork
 from infragate.workflow.roles import RoleError
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.fake_github import TOKEN, FakeGitHub
 from tests.support.people import seat_owners
 from tests.support.servers import free_port, serving
@@ -115,11 +115,11 @@ def team(tmp_path: Path) -> CicdWork:
     store = open_store(load_settings())
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    return CicdWork(Workflow(store, design, LEAD))
+    return CicdWork(Person(store, design, LEAD).work)
 
 
 def as_user(work: CicdWork, user: str) -> CicdWork:
-    return CicdWork(Workflow(work.flow.store, work.flow.design, user))
+    return CicdWork(Person(work.work.store, work.work.design, user).work)
 
 
 def test_apply_github_is_a_plan_a_lead_approves_by_digest(team: CicdWork, fake: tuple[FakeGitHub, GitHub]) -> None:
@@ -150,8 +150,8 @@ def test_apply_github_is_a_plan_a_lead_approves_by_digest(team: CicdWork, fake: 
 def test_a_lead_without_a_github_login_is_a_clear_error(team: CicdWork, fake: tuple[FakeGitHub, GitHub]) -> None:
     _, github = fake
     repository = team.repository.model_copy(update={"github_logins": {}})
-    design = team.flow.design
+    design = team.work.design
     patched = dataclasses.replace(design, project=design.project.model_copy(update={"repository": repository}))
     with pytest.raises(Exception, match=r"GitHub has no user 'lena\.lead@example\.com'") as raised:
-        CicdWork(Workflow(team.flow.store, patched, LEAD)).github_plan(github)
+        CicdWork(Person(team.work.store, patched, LEAD).work).github_plan(github)
     assert "github_logins" in getattr(raised.value, "hint", "")

@@ -43,9 +43,17 @@ def _run_the_example(aws: AwsConnection, embedded: EmbeddedAws, design: Path) ->
     assert "stage now deployment-testing" in second.stdout
     assert "next: developer: the last deployment" in second.stderr  # ICP-3.1: through the pipeline, next
     gates = infragate(embedded, "gate", "check", "--env", "staging", "-d", str(design), "--format", "json")
-    icp_3_2 = next(c for c in json.loads(gates.stdout)["gates"]["deployment-testing"] if c["clause"] == "ICP-3.2")
+    icp_3_2 = next(
+        c
+        for c in [c for c in json.loads(gates.stdout)["criteria"] if c["stage"] == "deployment-testing"]
+        if c["clause"] == "ICP-3.2"
+    )
     assert icp_3_2["met"] and "checks passed" in icp_3_2["detail"]  # on evidence: the example's workload tested
-    icp_3_3 = next(c for c in json.loads(gates.stdout)["gates"]["deployment-testing"] if c["clause"] == "ICP-3.3")
+    icp_3_3 = next(
+        c
+        for c in [c for c in json.loads(gates.stdout)["criteria"] if c["stage"] == "deployment-testing"]
+        if c["clause"] == "ICP-3.3"
+    )
     assert icp_3_3["met"] and "every SLO met" in icp_3_3["detail"]  # and stress-tested at its peak
 
     third = infragate(embedded, "run", str(design), "--env", "staging")

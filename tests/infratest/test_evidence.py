@@ -16,7 +16,7 @@ from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.workflow.infra_testing import InfraTesting, TestOptions
 from infragate.workflow.records import ChangesSummary
-from infragate.workflow.service import Workflow
+from tests.support.acting import Person
 from tests.support.cli import run_infragate
 from tests.support.workloads import Served, example_app, example_design
 
@@ -29,16 +29,16 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
 
 
-def criterion(flow: Workflow) -> tuple[bool, str]:
+def criterion(flow: Person) -> tuple[bool, str]:
     report = flow.gate_report("staging")
     found = next(c for cs in report.results.values() for c in cs if c.clause == "ICP-3.2")
     return found.met, found.detail
 
 
 def test_a_passing_run_after_the_last_apply_meets_icp_3_2(good: Served, tmp_path: Path) -> None:
-    flow = Workflow(open_store(load_settings()), load_design(example_design(tmp_path, good)), DEV)
+    flow = Person(open_store(load_settings()), load_design(example_design(tmp_path, good)), DEV)
     assert criterion(flow) == (False, "never tested: infragate test --env staging")
-    testing = InfraTesting(flow, load_settings(), "staging")
+    testing = InfraTesting(flow.work, load_settings(), "staging")
     _run_id, summary = testing.record(testing.run(TestOptions()))
     assert summary.passed and summary.counts["passed"] >= 17
     met, detail = criterion(flow)
@@ -49,8 +49,8 @@ def test_a_passing_run_after_the_last_apply_meets_icp_3_2(good: Served, tmp_path
 
 
 def test_failing_checks_become_findings_with_their_clause(broken: Served, tmp_path: Path) -> None:
-    flow = Workflow(open_store(load_settings()), load_design(example_design(tmp_path, broken)), DEV)
-    testing = InfraTesting(flow, load_settings(), "staging")
+    flow = Person(open_store(load_settings()), load_design(example_design(tmp_path, broken)), DEV)
+    testing = InfraTesting(flow.work, load_settings(), "staging")
     _run_id, summary = testing.record(testing.run(TestOptions()))
     assert not summary.passed
     met, detail = criterion(flow)
@@ -63,8 +63,8 @@ def test_failing_checks_become_findings_with_their_clause(broken: Served, tmp_pa
 def test_a_run_that_judged_nothing_is_not_a_pass(tmp_path: Path) -> None:
     from tests.support.workloads import unpinned_production
 
-    flow = Workflow(open_store(load_settings()), load_design(unpinned_production(tmp_path)), DEV)
-    testing = InfraTesting(flow, load_settings(), "production")  # embedded, nothing pinned
+    flow = Person(open_store(load_settings()), load_design(unpinned_production(tmp_path)), DEV)
+    testing = InfraTesting(flow.work, load_settings(), "production")  # embedded, nothing pinned
     _run_id, summary = testing.record(testing.run(TestOptions()))
     assert not summary.passed and summary.counts["passed"] == 0
     report = flow.gate_report("production")
@@ -114,10 +114,10 @@ def test_the_workload_serves_the_example_and_its_tests_pass(tmp_path: Path) -> N
 
 
 def test_a_test_job_runs_the_same_checks_on_a_worker_and_records_them(good: Served, tmp_path: Path) -> None:
-    from infragate.jobs.queue import submit
+    from tests.support.jobs import submit
 
     design = example_design(tmp_path, good)
-    flow = Workflow(open_store(load_settings()), load_design(design), DEV)
+    flow = Person(open_store(load_settings()), load_design(design), DEV)
     flow.register_project()
     job = submit(load_settings(), project="webshop", environment="staging", kind="test", requested_by=DEV, here=True)
     assert job.state == "succeeded" and job.result["passed"] is True and job.result["failing"] == 0

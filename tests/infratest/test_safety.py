@@ -119,11 +119,11 @@ def test_the_workflow_lists_unpinned_embedded_endpoints_as_not_applicable(tmp_pa
     from infragate.settings import load_settings
     from infragate.store import open_store
     from infragate.workflow.infra_testing import InfraTesting, TestOptions
-    from infragate.workflow.service import Workflow
+    from tests.support.acting import Person
     from tests.support.workloads import unpinned_production
 
-    flow = Workflow(open_store(load_settings()), load_design(unpinned_production(tmp_path)), "dara.dev@example.com")
-    plan, skipped = InfraTesting(flow, load_settings(), "production").plan(TestOptions())
+    flow = Person(open_store(load_settings()), load_design(unpinned_production(tmp_path)), "dara.dev@example.com")
+    plan, skipped = InfraTesting(flow.work, load_settings(), "production").plan(TestOptions())
     assert plan.endpoints == ()
     assert {r.target for r in skipped} == {"https://www.webshop.example.com/", "https://api.webshop.example.com/"}
     assert all(r.verdict is Verdict.NOT_APPLICABLE and "not pinned" in r.detail for r in skipped)

@@ -20,17 +20,17 @@ from sqlalchemy import select, update
 
 from infragate.aws import AwsConnection, EmbeddedAws
 from infragate.design import load_design
-from infragate.jobs.control import cancel
-from infragate.jobs.queue import submit
 from infragate.jobs.runner import reap, run_job
 from infragate.jobs.schedules import fire_due, matches
 from infragate.settings import load_settings
 from infragate.store import Store, open_store
 from infragate.store import jobs as job_store
 from infragate.store.schema import Job, Run
-from infragate.workflow.service import Workflow
+from infragate.workflow.job_requests import CancelJob
 from tests.conftest import WEBSHOP, deep_merge
+from tests.support.acting import Person
 from tests.support.cli import run_infragate
+from tests.support.jobs import submit
 from tests.support.webhook import Webhook
 
 REDIS = "redis://127.0.0.1:6379/15"
@@ -41,7 +41,7 @@ QUEUES = {"sqlite": None, "redis": REDIS}
 def home(embedded: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The session's embedded AWS home, and the webshop project registered in the test's store."""
     monkeypatch.setenv("INFRAGATE_HOME", str(embedded.home))
-    Workflow(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com").register_project()
+    Person(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com").register_project()
     return embedded.home
 
 
@@ -115,8 +115,8 @@ def test_cancel_stops_a_running_apply_as_ctrl_c_would(aws: AwsConnection, home: 
     )
     store = Store(os.environ["INFRAGATE_DATABASE_URL"])
     _wait(store, job.id, ("running",), timeout=60)
-    asked = cancel(open_store(load_settings()), job.id, "ci")  # what `infragate jobs cancel` calls
-    assert asked.cancel_requested
+    asked = Person(open_store(load_settings()), load_design(WEBSHOP), "ci").do(CancelJob(job_id=job.id))
+    assert asked.state == "running"  # asked to stop: it stops between two changes
     final = _wait(store, job.id, ("cancelled", "failed", "succeeded"))
     assert final.state == "cancelled" and final.result["interrupted"] is True
     with store.session() as session:
@@ -155,7 +155,7 @@ def test_a_schedule_fires_once_per_minute_and_notifies_the_accountable_people(
     )
     design_file = tmp_path / "infragate.yaml"
     design_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    Workflow(open_store(load_settings()), load_design(design_file), "ci").register_project()
+    Person(open_store(load_settings()), load_design(design_file), "ci").register_project()
     settings = load_settings()
     now = datetime(2026, 11, 27, 3, 0, 17, tzinfo=UTC)
     fired = fire_due(settings, now, lambda job_id: run_job(settings, job_id))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infragate.jobs.verdicts import verdict_failed
+from infragate.workflow.jobs_model import JobResult
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from infragate.jobs.verdicts import verdict_failed
     ],
 )
 def test_a_failed_verdict_is_named(result: dict[str, Any], said: str) -> None:
-    found = verdict_failed(result)
+    found = JobResult.model_validate(result).verdict_failed()
     assert found is not None and found.startswith(said)
 
 
@@ -37,4 +37,4 @@ def test_a_failed_verdict_is_named(result: dict[str, Any], said: str) -> None:
     ],
 )
 def test_a_held_verdict_is_not_a_failure(result: dict[str, Any]) -> None:
-    assert verdict_failed(result) is None
+    assert JobResult.model_validate(result).verdict_failed() is None

@@ -14,7 +14,7 @@ from infragate.policy import clause_index, policy_rules
 from infragate.policy.frameworks import FOLDER, Framework, Requirement, catalog
 from infragate.workflow import gates
 from infragate.workflow.checklist import TEMPLATE, checklist_for
-from infragate.workflow.stages import Stage
+from infragate.workflow.stages import Stage, registry
 from tests.conftest import WEBSHOP
 
 FRAMEWORKS = sorted(catalog())
@@ -28,8 +28,8 @@ def test_the_shipped_frameworks_are_the_ones_clients_ask_about() -> None:
 def _gate_clauses() -> set[str]:
     """Clauses some gate criterion before pre-launch judges (what ``criteria:`` may name)."""
     evidence = gates.Evidence("e", True, "sha256:x", (), (), (), (), pentest_requested=True, endpoints=("https://x",))
-    judged = gates.evaluate(evidence)
-    return {c.clause for stage, criteria in judged.items() if stage is not Stage.PRE_LAUNCH for c in criteria}
+    judged = registry().evaluate(evidence)
+    return {c.clause for stage, criteria in judged.items() if stage != Stage.PRE_LAUNCH for c in criteria}
 
 
 @pytest.mark.parametrize("name", FRAMEWORKS)

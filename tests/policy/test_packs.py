@@ -20,9 +20,9 @@ from infragate.policy import Status, check_design, check_live
 from infragate.policy.packs import load_pack, packs_for
 from infragate.settings import load_settings
 from infragate.store import open_store
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
 from tests.provision.test_lifecycle import apply_design
+from tests.support.acting import Person
 from tests.support.cli import run_infragate
 from tests.support.people import seat_owners
 
@@ -114,7 +114,7 @@ def test_rules_list_shows_pack_rules_and_approvals_record_the_pack_versions(tmp_
     design = load_design(path)
     store = open_store(load_settings())
     seat_owners(store, design)
-    Workflow(store, design, "lena.lead@example.com").approve_design("staging")
+    Person(store, design, "lena.lead@example.com").approve_design("staging")
     with store.session() as session:
         from infragate.store.schema import AuditLogEntry
 

@@ -4,6 +4,7 @@ held to the design's targets, and the pre-launch item met only by a recent passe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,11 +14,12 @@ from infragate.design import Design, load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
-from infragate.workflow.drills import Drilling
+from infragate.workflow.context import QuietView
+from infragate.workflow.drills import Drill, Drilled
 from infragate.workflow.records import DrillSummary
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
 from tests.provision.test_lifecycle import apply_design
+from tests.support.acting import Person
 from tests.support.people import seat_owners
 
 INFRA = "ivan.infra@example.com"
@@ -47,10 +49,32 @@ def statuses(aws: AwsConnection) -> dict[str, str]:
     }
 
 
+class Drilling:
+    """The drill as infra runs it, on the test's AWS; ``run`` returns what the handler returned."""
+
+    def __init__(self, design: Design) -> None:
+        self.store = open_store(load_settings())
+        seat_owners(self.store, design)
+        self.design = design
+
+    def run(
+        self, component: str | None = None, progress: Callable[[str], None] | None = None, *, connection: AwsConnection
+    ) -> Drilled:
+        view = Said(progress) if progress is not None else None
+        person = Person(self.store, self.design, INFRA, aws=connection, view=view)
+        return person.do(Drill(project=person.project, environment="staging", component=component))
+
+
+class Said(QuietView):
+    def __init__(self, said: Callable[[str], None]) -> None:
+        self.said = said
+
+    def log(self, message: str) -> None:
+        self.said(message)
+
+
 def drilling(design: Design) -> Drilling:
-    store = open_store(load_settings())
-    seat_owners(store, design)
-    return Drilling(Workflow(store, design, INFRA), load_settings(), "staging")
+    return Drilling(design)
 
 
 def test_a_drill_restores_measures_and_leaves_nothing_behind(aws: AwsConnection) -> None:
@@ -66,11 +90,11 @@ def test_a_drill_restores_measures_and_leaves_nothing_behind(aws: AwsConnection)
     summary = outcome.summary
     assert summary.passed and summary.embedded and (summary.rto_target, summary.rpo_target) == (60, 1440)
     db = summary.components["orders-db"]
-    assert db["passed"] and db["recovery_point"].startswith("rds:webshop-staging-orders-db")
-    assert db["rto_met"] is True and db["rpo_met"] is True and 0 <= db["rpo_minutes"] < 60
-    assert "engine postgres" in db["checks"] and "encryption True" in db["checks"]
-    bucket = next(line for name, line in summary.components.items() if line["kind"] == "bucket")
-    assert bucket["passed"] and bucket["checks"][0].startswith("catalogue.json") and "8 bytes" in bucket["checks"][0]
+    assert db.passed and db.recovery_point.startswith("rds:webshop-staging-orders-db")
+    assert db.rto_met is True and db.rpo_met is True and 0 <= db.rpo_minutes < 60
+    assert "engine postgres" in db.checks and "encryption True" in db.checks
+    bucket = next(line for name, line in summary.components.items() if line.kind == "bucket")
+    assert bucket.passed and bucket.checks[0].startswith("catalogue.json") and "8 bytes" in bucket.checks[0]
     assert restored_leftovers(aws) == []  # the temporary copies are gone
     after = {
         i["DBInstanceIdentifier"]: i["DBInstanceStatus"]
@@ -87,7 +111,7 @@ def test_a_drill_restores_measures_and_leaves_nothing_behind(aws: AwsConnection)
 
 def outcome_checklist(design: Design) -> Any:
     store = open_store(load_settings())
-    return Workflow(store, design, INFRA).gate_report("staging").evidence.checklist
+    return Person(store, design, INFRA).gate_report("staging").evidence.checklist
 
 
 def test_targets_a_drill_cannot_meet_fail_it(aws: AwsConnection, webshop_variant: Any) -> None:
@@ -98,7 +122,7 @@ def test_targets_a_drill_cannot_meet_fail_it(aws: AwsConnection, webshop_variant
     time.sleep(0.05)  # the snapshot must be older than 0.0001 minutes (6 ms) when the drill reads it
     outcome = drilling(design).run("orders-db", connection=aws)
     line = outcome.summary.components["orders-db"]
-    assert not outcome.summary.passed and line["rpo_met"] is False and line["rto_met"] is True
+    assert not outcome.summary.passed and line.rpo_met is False and line.rto_met is True
     assert list(outcome.summary.components) == ["orders-db"]  # --component: that one only
     item = next(i for i in outcome_checklist(design) if i.spec.key == "restore-tested")
     assert not item.met and "failed: orders-db" in item.detail
@@ -113,7 +137,7 @@ def test_a_protected_database_is_drilled_through_a_copy_that_can_be_deleted(
     assert design.environment("staging").infrastructure.databases["orders-db"].deletion_protection
     assert apply_design(aws, design).succeeded
     line = drilling(design).run("orders-db", connection=aws).summary.components["orders-db"]
-    assert line["passed"] and line["cleaned_up"] and line["problems"] == []
+    assert line.passed and line.cleaned_up and line.problems == []
     assert restored_leftovers(aws) == []
     originals = aws.call("rds", "describe_db_instances")["DBInstances"]
     assert [i["DeletionProtection"] for i in originals] == [True]  # the original keeps its protection
@@ -123,12 +147,12 @@ def test_a_bucket_without_versions_or_a_missing_database_fails_and_names_why(aws
     design = load_design(WEBSHOP)
     outcome = drilling(design).run(connection=aws)  # nothing applied yet
     assert not outcome.summary.passed
-    assert "does not exist: apply the design first" in outcome.summary.components["orders-db"]["problems"][0]
+    assert "does not exist: apply the design first" in outcome.summary.components["orders-db"].problems[0]
     assert apply_design(aws, design).succeeded
     bucket = next(name for name, b in design.environment("staging").infrastructure.buckets.items() if b.versioning)
     empty = drilling(design).run(bucket, connection=aws)
     line = empty.summary.components[bucket]
-    assert line["not_applicable"].endswith("is empty: no object version to restore yet") and not line["problems"]
+    assert line.not_applicable.endswith("is empty: no object version to restore yet") and not line.problems
     assert not empty.summary.passed  # nothing was restored, so nothing shows a restore works
     with pytest.raises(UsageError, match="--component web: not a database or versioned bucket"):
         drilling(design).run("web", connection=aws)
@@ -162,7 +186,7 @@ def test_an_old_drill_no_longer_meets_the_item(tmp_path: Any) -> None:
 
     design = load_design(WEBSHOP)
     store = open_store(load_settings())
-    flow = Workflow(store, design, INFRA)
+    flow = Person(store, design, INFRA)
     flow.record_run("staging", DrillSummary(passed=True, drill="x", embedded=False, components={}), succeeded=True)
     with store.session() as session:
         run = session.scalars(select(Run).where(Run.kind == "drill")).one()

@@ -17,8 +17,8 @@ from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, run_sc
 from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.workflow.scanning import Scanning, ScanOptions
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.fake_detectify import KEY, SECRET, FakeDetectify, vulnerability
 from tests.support.servers import free_port, serving
 
@@ -83,6 +83,8 @@ def test_the_detectify_engine_scans_public_endpoints_only(tmp_path: Path) -> Non
     assert report.complete and [c.engines for c in report.coverage] == [["detectify"]]
     assert [(f.engine, f.cwe, f.severity) for f in report.findings] == [("detectify", 89, "critical")]
 
-    embedded = Scanning(Workflow(open_store(load_settings()), load_design(WEBSHOP), "ci"), load_settings(), "staging")
+    embedded = Scanning(
+        Person(open_store(load_settings()), load_design(WEBSHOP), "ci").work, load_settings(), "staging"
+    )
     with pytest.raises(UsageError, match="Detectify scans staging's endpoints on its own, and it is embedded AWS"):
         embedded.plan(ScanOptions(engine="detectify"))

@@ -17,10 +17,10 @@ from infragate.settings import load_settings
 from infragate.store import jobs as job_store
 from infragate.store import open_store
 from infragate.store.jobs import ensure_schedule
-from infragate.workflow.gatekeeping import WEEKLY_CRON, WEEKLY_SCAN
+from infragate.workflow.gatekeeping import WEEKLY_CRON, WEEKLY_SCAN, weekly_scan
 from infragate.workflow.roles import RoleError
-from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
+from tests.support.acting import Person
 from tests.support.people import seat_owners
 from tests.support.servers import free_port
 from tests.support.webhook import Webhook
@@ -37,7 +37,7 @@ def scheduled(folder: Path, served: Served, webhook: Webhook) -> Path:
     data = yaml.safe_load(design.read_text())
     data["project"]["notify"] = {"security": [webhook.url]}
     design.write_text(yaml.safe_dump(data, sort_keys=False))
-    Workflow(open_store(load_settings()), load_design(design), "ci").register_project()
+    Person(open_store(load_settings()), load_design(design), "ci").register_project()
     return design
 
 
@@ -72,15 +72,15 @@ def test_a_scheduled_scan_that_cannot_reach_its_endpoint_is_reported_never_clean
 
 @pytest.mark.usefixtures("seated")
 def test_deployment_testing_brings_a_weekly_scan_schedule_once(good: Served, tmp_path: Path) -> None:
-    flow = Workflow(open_store(load_settings()), load_design(example_design(tmp_path, good)), "ci")
+    flow = Person(open_store(load_settings()), load_design(example_design(tmp_path, good)), "ci")
     settings = load_settings()
     with flow.store.session() as session:
         project = flow.register(session)
-        flow._schedule_scans(session, project, "staging", Stage.PROVISIONING)  # too early: nothing yet
+        weekly_scan(session, project, flow.design, "staging", Stage.PROVISIONING)  # too early: nothing yet
     assert [s.name for s in job_store.schedules(open_store(settings), "webshop")] == []
     for _ in range(2):
         with flow.store.session() as session:
-            flow._schedule_scans(session, flow.register(session), "staging", Stage.DEPLOYMENT_TESTING)
+            weekly_scan(session, flow.register(session), flow.design, "staging", Stage.DEPLOYMENT_TESTING)
     (weekly,) = job_store.schedules(open_store(settings), "webshop")
     assert (weekly.name, weekly.kind, weekly.cron, weekly.environment) == (WEEKLY_SCAN, "scan", WEEKLY_CRON, "staging")
 
@@ -96,8 +96,8 @@ def test_a_production_scan_schedule_is_securitys_and_runs_as_them(
     store = open_store(load_settings())
     seat_owners(store, loaded)  # this design's people, on this design's project
     with pytest.raises(RoleError, match="run a security scan against production"):
-        Workflow(store, loaded, "lena.lead@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
-    Workflow(store, loaded, "ci").register_project()
+        Person(store, loaded, "lena.lead@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
+    Person(store, loaded, "ci").register_project()
     with store.session() as session:  # what deployment-testing brings: made by infragate, not by a person
         ensure_schedule(
             session, project="webshop", environment="staging", name="weekly-scan", kind="scan", cron="* * * * *"
@@ -106,7 +106,7 @@ def test_a_production_scan_schedule_is_securitys_and_runs_as_them(
     assert refused.state == "failed" and "runs only from a schedule that security made" in refused.result["error"]
     assert any("could not run" in m["message"] for m in webhook.received)  # security is told, with the way out
 
-    Workflow(store, loaded, "sam.sec@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
+    Person(store, loaded, "sam.sec@example.com").add_schedule("staging", "weekly-scan", "scan", "* * * * *")
     (made,) = job_store.schedules(store, "webshop")
     assert made.created_by == "sam.sec@example.com"
     settings = load_settings()
@@ -120,7 +120,7 @@ def test_a_lead_schedules_a_staging_scan_and_a_malformed_schedule_is_refused_pla
     from infragate.errors import UsageError
     from tests.conftest import WEBSHOP
 
-    lead = Workflow(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com")
+    lead = Person(open_store(load_settings()), load_design(WEBSHOP), "lena.lead@example.com")
     with pytest.raises(UsageError, match="cron 'every monday' is not five cron fields"):
         lead.add_schedule("staging", "weekly", "scan", "every monday")
     with pytest.raises(UsageError, match="kind 'nuke' is not drift, verify, audit or scan"):

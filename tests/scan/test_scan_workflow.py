@@ -22,8 +22,9 @@ from infragate.workflow import gates
 from infragate.workflow.records import RunKind, ScanSummary
 from infragate.workflow.roles import RoleError
 from infragate.workflow.scanning import Scanning, ScanOptions
-from infragate.workflow.service import Workflow
+from infragate.workflow.stages.security import owasp_scanned
 from tests.conftest import SCHEMAS
+from tests.support.acting import Person
 from tests.support.cli import run_infragate
 from tests.support.workloads import Served, example_design
 
@@ -32,18 +33,18 @@ OWN = {"engine": "own", "rate": 500}
 URL = "https://staging.webshop.example.com/"
 
 
-def scan(folder: Path, served: Served, actor: str = DEV, **options: object) -> tuple[Workflow, Scanning]:
+def scan(folder: Path, served: Served, actor: str = DEV, **options: object) -> tuple[Person, Scanning]:
     design = load_design(example_design(folder, served, scan=OWN, **options))
-    flow = Workflow(open_store(load_settings()), design, actor)
-    return flow, Scanning(flow, load_settings(), "staging")
+    flow = Person(open_store(load_settings()), design, actor)
+    return flow, Scanning(flow.work, load_settings(), "staging")
 
 
-def criterion(flow: Workflow) -> tuple[bool, str]:
+def criterion(flow: Person) -> tuple[bool, str]:
     found = next(c for cs in flow.gate_report("staging").results.values() for c in cs if c.clause == "ICP-4.1")
     return found.met, found.detail
 
 
-def scan_findings(flow: Workflow) -> dict[str, str]:
+def scan_findings(flow: Person) -> dict[str, str]:
     with flow.store.session() as session:
         rows = session.scalars(select(Finding).where(Finding.source == "scan"))
         return {row.component: row.status for row in rows}
@@ -102,7 +103,7 @@ def test_icp_4_1_needs_a_recent_complete_scan_of_every_declared_endpoint() -> No
         evidence = gates.Evidence(
             "staging", False, "d", (), (), (), (), False, runs={RunKind.SCAN: facts}, endpoints=endpoints
         )
-        return gates.owasp_scanned(evidence, now)
+        return owasp_scanned(evidence, now)
 
     assert judged(now - timedelta(days=1))[0]  # the compliant decoy
     assert judged(now - timedelta(days=7)) == (

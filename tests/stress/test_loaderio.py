@@ -17,10 +17,10 @@ from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.stress import loaderio
 from infragate.stress.loaderio import LoaderIoError
-from infragate.workflow.service import Workflow
 from infragate.workflow.stress_testing import StressOptions, StressTesting
 from tests.conftest import WEBSHOP
 from tests.support import fake_loaderio
+from tests.support.acting import Person
 
 HOST = "www.webshop.example.com"
 
@@ -50,7 +50,9 @@ def real_aws_design(folder: Path) -> Path:
 
 def stress_of(path: Path) -> StressTesting:
     return StressTesting(
-        Workflow(open_store(load_settings()), load_design(path), "dara.dev@example.com"), load_settings(), "production"
+        Person(open_store(load_settings()), load_design(path), "dara.dev@example.com").work,
+        load_settings(),
+        "production",
     )
 
 
@@ -86,7 +88,9 @@ def test_a_wrong_key_and_local_targets_are_refused(
     with pytest.raises(LoaderIoError, match="refused the API key"):
         testing._loaderio(testing.scenario(StressOptions()), tmp_path / "run")
     staging = StressTesting(
-        Workflow(open_store(load_settings()), load_design(WEBSHOP), "dara.dev@example.com"), load_settings(), "staging"
+        Person(open_store(load_settings()), load_design(WEBSHOP), "dara.dev@example.com").work,
+        load_settings(),
+        "staging",
     )
     with pytest.raises(UsageError, match=re.escape("Loader.io loads https://staging.webshop.example.com/ from")):
         staging.run(StressOptions(engine="loaderio"))

@@ -14,8 +14,8 @@ from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
-from infragate.workflow.service import Workflow
-from infragate.workflow.stress_testing import StressOptions, StressTesting
+from infragate.workflow.stress_testing import ApproveStressPlan, StressOptions, StressTesting
+from tests.support.acting import Person
 from tests.support.cli import run_infragate
 from tests.support.workloads import Served, example_app, example_design, unpinned_production
 
@@ -33,15 +33,15 @@ def design_with(folder: Path, served: Served, **targets: float) -> Path:
     return path
 
 
-def criterion(flow: Workflow) -> tuple[bool, str]:
+def criterion(flow: Person) -> tuple[bool, str]:
     found = next(c for cs in flow.gate_report("staging").results.values() for c in cs if c.clause == "ICP-3.3")
     return found.met, found.detail
 
 
 def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_path: Path) -> None:
-    flow = Workflow(open_store(load_settings()), load_design(design_with(tmp_path, good)), DEV)
+    flow = Person(open_store(load_settings()), load_design(design_with(tmp_path, good)), DEV)
     assert criterion(flow) == (False, "never stress-tested: infragate stress --env staging")
-    testing = StressTesting(flow, load_settings(), "staging")
+    testing = StressTesting(flow.work, load_settings(), "staging")
     outcome = testing.run(StressOptions(workers=2))
     results = outcome.results
     assert results["overall"]["count"] == results["locust_overall"]["count"] > 100  # nothing lost between processes
@@ -59,8 +59,8 @@ def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_p
 
 
 def test_a_missed_slo_is_a_finding_and_keeps_the_criterion_unmet(good: Served, tmp_path: Path) -> None:
-    flow = Workflow(open_store(load_settings()), load_design(design_with(tmp_path, good, p95_ms=0.05, p99_ms=0.1)), DEV)
-    testing = StressTesting(flow, load_settings(), "staging")
+    flow = Person(open_store(load_settings()), load_design(design_with(tmp_path, good, p95_ms=0.05, p99_ms=0.1)), DEV)
+    testing = StressTesting(flow.work, load_settings(), "staging")
     outcome = testing.run(StressOptions(workers=1))
     missed = {v.name for v in outcome.verdicts if not v.passed}
     assert missed == {"p95", "p99"}
@@ -75,13 +75,13 @@ def test_a_missed_slo_is_a_finding_and_keeps_the_criterion_unmet(good: Served, t
 
 def test_caps_and_undeclared_targets_are_refused_before_anything_runs(good: Served, tmp_path: Path) -> None:
     path = design_with(tmp_path, good)
-    flow = Workflow(open_store(load_settings()), load_design(path), DEV)
+    flow = Person(open_store(load_settings()), load_design(path), DEV)
     with pytest.raises(UsageError, match=r"exceeds its caps: .*over max_rps 200"):
-        StressTesting(flow, load_settings(), "staging").scenario(StressOptions(peak_rps=500))
+        StressTesting(flow.work, load_settings(), "staging").scenario(StressOptions(peak_rps=500))
     unpinned = unpinned_production(tmp_path / "unpinned")
-    production = Workflow(open_store(load_settings()), load_design(unpinned), DEV)
+    production = Person(open_store(load_settings()), load_design(unpinned), DEV)
     with pytest.raises(UsageError, match="must be pinned to a local address"):
-        StressTesting(production, load_settings(), "production").scenario(StressOptions())
+        StressTesting(production.work, load_settings(), "production").scenario(StressOptions())
     assert not (load_settings().home / "stress").exists()  # no run folder, no Locust
 
 
@@ -111,15 +111,21 @@ def test_production_load_needs_a_leads_approval_of_this_exact_plan(good: Served,
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     store = open_store(load_settings())
     seat_owners(store, load_design(path))
-    developer = StressTesting(Workflow(store, load_design(path), DEV), load_settings(), "staging")
+    developer = StressTesting(Person(store, load_design(path), DEV).work, load_settings(), "staging")
     with pytest.raises(RefusedError, match="needs a lead's approval of its stress plan sha256:"):
         developer.run(StressOptions(workers=1))
     assert not (load_settings().home / "stress").exists()  # refused before Locust started
+    design = load_design(path)
+
+    def approval(person: str, comment: str) -> ApproveStressPlan:
+        return ApproveStressPlan(project="webshop", environment="staging", design_digest=design.digest, comment=comment)
+
     with pytest.raises(RoleError, match="may not approve a plan"):
-        developer.approve(StressOptions(), "me")
-    lead = StressTesting(Workflow(store, load_design(path), "lena.lead@example.com"), load_settings(), "staging")
-    approved = lead.approve(StressOptions(), "off-peak")
-    developer.require_approval(approved)  # now it may run
+        Person(store, design, DEV).do(approval(DEV, "me"))
+    approved = Person(store, design, "lena.lead@example.com").do(approval("lena.lead@example.com", "off-peak"))
+    planned = developer.scenario(StressOptions(), to_run=False)
+    assert planned.digest == approved.digest
+    developer.require_approval(planned)  # now it may run
     heavier = developer.scenario(StressOptions(peak_rps=30))
     assert heavier.digest != approved.digest
     with pytest.raises(RefusedError):
@@ -134,8 +140,8 @@ def test_find_limit_reports_where_it_broke_and_on_what(tmp_path: Path) -> None:
         staging["stress"]["profile"] = {"kind": "step", "step_users": 2, "step_s": 2, "hold_s": 5}
         staging["stress"]["caps"] = {"max_users": 6, "max_rps": 12, "max_duration_s": 60}
         path.write_text(yaml.safe_dump(data, sort_keys=False))
-        flow = Workflow(open_store(load_settings()), load_design(path), DEV)
-        testing = StressTesting(flow, load_settings(), "staging")
+        flow = Person(open_store(load_settings()), load_design(path), DEV)
+        testing = StressTesting(flow.work, load_settings(), "staging")
         assert [s["users"] for s in testing.scenario(StressOptions(find_limit=True)).stages] == [2, 4, 6]
         outcome = testing.run(StressOptions(workers=1, find_limit=True))
     limit = outcome.limit
@@ -196,6 +202,6 @@ def test_ctrl_c_stops_the_run_and_keeps_what_was_measured(good: Served, tmp_path
     document = json.loads(out)
     assert document["interrupted"] and not document["passed"] and document["results"]["overall"]["count"] > 0
     assert "was interrupted" in err
-    flow = Workflow(open_store(load_settings()), load_design(path), DEV)
+    flow = Person(open_store(load_settings()), load_design(path), DEV)
     met, detail = criterion(flow)
     assert not met and "interrupted" in detail

@@ -15,8 +15,8 @@ from infragate.errors import DesignValidationError, UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
 from infragate.stress.runner import StressError
-from infragate.workflow.service import Workflow
 from infragate.workflow.stress_testing import StressOptions, StressTesting
+from tests.support.acting import Person
 from tests.support.workloads import Served, example_design
 
 DEV = "dara.dev@example.com"
@@ -59,7 +59,7 @@ def design_with_locustfile(folder: Path, served: Served, code: str, **stress: ob
 
 
 def stress_testing_of(path: Path) -> StressTesting:
-    return StressTesting(Workflow(open_store(load_settings()), load_design(path), DEV), load_settings(), "staging")
+    return StressTesting(Person(open_store(load_settings()), load_design(path), DEV).work, load_settings(), "staging")
 
 
 def test_its_users_run_with_the_designs_load_and_exact_recording(good: Served, tmp_path: Path) -> None:

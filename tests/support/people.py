@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from infragate.design import Design
 from infragate.store import Store
-from infragate.workflow.service import Workflow
 from infragate.workflow.users import create_admin
+from tests.support.acting import Person
 
 ADMIN = "ada.admin@example.com"
 
@@ -14,4 +14,4 @@ ADMIN = "ada.admin@example.com"
 def seat_owners(store: Store, design: Design) -> None:
     """Make ADMIN an admin (once) and apply the design's proposed memberships (idempotent)."""
     create_admin(store, ADMIN)
-    Workflow(store, design, ADMIN).apply_memberships()
+    Person(store, design, ADMIN).apply_memberships()

@@ -9,10 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infragate.design import load_design
+from infragate.settings import load_settings
 from infragate.store import Store
 from infragate.store.checkpoints import Signer
 from infragate.web.app import create_app
 from infragate.workflow.accounts import set_password
+from infragate.workflow.context import UnitOfWork
 from tests.conftest import WEBSHOP
 from tests.support.people import ADMIN, seat_owners
 from tests.support.servers import serving
@@ -40,7 +42,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def server(store: Store) -> TestClient:
-    return TestClient(create_app(store), base_url="http://127.0.0.1")
+    return TestClient(create_app(UnitOfWork(store, load_settings())), base_url="http://127.0.0.1")
 
 
 def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> TestClient:
@@ -52,5 +54,5 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> TestClie
 @pytest.fixture
 def live(store: Store) -> Iterator[str]:
     """The server on a free port of 127.0.0.1, in a thread: its address."""
-    with serving(create_app(store)) as address:
+    with serving(create_app(UnitOfWork(store, load_settings()))) as address:
         yield address

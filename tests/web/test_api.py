@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from infragate.settings import load_settings
 from infragate.store import Store
 from infragate.web.app import create_app
 from infragate.workflow import accounts
+from infragate.workflow.context import UnitOfWork
 from tests.support.people import ADMIN
 from tests.web.conftest import DEV, INFRA, LEAD, PASSWORD, SECURITY, sign_in
 
@@ -45,7 +47,7 @@ def test_sign_in_with_a_wrong_password_locks_the_account_after_five_tries(server
 
 
 def test_sign_in_is_rate_limited_per_address(store: Store) -> None:
-    client = TestClient(create_app(store, sign_in_attempts=3), base_url="http://127.0.0.1")
+    client = TestClient(create_app(UnitOfWork(store, load_settings()), sign_in_attempts=3), base_url="http://127.0.0.1")
     codes = [client.post("/login", data={"name": LEAD, "password": "x" * 12}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
 
@@ -84,10 +86,10 @@ def test_a_token_is_shown_once_kept_hashed_and_revocable(server: TestClient, sto
 def test_a_token_scoped_to_one_role_cannot_use_the_others(server: TestClient, store: Store) -> None:
     from infragate.design import load_design
     from infragate.model import Role
-    from infragate.workflow.service import Workflow
     from tests.conftest import WEBSHOP
+    from tests.support.acting import Person
 
-    Workflow(store, load_design(WEBSHOP), ADMIN).add_member(DEV, Role.INFRA)
+    Person(store, load_design(WEBSHOP), ADMIN).add_member(DEV, Role.INFRA)
     token = token_for(server, DEV, roles=["developer"])
     auth = {"Authorization": f"Bearer {token}"}
     signed = server.post(

@@ -11,11 +11,13 @@ import yaml
 from fastapi.testclient import TestClient
 
 from infragate.design import load_design
+from infragate.settings import load_settings
 from infragate.store import Store, audit_log
 from infragate.store import jobs as job_store
 from infragate.web.app import create_app
-from infragate.workflow.service import Workflow
+from infragate.workflow.context import UnitOfWork
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.people import ADMIN, seat_owners
 from tests.web.conftest import DEV, INFRA, LEAD, SECURITY, sign_in
 from tests.web.test_api import PROBLEM, token_for
@@ -58,7 +60,7 @@ def test_jobs_of_one_project_are_invisible_from_another(server: TestClient, stor
 
 
 def test_a_job_is_followed_as_server_sent_events_until_it_ends_and_resumes_where_it_left(store: Store) -> None:
-    server = TestClient(create_app(store, follow_seconds=30), base_url="http://127.0.0.1")
+    server = TestClient(create_app(UnitOfWork(store, load_settings()), follow_seconds=30), base_url="http://127.0.0.1")
     dev = bearer(server, DEV)
     job_id = server.post(JOBS, headers=dev, json={"kind": "audit"}).json()["id"]
     job_store.event(store, job_id, "progress", "reading ec2")
@@ -114,15 +116,15 @@ def test_plans_are_approved_by_digest_by_the_lead_only(server: TestClient) -> No
 def test_design_changes_show_the_diff_since_the_lead_approved(store: Store, tmp_path: Path) -> None:
     design_file = tmp_path / "infragate.yaml"
     design_file.write_text(WEBSHOP.read_text())
-    before = Workflow(store, load_design(design_file), LEAD)
+    before = Person(store, load_design(design_file), LEAD)
     unapproved = before.design_changes("staging")
     assert unapproved.approved_digest is None and unapproved.changed
     before.approve_design("staging", "reviewed")
-    assert Workflow(store, load_design(design_file), DEV).design_changes("staging").diff == []
+    assert Person(store, load_design(design_file), DEV).design_changes("staging").diff == []
     data = yaml.safe_load(design_file.read_text())
     data["project"]["description"] = "Now with a second region"
     design_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    changes = Workflow(store, load_design(design_file), DEV).design_changes("staging")
+    changes = Person(store, load_design(design_file), DEV).design_changes("staging")
     assert changes.changed and changes.approved_by == LEAD
     assert any(line.startswith("+") and "second region" in line for line in changes.diff)
     assert not any(line.startswith("-") and "second region" in line for line in changes.diff)

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from infragate.design import load_design
 from infragate.store import Store
 from infragate.workflow.records import DocsSummary, PlanSummary
-from infragate.workflow.service import Workflow
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.people import ADMIN
 from tests.web.conftest import DEV, LEAD, sign_in
 
@@ -36,7 +36,7 @@ def test_the_audit_log_page_shows_admins_whether_it_verifies(server: TestClient,
 def test_design_documents_are_served_only_for_the_current_digest(
     server: TestClient, store: Store, tmp_path: Path
 ) -> None:
-    flow = Workflow(store, load_design(WEBSHOP), LEAD)
+    flow = Person(store, load_design(WEBSHOP), LEAD)
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "index.html").write_text("<html><style>h1{}</style><h1>webshop</h1><img src='a.png'></html>")
@@ -53,7 +53,7 @@ def test_design_documents_are_served_only_for_the_current_digest(
     assert "design documents and diagrams" in server.get(STAGING).text
     other = tmp_path / "other.yaml"  # the same project, another version of its design
     other.write_text(WEBSHOP.read_text().replace("t3.small", "t3.large", 1))
-    newer = Workflow(store, load_design(other), LEAD)
+    newer = Person(store, load_design(other), LEAD)
     assert newer.design.digest != flow.design.digest
     newer.record_run("staging", DocsSummary(), succeeded=True, artifact_path=str(folder / "index.html"))
     assert flow.design_documents("staging") is None  # drawn from another digest: not this design's documents
@@ -61,7 +61,7 @@ def test_design_documents_are_served_only_for_the_current_digest(
 
 
 def test_a_lead_approves_the_latest_plan_from_the_page(server: TestClient, store: Store) -> None:
-    flow = Workflow(store, load_design(WEBSHOP), LEAD)
+    flow = Person(store, load_design(WEBSHOP), LEAD)
     digest = "sha256:" + "ab" * 32
     flow.record_run("staging", PlanSummary(plan=digest, pending=3), succeeded=True)
     sign_in(server, DEV)

@@ -10,14 +10,16 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from infragate.settings import load_settings
 from infragate.store import Store
 from infragate.web.app import create_app
 from infragate.workflow import accounts
+from infragate.workflow.context import UnitOfWork
 from tests.web.conftest import LEAD
 
 
 def test_the_api_keeps_its_contract(store: Store) -> None:
-    app = create_app(store, follow_seconds=0.5)  # a followed job's stream ends quickly
+    app = create_app(UnitOfWork(store, load_settings()), follow_seconds=0.5)  # a followed job's stream ends quickly
     _info, token = accounts.create_token(store, LEAD, "schemathesis", projects=[], roles=[], days=1)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from infragate.settings import OidcSettings, load_settings
 from infragate.store import Store, audit_log
 from infragate.web.app import create_app
+from infragate.workflow.context import UnitOfWork
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 from tests.web.conftest import LEAD
 
@@ -27,7 +28,7 @@ def provider() -> Iterator[Provider]:
 def sso_server(store: Store, provider: Provider) -> TestClient:
     provider.person, provider.audience, provider.rogue_key = {}, CLIENT_ID, False
     oidc = OidcSettings(provider.issuer, CLIENT_ID, CLIENT_SECRET, label="Example SSO")
-    return TestClient(create_app(store, settings=replace(load_settings(), oidc=oidc)), base_url="http://127.0.0.1")
+    return TestClient(create_app(UnitOfWork(store, replace(load_settings(), oidc=oidc))), base_url="http://127.0.0.1")
 
 
 def _sign_in_with_sso(server: TestClient, state: str | None = None) -> httpx.Response:

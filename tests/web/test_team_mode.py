@@ -60,7 +60,7 @@ def test_login_keeps_a_private_token_and_commands_go_to_the_server_as_that_perso
     assert me.returncode == 0 and me.stdout.startswith(f"{LEAD}: webshop: lead")
     assert "authenticated by" in me.stderr
     gates = cli(lead, "gate", "check", "--env", "staging", "-p", "webshop", "--format", "json")
-    assert gates.returncode == 1 and json.loads(gates.stdout)["attestation"] == "server: authenticated"
+    assert gates.returncode == 1 and json.loads(gates.stdout)["attestation"] == "server: people authenticated"
     listed = cli(lead, "project", "list")
     assert listed.returncode == 0 and "webshop" in listed.stdout
 

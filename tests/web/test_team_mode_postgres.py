@@ -25,6 +25,7 @@ from infragate.store import jobs as job_store
 from infragate.store.checkpoints import Signer
 from infragate.web.app import create_app
 from infragate.workflow.accounts import set_password
+from infragate.workflow.context import UnitOfWork
 from tests.conftest import WEBSHOP
 from tests.support.people import seat_owners
 from tests.support.servers import serving
@@ -55,7 +56,7 @@ def team_store(tmp_path: Path) -> Iterator[Store]:
 def team_server(team_store: Store, embedded: EmbeddedAws, aws: AwsConnection) -> Iterator[str]:
     """The server, and a worker, on an emptied embedded account (so the audit finds the unprovisioned project)."""
     settings = replace(load_settings(), home=embedded.home, database_url=POSTGRES, queue_url=REDIS)
-    with serving(create_app(team_store, settings=settings)) as address:
+    with serving(create_app(UnitOfWork(team_store, settings))) as address:
         worker = subprocess.Popen(
             [sys.executable, "-m", "infragate", "worker"],
             env={

@@ -12,12 +12,13 @@ import pytest
 
 from infragate.design import Design, load_design
 from infragate.reporting import render_compliance_html
+from infragate.reporting.compliance_model import ComplianceReport
 from infragate.store import Store
 from infragate.store.schema import Run
 from infragate.workflow.records import AuditSummary, ChangesSummary, DocsSummary, ShieldCoverage, VerifySummary
 from infragate.workflow.report import compliance_report
-from infragate.workflow.service import Workflow
 from tests.conftest import INSECURE, WEBSHOP
+from tests.support.acting import Person
 from tests.support.people import seat_owners
 
 LEAD = "lena.lead@example.com"
@@ -26,24 +27,24 @@ ALARM_RULES = ("MON-001", "MON-002", "MON-003", "MON-004", "MON-005", "MON-006")
 
 
 @pytest.fixture
-def lead(tmp_path: Path) -> Workflow:
+def lead(tmp_path: Path) -> Person:
     store = Store(f"sqlite:///{tmp_path / 'evidence.db'}")
     store.upgrade()
     seat_owners(store, load_design(WEBSHOP))
-    return Workflow(store, load_design(WEBSHOP), LEAD)
+    return Person(store, load_design(WEBSHOP), LEAD)
 
 
-def audit(flow: Workflow, env: str, rules: dict[str, dict[str, int]], **fields: Any) -> None:
+def audit(flow: Person, env: str, rules: dict[str, dict[str, int]], **fields: Any) -> None:
     """Record an audit run with these per-rule results."""
     flow.record_run(env, AuditSummary(rules=rules, **fields), succeeded=True)
 
 
-def item(flow: Workflow, env: str, key: str) -> tuple[bool, str]:
+def item(flow: Person, env: str, key: str) -> tuple[bool, str]:
     state = next(i for i in flow.evidence(env).checklist if i.spec.key == key)
     return state.met, state.detail
 
 
-def test_an_audit_that_passed_every_rule_of_the_item_meets_it(lead: Workflow) -> None:
+def test_an_audit_that_passed_every_rule_of_the_item_meets_it(lead: Person) -> None:
     audit(lead, "production", {rule: {"pass": 1} for rule in ALARM_RULES})
     met, detail = item(lead, "production", "alarms")
     assert met and "MON-001" in detail
@@ -59,21 +60,21 @@ def test_an_audit_that_passed_every_rule_of_the_item_meets_it(lead: Workflow) ->
     ],
 )
 def test_accepted_unreadable_or_unevaluated_rules_do_not_meet_an_item(
-    lead: Workflow, results: dict[str, dict[str, int]], words: str
+    lead: Person, results: dict[str, dict[str, int]], words: str
 ) -> None:
     audit(lead, "production", results)
     met, detail = item(lead, "production", "alarms")
     assert not met and words in detail
 
 
-def test_an_audit_older_than_the_last_apply_is_not_current(lead: Workflow) -> None:
+def test_an_audit_older_than_the_last_apply_is_not_current(lead: Person) -> None:
     audit(lead, "production", {rule: {"pass": 1} for rule in ALARM_RULES})
     lead.record_run("production", ChangesSummary(plan="sha256:x"), succeeded=True)
     met, detail = item(lead, "production", "alarms")
     assert not met and "older than the latest apply" in detail
 
 
-def test_an_audit_without_rule_results_is_not_evidence(lead: Workflow) -> None:
+def test_an_audit_without_rule_results_is_not_evidence(lead: Person) -> None:
     lead.record_run("production", AuditSummary(failing=0), succeeded=True)
     assert item(lead, "production", "alarms") == (False, "the latest audit recorded no rule results: audit again")
     with lead.store.session() as session:  # a stored summary of another shape is not evidence either
@@ -82,13 +83,13 @@ def test_an_audit_without_rule_results_is_not_evidence(lead: Workflow) -> None:
     assert item(lead, "production", "alarms")[0] is False
 
 
-def test_production_only_rules_in_staging_make_the_item_not_applicable(lead: Workflow) -> None:
+def test_production_only_rules_in_staging_make_the_item_not_applicable(lead: Person) -> None:
     audit(lead, "staging", {rule: {"not applicable": 1} for rule in ALARM_RULES})
     met, detail = item(lead, "staging", "alarms")
     assert met and detail.startswith("not applicable")
 
 
-def test_verify_before_the_last_apply_does_not_meet_setup_verified(lead: Workflow) -> None:
+def test_verify_before_the_last_apply_does_not_meet_setup_verified(lead: Person) -> None:
     lead.record_run("staging", VERIFIED, succeeded=True)
     assert item(lead, "staging", "setup-verified")[0]
     lead.record_run("staging", ChangesSummary(plan="sha256:x"), succeeded=True)
@@ -96,13 +97,15 @@ def test_verify_before_the_last_apply_does_not_meet_setup_verified(lead: Workflo
 
 
 def test_icp_1_2_is_met_by_approved_services_and_unmet_by_an_unapproved_one(
-    lead: Workflow, webshop_variant: Callable[[dict[str, Any]], Design]
+    lead: Person, webshop_variant: Callable[[dict[str, Any]], Design]
 ) -> None:
-    report = compliance_report(lead, "staging")
+    report = compliance_report(lead.work, "staging").model_dump(mode="json")
     assert next(c for c in report["clauses"] if c["id"] == "ICP-1.2")["status"] == "met"
     unapproved = webshop_variant({"additional_services": {"cache": {"service": "elasticache"}}})
-    flow = Workflow(lead.store, unapproved, LEAD)
-    clause = next(c for c in compliance_report(flow, "staging")["clauses"] if c["id"] == "ICP-1.2")
+    flow = Person(lead.store, unapproved, LEAD)
+    clause = next(
+        c for c in compliance_report(flow.work, "staging").model_dump(mode="json")["clauses"] if c["id"] == "ICP-1.2"
+    )
     assert clause["status"] == "unmet" and any("cache" in e for e in clause["evidence"])
 
 
@@ -116,7 +119,7 @@ def assert_consistent(report: dict[str, Any]) -> None:
     assert {n["clause"] for n in report["non_compliance"]} == {c["id"] for c in clauses if c["status"] == "unmet"}
     assert all(n["missing"] for n in report["non_compliance"]), "an unmet clause says what is missing"
     assert sum(report["summary"]["open_findings"].values()) == len(report["open_findings"])
-    html = render_compliance_html(report)
+    html = render_compliance_html(ComplianceReport.model_validate(report))
     shown = re.search(r'<b class="unmet">(\d+)</b>clauses unmet', html)
     listed = re.search(r"Non-compliance: (\d+) unmet clause", html)
     assert shown and listed and shown.group(1) == listed.group(1) == str(len(report["non_compliance"]))
@@ -124,14 +127,14 @@ def assert_consistent(report: dict[str, Any]) -> None:
     assert counts and sum(int(n) for n in counts.group(1).split("/")) == len(report["open_findings"])
 
 
-def test_every_report_counts_what_it_lists(lead: Workflow) -> None:
-    reports = [compliance_report(lead, env) for env in ("staging", "production")]
+def test_every_report_counts_what_it_lists(lead: Person) -> None:
+    reports = [compliance_report(lead.work, env).model_dump(mode="json") for env in ("staging", "production")]
     lead.approve_design("staging")
     lead.record_run("staging", DocsSummary(), succeeded=True)
     audit(lead, "staging", {rule: {"pass": 1} for rule in ALARM_RULES})
-    reports.append(compliance_report(lead, "staging"))
-    insecure = Workflow(lead.store, load_design(INSECURE), LEAD)
-    reports += [compliance_report(insecure, env) for env in insecure.design.environments]
+    reports.append(compliance_report(lead.work, "staging").model_dump(mode="json"))
+    insecure = Person(lead.store, load_design(INSECURE), LEAD)
+    reports += [compliance_report(insecure.work, env).model_dump(mode="json") for env in insecure.design.environments]
     for report in reports:
         assert_consistent(report)
     assert any(r["non_compliance"] for r in reports) and any(r["summary"]["clauses"]["met"] for r in reports)

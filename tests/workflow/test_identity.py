@@ -18,9 +18,9 @@ from infragate.store import Store
 from infragate.store.findings import FindingStatus, Observed, ingest
 from infragate.store.schema import AuditLogEntry
 from infragate.workflow.roles import RoleError
-from infragate.workflow.service import Workflow
 from infragate.workflow.users import add_user, create_admin
 from tests.conftest import WEBSHOP
+from tests.support.acting import Person
 from tests.support.people import ADMIN, seat_owners
 
 LEAD, DEV, SECURITY = "lena.lead@example.com", "dara.dev@example.com", "sam.sec@example.com"
@@ -33,7 +33,7 @@ def store(tmp_path: Path) -> Store:
     return opened
 
 
-def _high_finding(flow: Workflow, env: str = "production") -> int:
+def _high_finding(flow: Person, env: str = "production") -> int:
     with flow.store.session() as session:
         project = flow.register(session)
         observed = Observed("fp-net", "NET-002", "web", "high", "open to the world", "0.0.0.0/0 on 22")
@@ -42,7 +42,7 @@ def _high_finding(flow: Workflow, env: str = "production") -> int:
 
 
 def test_loading_a_design_grants_nothing(store: Store) -> None:
-    flow = Workflow(store, load_design(WEBSHOP), LEAD)
+    flow = Person(store, load_design(WEBSHOP), LEAD)
     flow.register_project()
     assert flow.members() == []
     with pytest.raises(UsageError, match="is not a user"):
@@ -56,10 +56,10 @@ def test_a_developer_listing_himself_as_security_in_a_copy_of_the_design_gains_n
 ) -> None:
     webshop = load_design(WEBSHOP)
     seat_owners(store, webshop)
-    flow = Workflow(store, webshop, DEV)
+    flow = Person(store, webshop, DEV)
     finding = _high_finding(flow)
     forged = webshop_variant({"project": {"owners": {"security": [DEV]}}})
-    as_forger = Workflow(store, forged, DEV)
+    as_forger = Person(store, forged, DEV)
     as_forger.gate_report("production")  # the copy is loaded and registered
     with pytest.raises(RoleError, match="needs the role security"):
         as_forger.resolve(finding, FindingStatus.FIXED, "closed it myself")
@@ -76,13 +76,13 @@ def test_roles_hold_on_their_own_project_only(
     other = webshop_variant(
         {"project": {"name": "payroll", "client": "Other Co", "owners": {"lead": ["olga.lead@example.com"], **people}}}
     )
-    as_webshop_lead = Workflow(store, other, LEAD)
+    as_webshop_lead = Person(store, other, LEAD)
     with pytest.raises(RoleError, match="no role"):
         as_webshop_lead.approve_design("staging")  # the other client's design
     seat_owners(store, other)
-    finding = _high_finding(Workflow(store, other, "olga.lead@example.com"))
+    finding = _high_finding(Person(store, other, "olga.lead@example.com"))
     with pytest.raises(RoleError):
-        Workflow(store, other, SECURITY).resolve(finding, FindingStatus.FIXED, "not my project")
+        Person(store, other, SECURITY).resolve(finding, FindingStatus.FIXED, "not my project")
 
 
 def test_the_first_admin_is_made_on_the_host_and_nobody_bootstraps_themself(store: Store) -> None:
@@ -105,23 +105,23 @@ def test_the_first_admin_is_made_on_the_host_and_nobody_bootstraps_themself(stor
 def test_acting_for_someone_records_both_people(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    Workflow(store, design, ADMIN, acting_as=LEAD).approve_design("staging", "on the phone with lena")
+    Person(store, design, ADMIN, acting_as=LEAD).approve_design("staging", "on the phone with lena")
     with store.session() as session:
         last = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id.desc())).first()
     assert last is not None and last.actor == LEAD and last.detail["by"] == ADMIN
     with pytest.raises(RoleError, match="act as another user"):
-        Workflow(store, design, DEV, acting_as=LEAD).approve_design("staging")
+        Person(store, design, DEV, acting_as=LEAD).approve_design("staging")
 
 
 def test_the_approving_lead_is_never_also_the_security_reviewer(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    Workflow(store, design, ADMIN).add_member(LEAD, Role.SECURITY)  # one person, both roles
-    lena = Workflow(store, design, LEAD)
+    Person(store, design, ADMIN).add_member(LEAD, Role.SECURITY)  # one person, both roles
+    lena = Person(store, design, LEAD)
     assert lena.approve_design("production", "requirements met") == "approved"
     with pytest.raises(RefusedError, match="separation of duties"):
         lena.approve_design("production", "and reviewed", as_role=Role.SECURITY)
-    assert Workflow(store, design, SECURITY).approve_design("production", "reviewed") == "reviewed"
+    assert Person(store, design, SECURITY).approve_design("production", "reviewed") == "reviewed"
     evidence = lena.evidence("production")
     assert evidence.design_approvers == (LEAD,) and evidence.design_reviewers == (SECURITY,)
 
@@ -129,8 +129,8 @@ def test_the_approving_lead_is_never_also_the_security_reviewer(store: Store) ->
 def test_a_review_by_the_approver_does_not_count_even_if_recorded_first(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    Workflow(store, design, ADMIN).add_member(LEAD, Role.SECURITY)
-    lena = Workflow(store, design, LEAD)
+    Person(store, design, ADMIN).add_member(LEAD, Role.SECURITY)
+    lena = Person(store, design, LEAD)
     assert lena.approve_design("production", as_role=Role.SECURITY) == "reviewed"
     with pytest.raises(RefusedError, match="separation of duties"):
         lena.approve_design("production")
@@ -140,10 +140,10 @@ def test_a_review_by_the_approver_does_not_count_even_if_recorded_first(store: S
 def test_a_revoked_lead_no_longer_counts(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    lena = Workflow(store, design, LEAD)
+    lena = Person(store, design, LEAD)
     lena.approve_design("staging")
     assert lena.evidence("staging").design_approvers == (LEAD,)
-    Workflow(store, design, ADMIN).remove_member(LEAD, Role.LEAD)
+    Person(store, design, ADMIN).remove_member(LEAD, Role.LEAD)
     assert lena.evidence("staging").design_approvers == ()
     with pytest.raises(RoleError, match="admin or lead"):
         lena.apply_memberships()  # no longer lead: the design naming her is only a proposal
@@ -153,22 +153,22 @@ def test_a_lead_applies_the_designs_proposal_but_never_to_herself(
     store: Store, webshop_variant: Callable[[dict[str, Any]], Design]
 ) -> None:
     seat_owners(store, load_design(WEBSHOP))
-    lena = Workflow(store, load_design(WEBSHOP), LEAD)
+    lena = Person(store, load_design(WEBSHOP), LEAD)
     with pytest.raises(RoleError, match="manage users"):
         lena.add_member(DEV, Role.SECURITY)  # by hand: admins only
     newcomer = webshop_variant({"project": {"owners": {"developer": [DEV, "nia.dev@example.com"]}}})
-    applied = Workflow(store, newcomer, LEAD).apply_memberships()
+    applied = Person(store, newcomer, LEAD).apply_memberships()
     assert [(c.change, c.user, c.role) for c in applied] == [("grant", "nia.dev@example.com", "developer")]
     self_serving = webshop_variant({"project": {"owners": {"security": [SECURITY, LEAD]}}})
     with pytest.raises(RoleError, match="their own memberships"):
-        Workflow(store, self_serving, LEAD).apply_memberships()
+        Person(store, self_serving, LEAD).apply_memberships()
 
 
 def test_clients_are_read_only(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
-    Workflow(store, design, ADMIN).add_member("kim@client.example", Role.CLIENT)
-    kim = Workflow(store, design, "kim@client.example")
+    Person(store, design, ADMIN).add_member("kim@client.example", Role.CLIENT)
+    kim = Person(store, design, "kim@client.example")
     assert kim.gate_report("staging").stage  # may look
     for attempt in (
         lambda: kim.approve_design("staging"),

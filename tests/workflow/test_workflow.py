@@ -31,10 +31,10 @@ from infragate.workflow.records import (
     VerifySummary,
 )
 from infragate.workflow.roles import RoleError
-from infragate.workflow.service import Workflow
 from infragate.workflow.stages import Stage
 from tests.conftest import INSECURE, WEBSHOP
 from tests.provision.test_lifecycle import apply_design
+from tests.support.acting import Person
 from tests.support.people import seat_owners
 
 VERIFIED = VerifySummary(aligned=True, shield=ShieldCoverage(subscribed=True))
@@ -54,14 +54,14 @@ def store(tmp_path: Path) -> Store:
     return opened
 
 
-def as_user(store: Store, name: str, design: Design | None = None) -> Workflow:
+def as_user(store: Store, name: str, design: Design | None = None) -> Person:
     """The workflow as ``name``, with the design's owners seated as the project's members by an admin."""
     design = design or load_design(WEBSHOP)
     seat_owners(store, design)
-    return Workflow(store, design, name)
+    return Person(store, design, name)
 
 
-def unmet(flow: Workflow, env: str, stage: Stage) -> dict[str, str]:
+def unmet(flow: Person, env: str, stage: Stage) -> dict[str, str]:
     report = flow.gate_report(env)
     return {c.text: c.detail for c in report.results[stage] if not c.met}
 
@@ -85,14 +85,14 @@ def test_design_gate_needs_a_clean_design_a_lead_approval_and_in_production_a_se
         "approved by a lead (this exact design digest)",
         "reviewed by security (this exact design digest)",
     }
-    assert lead.gate_report("production").stage is Stage.DESIGN
+    assert lead.gate_report("production").stage == Stage.DESIGN
 
     lead.record_run("production", DocsSummary(), succeeded=True)
     lead.approve_design("production", "requirements met")
     assert set(unmet(lead, "production", Stage.DESIGN)) == {"reviewed by security (this exact design digest)"}
     as_user(store, SECURITY).approve_design("production", "network exposure reviewed")
     assert unmet(lead, "production", Stage.DESIGN) == {}
-    assert lead.gate_report("production").stage is Stage.PROVISIONING
+    assert lead.gate_report("production").stage == Stage.PROVISIONING
 
     staging = unmet(lead, "staging", Stage.DESIGN)
     assert set(staging) == {documented, "approved by a lead (this exact design digest)"}, "no security review"
@@ -125,7 +125,7 @@ def test_provisioning_gate_follows_apply_and_verify_and_later_gates_say_no_evide
     lead.record_verification("staging", verification)
     report = lead.gate_report("staging")
     assert unmet(lead, "staging", Stage.PROVISIONING) == {}
-    assert report.stage is Stage.DEPLOYMENT_TESTING
+    assert report.stage == Stage.DEPLOYMENT_TESTING
     later = [c for c in report.unmet() if c.stage in (Stage.DEPLOYMENT_TESTING, Stage.SECURITY_COMPLIANCE)]
     deploy = next(c for c in later if c.clause == "ICP-3.1")  # a capability now: not "no evidence yet"
     assert deploy.detail.startswith("no deployment recorded: deploy staging through the pipeline")
@@ -197,7 +197,7 @@ def _attempt(store: Store, person: str, action: str) -> str:
     ids = {f.rule_id: f.id for f in flow.findings("staging", include_closed=True)}
     attempts = {
         "approve design": lambda: flow.approve_design("staging"),
-        "approve plan": lambda: flow.approve_plan("sha256:plan", "staging"),
+        "approve plan": lambda: flow.approve_plan("sha256:" + "0" * 64, "staging"),
         "assign": lambda: flow.assign(ids["NET-007"], INFRA),
         "fix low": lambda: flow.resolve(ids["NET-007"], FindingStatus.FIXED, "described"),
         "fix critical": lambda: flow.resolve(ids["NET-002"], FindingStatus.FIXED, "closed"),
@@ -315,7 +315,7 @@ def close_pentest(store: Store, home: Path) -> None:
     from infragate.workflow.pentests import Pentesting
 
     def step(user: str) -> Pentesting:
-        return Pentesting(as_user(store, user), home, "staging")
+        return Pentesting(as_user(store, user).work, home, "staging")
 
     step(SECURITY).scope()
     start = datetime.now(UTC) - timedelta(days=3)
@@ -340,7 +340,7 @@ def test_the_next_step_is_the_first_unmet_criterion_in_stage_order(store: Store,
     lead.record_run("staging", ChangesSummary(plan="sha256:x"), succeeded=True)
     lead.record_run("staging", VERIFIED, succeeded=True)
     report = lead.gate_report("staging")
-    assert report.stage is Stage.DEPLOYMENT_TESTING
+    assert report.stage == Stage.DEPLOYMENT_TESTING
     # a deployment through the pipeline is the first thing someone can do now (ICP-3.1), before any signature
     assert report.next_step() == (
         "developer: the last deployment (after the last apply), reported by a signed webhook, succeeded through "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from infragate.cli.client import open_client
 from infragate.cli.console import out
-from infragate.settings import load_settings
 
 app = typer.Typer(
     help="Bootstrap on the host that holds the store: make the first admin (audit-logged with the host account).",
@@ -29,15 +29,14 @@ def create(
 
       infragate admin create ada.admin@example.com
     """
-    from infragate.store import open_store
-    from infragate.workflow.users import create_admin
+    from infragate.workflow.users import CreateAdmin
 
-    store = open_store(load_settings())
-    user, created = create_admin(store, name, email)
-    out.print(f"{user.name} is {'now' if created else 'already'} an admin", markup=False)
+    secret = None
     if password:
         from infragate.cli.workflow_cmd import read_password
-        from infragate.workflow.accounts import set_password
 
-        set_password(store, None, name, read_password())  # None: the host itself, as for the admin
+        secret = read_password()  # asked first: nothing is made when the password is refused
+    made = open_client().execute(CreateAdmin(name=name, email=email, password=secret))
+    out.print(f"{made.name} is {'now' if made.created else 'already'} an admin", markup=False)
+    if password:
         out.print(f"password set for {name}", markup=False)

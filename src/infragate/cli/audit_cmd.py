@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from infragate.cli import identity, options, render, targets
-from infragate.cli.console import err
+from infragate.cli import identity, options, render
+from infragate.cli.client import TerminalView, for_design, open_client
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat, require
-from infragate.cli.progress import CollectorProgress
-from infragate.design import load_design
-from infragate.inventory import Scope
 from infragate.policy import breaches, policy_rules
 from infragate.reporting import FindingsReport
-from infragate.settings import load_settings
 
-if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
-    pass
+
+class _AuditView(TerminalView):
+    """Says what is audited while reading it."""
+
+    def __init__(self) -> None:
+        super().__init__(reading_label="Auditing")
 
 
 def audit(
@@ -99,30 +97,18 @@ def audit(
         f"--endpoint '{endpoint}' is not an http(s) URL",
         "Write it like http://127.0.0.1:4566.",
     )
-    from infragate.workflow.audits import AuditTarget
-    from infragate.workflow.audits import audit as run_audit
+    from infragate.workflow.audits import Audit
 
-    design = load_design(identity.resolve_design(design_file)) if env is not None else None
-    target = AuditTarget(design, env, endpoint, tuple(regions), project_scope=scope != "account")
-    flow = identity.workflow_for(design, identified=False) if design is not None else None
-
-    @contextmanager
-    def reading(where: str, chosen: Scope, note: str) -> Iterator[CollectorProgress]:
-        if note:
-            err.print(note)
-        err.print(f"Auditing [bold]{where}[/bold]: {chosen.describe()}")
-        with CollectorProgress(err) as progress:
-            yield progress
-
+    view = _AuditView()
     with ExitStack() as stack:
-        result = run_audit(
-            load_settings(),
-            target,
-            flow,
-            reading=reading,
-            parallelism=parallelism,
-            on_embedded_start=lambda: targets.starting_embedded(stack),
-        )
+        if env is not None:
+            client, chosen = for_design(design_file, view=view, stack=stack)
+            design = chosen.loaded()
+            command = Audit(project=chosen.project, environment=env, project_scope=scope != "account")
+        else:
+            client, design = open_client(view=view, stack=stack), None
+            command = Audit(endpoint=endpoint, regions=tuple(regions))
+        result = client.execute(command.model_copy(update={"parallelism": parallelism}))
     findings, snapshot, chosen_scope = result.findings, result.snapshot, result.scope
     report = FindingsReport(
         command="audit",

@@ -11,16 +11,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from infragate.cli import identity, remote
+from infragate.cli import identity
+from infragate.cli.client import for_design, target
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
 
 if TYPE_CHECKING:
-    from infragate.cicd.github import GitHub
-    from infragate.cicd.github_settings import GitHubPlan
-    from infragate.workflow.cicd_work import CicdWork
+    from infragate.workflow.cicd_work import GitHubPlanOut
 
 app = typer.Typer(
     help="Deployments through CircleCI and GitHub (ICP-3.1): write the policy's pipeline, check a repository "
@@ -28,18 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 REPO = typer.Option(Path(), "--repo", help="The repository's root (where .circleci/ goes).")
-
-
-def _work(design_file: Path | None, acting_as: str | None = None, *, identified: bool = True) -> CicdWork:
-    from infragate.workflow.cicd_work import CicdWork
-
-    return CicdWork(identity.workflow(design_file, acting_as, identified=identified))
-
-
-def _github() -> GitHub | None:
-    from infragate.cicd.github import GitHub
-
-    return GitHub.from_environment()
 
 
 @app.command("init")
@@ -64,7 +50,8 @@ def init(
     """
     from infragate.workflow.cicd_work import init_config
 
-    outcome = init_config(load_design(identity.resolve_design(design_file)), repo, force=force)
+    # a file in a repository, from the design alone: no store, no evidence, the same in team mode
+    outcome = init_config(target(design_file).loaded(), repo, force=force)
     if outcome.status == "unchanged":
         out.print(f"{outcome.path} already is the defined workflow", markup=False)
         return
@@ -100,13 +87,16 @@ def check(
 
       INFRAGATE_GITHUB_TOKEN=… infragate cicd check --env production --repo . --format json
     """
+    from infragate.workflow.cicd_work import CheckCicd
+
     if output_format not in ("table", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use table or json.")
-    outcome = _work(design_file, identified=False).check(env, repo, _github())
+    client, chosen = for_design(design_file)
+    outcome = client.execute(CheckCicd(project=chosen.project, environment=env, repo=str(repo) if repo else None))
     not_evaluated = list(outcome.not_evaluated.items())
     if output_format == "json":
         body = {
-            "problems": [p.__dict__ for p in outcome.problems],
+            "problems": [p.model_dump() for p in outcome.problems],
             "not_evaluated": [{"part": part, "because": why} for part, why in not_evaluated],
         }
         emit(json.dumps(body, indent=2) + "\n", None)
@@ -149,12 +139,13 @@ def apply_github(
 
       INFRAGATE_USER=ivan.infra@example.com infragate cicd apply-github
     """
-    github = _require_github()
-    work = _work(design_file, acting_as, identified=not dry_run)
+    from infragate.workflow.cicd_work import ApplyGitHubPlan, GetGitHubPlan
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
     if dry_run:
-        _show_plan(work.github_plan(github))
+        _show_plan(client.execute(GetGitHubPlan(project=chosen.project)))
         return
-    plan = work.apply_github(github)
+    plan = client.execute(ApplyGitHubPlan(project=chosen.project))
     if not plan.changes:
         out.print("GitHub already follows the workflow: nothing to change", markup=False)
         return
@@ -173,21 +164,15 @@ def approve_github(
 
       INFRAGATE_USER=lena.lead@example.com infragate approve github -m 'reviewers are the leads'
     """
-    plan = _work(design_file, acting_as).approve_github(_require_github(), comment)
+    from infragate.workflow.cicd_work import ApproveGitHubPlan
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    plan = client.execute(ApproveGitHubPlan(project=chosen.project, comment=comment))
     _show_plan(plan)
     out.print(f"GitHub plan {plan.digest[:19]}… approved", markup=False)
 
 
-def _require_github() -> GitHub:
-    github = _github()
-    if github is None:
-        raise UsageError(
-            "GitHub is not configured", hint="Set INFRAGATE_GITHUB_TOKEN (administration rights on the repository)."
-        )
-    return github
-
-
-def _show_plan(plan: GitHubPlan) -> None:
+def _show_plan(plan: GitHubPlanOut) -> None:
     if not plan.changes:
         out.print(f"GitHub ({plan.repository}) already follows the workflow: nothing to change", markup=False)
         return
@@ -219,19 +204,13 @@ def report(
 
       infragate cicd report --env staging --state success --sha "$CIRCLE_SHA1" --url "$CIRCLE_BUILD_URL"
     """
-    if (server := remote.connection()) is not None:
-        from urllib.parse import quote
+    from infragate.workflow.deployments import ReportDeployStep
 
-        from infragate.cli import remote_cmds
-
-        project = remote_cmds.project_of(design_file)
-        body = {"sha": sha, "state": state, "url": url, "workflow": workflow}
-        step = server.call("POST", f"/projects/{quote(project)}/environments/{quote(env)}/deployment-steps", body=body)
-        out.print(str(step["detail"]), markup=False)
-        return
-    design = load_design(identity.resolve_design(design_file))
-    step_report = identity.workflow_for(design).report_step(env, sha, state, url, workflow, _github())
-    out.print(step_report.detail, markup=False)
+    client, chosen = for_design(design_file)
+    reported = ReportDeployStep(
+        project=chosen.project, environment=env, sha=sha, state=state, url=url, workflow=workflow
+    )
+    out.print(client.execute(reported).detail, markup=False)
 
 
 @app.command("deployments")
@@ -248,25 +227,13 @@ def deployments(
 
       infragate cicd deployments --env staging
     """
+    from infragate.workflow.design_review import ListDeployments
+    from infragate.workflow.records import DeploySummary
+
     table = Table("when", "commit", "state", "stages", "by", "source", title=f"deployments · {env}")
-    if (server := remote.connection()) is not None:
-        from urllib.parse import quote
-
-        from infragate.cli import remote_cmds
-
-        path = f"/projects/{quote(remote_cmds.project_of(design_file))}/environments/{quote(env)}/deployments"
-        runs = [(str(r["started_at"]), r["summary"]) for r in server.call("GET", path)]
-    else:
-        flow = identity.workflow(design_file)
-        runs = [(f"{r.started_at:%Y-%m-%d %H:%M}", r.summary) for r in flow.runs(env, limit=20, kind="deploy")]
-    for started, s in runs:
-        stages = ("missing: " + ", ".join(s.get("stages_missing", []))) if s.get("stages_missing") else "all"
-        table.add_row(
-            started[:16].replace("T", " "),
-            str(s.get("sha", ""))[:12],
-            str(s.get("state", "")),
-            stages,
-            str(s.get("actor", "")),
-            f"{s.get('source', '')} webhook",
-        )
+    client, chosen = for_design(design_file)
+    for run in client.execute(ListDeployments(project=chosen.project, environment=env)):
+        s = DeploySummary.model_validate(run.summary)
+        stages = ("missing: " + ", ".join(s.stages_missing)) if s.stages_missing else "all"
+        table.add_row(f"{run.started_at:%Y-%m-%d %H:%M}", s.sha[:12], s.state, stages, s.actor, f"{s.source} webhook")
     out.print(table if table.row_count else f"no deployment of {env} recorded yet")

@@ -4,19 +4,22 @@ with security's signatures on the requirements nothing can judge."""
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from infragate.cli import identity, remote
+from infragate.cli import identity
+from infragate.cli.client import for_design
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.errors import UsageError
 from infragate.files import write_bytes_atomically
-from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from infragate.reporting.compliance_model import FrameworkReport
 
 app = typer.Typer(
     help="Compliance frameworks (ICP-5.3): CIS AWS, PCI DSS, HIPAA, SOC 2 and the policy itself, judged from "
@@ -55,15 +58,6 @@ def list_frameworks() -> None:
     out.print(table)
 
 
-def _path(design_file: Path | None, env: str, framework: str) -> str:
-    from infragate.cli.remote_cmds import project_of
-
-    return (
-        f"/projects/{remote.segment(project_of(design_file))}/environments/{remote.segment(env)}"
-        f"/frameworks/{remote.segment(framework)}"
-    )
-
-
 @app.command("report")
 def report(
     env: str = typer.Option(..., "--env", "-e", help="The environment."),
@@ -85,28 +79,25 @@ def report(
       infragate compliance report --env staging --framework soc2 --format csv -o - | column -s, -t
     """
     from infragate.reporting.frameworks import render_framework_csv, render_framework_html, render_framework_pdf
-    from infragate.workflow.report import framework_report
+    from infragate.workflow.report import GetFrameworkReport
 
     if output_format not in FORMATS:
         raise UsageError(f"--format is '{output_format}'", hint=f"Use one of: {', '.join(FORMATS)}.")
     if output_format == "pdf" and (output is None or str(output) == "-"):
         raise UsageError("a PDF goes to a file", hint="Add -o report.pdf.")
-    server = remote.connection()
-    if server is not None:  # the server judges; the rendering is the same as in local mode
-        data = server.call("GET", _path(design_file, env, framework), params={"format": "json"})
-    else:
-        data = framework_report(identity.workflow(design_file, identified=False), env, framework)
+    client, chosen = for_design(design_file)
+    data = client.execute(GetFrameworkReport(project=chosen.project, environment=env, framework=framework))
     if output_format == "table":
         return _show(data)
     if output_format == "json":
-        body = json.dumps(data, indent=2).encode() + b"\n"
+        body = data.model_dump_json(indent=2).encode() + b"\n"
     elif output_format == "csv":
         body = render_framework_csv(data).encode()
     elif output_format == "html":
         body = render_framework_html(data).encode()
     else:
         body = render_framework_pdf(data)
-    _write(body, output, bool(data["holds"]))
+    _write(body, output, data.holds)
 
 
 def _write(data: bytes, output: Path | None, holds: bool) -> None:
@@ -119,25 +110,19 @@ def _write(data: bytes, output: Path | None, holds: bool) -> None:
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-def _show(data: dict[str, object]) -> None:
-    framework = data["framework"]
-    assert isinstance(framework, dict)
-    table = Table(title=f"{framework['title']} {framework['version']}: {data['project']}/{data['environment']}")
+def _show(data: FrameworkReport) -> None:
+    framework = data.framework
+    table = Table(title=f"{framework.title} {framework.version}: {data.project}/{data.environment}")
     for column in ("Requirement", "What infragate checks", "Verdict", "Evidence", "Date"):
         table.add_column(column, overflow="fold")
-    requirements = data["requirements"]
-    assert isinstance(requirements, list)
-    for r in requirements:
-        verdict = f"[{STYLE[r['verdict']]}]{r['verdict']}[/]"
-        table.add_row(r["id"], escape(r["title"]), verdict, escape("\n".join(r["evidence"])), (r["at"] or "")[:16])
+    for r in data.requirements:
+        verdict = f"[{STYLE[r.verdict]}]{r.verdict}[/]"
+        table.add_row(r.id, escape(r.title), verdict, escape("\n".join(r.evidence)), (r.at or "")[:16])
     out.print(table)
-    counts = data["counts"]
-    assert isinstance(counts, dict)
-    said = ", ".join(f"{count} {verdict}" for verdict, count in counts.items() if count)
-    holds = bool(data["holds"])
-    chosen = "" if data["chosen"] else " (not chosen by the design: shown on request)"
-    err.print(f"{framework['id']}: {'holds' if holds else 'does not hold'}{chosen}: {said}", markup=False)
-    if not holds:
+    said = ", ".join(f"{count} {verdict}" for verdict, count in data.counts.items() if count)
+    chosen = "" if data.chosen else " (not chosen by the design: shown on request)"
+    err.print(f"{framework.id}: {'holds' if data.holds else 'does not hold'}{chosen}: {said}", markup=False)
+    if not data.holds:
         raise typer.Exit(ExitCode.FINDINGS)
 
 
@@ -165,19 +150,18 @@ def sign(
             attachment = (attach.name, attach.read_bytes())
         except OSError as failed:
             raise UsageError(f"{attach} cannot be read: {failed.strerror}", hint="Check the path.") from None
-    server = remote.connection()
-    if server is not None:
-        if acting_as is not None:
-            raise UsageError("--as is for local mode: a server acts only as the person it authenticated")
-        body: dict[str, object] = {"comment": comment}
-        if attachment is not None:
-            body |= {"attachment_name": attachment[0], "attachment_base64": base64.b64encode(attachment[1]).decode()}
-        path = f"{_path(design_file, env, framework)}/requirements/{remote.segment(requirement)}/signature"
-        done = server.call("POST", path, body=body)
-        out.print(f"{framework} {requirement} {done['result']} for {env}", markup=False)
-        return
-    digest = identity.workflow(design_file, acting_as).sign_requirement(
-        env, framework, requirement, comment, attachment, load_settings().home
+    from infragate.workflow.signoffs import SignRequirement
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    done = client.execute(
+        SignRequirement(
+            project=chosen.project,
+            environment=env,
+            framework=framework,
+            requirement=requirement,
+            comment=comment,
+            attachment_name=attachment[0] if attachment else None,
+            attachment_base64=base64.b64encode(attachment[1]).decode() if attachment else None,
+        )
     )
-    kept = f" (attachment sha256 {digest})" if digest else ""
-    out.print(f"{framework} {requirement} signed for {env}{kept}", markup=False)
+    out.print(f"{framework} {requirement} {done.result} for {env}", markup=False)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from infragate.cli import identity, options, render
-from infragate.cli.console import emit, err, out
+from infragate.cli import options, render
+from infragate.cli.client import TerminalView, open_client
+from infragate.cli.console import emit, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.options import FailOn, FindingsFormat
 from infragate.design import json_schema, load_design
@@ -17,11 +17,6 @@ from infragate.errors import UsageError
 from infragate.policy import breaches, check_design, policy_rules
 from infragate.policy.frameworks import chosen
 from infragate.reporting import FindingsReport
-from infragate.settings import load_settings
-from infragate.workflow.documents import write_docs
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="Design files: validate them against the policy, document them with diagrams, print their schema.",
@@ -108,9 +103,13 @@ def docs(
     """
     if output_format not in ("html", "markdown"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html or markdown.")
+    from infragate.workflow.documents import WriteDocs
+
     design = load_design(file)
     environments = tuple(env_design.name for env_design in design.select(env))
-    target = out_dir or load_settings().home / "docs" / design.project.name
-    flow = identity.workflow_for(design, identified=False)
-    index = write_docs(flow, environments, target, output_format, lambda: err.status("drawing diagrams with Graphviz…"))
-    out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {index}")
+    client = open_client(design, view=TerminalView())
+    folder = str(out_dir.resolve()) if out_dir is not None else None
+    written = client.execute(
+        WriteDocs(project=design.project.name, environments=environments, folder=folder, output_format=output_format)
+    )
+    out.print(f"design docs for {design.project.name} ({design.digest[:19]}…): {written.index}")

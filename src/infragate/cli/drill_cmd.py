@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from infragate.cli import identity
+from infragate.cli.client import TerminalView, for_design
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
-from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from rich.status import Status
 
 app = typer.Typer(help="Restore drills (ICP-5.2): prove a backup restores, and how fast.", no_args_is_help=True)
+
+
+class _DrillView(TerminalView):
+    """The drill's progress lines, on the spinner's line."""
+
+    status: Status | None = None
+
+    def log(self, message: str) -> None:
+        if self.status is not None:
+            self.status.update(escape(message))
 
 
 def _minutes(value: object) -> str:
@@ -42,15 +55,15 @@ def restore(
 
       infragate drill restore --env production --component orders-db --format json
     """
-    from infragate.workflow.drills import Drilling
+    from infragate.workflow.drills import Drill
 
     if output_format not in ("table", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use table or json.")
-    design = load_design(identity.resolve_design(design_file))
-    drilling = Drilling(identity.workflow_for(design, identified=False), load_settings(), env)
-    with err.status(f"restore drill of {design.project.name}/{env}…") as status:
-        outcome = drilling.run(component, lambda message: status.update(escape(message)))
-    summary = outcome.summary
+    view = _DrillView()
+    client, chosen = for_design(design_file, view=view)
+    with err.status(f"restore drill of {chosen.project}/{env}…") as status:
+        view.status = status
+        summary = client.execute(Drill(project=chosen.project, environment=env, component=component)).summary
     if output_format == "json":
         emit(summary.model_dump_json(indent=2) + "\n", None)
     else:
@@ -62,16 +75,16 @@ def restore(
         table = Table("component", "restored from", "RTO min", "RPO min", "checks / problems", "verdict",
                       title=f"restore drill {summary.drill} · {env} · {targets}")  # fmt: skip
         for name, line in summary.components.items():
-            notes = line["not_applicable"] or "; ".join(line["problems"] or line["checks"])
-            if not line["cleaned_up"]:
-                notes += f"; {line['temporary']} NOT deleted"
+            notes = line.not_applicable or "; ".join(line.problems or line.checks)
+            if not line.cleaned_up:
+                notes += f"; {line.temporary} NOT deleted"
             table.add_row(
                 escape(name),
-                escape(str(line["recovery_point"])),
-                _minutes(line["rto_minutes"]) + (" ✗" if line["rto_met"] is False else ""),
-                _minutes(line["rpo_minutes"]) + (" ✗" if line["rpo_met"] is False else ""),
+                escape(line.recovery_point),
+                _minutes(line.rto_minutes) + (" ✗" if line.rto_met is False else ""),
+                _minutes(line.rpo_minutes) + (" ✗" if line.rpo_met is False else ""),
                 escape(notes),
-                "not applicable" if line["not_applicable"] else "passed" if line["passed"] else "failed",
+                "not applicable" if line.not_applicable else "passed" if line.passed else "failed",
             )
         out.print(table)
         if summary.embedded:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, remote, remote_cmds
+from infragate.cli import identity
+from infragate.cli.client import Client, for_design, note, open_client
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
-from infragate.jobs.verdicts import verdict_failed
 from infragate.settings import load_settings
+
+if TYPE_CHECKING:
+    from infragate.workflow.job_requests import JobOut
 
 app = typer.Typer(
     help="Jobs: verify, audit, drift (verify + audit) and apply, run by workers; their state, logs and "
@@ -49,57 +51,42 @@ def submit(
 
       infragate jobs submit audit --env staging --wait
     """
-    from infragate.jobs.queue import make_queue
-    from infragate.jobs.runner import run_job
-    from infragate.store import jobs as job_store
-    from infragate.store import open_store
+    from infragate.workflow.job_requests import RequestJob
 
-    if (server := remote.connection()) is not None:
-        if here:
-            raise UsageError(
-                "--here runs a job on this machine, and this CLI is logged in to a server",
-                hint=("Drop --here: the server's workers run it."),
-            )
-        plan = json.loads(_read_plan(plan_file)) if plan_file is not None else None
-        queued = remote_cmds.job_submit(server, remote_cmds.project_of(design_file), env, kind, plan)
-        if wait:
-            remote_cmds.job_logs(server, queued["id"], follow=True)
-            finished = remote_cmds.job_show(server, queued["id"])
-            _exit_unless_held(finished["id"], finished["state"], finished.get("result") or {})
-        return
-    design = load_design(identity.resolve_design(design_file))
-    params = {"plan": _read_plan(plan_file)} if plan_file is not None else {}
-    settings = load_settings()
-    job = identity.workflow_for(design).request_job(env, kind, params)  # who may ask is the use-case's call
+    client, chosen = for_design(design_file)
+    if here and client.where:
+        raise UsageError(
+            "--here runs a job on this machine, and this CLI is logged in to a server",
+            hint="Drop --here: the server's workers run it.",
+        )
+    plan = _read_plan(plan_file) if plan_file is not None else None
+    job = client.execute(RequestJob(project=chosen.project, environment=env, kind=kind, plan=plan, enqueue=not here))
     if here:
-        job = run_job(settings, job.id) or job
+        from infragate.jobs.runner import run_job
+        from infragate.settings import load_settings
+
+        run_job(load_settings(), job.id)
     else:
-        make_queue(settings).enqueue(job.id)
-    if not here:
-        out.print(f"job {job.id} queued: {kind} of {design.project.name}/{env}")
-    if wait and not here:
-        store = open_store(settings)
-        while (current := job_store.get(store, job.id)) is not None and current.state in job_store.ACTIVE:
-            time.sleep(0.2)
-        job = current or job
+        out.print(f"job {job.id} queued: {kind} of {job.project}/{env}")
+        if wait:
+            _follow(client, job.id)
     if here or wait:
-        _show(job.id)
-        _exit_unless_held(job.id, job.state, job.result)
+        _exit_unless_held(_show(client, job.id))
 
 
-def _exit_unless_held(job_id: int, state: str, result: dict[str, Any]) -> None:
+def _exit_unless_held(job: JobOut) -> None:
     """Exit 1 unless the job succeeded and what it judged holds (a pipeline step waiting on it fails too)."""
-    if state != "succeeded":
+    if job.state != "succeeded":
         raise typer.Exit(ExitCode.FINDINGS)
-    if (why := verdict_failed(result)) is not None:
-        err.print(f"job {job_id} ran to its end, and {why}", markup=False)
+    if (why := job.result.verdict_failed()) is not None:
+        err.print(f"job {job.id} ran to its end, and {why}", markup=False)
         raise typer.Exit(ExitCode.FINDINGS)
 
 
 @app.command("list")
 def list_jobs(
     design_file: Path | None = identity.DESIGN,
-    all_projects: bool = typer.Option(False, "--all-projects", help="Jobs of every project."),
+    all_projects: bool = typer.Option(False, "--all-projects", help="Jobs of every project (local mode, admins)."),
     output_format: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """The latest jobs, newest first: state, kind, environment, who asked, when.
@@ -110,17 +97,16 @@ def list_jobs(
 
       infragate jobs list --all-projects --format json
     """
-    from infragate.store import jobs as job_store
-    from infragate.store import open_store
+    from infragate.workflow.job_requests import ListJobs
 
-    if (server := remote.connection()) is not None:
-        if all_projects:
-            raise UsageError("--all-projects is for local mode", hint="On a server, list one project's jobs: -p NAME")
-        return remote_cmds.job_list(server, remote_cmds.project_of(design_file), output_format)
-    project = None if all_projects else load_design(identity.resolve_design(design_file)).project.name
-    rows = job_store.listing(open_store(load_settings()), project)
+    if all_projects:
+        client, project = open_client(), None
+    else:
+        client, chosen = for_design(design_file)
+        project = chosen.project
+    rows = client.execute(ListJobs(project=project)).items
     if output_format == "json":
-        emit(json.dumps([_json(job) for job in rows], indent=2, default=str) + "\n", None)
+        emit(json.dumps([row.model_dump(mode="json") for row in rows], indent=2) + "\n", None)
         return
     table = Table(title="Jobs", expand=False)
     for column in ("Id", "State", "Kind", "Project/env", "Asked by", "Queued (UTC)", "Result"):
@@ -133,9 +119,10 @@ def list_jobs(
             f"{job.project}/{job.environment}",
             Text(job.requested_by),
             f"{job.requested_at:%Y-%m-%d %H:%M:%S}",
-            Text(json.dumps(job.result, default=str)[:80]),
+            Text(job.result.model_dump_json(exclude_none=True)[:80]),
         )
     out.print(table)
+    note(client)
 
 
 def _read_plan(path: Path) -> str:
@@ -147,23 +134,35 @@ def _read_plan(path: Path) -> str:
         ) from None
 
 
-def _json(job: object) -> dict[str, object]:
-    return {key: value for key, value in vars(job).items() if key != "params"}
+def _show(client: Client, job_id: int) -> JobOut:
+    from infragate.workflow.job_requests import GetJob
 
-
-def _show(job_id: int) -> None:
-    from infragate.store import jobs as job_store
-    from infragate.store import open_store
-
-    job = job_store.get(open_store(load_settings()), job_id)
-    if job is None:
-        raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
+    job = client.execute(GetJob(job_id=job_id))
     out.print(f"job {job.id}: {job.kind} of {job.project}/{job.environment} — {job.state}", markup=False)
     out.print(f"  asked by {job.requested_by} at {job.requested_at:%Y-%m-%d %H:%M:%S} UTC", markup=False)
     if job.worker:
         out.print(f"  worker {job.worker}, attempt {job.attempts}", markup=False)
-    if job.result:
-        out.print(f"  result {json.dumps(job.result, default=str)}", markup=False)
+    result = job.result.model_dump(mode="json", exclude_none=True)
+    if result:
+        out.print(f"  result {json.dumps(result)}", markup=False)
+    return job
+
+
+def _follow(client: Client, job_id: int, *, follow: bool = True) -> None:
+    """Print the job's events as they come, until it ends (or once, without ``follow``)."""
+    from infragate.workflow.job_requests import GetJob, GetJobLog
+
+    seen = 0
+    while True:
+        for event in client.execute(GetJobLog(job_id=job_id, after=seen)):
+            out.print(f"{event.at:%H:%M:%S} {event.kind:8} {event.message}", markup=False)
+            seen = event.id
+        if not follow or client.execute(GetJob(job_id=job_id)).state not in ("queued", "running"):
+            if follow:  # the last lines may have come with the end
+                for event in client.execute(GetJobLog(job_id=job_id, after=seen)):
+                    out.print(f"{event.at:%H:%M:%S} {event.kind:8} {event.message}", markup=False)
+            return
+        time.sleep(0.5)
 
 
 @app.command("show")
@@ -174,10 +173,7 @@ def show(job_id: int = typer.Argument(...)) -> None:
 
       infragate jobs show 12
     """
-    if (server := remote.connection()) is not None:
-        remote_cmds.job_show(server, job_id)
-        return
-    _show(job_id)
+    _show(open_client(), job_id)
 
 
 @app.command("logs")
@@ -191,24 +187,7 @@ def logs(
 
       infragate jobs logs 12 --follow
     """
-    from infragate.store import jobs as job_store
-    from infragate.store import open_store
-
-    if (server := remote.connection()) is not None:
-        return remote_cmds.job_logs(server, job_id, follow)
-    store = open_store(load_settings())
-    if job_store.get(store, job_id) is None:
-        raise UsageError(f"there is no job {job_id}", hint="`infragate jobs list` shows them.")
-    printed = 0
-    while True:
-        events = job_store.events(store, job_id)
-        for at, kind, message in events[printed:]:
-            out.print(f"{at:%H:%M:%S} {kind:8} {message}", markup=False)
-        printed = len(events)
-        job = job_store.get(store, job_id)
-        if not follow or job is None or job.state not in job_store.ACTIVE:
-            return
-        time.sleep(0.5)
+    _follow(open_client(), job_id, follow=follow)
 
 
 @app.command("cancel")
@@ -220,12 +199,9 @@ def cancel(job_id: int = typer.Argument(...)) -> None:
 
       INFRAGATE_USER=lena.lead@example.com infragate jobs cancel 12
     """
-    from infragate.jobs.control import cancel as cancel_job
-    from infragate.store import open_store
+    from infragate.workflow.job_requests import CancelJob
 
-    if (server := remote.connection()) is not None:
-        return remote_cmds.job_cancel(server, job_id)
-    job = cancel_job(open_store(load_settings()), job_id, identity.current_user())
+    job = open_client().execute(CancelJob(job_id=job_id))
     verb = "cancelled" if job.state == "cancelled" else "asked to stop"
     out.print(f"job {job_id} {verb}")
 
@@ -246,9 +222,11 @@ def schedule(
       INFRAGATE_USER=sam.sec@example.com infragate jobs schedule --env production --name weekly-scan \\
         --kind scan --cron '0 2 * * 1'
     """
-    flow = identity.workflow(design_file)
-    flow.add_schedule(env, name, kind, cron)
-    err.print(f"scheduled {kind} of {flow.design.project.name}/{env} as {name}: {cron} (UTC)", markup=False)
+    from infragate.workflow.job_requests import AddSchedule
+
+    client, chosen = for_design(design_file)
+    client.execute(AddSchedule(project=chosen.project, environment=env, name=name, kind=kind, cron=cron))
+    err.print(f"scheduled {kind} of {chosen.project}/{env} as {name}: {cron} (UTC)", markup=False)
 
 
 @app.command("schedules")
@@ -259,12 +237,10 @@ def schedules(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate jobs schedules --project webshop
     """
-    from infragate.store import jobs as job_store
-    from infragate.store import open_store
+    from infragate.workflow.job_requests import ListSchedules
 
-    flow = identity.workflow(design_file, identified=False)
-    flow.register_project()  # seeds the schedules of the design as it is now
-    rows = job_store.schedules(open_store(load_settings()), flow.design.project.name)
+    client, chosen = for_design(design_file)
+    rows = list(client.execute(ListSchedules(project=chosen.project)))
     if not rows:
         err.print("no schedules: add `schedules:` to an environment in the design")
         return

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infragate.cli import identity
+from infragate.cli.client import for_design
 from infragate.cli.console import err, out
 
 app = typer.Typer(
@@ -25,12 +26,14 @@ def status(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate lock status -d examples/webshop/infragate.yaml
     """
-    flow = identity.workflow(design_file, identified=False)
-    held = flow.locks()
+    from infragate.workflow.locking import ListLocks
+
+    client, chosen = for_design(design_file)
+    held = list(client.execute(ListLocks(project=chosen.project)))
     if not held:
-        out.print(f"no environment of {flow.design.project.name} is locked")
+        out.print(f"no environment of {chosen.project} is locked")
         return
-    table = Table(title=f"Locks of {flow.design.project.name}", expand=False)
+    table = Table(title=f"Locks of {chosen.project}", expand=False)
     for column in ("Environment", "Holder", "Purpose", "Host", "Pid", "Since (UTC)", "State"):
         table.add_column(column, overflow="fold")
     for lock in held:
@@ -56,7 +59,9 @@ def release(
 
       INFRAGATE_USER=lena.lead@example.com infragate lock release --env staging
     """
-    flow = identity.workflow(design_file, acting_as)
-    released = flow.release_lock(env)
+    from infragate.workflow.locking import ReleaseLock
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    released = client.execute(ReleaseLock(project=chosen.project, environment=env))
     out.print(f"released the lock of {released.project}/{released.environment}", markup=False)
     err.print(f"it was held by {released.describe()}", markup=False)

@@ -35,6 +35,10 @@ def login(
         raise UsageError(f"--server is '{server}'", hint="Give the address with its scheme: https://host[:port]")
     if url.startswith("http://") and not url.split("//", 1)[1].startswith(("127.0.0.1", "localhost", "[::1]")):
         err.print("warning: the server is not on this machine and not https: the password travels in clear")
+    from infragate.cli.http_client import HttpClient
+    from infragate.workflow.accounts import SignIn
+    from infragate.workflow.users import WhoAmI
+
     if with_token:
         token = sys.stdin.readline().strip()
         if not token:
@@ -45,18 +49,15 @@ def login(
         if not name:
             raise UsageError("who are you on the server?", hint="Pass --user NAME (or set INFRAGATE_USER).")
         password = _password(name)
-        credentials = {
-            "name": name,
-            "password": password,
-            "token_name": f"infragate CLI ({os.uname().nodename})",
-            "days": days,
-        }
-        answer = remote.Server(url, "", name, None, "login").call("POST", "/auth/token", body=credentials)
-        made = remote.Server(url, str(answer["token"]), name, int(answer["id"]), "login")
-    me = made.call("GET", "/me")  # proves the token works before it is saved
-    saved = remote.save(remote.Server(url, made.token, str(me["name"]), made.token_id, "login"))
-    roles = "; ".join(f"{project}: {', '.join(held)}" for project, held in sorted(me["projects"].items()))
-    out.print(f"logged in to {url} as {me['name']}{' (admin)' if me['admin'] else ''}", markup=False)
+        if not password:
+            raise UsageError("the password is empty", hint="Type it at the prompt, or pipe one line into the command.")
+        asked = SignIn(name=name, password=password, token_name=f"infragate CLI ({os.uname().nodename})", days=days)
+        answer = HttpClient(remote.Server(url, "", name, None, "login")).execute(asked)
+        made = remote.Server(url, answer.token, name, answer.id, "login")
+    me = HttpClient(made).execute(WhoAmI())  # proves the token works before it is saved
+    saved = remote.save(remote.Server(url, made.token, me.name, made.token_id, "login"))
+    roles = "; ".join(f"{project}: {', '.join(held)}" for project, held in sorted(me.projects.items()))
+    out.print(f"logged in to {url} as {me.name}{' (admin)' if me.admin else ''}", markup=False)
     out.print(f"roles: {roles or 'none on any project yet'}", markup=False)
     err.print(f"token kept in {saved}; commands now go to the server (`infragate logout` for local mode)", markup=False)
 
@@ -77,7 +78,10 @@ def logout() -> None:
 
       infragate logout
     """
-    found = remote.connection()
+    from infragate.cli.http_client import HttpClient
+    from infragate.workflow.accounts import RevokeToken
+
+    found = remote.logged_in()
     if found is None:
         out.print("not logged in: this CLI works in local mode")
         return
@@ -87,7 +91,7 @@ def logout() -> None:
         )
     if found.token_id is not None:
         try:
-            found.call("DELETE", f"/tokens/{found.token_id}")
+            HttpClient(found).execute(RevokeToken(token_id=found.token_id))
         except InfragateError as problem:
             err.print(f"warning: the token could not be revoked on the server ({problem.message})", markup=False)
     remote.forget()

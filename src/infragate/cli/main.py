@@ -50,7 +50,10 @@ def run() -> None:
     escapes a command is ours to map, here and nowhere else.
     """
     try:
-        app()
+        try:
+            app()
+        except Exception as raised:
+            raise _as_usage(raised) from None
     except InfragateError as problem:
         from infragate.cli import render  # loads the policy models: only when there is an error to show
 
@@ -62,3 +65,18 @@ def run() -> None:
         err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(bug).__name__}: {bug}')}")
         err.print("This is a bug in infragate. Re-run with INFRAGATE_DEBUG=1 for the traceback and report it.")
         sys.exit(ExitCode.INTERNAL)
+
+
+def _as_usage(raised: Exception) -> Exception:
+    """A command built from bad values is the user's error, said field by field (exit 2), not a bug."""
+    from pydantic import ValidationError
+
+    if not isinstance(raised, ValidationError):
+        return raised
+    from infragate.errors import UsageError
+
+    said = "; ".join(
+        f"{'.'.join(str(part) for part in item.get('loc', ())) or 'value'}: {item.get('msg', '')}"
+        for item in raised.errors()[:5]
+    )
+    return UsageError(said or str(raised), hint="Check the values given to the command (--help shows them).")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,20 +11,16 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, options, remote, remote_cmds, targets
+from infragate.cli import identity, options
+from infragate.cli.client import TerminalView, for_design
 from infragate.cli.console import emit, err, out, write_atomically
 from infragate.cli.exit_codes import ExitCode
-from infragate.cli.progress import ChangeProgress, CollectorProgress
-from infragate.design import load_design
 from infragate.errors import UsageError
-from infragate.inventory import Snapshot
 from infragate.provision.executor import Result, Status
 from infragate.provision.plan import Action, Plan
-from infragate.settings import load_settings
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
-    from infragate.store.locks import LockInfo
-    from infragate.workflow.provisioning import Provisioning, Writer
+    from infragate.workflow.provisioning import Applied
 
 ENV = typer.Option(..., "--env", "-e", help="The environment of the design to work on.")
 FORMAT = typer.Option("table", "--format", "-f", help="table (people) or json (machines).")
@@ -49,37 +43,6 @@ def _format(value: str) -> str:
     if value not in ("table", "json"):
         raise UsageError(f"--format is '{value}'", hint="Use --format table or --format json.")
     return value
-
-
-def _provisioning(design_file: Path | None, env: str) -> Provisioning:
-    """The environment's provisioning use-cases, as the current user (recorded, not authenticated here)."""
-    from infragate.workflow.provisioning import Provisioning
-
-    design = load_design(identity.resolve_design(design_file))
-    design.environment(env)
-    with ExitStack() as stack:
-        provisioning = Provisioning(
-            identity.workflow_for(design, identified=False),
-            load_settings(),
-            env,
-            on_embedded_start=lambda: targets.starting_embedded(stack),
-        )
-        provisioning.connection  # noqa: B018 -- connect now, while the "starting" spinner can show
-    return provisioning
-
-
-def _read(provisioning: Provisioning, reader: Callable[[CollectorProgress], Snapshot] | None = None) -> Snapshot:
-    flow = provisioning.flow
-    where = provisioning.connection.spec.describe()
-    err.print(
-        f"Reading [bold]{where}[/bold]: project {flow.design.project.name}, environment {provisioning.environment}"
-    )
-    with CollectorProgress(err) as progress:
-        return (reader or provisioning.read)(progress)
-
-
-def _waiting(held: LockInfo) -> None:
-    err.print(f"waiting for the lock of {held.project}/{held.environment}, held by {held.describe()}…")
 
 
 def _value(value: Any) -> str:
@@ -135,27 +98,20 @@ def plan(
 
       infragate plan --env production --out plan.json
     """
+    from infragate.workflow.provisioning import MakePlan
+
     _format(output_format)
-    provisioning = _provisioning(design_file, env)
-    design = provisioning.flow.design
-    result = provisioning.plan(_read(provisioning))
+    with ExitStack() as stack:
+        client, chosen = for_design(design_file, view=TerminalView(), stack=stack)
+        result = client.execute(MakePlan(project=chosen.project, environment=env)).plan
     if out_file is not None:
         write_atomically(out_file, result.to_json())
     if output_format == "json":
         emit(result.to_json(), None)
         err.print(f"Plan {result.digest[:19]}…: {len(result.pending)} change(s)")
     else:
-        _show_plan(result, title=f"Plan for {design.project.name}/{env}")
+        _show_plan(result, title=f"Plan for {chosen.project}/{env}")
     if result.pending:
-        raise typer.Exit(ExitCode.FINDINGS)
-
-
-def _confirm(question: str, assume_yes: bool) -> None:
-    if assume_yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation", hint="Run it in a terminal, or pass --yes.")
-    if not typer.confirm(question, default=False):
         raise typer.Exit(ExitCode.FINDINGS)
 
 
@@ -177,16 +133,19 @@ def _report(result: Result) -> None:
     err.print("[bold]Applied[/bold]: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
 
 
-def _execute(writer: Writer, chosen: Plan, snapshot: Snapshot, parallelism: int, *, kind: str) -> None:
-    with ChangeProgress(err, len(chosen.pending)) as progress:
-        result = writer.execute(chosen, snapshot, kind=kind, parallelism=parallelism, progress=progress)
-    _report(result)
-    if result.interrupted:
+def _outcome(applied: Applied) -> None:
+    """Show what an apply or destroy did, and exit as it ended."""
+    if applied.declined:
+        raise typer.Exit(ExitCode.FINDINGS)
+    if applied.approver is not None:
+        err.print(f"Approved by {applied.approver} (lead)")
+    _report(applied.result)
+    if applied.result.interrupted:
         err.print(
             "[bold]interrupted[/bold]: running changes finished, the rest were not started; apply again to go on."
         )
         raise typer.Exit(ExitCode.INTERRUPTED)
-    if not result.succeeded:
+    if not applied.result.succeeded:
         err.print("Some changes did not succeed; fix the cause shown and apply again: it continues where it stopped.")
         raise typer.Exit(ExitCode.AWS)
 
@@ -221,23 +180,28 @@ def apply(
 
       infragate apply --env production --plan plan.json --lock-timeout 10m
     """
-    reviewed = Plan.from_json(_read_file(plan_file), str(plan_file)) if plan_file is not None else None
+    from infragate.workflow.provisioning import Apply
+
+    reviewed = _read_file(plan_file) if plan_file is not None else None
     wait = options.duration(lock_timeout)
-    provisioning = _provisioning(design_file, env)
-    design = provisioning.flow.design
-    with provisioning.writing("apply", lock_timeout_s=wait, on_wait=_waiting) as writer:
-        snapshot = _read(provisioning, writer.read)
-        approved = writer.approved_plan(snapshot, reviewed, str(plan_file))
-        if approved.approver is not None:
-            err.print(f"Approved by {approved.approver} (lead)")
-        chosen = approved.plan
-        if not chosen.pending:
-            err.print("Nothing to do: the environment matches its design.")
-            writer.execute(chosen, snapshot, kind="apply")
-            return
-        _show_plan(chosen, title=f"Changes to apply to {design.project.name}/{env}")
-        _confirm(f"Apply {len(chosen.pending)} change(s) to {provisioning.connection.spec.describe()}?", yes)
-        _execute(writer, chosen, snapshot, parallelism, kind="apply")
+    view = TerminalView(assume_yes=yes)
+    with ExitStack() as stack:
+        client, chosen = for_design(design_file, view=view, stack=stack)
+        view.show_plan = lambda plan, _destroy: _show_plan(plan, title=f"Changes to apply to {chosen.project}/{env}")
+        applied = client.execute(
+            Apply(
+                project=chosen.project,
+                environment=env,
+                plan=reviewed,
+                plan_source=str(plan_file),
+                parallelism=parallelism,
+                lock_timeout_s=wait,
+            )
+        )
+    if not applied.plan.pending:
+        err.print("Nothing to do: the environment matches its design.")
+        return
+    _outcome(applied)
 
 
 def destroy(
@@ -256,18 +220,21 @@ def destroy(
 
       infragate destroy --env staging -d examples/webshop/infragate.yaml --yes
     """
+    from infragate.workflow.provisioning import Destroy
+
     wait = options.duration(lock_timeout)
-    provisioning = _provisioning(design_file, env)
-    design = provisioning.flow.design
-    with provisioning.writing("destroy", lock_timeout_s=wait, on_wait=_waiting) as writer:
-        snapshot = _read(provisioning, writer.read)
-        doomed = writer.destroy_plan(snapshot)
-        if not [c for c in doomed.pending if c.kind.value != "shield"]:
-            err.print("Nothing to destroy: the project owns no resources in this environment.")
-            return
-        _show_plan(doomed, title=f"Resources of {design.project.name}/{env} to delete")
-        _confirm(f"Delete {len(doomed.pending)} resource(s) from {provisioning.connection.spec.describe()}?", yes)
-        _execute(writer, doomed, snapshot, parallelism, kind="destroy")
+    view = TerminalView(assume_yes=yes)
+    with ExitStack() as stack:
+        client, chosen = for_design(design_file, view=view, stack=stack)
+        title = f"Resources of {chosen.project}/{env} to delete"
+        view.show_plan = lambda plan, _destroy: _show_plan(plan, title=title)
+        destroyed = client.execute(
+            Destroy(project=chosen.project, environment=env, parallelism=parallelism, lock_timeout_s=wait)
+        )
+    if not [c for c in destroyed.plan.pending if c.kind.value != "shield"]:
+        err.print("Nothing to destroy: the project owns no resources in this environment.")
+        return
+    _outcome(destroyed)
 
 
 def verify(env: str = ENV, design_file: Path | None = identity.DESIGN, output_format: str = FORMAT) -> None:
@@ -283,13 +250,15 @@ def verify(env: str = ENV, design_file: Path | None = identity.DESIGN, output_fo
 
       infragate verify --env production --format json
     """
+    from infragate.workflow.provisioning import Verify
+
     _format(output_format)
-    provisioning = _provisioning(design_file, env)
-    design = provisioning.flow.design
-    result = provisioning.verify(_read(provisioning))
+    with ExitStack() as stack:
+        client, chosen = for_design(design_file, view=TerminalView(), stack=stack)
+        result = client.execute(Verify(project=chosen.project, environment=env)).verification
     if output_format == "json":
         document = {
-            "project": design.project.name,
+            "project": chosen.project,
             "environment": env,
             "aligned": result.aligned,
             "components": [
@@ -303,7 +272,7 @@ def verify(env: str = ENV, design_file: Path | None = identity.DESIGN, output_fo
         }
         emit(json.dumps(document, indent=2) + "\n", None)
     else:
-        table = Table(title=f"{design.project.name}/{env}: live vs design", expand=False)
+        table = Table(title=f"{chosen.project}/{env}: live vs design", expand=False)
         for column in ("Component", "Alignment", "Attributes"):
             table.add_column(column, overflow="fold")
         for change in result.plan.changes:
@@ -347,14 +316,14 @@ def approve_plan(
 
       INFRAGATE_USER=lena.lead@example.com infragate approve plan plan.json -m 'looked at every change'
     """
+    from infragate.workflow.approvals import ApprovePlan
+
     reviewed = Plan.from_json(_read_file(plan_file), str(plan_file))
-    if (server := remote.connection()) is not None:
-        project = remote_cmds.project_of(design_file, acting_as)
-        if reviewed.project != project:
-            raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {project}")
-        return remote_cmds.approve_plan(server, project, reviewed.environment, reviewed.digest, comment)
-    flow = identity.workflow(design_file, acting_as)
-    if reviewed.project != flow.design.project.name:
-        raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {flow.design.project.name}")
-    flow.approve_plan(reviewed.digest, reviewed.environment, comment)
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    if reviewed.project != chosen.project:
+        raise UsageError(f"{plan_file} is a plan for {reviewed.project}, not {chosen.project}")
+    approving = ApprovePlan(
+        project=reviewed.project, environment=reviewed.environment, digest=reviewed.digest, comment=comment
+    )
+    client.execute(approving)
     out.print(f"plan {reviewed.digest[:19]}… for {reviewed.project}/{reviewed.environment} approved")

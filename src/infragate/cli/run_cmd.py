@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,15 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, options, targets
+from infragate.cli import options
+from infragate.cli.client import TerminalView, open_client
 from infragate.cli.console import err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.cli.progress import ChangeProgress, CollectorProgress
 from infragate.design import load_design
-from infragate.settings import load_settings
 
 if TYPE_CHECKING:
-    from infragate.store.locks import LockInfo
     from infragate.workflow.pipeline import PipelineResult
 
 EXIT = {
@@ -29,25 +26,6 @@ EXIT = {
     "aws-failed": ExitCode.AWS,
     "interrupted": ExitCode.INTERRUPTED,
 }
-
-
-class TerminalView:
-    """Rich progress for the pipeline's long steps."""
-
-    def drawing(self) -> AbstractContextManager[object]:
-        return err.status("drawing diagrams with Graphviz…")
-
-    @contextmanager
-    def reading(self, target: str) -> Iterator[CollectorProgress]:
-        err.print(f"Reading [bold]{target}[/bold]")
-        with CollectorProgress(err) as progress:
-            yield progress
-
-    def changing(self, count: int) -> AbstractContextManager[ChangeProgress]:
-        return ChangeProgress(err, count)
-
-    def waiting_for_lock(self, held: LockInfo) -> None:
-        err.print(f"waiting for the lock of {held.project}/{held.environment}, held by {escape(held.describe())}…")
 
 
 def run(
@@ -68,22 +46,15 @@ def run(
 
       infragate run examples/webshop/infragate.yaml --env staging
     """
-    from infragate.workflow.pipeline import run_pipeline  # the store and boto3: only when running
+    from infragate.workflow.pipeline import RunPipeline  # the store and boto3: only when running
 
     design = load_design(file)
     design.environment(env)
     wait = options.duration(lock_timeout)
-    flow = identity.workflow_for(design, identified=False)
     with ExitStack() as stack:
-        result = run_pipeline(
-            flow,
-            load_settings(),
-            env,
-            TerminalView(),
-            design_file=str(file),
-            lock_timeout_s=wait,
-            on_embedded_start=lambda: targets.starting_embedded(stack),
-        )
+        client = open_client(design, view=TerminalView(assume_yes=True), stack=stack)  # run applies: asked for
+        command = RunPipeline(project=design.project.name, environment=env, design_file=str(file), lock_timeout_s=wait)
+        result = client.execute(command)
     _show(result)
     if result.outcome.value != "done":
         raise typer.Exit(EXIT[result.outcome.value])
@@ -94,8 +65,8 @@ def _show(result: PipelineResult) -> None:
         err.print(f"the [bold]{action.role}[/bold] role must act: {escape(action.what)}")
         if action.command:
             err.print(f"  {escape(action.command)}")
-    report = result.gate_report
-    stage = report.stage.value if report is not None else "unknown"
+    report = result.gates
+    stage = report.stage if report is not None else "unknown"
     table = Table(title=f"infragate run: stage now {stage}", expand=False)
     for column in ("Step", "Result", "Detail"):
         table.add_column(column, overflow="fold")
@@ -105,7 +76,7 @@ def _show(result: PipelineResult) -> None:
         )
     out.print(table)
     if report is not None:
-        err.print(f"next: {report.next_step()}", markup=False)
+        err.print(f"next: {report.next_step}", markup=False)
     if result.report_path is not None:
         out.print(f"report: {result.report_path}")
     if result.docs_path is not None:

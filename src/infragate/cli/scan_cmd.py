@@ -10,14 +10,29 @@ from rich.table import Table
 from rich.text import Text
 
 from infragate.cli import identity
+from infragate.cli.client import TerminalView, for_design
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 
 if TYPE_CHECKING:
+    from rich.status import Status
+
     from infragate.scan.runner import ScanReport
+
+
+class _ScanView(TerminalView):
+    """The scan's progress lines, on the spinner's line."""
+
+    status: Status | None = None
+
+    def log(self, message: str) -> None:
+        if _ScanView.status is not None:
+            _ScanView.status.update(message)
+        else:
+            super().log(message)
+
 
 app = typer.Typer(
     help="OWASP scans (ICP-4.1): wapiti and infragate's own checks against the environment's declared endpoints.",
@@ -65,7 +80,7 @@ def scan(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infragate.workflow.scanning import Scanning, ScanOptions
+    from infragate.workflow.scanning import GetScanPlan, Scan
 
     if env is None:
         raise UsageError("which environment?", hint="Pass --env NAME.")
@@ -77,28 +92,17 @@ def scan(
         raise UsageError(f"--engine is '{engine}'", hint=f"Use {', '.join(ENGINES)}.")
     if profile is not None and profile not in ("quick", "standard", "full"):
         raise UsageError(f"--profile is '{profile}'", hint="Use quick, standard or full.")
-    design = load_design(identity.resolve_design(design_file))
-    design.environment(env)
-    settings = load_settings()
-    flow = identity.workflow_for(design, identified=False)
-    scanning = Scanning(flow, settings, env)
-    plan = scanning.plan(
-        ScanOptions(
-            engine=engine,
-            profile=profile,
-            max_requests=max_requests,
-            max_duration_s=max_duration,
-            rate=rate,
-            dry_run=dry_run,
-        )
-    )
+    client, chosen = for_design(design_file, view=_ScanView())
+    options = {"engine": engine, "profile": profile, "max_requests": max_requests, "max_duration_s": max_duration}
     if dry_run:
+        plan = client.execute(GetScanPlan(project=chosen.project, environment=env, rate=rate, **options)).plan
         for line in plan.describe():
             out.print(line, markup=False, soft_wrap=True)
         return
-    with err.status(f"scanning {design.project.name}/{env}…") as status:
-        report = scanning.run(plan, progress=lambda message: status.update(message))
-    run_id, _summary = scanning.record(plan, report)
+    with err.status(f"scanning {chosen.project}/{env}…") as status:
+        _ScanView.status = status
+        scanned = client.execute(Scan(project=chosen.project, environment=env, rate=rate, **options))
+    report, plan, run_id = scanned.report, scanned.plan, scanned.run_id
     from infragate import __version__
     from infragate.scan import report as formats
 
@@ -116,7 +120,7 @@ def scan(
         show(report)
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n) or "no findings"
     state = "complete" if report.complete else "INCOMPLETE (not evidence for ICP-4.1)"
-    err.print(f"{design.project.name}/{env}: scan {state}, {counts} (run {run_id})", markup=False)
+    err.print(f"{chosen.project}/{env}: scan {state}, {counts} (run {run_id})", markup=False)
     err.print(f"report: {plan.folder / 'report.html'}", markup=False)
     if not report.complete:
         raise typer.Exit(ExitCode.USAGE)

@@ -27,7 +27,7 @@ def serve(
     """
     import uvicorn
 
-    from infragate.store import open_store
+    from infragate.workflow.context import open_unit_of_work
 
     if host not in LOCAL_HOSTS and not public:
         raise UsageError(
@@ -35,8 +35,8 @@ def serve(
             hint="Put it behind a TLS proxy and pass --public as well, or keep the default 127.0.0.1.",
         )
     settings = load_settings()
-    store = open_store(settings)  # migrate (and make the signing key) once, before any worker starts
-    store.engine.dispose()
+    # migrate (and make the signing key) once, before any worker starts
+    open_unit_of_work(settings).store.engine.dispose()
     err.print(f"infragate server on http://{host}:{port} (dashboard /, API /api/v1, docs /api/docs); Ctrl-C stops it")
     if settings.oidc is not None:
         err.print(f"single sign-on: {settings.oidc.label} ({settings.oidc.issuer})", markup=False)

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
+from infragate.cli.client import open_client
 from infragate.cli.console import err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.settings import load_settings
-
-if TYPE_CHECKING:
-    from infragate.store import Store
 
 db_app = typer.Typer(help="The store (SQLite by default, PostgreSQL via INFRAGATE_DATABASE_URL).", no_args_is_help=True)
 log_app = typer.Typer(
     help="The append-only audit log: hash-chained, and its head signed with a key kept outside the database.",
     no_args_is_help=True,
 )
-
-
-def _store() -> Store:
-    from infragate.store import Store, database_url  # SQLAlchemy: only for the commands that use the store
-
-    return Store(database_url(load_settings()))
 
 
 @db_app.command("upgrade")
@@ -36,11 +27,10 @@ def upgrade() -> None:
 
       infragate db upgrade
     """
-    store = _store()
-    before = store.revision()
-    store.upgrade()
-    after = store.revision()
-    out.print(f"store {store.engine.url.render_as_string(hide_password=True)}: schema {before or 'empty'} -> {after}")
+    from infragate.workflow.maintenance import upgrade_store
+
+    before, after = upgrade_store(load_settings())
+    out.print(f"store {after.url}: schema {before.revision or 'empty'} -> {after.revision}")
 
 
 @db_app.command("status")
@@ -51,12 +41,11 @@ def status() -> None:
 
       infragate db status
     """
-    store = _store()
-    current, head = store.revision(), store.head()
-    out.print(
-        f"store {store.engine.url.render_as_string(hide_password=True)}: schema {current or 'empty'} (newest {head})"
-    )
-    if current != head:
+    from infragate.workflow.maintenance import store_state
+
+    state = store_state(load_settings())
+    out.print(f"store {state.url}: schema {state.revision or 'empty'} (newest {state.head})")
+    if not state.current:
         err.print("run `infragate db upgrade` (or any command that uses the store) to migrate it")
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -80,18 +69,16 @@ def verify(
 
       infragate audit-log verify --export ./audit-2026-11 --public-key ./infragate-audit.pem
     """
-    from infragate.workflow import audit_trail
+    from infragate.workflow.audit_trail import AuditLogStatus, VerifyAuditLog, verify_export
 
-    if export_dir is not None:
-        result = audit_trail.verify_export(export_dir, public_key)
+    if export_dir is not None:  # files and a public key alone: no store, in any mode
+        result = AuditLogStatus.of(verify_export(export_dir, public_key))
         what = f"export {export_dir}"
     else:
         if public_key is not None:
             err.print("--public-key needs --export; the store is checked with its own signing key")
             raise typer.Exit(ExitCode.USAGE)
-        from infragate.store import open_store
-
-        result = audit_trail.verify(open_store(load_settings()))
+        result = open_client().execute(VerifyAuditLog())
         what = "audit log"
     for found in result.breaks:
         where = f"entry {found.entry_id}" if found.entry_id else "the log"
@@ -105,10 +92,9 @@ def verify(
             "there is no signing key, so truncation and re-hashing cannot be ruled out"
         )
         return
-    latest = result.latest
     signed = (
-        f"; last signed checkpoint: entry {latest.head.head_id} at {latest.head.at:%Y-%m-%d %H:%M:%S} UTC"
-        if latest
+        f"; last signed checkpoint: entry {result.head_id} at {result.head_at:%Y-%m-%d %H:%M:%S} UTC"
+        if result.head_at is not None
         else ""
     )
     out.print(f"{what} intact: {result.checked} entries, every hash, link and signature checks out{signed}")
@@ -123,8 +109,7 @@ def export(directory: Path = typer.Argument(..., help="Where to write the export
 
       infragate audit-log export ./audit-2026-11
     """
-    from infragate.store import open_store
-    from infragate.workflow import audit_trail
+    from infragate.workflow.audit_trail import ExportAuditLog
 
-    written = audit_trail.export(open_store(load_settings()), directory)
+    written = open_client().execute(ExportAuditLog(directory=str(directory))).entries
     out.print(f"exported {written} entries, their checkpoints and public.pem to {directory}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -13,12 +14,11 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, remote, remote_cmds
+from infragate.cli import identity
+from infragate.cli.client import TerminalView, for_design
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
-from infragate.settings import load_settings
 from infragate.stress.limits import growth
 from infragate.stress.report import render_html
 
@@ -80,7 +80,7 @@ def stress(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infragate.workflow.stress_testing import StressOptions, StressTesting
+    from infragate.workflow.stress_testing import GetStressPlan, StressTest
 
     if env is None:
         raise UsageError("which environment?", hint="Pass --env NAME.")
@@ -90,11 +90,11 @@ def stress(
         raise UsageError(f"--engine is '{engine}'", hint="Use locust or loaderio.")
     if profile is not None and profile not in ("ramp", "step", "spike", "soak"):
         raise UsageError(f"--profile is '{profile}'", hint="Use ramp, step, spike or soak.")
-    design = load_design(identity.resolve_design(design_file))
-    design.environment(env)
-    flow = identity.workflow_for(design, identified=False)
-    testing = StressTesting(flow, load_settings(), env)
-    options = StressOptions(
+    view = _StressView()
+    client, chosen = for_design(design_file, view=view)
+    command = StressTest(
+        project=chosen.project,
+        environment=env,
         workers=workers,
         remote_workers=expect_workers,
         peak_rps=peak_rps,
@@ -106,22 +106,25 @@ def stress(
         find_limit=find_limit,
         engine=engine,
     )
-    scenario = testing.scenario(options, to_run=not plan_only)  # a plan is read, not run: no CA needed
+    # a plan is read, not run: no CA needed; a run is refused here, before Locust starts, without approval
+    planned = GetStressPlan(project=chosen.project, environment=env, options=command, to_run=not plan_only)
+    scenario = client.execute(planned).scenario
     if plan_only:
         emit(json.dumps({"digest": scenario.digest, **scenario.to_json()}, indent=2) + "\n", output)
         err.print(f"stress plan {scenario.digest} (production needs a lead's `infragate approve stress`)", markup=False)
         return
-    testing.require_approval(scenario)  # before Locust starts
     err.print(
-        f"stress: {design.project.name}/{env} {scenario.profile} to {scenario.peak_rps:g} requests/s "
+        f"stress: {chosen.project}/{env} {scenario.profile} to {scenario.peak_rps:g} requests/s "
         f"({scenario.peak_users} users), hold {scenario.hold[1] - scenario.hold[0]:g} s, "
         f"{workers} local worker(s){f' + {expect_workers} remote' if expect_workers else ''}; Ctrl-C stops it",
         markup=False,
     )
     total = scenario.duration_s
     with Live(_progress({}, total), console=err, refresh_per_second=2, transient=True) as live:
-        outcome = testing.run(options, progress=lambda p: live.update(_progress(p, total)))
-    run_id, _summary = testing.record(outcome)
+        view.show = lambda p: live.update(_progress(p, total))
+        stressed = client.execute(command)
+    outcome, run_id = stressed.outcome, stressed.run_id
+
     document = _document(outcome, run_id)
     page = render_html(document)
     (outcome.folder / "report.html").write_text(page)  # always: the charts are for people
@@ -134,13 +137,24 @@ def stress(
     else:
         _show(outcome)
     verdict = "met every SLO" if outcome.passed else "missed" if not outcome.interrupted else "was interrupted"
-    err.print(f"{design.project.name}/{env}: the stress test {verdict} (run {run_id})", markup=False)
+    err.print(f"{chosen.project}/{env}: the stress test {verdict} (run {run_id})", markup=False)
     err.print(f"report: {outcome.folder / 'report.html'}", markup=False)
     if not outcome.passed:
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-def _progress(p: dict[str, Any], total: float) -> Text:
+class _StressView(TerminalView):
+    """Shows Locust's progress line while the test runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show: Callable[[dict[str, float]], None] = lambda _: None
+
+    def stress_progress(self, sample: dict[str, float]) -> None:
+        self.show(sample)
+
+
+def _progress(p: dict[str, float], total: float) -> Text:
     elapsed = float(p.get("elapsed", 0))
     return Text(
         f"{elapsed:5.0f}/{total:.0f} s  users {p.get('users', 0):>4}  {float(p.get('rps', 0)):7.1f} requests/s  "
@@ -250,20 +264,18 @@ def approve_stress(
 
       INFRAGATE_USER=lena.lead@example.com infragate approve stress --env production -m 'off-peak, caps checked'
     """
-    from infragate.workflow.stress_testing import StressOptions, StressTesting
+    from infragate.workflow.stress_testing import ApproveStressPlan
 
-    if (server := remote.connection()) is not None:
-        project, digest = remote_cmds.target(design_file, acting_as)
-        if not digest:
-            raise UsageError(
-                "a stress plan is approved from the design file it was reviewed in",
-                hint=f"Give the design: infragate approve stress --env {env} -d infragate.yaml",
-            )
-        return remote_cmds.approve_stress(server, project, env, digest, comment)
-    design = load_design(identity.resolve_design(design_file))
-    flow = identity.workflow_for(design, acting_as)
-    scenario = StressTesting(flow, load_settings(), env).approve(StressOptions(), comment)
-    out.print(f"stress plan {scenario.digest[:19]}… for {design.project.name}/{env} approved", markup=False)
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    if chosen.digest is None:
+        raise UsageError(
+            "a stress plan is approved from the design file it was reviewed in",
+            hint=f"Give the design: infragate approve stress --env {env} -d infragate.yaml",
+        )
+    approved = client.execute(
+        ApproveStressPlan(project=chosen.project, environment=env, design_digest=chosen.digest, comment=comment)
+    )
+    out.print(f"stress plan {approved.digest[:19]}… for {chosen.project}/{env} approved", markup=False)
 
 
 @app.command("worker")
@@ -282,11 +294,11 @@ def worker(
     import tempfile
 
     from infragate.stress import runner
-    from infragate.workflow.stress_testing import StressOptions, StressTesting
+    from infragate.workflow.stress_testing import GetStressPlan
 
-    design = load_design(identity.resolve_design(design_file))
-    testing = StressTesting(identity.workflow_for(design, identified=False), load_settings(), env)
-    scenario = testing.scenario(StressOptions())
+    client, chosen = for_design(design_file)
+    planned = GetStressPlan(project=chosen.project, environment=env, to_run=True, approval=False)
+    scenario = client.execute(planned).scenario
     with tempfile.TemporaryDirectory(prefix="infragate-stress-worker-") as folder:
         code = runner.worker(scenario, Path(folder), master)
     raise typer.Exit(code)

@@ -10,11 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from infragate.cli import identity
+from infragate.cli.client import TerminalView, for_design
 from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
-from infragate.design import load_design
 from infragate.errors import UsageError
-from infragate.settings import load_settings
 
 if TYPE_CHECKING:
     from infragate.infratest.results import TestReport
@@ -53,7 +52,7 @@ def test(
 
       infragate test --env staging --format junit -o test-results/infragate.xml
     """
-    from infragate.workflow.infra_testing import InfraTesting, TestOptions
+    from infragate.workflow.infra_testing import InfraTest
 
     if output_format not in ("table", "json", "junit"):
         raise UsageError(f"--format is '{output_format}'", hint="Use table, json or junit.")
@@ -62,23 +61,18 @@ def test(
         raise UsageError(f"--area {unknown[0]} is not an area", hint=f"Use any of: {', '.join(AREAS)}.")
     from infragate.infratest.results import Area, Verdict
 
-    design = load_design(identity.resolve_design(design_file))
-    design.environment(env)
-    settings = load_settings()
-    flow = identity.workflow_for(design, identified=False)
-    testing = InfraTesting(flow, settings, env)
-    options = TestOptions(
-        areas=frozenset(Area(a) for a in area) or frozenset(Area), min_cert_days=min_cert_days, timeout=timeout
+    client, chosen = for_design(design_file, view=TerminalView())
+    command = InfraTest(
+        project=chosen.project,
+        environment=env,
+        areas=frozenset(Area(a) for a in area) or frozenset(Area),
+        min_cert_days=min_cert_days,
+        timeout=timeout,
+        sequential=sequential,
     )
-    snapshot = None
-    if not design.environment(env).settings.aws.embedded:  # real AWS: the live addresses and zones to test
-        from infragate.workflow.provisioning import Provisioning
-
-        with err.status("reading the live account (addresses, zones)…"):
-            snapshot = Provisioning(flow, settings, env).read()
-    with err.status(f"testing {design.project.name}/{env}…"):
-        report = testing.run(options, snapshot, sequential=sequential)
-    run_id, _summary = testing.record(report)
+    with err.status(f"testing {chosen.project}/{env}…"):
+        tested = client.execute(command)
+    report, run_id = tested.report, tested.run_id
     if output_format == "json":
         import json
 
@@ -88,9 +82,7 @@ def test(
     else:
         show(report)
     counts = ", ".join(f"{report.count(v)} {v.value}" for v in Verdict if report.count(v))
-    err.print(
-        f"{design.project.name}/{env}: {counts} in {report.duration_ms / 1000:.1f} s (run {run_id})", markup=False
-    )
+    err.print(f"{chosen.project}/{env}: {counts} in {report.duration_ms / 1000:.1f} s (run {run_id})", markup=False)
     if not report.passed:
         raise typer.Exit(ExitCode.FINDINGS)
 

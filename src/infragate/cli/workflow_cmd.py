@@ -1,4 +1,6 @@
-"""Workflow commands: projects, users, design approval, findings, checklist, gates and launch."""
+"""Workflow commands: projects, users, design approval, findings, checklist, gates and launch.
+
+Each builds a command, runs it through the client (local store or server) and renders the result."""
 
 from __future__ import annotations
 
@@ -10,20 +12,18 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from infragate.cli import identity, remote, remote_cmds
+from infragate.cli import identity
+from infragate.cli.client import every, for_design, note, open_client
 from infragate.cli.console import emit, err, out, write_bytes_atomically
 from infragate.cli.exit_codes import ExitCode
 from infragate.cli.render import SEVERITY_STYLE
 from infragate.errors import UsageError
 from infragate.model import Role
 from infragate.policy import Severity
-from infragate.reporting import render_compliance_html, render_compliance_pdf
-from infragate.settings import load_settings
-from infragate.workflow.stages import GATED
 
-if TYPE_CHECKING:  # the store loads SQLAlchemy: each command imports what it uses
+if TYPE_CHECKING:
+    from infragate.workflow.gatekeeping import GateReport
     from infragate.workflow.memberships import MembershipChange
-    from infragate.workflow.service import GateReport
 
 ENV = typer.Option(..., "--env", "-e", help="The environment.")
 
@@ -34,6 +34,7 @@ checklist_app = typer.Typer(help="The pre-launch checklist (ICP-5.1–5.3): show
 gate_app = typer.Typer(help="Stage gates: what each stage needs before the next one (and launch).")
 
 VERDICT_STYLE = {"met": "green", "unmet": "bold red", "not applicable": "dim"}
+LOCAL_MODE_NOTE = "local mode: identities are not authenticated (INFRAGATE_USER is taken at its word)"
 
 
 def _table_or_json(value: str) -> None:
@@ -42,9 +43,6 @@ def _table_or_json(value: str) -> None:
 
 
 # -- users --------------------------------------------------------------------------------------------
-LOCAL_MODE_NOTE = "local mode: identities are not authenticated (INFRAGATE_USER is taken at its word)"
-
-
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="The user name (what INFRAGATE_USER is set to)."),
@@ -61,8 +59,7 @@ def user_add(
 
       INFRAGATE_USER=ada.admin@example.com infragate user add sam.sec@example.com
     """
-    from infragate.store import open_store
-    from infragate.workflow.users import add_user, user_roles
+    from infragate.workflow.users import AddUser
 
     project_roles = [r for r in role if r is not Role.ADMIN]
     if project_roles:
@@ -70,12 +67,8 @@ def user_add(
             f"--role {project_roles[0].value}: roles on projects are memberships, not properties of a user",
             hint=f"infragate project members add {name} --role {project_roles[0].value} --project NAME",
         )
-    if (server := remote.connection()) is not None:
-        return remote_cmds.user_add(server, name, admin or Role.ADMIN in role, email)
-    store = open_store(load_settings())
-    add_user(store, identity.current_user(required=False), name, admin=admin or Role.ADMIN in role, email=email)
-    (summary,) = user_roles(store, name)
-    out.print(f"{summary.name}: {summary.describe()}", markup=False)
+    made = open_client().execute(AddUser(name=name, admin=admin or Role.ADMIN in role, email=email))
+    out.print(f"{made.name}: {made.describe()}", markup=False)
 
 
 @user_app.command("password")
@@ -87,12 +80,9 @@ def user_password(name: str = typer.Argument(..., help="Whose password to set.")
 
       INFRAGATE_USER=ada.admin@example.com infragate user password sam.sec@example.com
     """
-    from infragate.store import open_store
-    from infragate.workflow.accounts import set_password
+    from infragate.workflow.accounts import SetPassword
 
-    if (server := remote.connection()) is not None:
-        return remote_cmds.user_password(server, name, read_password())
-    set_password(open_store(load_settings()), identity.current_user(), name, read_password())
+    open_client().execute(SetPassword(name=name, password=read_password()))
     out.print(f"password set for {name}", markup=False)
 
 
@@ -115,13 +105,12 @@ def user_list() -> None:
 
       infragate user list
     """
-    from infragate.store import open_store
-    from infragate.workflow.users import user_roles
+    from infragate.workflow.users import ListUsers
 
-    if (server := remote.connection()) is not None:
-        return remote_cmds.user_list(server)
-    for summary in user_roles(open_store(load_settings())):
-        out.print(f"{summary.name}: {summary.describe()}", markup=False)
+    client = open_client()
+    for user in client.execute(ListUsers()):
+        out.print(f"{user.name}: {user.describe()}", markup=False)
+    note(client)
 
 
 def whoami() -> None:
@@ -131,22 +120,23 @@ def whoami() -> None:
 
       INFRAGATE_USER=sam.sec@example.com infragate whoami
     """
-    from infragate.store import open_store
-    from infragate.workflow.users import user_roles
+    from infragate.workflow.users import WhoAmI
 
-    if (server := remote.connection()) is not None:
-        return remote_cmds.whoami(server)
-    name = identity.current_user()
-    found = user_roles(open_store(load_settings()), name)
-    if not found:
+    client = open_client()
+    me = client.execute(WhoAmI())
+    if not me.known:
         err.print(
-            f"{name} (not a user: an admin or a project's lead adds members, "
+            f"{me.name} (not a user: an admin or a project's lead adds members, "
             "e.g. `infragate project members apply` for a design's owners)",
             markup=False,
         )
         raise typer.Exit(ExitCode.FINDINGS)
-    out.print(f"{found[0].name}: {found[0].describe()}", markup=False)
-    err.print(LOCAL_MODE_NOTE, style="dim")
+    roles = [f"{project}: {', '.join(held)}" for project, held in sorted(me.projects.items())]
+    out.print(
+        f"{me.name}: {'; '.join((['admin'] if me.admin else []) + roles) or 'no role on any project'}", markup=False
+    )
+    said = f"{client.where}, authenticated by its {me.via}" if client.where else LOCAL_MODE_NOTE
+    err.print(said, style="dim", markup=False)
 
 
 # -- projects -----------------------------------------------------------------------------------------
@@ -165,10 +155,12 @@ def project_init(
 
       INFRAGATE_USER=ada.admin@example.com infragate project init -d examples/webshop/infragate.yaml --apply-members
     """
-    flow = identity.workflow(design_file, identified=apply_members)
-    registered = flow.init_project()
+    from infragate.workflow.memberships import RegisterProject
+
+    client, chosen = for_design(design_file)
+    registered = client.execute(RegisterProject(project=chosen.project, apply_members=apply_members))
     out.print(f"project {registered.name} ({registered.client}): environments {', '.join(registered.environments)}")
-    _print_changes(flow.apply_memberships() if apply_members else registered.proposal, applied=apply_members)
+    _print_changes(registered.proposal, applied=registered.applied)
 
 
 def _print_changes(changes: list[MembershipChange], *, applied: bool) -> None:
@@ -197,15 +189,16 @@ def members_list(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate project members list -p webshop
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.members_list(server, remote_cmds.project_of(design_file))
-    flow = identity.workflow(design_file, identified=False)
-    for member in flow.members():
+    from infragate.workflow.memberships import ListMembers, ProposedMemberships
+
+    client, chosen = for_design(design_file)
+    for member in client.execute(ListMembers(project=chosen.project)):
         granted = member.granted_at.strftime("%Y-%m-%d")
         out.print(f"{member.role:<10} {member.user}  (granted by {member.granted_by}, {granted})", markup=False)
-    pending = flow.proposed_memberships()
+    pending = list(client.execute(ProposedMemberships(project=chosen.project)))
     if pending:
         _print_changes(pending, applied=False)
+    note(client)
 
 
 @members_app.command("apply")
@@ -216,8 +209,10 @@ def members_apply(design_file: Path | None = identity.DESIGN) -> None:
 
       INFRAGATE_USER=lena.lead@example.com infragate project members apply -p webshop
     """
-    flow = identity.workflow(design_file)
-    _print_changes(flow.apply_memberships(), applied=True)
+    from infragate.workflow.memberships import ApplyMemberships
+
+    client, chosen = for_design(design_file)
+    _print_changes(list(client.execute(ApplyMemberships(project=chosen.project))), applied=True)
 
 
 @members_app.command("add")
@@ -232,10 +227,10 @@ def members_add(
 
       INFRAGATE_USER=ada.admin@example.com infragate project members add kim@client.example --role client -p webshop
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.members_change(server, remote_cmds.project_of(design_file), name, role, grant=True)
-    change = identity.workflow(design_file).add_member(name, role)
-    out.print(change.describe(), markup=False)
+    from infragate.workflow.memberships import AddMember
+
+    client, chosen = for_design(design_file)
+    out.print(client.execute(AddMember(project=chosen.project, user=name, role=role)).describe(), markup=False)
 
 
 @members_app.command("remove")
@@ -250,31 +245,30 @@ def members_remove(
 
       INFRAGATE_USER=ada.admin@example.com infragate project members remove dara@example.com --role developer -p webshop
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.members_change(server, remote_cmds.project_of(design_file), name, role, grant=False)
-    change = identity.workflow(design_file).remove_member(name, role)
-    out.print(change.describe(), markup=False)
+    from infragate.workflow.memberships import RemoveMember
+
+    client, chosen = for_design(design_file)
+    out.print(client.execute(RemoveMember(project=chosen.project, user=name, role=role)).describe(), markup=False)
 
 
 @project_app.command("list")
 def project_list() -> None:
-    """Every project in the store, with the stage of each environment.
+    """Every project you may see, with the stage of each environment.
 
     Example:
 
       infragate project list
     """
-    from sqlalchemy import select
+    from infragate.workflow.portfolio import Portfolio, PortfolioRow
 
-    from infragate.store import open_store
-    from infragate.store.schema import Project
-
-    if (server := remote.connection()) is not None:
-        return remote_cmds.project_list(server)
-    with open_store(load_settings()).session() as session:
-        for project in session.scalars(select(Project).order_by(Project.name)):
-            stages = ", ".join(f"{e.name}: {e.stage}" for e in sorted(project.environments, key=lambda e: e.id))
-            out.print(f"{project.name} ({project.client}) — {stages}")
+    client = open_client()
+    by_project: dict[str, list[PortfolioRow]] = {}
+    for row in every(client, Portfolio()):
+        by_project.setdefault(row.project, []).append(row)
+    for project, environments in sorted(by_project.items()):
+        stages = ", ".join(f"{e.environment}: {e.stage}" for e in environments)
+        out.print(f"{project} ({environments[0].client}) — {stages}", markup=False)
+    note(client)
 
 
 @project_app.command("status")
@@ -285,19 +279,19 @@ def project_status(design_file: Path | None = identity.DESIGN) -> None:
 
       infragate project status --project webshop
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.project_status(server, remote_cmds.project_of(design_file))
-    flow = identity.workflow(design_file, identified=False)
-    table = Table(title=f"{flow.design.project.name}", expand=False)
+    from infragate.workflow.portfolio import GetProjectStatus
+
+    client, chosen = for_design(design_file)
+    status = client.execute(GetProjectStatus(project=chosen.project))
+    if chosen.design is None:  # named by the project: say which design it was judged from
+        err.print(f"design: {status.design} (project {status.project})", markup=False)
+    table = Table(title=status.project, expand=False)
     for column in ("Environment", "Stage", "Unmet criteria", "Next person to act"):
         table.add_column(column)
-    attestation = ""
-    for env in flow.design.environments:
-        report = flow.gate_report(env)
-        attestation = report.attestation
-        table.add_row(env, report.stage.value, str(len(report.unmet())), report.next_step())
+    for row in status.environments:
+        table.add_row(row.environment, row.stage, str(row.unmet), Text(row.next_step))
     out.print(table)
-    err.print(f"gates: {attestation}; {LOCAL_MODE_NOTE}", markup=False)
+    err.print(f"gates: {status.attestation}; {client.where or LOCAL_MODE_NOTE}", markup=False)
 
 
 # -- approvals ----------------------------------------------------------------------------------------
@@ -311,18 +305,24 @@ def approve_design(
     acting_as: str | None = identity.AS,
 ) -> None:
     """Approve (a lead) or review (security) the design's current digest for an environment (ICP-1.4). The
-    approving lead and the reviewing security person must be two people.
+    approving lead and the reviewing security person must be two people. With a design file, the digest you
+    approve is that file's: if the project's design is another, nothing is approved.
 
     Example:
 
       INFRAGATE_USER=lena.lead@example.com infragate approve design --env staging -m 'reviewed'
     """
-    if (server := remote.connection()) is not None:
-        project, digest = remote_cmds.target(design_file, acting_as)
-        return remote_cmds.approve_design(server, project, env, comment, role.value if role else None, digest)
-    flow = identity.workflow(design_file, acting_as)
-    verb = flow.approve_design(env, comment, as_role=role)
-    out.print(f"design {flow.design.digest[:19]}… {verb} for {flow.design.project.name}/{env}")
+    from infragate.workflow.approvals import ApproveDesign
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    decided = client.execute(
+        ApproveDesign(project=chosen.project, environment=env, comment=comment, role=role, digest=chosen.digest)
+    )
+    if decided.changed_since:
+        out.print(f"changed since {decided.approved_by} approved {decided.changed_since[:19]}…:", markup=False)
+        for line in decided.diff:
+            out.print(Text(line, style="green" if line.startswith("+") else "red" if line.startswith("-") else ""))
+    out.print(f"design {decided.digest[:19]}… {decided.result} for {chosen.project}/{env}")
 
 
 # -- findings -----------------------------------------------------------------------------------------
@@ -341,40 +341,26 @@ def findings_list(
 
       infragate findings list --all --format json
     """
+    from infragate.workflow.triage import ListFindings
+
     _table_or_json(output_format)
-    if (server := remote.connection()) is not None:
-        if include_closed:
-            raise UsageError(
-                "--all is not available from a server yet", hint="The API lists open and in-progress findings."
-            )
-        return remote_cmds.findings_list(server, remote_cmds.project_of(design_file), env, output_format)
-    flow = identity.workflow(design_file, identified=False)
-    rows = sorted(flow.findings(env, include_closed=include_closed), key=lambda f: (-Severity(f.severity).rank, f.id))
+    client, chosen = for_design(design_file)
+    rows = every(client, ListFindings(project=chosen.project, environment=env, include_closed=include_closed))
     if output_format == "json":
-        fields = ("id", "environment", "source", "rule_id", "component", "severity", "status", "title", "message")
-        items = [
-            {k: getattr(f, k) for k in fields} | {"due_at": f.due_at.isoformat() if f.due_at else None} for f in rows
-        ]
-        emit(json.dumps(items, indent=2) + "\n", None)
+        emit(json.dumps([row.model_dump(mode="json") for row in rows], indent=2) + "\n", None)
         return
-    table = Table(title=f"Findings of {flow.design.project.name}", expand=False)
+    table = Table(title=f"Findings of {chosen.project}", expand=False)
     for column in ("Id", "Env", "Severity", "Status", "Rule", "Component", "Due", "Message"):
         table.add_column(column, overflow="fold")
     for f in rows:
-        severity = Severity(f.severity)
-        due = f"{f.due_at:%Y-%m-%d}" if f.due_at else ""
-        table.add_row(
-            str(f.id),
-            f.environment,
-            Text(f.severity, style=SEVERITY_STYLE[severity]),
-            f.status,
-            f.rule_id,
-            Text(f.component),  # names and messages are shown literally, never as Rich markup
-            due,
-            Text(f.message),
-        )
+        due = f"{f.due:%Y-%m-%d}" if f.due else ""
+        style = SEVERITY_STYLE[Severity(f.severity)]
+        # names and messages are shown literally, never as Rich markup
+        cells = (str(f.id), f.environment, Text(f.severity, style=style), f.status, f.rule_id, Text(f.component))
+        table.add_row(*cells, due, Text(f.message))
     out.print(table)
     err.print(f"{len(rows)} finding(s)")
+    note(client)
 
 
 @findings_app.command("assign")
@@ -390,9 +376,10 @@ def findings_assign(
 
       INFRAGATE_USER=lena.lead@example.com infragate findings assign 7 --to dara.dev@example.com
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.finding_assign(server, remote_cmds.project_of(design_file, acting_as), finding_id, to)
-    identity.workflow(design_file, acting_as).assign(finding_id, to)
+    from infragate.workflow.triage import AssignFinding
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    client.execute(AssignFinding(project=chosen.project, finding_id=finding_id, user=to))
     out.print(f"finding {finding_id} assigned to {to}", markup=False)
 
 
@@ -400,7 +387,7 @@ def findings_assign(
 def findings_resolve(
     finding_id: int = typer.Argument(...),
     status: str = typer.Option("fixed", "--status", help="fixed, verified (security, after fixed) or false-positive"),
-    note: str = typer.Option(..., "--note", "-m", help="Why: what was done or why it is not a problem."),
+    note_text: str = typer.Option(..., "--note", "-m", help="Why: what was done or why it is not a problem."),
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
@@ -412,24 +399,24 @@ def findings_resolve(
 
       INFRAGATE_USER=sam.sec@example.com infragate findings resolve 7 --status verified -m 'retest: closed'
     """
-    from infragate.store.findings import FindingStatus
+    from infragate.workflow.triage import FindingStatus, ResolveFinding
 
     if status not in ("fixed", "verified", "false-positive"):
         raise UsageError(
             f"--status is '{status}'", hint="Use fixed, verified or false-positive; `findings accept` accepts a risk."
         )
-    if (server := remote.connection()) is not None:
-        return remote_cmds.finding_resolve(
-            server, remote_cmds.project_of(design_file, acting_as), finding_id, status, note
-        )
-    identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus(status), note)
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    resolved = ResolveFinding(
+        project=chosen.project, finding_id=finding_id, status=FindingStatus(status), note=note_text
+    )
+    client.execute(resolved)
     out.print(f"finding {finding_id}: {status}")
 
 
 @findings_app.command("accept")
 def findings_accept(
     finding_id: int = typer.Argument(...),
-    note: str = typer.Option(..., "--note", help="Why the risk is accepted, and until when."),
+    note_text: str = typer.Option(..., "--note", help="Why the risk is accepted, and until when."),
     design_file: Path | None = identity.DESIGN,
     acting_as: str | None = identity.AS,
 ) -> None:
@@ -439,12 +426,11 @@ def findings_accept(
 
       INFRAGATE_USER=sam.sec@example.com infragate findings accept 9 --note 'accepted until the Q3 migration'
     """
-    from infragate.store.findings import FindingStatus
+    from infragate.workflow.triage import FindingStatus, ResolveFinding
 
-    if (server := remote.connection()) is not None:
-        project = remote_cmds.project_of(design_file, acting_as)
-        return remote_cmds.finding_resolve(server, project, finding_id, FindingStatus.ACCEPTED_RISK.value, note)
-    identity.workflow(design_file, acting_as).resolve(finding_id, FindingStatus.ACCEPTED_RISK, note)
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    accepted = FindingStatus.ACCEPTED_RISK
+    client.execute(ResolveFinding(project=chosen.project, finding_id=finding_id, status=accepted, note=note_text))
     out.print(f"finding {finding_id}: accepted risk")
 
 
@@ -457,24 +443,22 @@ def checklist_show(env: str = ENV, design_file: Path | None = identity.DESIGN) -
 
       infragate checklist show --env production
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.checklist_show(server, remote_cmds.project_of(design_file), env)
-    flow = identity.workflow(design_file, identified=False)
-    evidence = flow.evidence(env)
-    table = Table(title=f"Pre-launch checklist of {flow.design.project.name}/{env}", expand=False)
+    from infragate.workflow.gatekeeping import ShowChecklist
+
+    client, chosen = for_design(design_file)
+    items = list(client.execute(ShowChecklist(project=chosen.project, environment=env)))
+    table = Table(title=f"Pre-launch checklist of {chosen.project}/{env}", expand=False)
     for column in ("Item", "Area", "Clause", "Kind", "Role", "Status", "Detail"):
         table.add_column(column, overflow="fold")
-    for item in evidence.checklist:
-        spec = item.spec
-        applicable = not item.detail.startswith("not applicable")
-        status = Text("met" if applicable else "not applicable", style="green" if applicable else "dim")
-        status = status if item.met else Text("open", style="bold red")
-        kind = "automatic" if spec.automatic else "manual"
-        table.add_row(spec.key, spec.area, spec.clause, kind, spec.role.value, status, item.detail)
+    for item in items:
+        style = {"met": "green", "open": "bold red"}.get(item.status, "dim")
+        cells = (item.key, item.area, item.clause, item.kind, item.role)
+        table.add_row(*cells, Text(item.status, style=style), Text(item.detail))
     out.print(table)
-    open_items = [i for i in evidence.checklist if not i.met]
-    err.print(f"{len(evidence.checklist) - len(open_items)} of {len(evidence.checklist)} items met")
-    if open_items:
+    unmet = [i for i in items if i.status == "open"]
+    err.print(f"{len(items) - len(unmet)} of {len(items)} items met")
+    note(client)
+    if unmet:
         raise typer.Exit(ExitCode.FINDINGS)
 
 
@@ -492,24 +476,24 @@ def checklist_sign(
 
       INFRAGATE_USER=ivan.infra@example.com infragate checklist sign on-call-tested --env production -m "paged the rota"
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.checklist_sign(server, remote_cmds.project_of(design_file, acting_as), env, key, comment)
-    identity.workflow(design_file, acting_as).sign(env, key, comment)
+    from infragate.workflow.signoffs import SignChecklistItem
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    client.execute(SignChecklistItem(project=chosen.project, environment=env, key=key, comment=comment))
     out.print(f"{key} signed for {env}")
 
 
 # -- gates and launch ---------------------------------------------------------------------------------
 def show_gates(report: GateReport) -> None:
-    title = f"Gates of {report.environment}: current stage {report.stage.value} ({report.attestation})"
+    title = f"Gates of {report.environment}: current stage {report.stage} ({report.attestation})"
     table = Table(title=title, expand=False)
     for column in ("Stage", "Clause", "Criterion", "Status", "Detail", "Accountable"):
         table.add_column(column, overflow="fold")
-    for stage in GATED:
-        for c in report.results[stage]:
-            status = Text(c.verdict, style=VERDICT_STYLE[c.verdict])
-            table.add_row(stage.value, c.clause, c.text, status, c.detail, c.role.value)
+    for c in report.criteria:
+        status = Text(c.verdict, style=VERDICT_STYLE.get(c.verdict, ""))
+        table.add_row(c.stage, c.clause, Text(c.criterion), status, Text(c.detail), c.role)
     out.print(table)
-    err.print(f"next: {report.next_step()}", markup=False)
+    err.print(f"next: {report.next_step}", markup=False)
 
 
 @gate_app.command("check")
@@ -526,29 +510,16 @@ def gate_check(
 
       infragate gate check --env staging --format json
     """
+    from infragate.workflow.gatekeeping import EvaluateGates
+
     _table_or_json(output_format)
-    if (server := remote.connection()) is not None:
-        return remote_cmds.gate_check(server, remote_cmds.project_of(design_file), env, output_format)
-    report = identity.workflow(design_file, identified=False).gate_report(env)
+    client, chosen = for_design(design_file)
+    report = client.execute(EvaluateGates(project=chosen.project, environment=env))
     if output_format == "json":
-        stages = {
-            stage.value: [
-                {
-                    "clause": c.clause,
-                    "criterion": c.text,
-                    "met": c.met,
-                    "verdict": c.verdict,
-                    "detail": c.detail,
-                    "role": c.role.value,
-                }
-                for c in report.results[stage]
-            ]
-            for stage in GATED
-        }
-        document = {"environment": env, "stage": report.stage.value, "attestation": report.attestation, "gates": stages}
-        emit(json.dumps(document, indent=2) + "\n", None)
+        emit(report.model_dump_json(indent=2) + "\n", None)
     else:
         show_gates(report)
+        note(client)
     if report.unmet():
         raise typer.Exit(ExitCode.FINDINGS)
 
@@ -560,10 +531,11 @@ def launch(env: str = ENV, design_file: Path | None = identity.DESIGN, acting_as
 
       INFRAGATE_USER=lena.lead@example.com infragate launch --env production
     """
-    if (server := remote.connection()) is not None:
-        return remote_cmds.launch(server, remote_cmds.project_of(design_file, acting_as), env)
-    report = identity.workflow(design_file, acting_as).launch(env)
-    out.print(f"{env} launched (stage {report.stage.value})")
+    from infragate.workflow.gatekeeping import Launch
+
+    client, chosen = for_design(design_file, acting_as=acting_as)
+    stage = client.execute(Launch(project=chosen.project, environment=env)).result
+    out.print(f"{env} launched (stage {stage})")
 
 
 def report(
@@ -590,32 +562,33 @@ def report(
 
       infragate report --env staging --format json -o - | jq .summary
     """
-    from infragate.workflow.report import compliance_report
+    from infragate.reporting import render_compliance_html, render_compliance_pdf
+    from infragate.settings import load_settings
+    from infragate.workflow.report import GetComplianceReport
 
     if output_format not in ("html", "pdf", "json"):
         raise UsageError(f"--format is '{output_format}'", hint="Use html, pdf or json.")
-    if (server := remote.connection()) is not None:
-        return remote_cmds.report(server, remote_cmds.project_of(design_file), env, output_format, output)
-    flow = identity.workflow(design_file, identified=False)
-    data = compliance_report(flow, env)
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout and output_format == "pdf":
+        raise UsageError("a PDF report cannot go to the terminal", hint="Write it to a file: -o report.pdf")
+    client, chosen = for_design(design_file)
+    data = client.execute(GetComplianceReport(project=chosen.project, environment=env))
     if output is None:  # a report is a file people open, not a page of HTML in the terminal
         folder = load_settings().home / "reports"
         folder.mkdir(parents=True, exist_ok=True)
-        output = folder / f"{flow.design.project.name}-{env}.{output_format}"
-    to_stdout = str(output) == "-"
-    if to_stdout and output_format == "pdf":
-        raise UsageError("a PDF report cannot go to the terminal", hint="Write it to a file: -o report.pdf")
+        output = folder / f"{data.project}-{env}.{output_format}"
     # Reports list open findings and who is accountable: written for their owner's eyes only.
     if output_format == "json":
-        emit(json.dumps(data, indent=2) + "\n", None if to_stdout else output, private=True)
+        emit(data.model_dump_json(indent=2) + "\n", None if to_stdout else output, private=True)
     elif output_format == "html":
         emit(render_compliance_html(data), None if to_stdout else output, private=True)
     else:
         write_bytes_atomically(output, render_compliance_pdf(data), private=True)
-    summary = data["summary"]
+    clauses = data.summary.clauses
     err.print(
-        f"{data['project']}/{env}: stage {data['stage']}, clauses {summary['clauses']['met']} met / "
-        f"{summary['clauses']['unmet']} unmet / {summary['clauses']['waived']} waived"
+        f"{data.project}/{env}: stage {data.stage}, clauses {clauses['met']} met / "
+        f"{clauses['unmet']} unmet / {clauses['waived']} waived"
     )
     if not to_stdout:
         out.print(f"report: {output}")
+    note(client)

@@ -8,6 +8,7 @@ generation date depends on when it is made, so two runs on one digest give the s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from infragate.docs import diagrams_render
 from infragate.errors import OutputError
 from infragate.model import Infrastructure, Role
 from infragate.model.base import Model
-from infragate.policy import Status, check_design
+from infragate.policy import LocatedFinding, Status, check_design
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -159,8 +160,15 @@ def _differences(design: Design) -> Table | None:
     return Table("Differences between environments", ("component", "attribute", *names), tuple(rows))
 
 
-def build(design: Design, environments: tuple[str, ...], out: Path, today: date | None = None) -> DesignDocument:
-    """Draw the diagrams into ``out`` and assemble the document's content."""
+def build(
+    design: Design,
+    environments: tuple[str, ...],
+    out: Path,
+    today: date | None = None,
+    judged: Callable[[str], list[LocatedFinding]] | None = None,
+) -> DesignDocument:
+    """Draw the diagrams into ``out`` and assemble the document's content. ``judged`` gives an environment's
+    design findings when the caller has them already (else they are judged here)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -223,11 +231,8 @@ def build(design: Design, environments: tuple[str, ...], out: Path, today: date 
                     ),
                 )
             )
-        findings = [
-            item.finding
-            for item in check_design(design, environment=env, today=today)
-            if item.finding.status not in (Status.PASS, Status.NOT_APPLICABLE)
-        ]
+        found = judged(env) if judged is not None else check_design(design, environment=env, today=today)
+        findings = [item.finding for item in found if item.finding.status not in (Status.PASS, Status.NOT_APPLICABLE)]
         section.tables.append(
             Table(
                 "Policy findings",

@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from infragate.errors import UsageError
-from infragate.jobs.runner import KINDS, reap, run_job
+from infragate.jobs.runner import reap, run_job
 from infragate.jobs.schedules import fire_due
 from infragate.settings import Settings
-from infragate.store import jobs as job_store
 from infragate.store import open_store
-from infragate.store.jobs import JobView
 from infragate.workflow import audit_trail
 
 logger = logging.getLogger("infragate.worker")
@@ -56,34 +53,24 @@ def make_queue(settings: Settings) -> Queue:
     return Queue(huey, task, where)
 
 
+class LazyQueue:
+    """The queue, opened when the first job is handed to it (most commands never queue one)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._queue: Queue | None = None
+
+    def enqueue(self, job_id: int) -> None:
+        if self._queue is None:
+            self._queue = make_queue(self.settings)
+        self._queue.enqueue(job_id)
+
+
 def checkpoint(settings: Settings) -> None:
     """Hourly: verify the audit log and sign a checkpoint of its head; a broken log goes to the worker's log."""
     result = audit_trail.scheduled_checkpoint(open_store(settings))
     if not result.intact:
         logger.error("the audit log is broken: %s", "; ".join(f"entry {b.entry_id}: {b.reason}" for b in result.breaks))
-
-
-def submit(
-    settings: Settings,
-    *,
-    project: str,
-    environment: str,
-    kind: str,
-    requested_by: str,
-    params: dict[str, Any] | None = None,
-    here: bool = False,
-) -> JobView:
-    """Record a job and hand it to the queue, or (``here``) run it now in this process."""
-    if kind not in KINDS:
-        raise UsageError(f"there is no job kind '{kind}'", hint=f"Use one of: {', '.join(KINDS)}.")
-    store = open_store(settings)
-    job = job_store.create(
-        store, project=project, environment=environment, kind=kind, requested_by=requested_by, params=params
-    )
-    if here:
-        return run_job(settings, job.id) or job
-    make_queue(settings).enqueue(job.id)
-    return job
 
 
 def work(settings: Settings, queue: Queue, workers: int) -> None:

@@ -8,8 +8,7 @@ from datetime import datetime
 from infragate.settings import Settings
 from infragate.store import jobs as job_store
 from infragate.store import open_store
-
-SCHEDULER = "infragate-scheduler"  # who "requested" a scheduled job in its record and the audit log
+from infragate.workflow.job_running import SCHEDULER
 
 
 def matches(cron: str, moment: datetime) -> bool:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from infragate.errors import OutputError
+from infragate.reporting.compliance_model import ComplianceReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2", "html"]))
 
 
-def render_compliance_html(report: dict[str, Any]) -> str:
-    return templates.get_template("compliance.html.j2").render(r=report)
+def render_compliance_html(report: ComplianceReport) -> str:
+    return templates.get_template("compliance.html.j2").render(r=report.model_dump(mode="json"))
 
 
-def render_compliance_pdf(report: dict[str, Any]) -> bytes:
+def render_compliance_pdf(report: ComplianceReport) -> bytes:
     return html_to_pdf(render_compliance_html(report))
 
 

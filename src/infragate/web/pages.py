@@ -1,11 +1,11 @@
 """The web dashboard: server-rendered pages (Jinja2), plain forms with CSRF tokens, no build step.
 
-Every action calls the same use-case as the CLI and the API; a refusal is shown on the page it came from.
+Every page reads through the same queries as the CLI and the API, and every form runs the same command; a
+refusal is shown on the page it came from.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,23 +16,26 @@ from fastapi.templating import Jinja2Templates
 
 from infragate.errors import AuthenticationError, InfragateError, UsageError
 from infragate.model import Role
-from infragate.policy import Severity
-from infragate.store.findings import FindingStatus
-from infragate.store.timestamps import as_utc
 from infragate.web.principals import SESSION_COOKIE, optional_principal, signed_in
 from infragate.web.problems import status_for
-from infragate.workflow import accounts, portfolio
-from infragate.workflow.accounts import Principal
-from infragate.workflow.pentests import Pentesting
-from infragate.workflow.stages import GATED
+from infragate.web.routes import unit_of_work
+from infragate.workflow import accounts
+from infragate.workflow.approvals import ApproveDesign
+from infragate.workflow.bus import handle
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.design_review import GetDesignChanges, GetDesignDocuments, GetLatestPlan, ListDeployments
+from infragate.workflow.gatekeeping import EvaluateGates, Launch
+from infragate.workflow.job_requests import GetJobLog, ListJobs
+from infragate.workflow.messages import Command
+from infragate.workflow.pentests import FindPentest
+from infragate.workflow.portfolio import Portfolio
+from infragate.workflow.signoffs import SignChecklistItem
+from infragate.workflow.stages import registry
+from infragate.workflow.triage import FindingStatus, ListFindings, ResolveFinding
 
 router = APIRouter(include_in_schema=False)
 FINDINGS_SHOWN = 50
-
-
-def _due(at: datetime | None) -> float:
-    return as_utc(at).timestamp() if at is not None else float("inf")
-
+ACTIVE_JOBS = ("queued", "running")
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
@@ -41,7 +44,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _signed_in(request: Request) -> Principal | None:
+def _signed_in(request: Request) -> Caller | None:
     try:
         return optional_principal(request)
     except AuthenticationError:
@@ -52,7 +55,7 @@ def _to_login() -> RedirectResponse:
     return RedirectResponse("/login", status_code=303)
 
 
-def _csrf_ok(caller: Principal, token: str) -> bool:
+def _csrf_ok(caller: Caller, token: str) -> bool:
     return bool(caller.csrf_token) and accounts.same_secret(caller.csrf_token, token)
 
 
@@ -76,9 +79,8 @@ def login(
     if not request.app.state.sign_in.allow(address):
         error = "Too many sign-in attempts from this address; wait a minute."
         return login_page(request, error, name, status=429)
-    store = request.app.state.store
     try:
-        user = accounts.authenticate(store, name, password)
+        user = accounts.authenticate(request.app.state.uow.store, name, password)
     except AuthenticationError as refused:
         return login_page(request, refused.message, name, status=401)
     return signed_in(request, user)
@@ -88,7 +90,7 @@ def login(
 def logout(request: Request, csrf: str = Form("")) -> Response:
     caller = _signed_in(request)
     if caller is not None and _csrf_ok(caller, csrf):
-        accounts.end_session(request.app.state.store, request.cookies.get(SESSION_COOKIE, ""))
+        accounts.end_session(request.app.state.uow.store, request.cookies.get(SESSION_COOKIE, ""))
     response = _to_login()
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -99,8 +101,7 @@ def home(request: Request, client: str | None = None, stage: str | None = None) 
     caller = _signed_in(request)
     if caller is None:
         return _to_login()
-    store = request.app.state.store
-    every = portfolio.portfolio(store, caller)
+    every = handle(Portfolio(limit=100_000), caller, unit_of_work(request)).items
     clients = sorted({row.client for row in every})
     rows = [r for r in every if (not client or r.client == client) and (not stage or r.stage == stage)]
     context = {
@@ -109,7 +110,7 @@ def home(request: Request, client: str | None = None, stage: str | None = None) 
         "clients": clients,
         "client": client,
         "stage": stage,
-        "stages": [s.value for s in GATED] + ["launched"],
+        "stages": list(registry().order),
     }
     return _page(request, "portfolio.html", context)
 
@@ -126,41 +127,60 @@ def environment_page(request: Request, project: str, environment: str, done: str
 
 
 def _environment(
-    request: Request, caller: Principal, project: str, environment: str, *, done: str, error: str, status: int = 200
+    request: Request, caller: Caller, project: str, environment: str, *, done: str, error: str, status: int = 200
 ) -> HTMLResponse:
-    flow = portfolio.workflow_for(request.app.state.store, project, caller)
-    report = flow.gate_report(environment)
+    uow = unit_of_work(request)
+
+    def ask(command: Command[Any]) -> Any:
+        return handle(command, caller, uow)
+
+    where = {"project": project, "environment": environment}
+    report = ask(EvaluateGates(**where))
     # Most severe first, then the soonest due: a page of forms stays usable; the API and CLI list them all.
-    findings = sorted(flow.findings(environment), key=lambda f: (-Severity(f.severity).rank, _due(f.due_at), f.id))
-    evidence = report.evidence
+    findings = ask(ListFindings(project=project, environment=environment, limit=FINDINGS_SHOWN))
     context = {
         "me": caller,
         "project": project,
         "environment": environment,
         "report": report,
-        "stages": GATED,
-        "digest": flow.design.digest,
-        "checklist": evidence.checklist,
-        "findings": findings[:FINDINGS_SHOWN],
-        "findings_total": len(findings),
+        "digest": uow.designs.of(project).digest,
+        "checklist": report.checklist,
+        "findings": findings.items,
+        "findings_total": findings.total,
         "done": done,
         "error": error,
         "statuses": [s.value for s in FindingStatus if s.value not in ("open", "in-progress")],
         "roles": [Role.LEAD.value, Role.SECURITY.value],
-        "changes": flow.design_changes(environment),
-        "docs": flow.design_documents(environment) is not None,
-        "plan": flow.latest_plan(environment),
-        "job_kinds": ["verify", "audit", "drift", "test", "scan", "drill"],
-        "deployments": flow.runs(environment, limit=10, kind="deploy"),
-        "pentest": Pentesting(flow, request.app.state.settings.home, environment).status(),
+        "changes": ask(GetDesignChanges(**where)),
+        "docs": ask(GetDesignDocuments(**where)).folder is not None,
+        "plan": ask(GetLatestPlan(**where)).plan,
+        "job_kinds": [kind for kind in registry().jobs if kind not in ("apply", "stress")],
+        "deployments": list(ask(ListDeployments(project=project, environment=environment, limit=10))),
+        "pentest": ask(FindPentest(**where)).engagement,
     }
-    from infragate.web.pages_work import activity_context  # the activity fragment is that module's
-
-    context |= activity_context(flow, environment)
+    context |= activity_context(uow, caller, project, environment)
     return _page(request, "environment.html", context, status=status)
 
 
-def _act(request: Request, project: str, environment: str, csrf: str, action: Any, done: str) -> Response:
+def activity_context(uow: UnitOfWork, caller: Caller, project: str, environment: str) -> dict[str, Any]:
+    """The environment's latest jobs (with the last lines of the running ones) and runs."""
+    from infragate.workflow.design_review import ListRuns
+
+    jobs = [
+        job for job in handle(ListJobs(project=project, limit=50), caller, uow).items if job.environment == environment
+    ]
+    jobs = jobs[:10]
+    logs = {
+        job.id: list(handle(GetJobLog(job_id=job.id), caller, uow))[-5:] for job in jobs if job.state in ACTIVE_JOBS
+    }
+    runs = handle(ListRuns(project=project, environment=environment, limit=10), caller, uow)
+    return {"jobs": jobs, "job_logs": logs, "live": bool(logs), "runs": list(runs)}
+
+
+def act(
+    request: Request, project: str, environment: str, csrf: str, command: Command[Any] | None, done: str
+) -> Response:
+    """Run a form's command as the signed-in person, then show the page again (with the refusal, if any)."""
     caller = _signed_in(request)
     if caller is None:
         return _to_login()
@@ -170,7 +190,9 @@ def _act(request: Request, project: str, environment: str, csrf: str, action: An
             request, caller, project, environment, done="", error="The form expired; try again.", status=403
         )
     try:
-        action(portfolio.workflow_for(request.app.state.store, project, caller))
+        if command is None:
+            raise UsageError("the form is not filled in as it should be", hint="Choose one of the options.")
+        handle(command, caller, unit_of_work(request))
     except InfragateError as refused:
         return _environment(
             request, caller, project, environment, done="", error=refused.message, status=status_for(refused)
@@ -189,14 +211,10 @@ def approve(
     digest: str = Form("", max_length=80),
 ) -> Response:
     as_role = Role(role) if role in (Role.LEAD.value, Role.SECURITY.value) else None
-    return _act(
-        request,
-        project,
-        environment,
-        csrf,
-        lambda f: f.approve_design(environment, comment, as_role=as_role, digest=digest or None),
-        "design decision recorded",
+    command = ApproveDesign(
+        project=project, environment=environment, comment=comment, role=as_role, digest=digest or None
     )
+    return act(request, project, environment, csrf, command, "design decision recorded")
 
 
 @router.post("/projects/{project}/environments/{environment}/checklist/{key}")
@@ -208,7 +226,8 @@ def sign(
     csrf: str = Form(""),
     comment: str = Form("", max_length=2000),
 ) -> Response:
-    return _act(request, project, environment, csrf, lambda f: f.sign(environment, key, comment), f"{key} signed")
+    command = SignChecklistItem(project=project, environment=environment, key=key, comment=comment)
+    return act(request, project, environment, csrf, command, f"{key} signed")
 
 
 @router.post("/projects/{project}/environments/{environment}/findings/{finding_id}")
@@ -221,14 +240,13 @@ def resolve(
     status: str = Form(""),
     note: str = Form("", max_length=2000),
 ) -> Response:
-    def run(flow: Any) -> None:
-        if status not in {s.value for s in FindingStatus}:
-            raise UsageError(f"'{status}' is not a resolution", hint="Choose one from the list.")
-        flow.resolve(finding_id, FindingStatus(status), note)
-
-    return _act(request, project, environment, csrf, run, f"finding {finding_id} updated")
+    chosen = next((s for s in FindingStatus if s.value == status), None)
+    command = (
+        ResolveFinding(project=project, finding_id=finding_id, status=chosen, note=note) if chosen is not None else None
+    )
+    return act(request, project, environment, csrf, command, f"finding {finding_id} updated")
 
 
 @router.post("/projects/{project}/environments/{environment}/launch")
 def launch(request: Request, project: str, environment: str, csrf: str = Form("")) -> Response:
-    return _act(request, project, environment, csrf, lambda f: f.launch(environment), "launched")
+    return act(request, project, environment, csrf, Launch(project=project, environment=environment), "launched")

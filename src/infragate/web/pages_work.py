@@ -5,18 +5,21 @@ digest, and the audit log with its verification status. The use-cases decide, as
 from __future__ import annotations
 
 import re
-from typing import Any
+from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from infragate.errors import InfragateError, NotFoundError
-from infragate.jobs.queue import make_queue
-from infragate.store import audit_log
-from infragate.store import jobs as job_store
-from infragate.web.pages import _act, _page, _signed_in, _to_login
+from infragate.web.pages import _page, _signed_in, _to_login, act, activity_context
 from infragate.web.problems import status_for
-from infragate.workflow import audit_trail, portfolio
+from infragate.web.routes import unit_of_work
+from infragate.workflow.approvals import ApprovePlan
+from infragate.workflow.audit_trail import ReadAuditLog
+from infragate.workflow.bus import handle
+from infragate.workflow.design_review import GetDesignDocuments
+from infragate.workflow.job_requests import RequestJob
+from infragate.workflow.triage import AssignFinding
 
 router = APIRouter(include_in_schema=False)
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -27,13 +30,10 @@ AUDIT_PAGE = 200  # entries shown, newest first
 
 @router.post("/projects/{project}/environments/{environment}/jobs")
 def request_job(
-    request: Request, project: str, environment: str, csrf: str = Form(""), kind: str = Form("")
+    request: Request, project: str, environment: str, csrf: str = Form(""), kind: str = Form("", max_length=40)
 ) -> Response:
-    def run(flow: Any) -> None:
-        job = flow.request_job(environment, kind)
-        make_queue(request.app.state.settings).enqueue(job.id)
-
-    return _act(request, project, environment, csrf, run, f"{kind} job queued")
+    command = RequestJob(project=project, environment=environment, kind=kind)
+    return act(request, project, environment, csrf, command, f"{kind} job queued")
 
 
 @router.post("/projects/{project}/environments/{environment}/plan-approval")
@@ -45,14 +45,11 @@ def approve_plan(
     digest: str = Form("", max_length=80),
     comment: str = Form("", max_length=2000),
 ) -> Response:
-    return _act(
-        request,
-        project,
-        environment,
-        csrf,
-        lambda f: f.approve_plan(digest, environment, comment),
-        f"plan {digest[:19]}… approved",
-    )
+    try:
+        command = ApprovePlan(project=project, environment=environment, digest=digest, comment=comment)
+    except ValueError:
+        command = None  # not a plan's digest: the page says the form is wrong
+    return act(request, project, environment, csrf, command, f"plan {digest[:19]}… approved")
 
 
 @router.post("/projects/{project}/environments/{environment}/findings/{finding_id}/assignee")
@@ -64,9 +61,8 @@ def assign(
     csrf: str = Form(""),
     user: str = Form("", max_length=120),
 ) -> Response:
-    return _act(
-        request, project, environment, csrf, lambda f: f.assign(finding_id, user), f"finding {finding_id} assigned"
-    )
+    command = AssignFinding(project=project, finding_id=finding_id, user=user)
+    return act(request, project, environment, csrf, command, f"finding {finding_id} assigned")
 
 
 @router.get("/projects/{project}/environments/{environment}/activity", response_class=HTMLResponse)
@@ -77,23 +73,10 @@ def activity(request: Request, project: str, environment: str) -> Response:
     if caller is None:
         return _to_login()
     try:
-        flow = portfolio.workflow_for(request.app.state.store, project, caller)
-        context = activity_context(flow, environment)
+        context = activity_context(unit_of_work(request), caller, project, environment)
     except InfragateError as refused:
-        return HTMLResponse(f"<p class='error'>{refused.message}</p>", status_code=status_for(refused))
+        return _page(request, "refusal.html", {"error": refused}, status=status_for(refused))
     return _page(request, "activity.html", {"project": project, "environment": environment, **context})
-
-
-def activity_context(flow: Any, environment: str) -> dict[str, Any]:
-    jobs = [job for job in flow.jobs(limit=50) if job.environment == environment][:10]
-    store = flow.store
-    logs = {job.id: job_store.events(store, job.id)[-5:] for job in jobs if job.state in job_store.ACTIVE}
-    return {
-        "jobs": jobs,
-        "job_logs": logs,
-        "live": bool(logs),
-        "runs": flow.runs(environment, limit=10),
-    }
 
 
 @router.get("/projects/{project}/environments/{environment}/docs/{name}")
@@ -103,7 +86,8 @@ def design_document(request: Request, project: str, environment: str, name: str)
     if caller is None:
         return _to_login()
     try:
-        folder = portfolio.workflow_for(request.app.state.store, project, caller).design_documents(environment)
+        found = handle(GetDesignDocuments(project=project, environment=environment), caller, unit_of_work(request))
+        folder = Path(found.folder) if found.folder is not None else None
         if folder is None or not SAFE_NAME.match(name) or not (folder / name).is_file():
             raise NotFoundError(f"no design document '{name}' for this digest", hint="Run `infragate design docs`.")
     except InfragateError as refused:
@@ -119,12 +103,8 @@ def audit_log_page(request: Request) -> Response:
     caller = _signed_in(request)
     if caller is None:
         return _to_login()
-    store = request.app.state.store
     try:
-        portfolio.require_admin(store, caller)
+        page = handle(ReadAuditLog(limit=AUDIT_PAGE), caller, unit_of_work(request))
     except InfragateError as refused:
         return _page(request, "error.html", {"me": caller, "error": refused}, status=status_for(refused))
-    result = audit_trail.verify(store)
-    with store.session() as session:
-        entries = audit_log.entries(session)[-AUDIT_PAGE:][::-1]
-    return _page(request, "audit_log.html", {"me": caller, "result": result, "entries": entries})
+    return _page(request, "audit_log.html", {"me": caller, "result": page.status, "entries": page.entries})

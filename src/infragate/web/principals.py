@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from infragate.errors import AuthenticationError
 from infragate.workflow import accounts
-from infragate.workflow.accounts import Principal
+from infragate.workflow.context import Caller
 
 SESSION_COOKIE = "infragate_session"
 
@@ -18,8 +18,8 @@ def bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def optional_principal(request: Request) -> Principal | None:
-    store = request.app.state.store
+def optional_principal(request: Request) -> Caller | None:
+    store = request.app.state.uow.store
     token = bearer(request)
     if token is not None:
         found = accounts.token_principal(store, token)
@@ -30,7 +30,7 @@ def optional_principal(request: Request) -> Principal | None:
     return accounts.session_principal(store, cookie) if cookie else None
 
 
-def principal(request: Request) -> Principal:
+def principal(request: Request) -> Caller:
     """FastAPI dependency: the authenticated caller, or 401."""
     found = optional_principal(request)
     if found is None:
@@ -41,7 +41,7 @@ def principal(request: Request) -> Principal:
 def signed_in(request: Request, user: str) -> RedirectResponse:
     """Start a browser session for ``user`` and go to the portfolio: the session cookie is HttpOnly,
     SameSite=Strict, and Secure when the server speaks TLS."""
-    secret, _csrf = accounts.start_session(request.app.state.store, user)
+    secret, _csrf = accounts.start_session(request.app.state.uow.store, user)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

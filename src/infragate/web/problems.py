@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from infragate.errors import (
     AuthenticationError,
@@ -50,7 +50,13 @@ def status_for(error: InfragateError) -> int:
 
 
 def problem(status: int, title: str, detail: str, code: str, hint: str = "") -> JSONResponse:
-    body = {"type": f"https://infragate.dev/problems/{code}", "title": title, "status": status, "detail": detail}
+    body = {
+        "type": f"https://infragate.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,  # the error's stable code: the CLI raises the same error, so it exits as it would locally
+    }
     if hint:
         body["hint"] = hint
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -63,12 +69,13 @@ async def infragate_error(_: Request, error: Exception) -> JSONResponse:
 
 
 class Problem(BaseModel):
-    """An error, as RFC 9457 describes it."""
+    """An error, as RFC 9457 describes it, with infragate's stable error code."""
 
     type: str
     title: str
     status: int
     detail: str
+    code: str
     hint: str | None = None
 
 
@@ -94,6 +101,15 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def invalid_request(_: Request, error: Exception) -> JSONResponse:
     """FastAPI's own validation errors, as problems like every other error."""
     assert isinstance(error, RequestValidationError)
+    where = "; ".join(
+        f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', '')}" for item in error.errors()[:5]
+    )
+    return problem(422, "RequestValidationError", where or "the request does not match the schema", "request.invalid")
+
+
+async def invalid_command(_: Request, error: Exception) -> JSONResponse:
+    """A request whose values make no valid command (checked after the route's own validation)."""
+    assert isinstance(error, ValidationError)
     where = "; ".join(
         f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', '')}" for item in error.errors()[:5]
     )

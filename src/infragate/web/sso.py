@@ -99,7 +99,7 @@ async def callback(request: Request) -> Response:
         return _refused(request, f"single sign-on failed: {getattr(failure, 'description', None) or failure}")
     claims = dict(token.get("userinfo") or {})
     try:
-        user = await asyncio.to_thread(accounts.sso_user, request.app.state.store, sso.settings.issuer, claims)
+        user = await asyncio.to_thread(accounts.sso_user, request.app.state.uow.store, sso.settings.issuer, claims)
     except AuthenticationError as refused:
         return _refused(request, refused.message)
     return signed_in(request, user)

@@ -8,13 +8,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,9 @@ from infragate.store import Store, audit_log
 from infragate.store.memberships import ADMIN
 from infragate.store.schema import ApiToken, Credential, User, WebSession
 from infragate.store.timestamps import as_utc, optional_utc
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Http, Items, Outcome, Query, Result
 from infragate.workflow.roles import Action, RoleError, require
 from infragate.workflow.scope import Scope
 
@@ -35,20 +37,8 @@ LAST_USE_RESOLUTION = timedelta(minutes=1)
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking, and how they proved it."""
-
-    name: str
-    via: str  # "session" or "token"
-    scope: Scope = field(default_factory=Scope)
-    csrf_token: str = ""
-
-
-class TokenInfo(BaseModel):
+class TokenInfo(Result):
     """An API token as people and the API see it (never the token itself)."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: int
     name: str
@@ -76,6 +66,30 @@ def _now() -> datetime:
 
 def _user(session: Session, name: str) -> User | None:
     return session.scalars(select(User).where(User.name == name)).first()
+
+
+class SetPassword(Command[Outcome]):
+    """Set a user's password (admins only): how an admin resets a forgotten one."""
+
+    http = Http("PUT", "/users/{name}/password", tag="users")
+    name: str
+    password: str = Field(..., min_length=1, max_length=1000, repr=False)
+
+
+@handles(SetPassword)
+def set_password_command(command: SetPassword, caller: Caller, uow: UnitOfWork) -> Outcome:
+    if caller.authenticated and not admin_in_scope(uow.store, caller):
+        raise RoleError(f"{caller.name} may not set another user's password: that needs the role admin")
+    set_password(uow.store, caller.actor, command.name, command.password)
+    return Outcome(result="password set")
+
+
+def admin_in_scope(store: Store, caller: Caller) -> bool:
+    """The caller is an admin, and their token (if any) does not narrow them to other roles."""
+    with store.session() as session:
+        me = _user(session, caller.name)
+        admin = me is not None and ADMIN in me.roles
+    return admin and (not caller.scope.roles or ADMIN in caller.scope.roles)
 
 
 def set_password(store: Store, actor: str | None, name: str, password: str) -> None:
@@ -191,13 +205,13 @@ def start_session(store: Store, name: str) -> tuple[str, str]:
     return secret, csrf
 
 
-def session_principal(store: Store, secret: str) -> Principal | None:
+def session_principal(store: Store, secret: str) -> Caller | None:
     with store.session() as session:
         found = session.scalars(select(WebSession).where(WebSession.token_hash == _digest(secret))).first()
         if found is None or as_utc(found.expires_at) <= _now():
             return None
         user = session.get(User, found.user_id)
-        return None if user is None else Principal(user.name, "session", Scope(), found.csrf_token)
+        return None if user is None else Caller(user.name, "session", Scope(), found.csrf_token)
 
 
 def end_session(store: Store, secret: str) -> None:
@@ -236,7 +250,7 @@ def create_token(
         return _info(row, owner), secret
 
 
-def token_principal(store: Store, secret: str) -> Principal | None:
+def token_principal(store: Store, secret: str) -> Caller | None:
     """Who a bearer token speaks for, recording its use; None for an unknown, revoked or expired token."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
@@ -250,7 +264,7 @@ def token_principal(store: Store, secret: str) -> Principal | None:
         user = session.get(User, row.user_id)
         if user is None:
             return None
-        return Principal(user.name, "token", Scope(tuple(row.projects), tuple(row.roles)))
+        return Caller(user.name, "token", Scope(tuple(row.projects), tuple(row.roles)))
 
 
 def tokens(store: Store, actor: str) -> list[TokenInfo]:
@@ -292,3 +306,76 @@ def _info(row: ApiToken, owner: str) -> TokenInfo:
         last_used_at=optional_utc(row.last_used_at),
         revoked=row.revoked_at is not None,
     )
+
+
+# -- tokens as use-cases --------------------------------------------------------------------------------------
+class NewToken(TokenInfo):
+    token: str = Field(description="Shown only now: infragate keeps only its hash.")
+
+
+class CreateToken(Command[NewToken]):
+    """A new API token for the caller, scoped to projects and roles, expiring after ``days``. A token never
+    mints tokens: a person signs in to make one."""
+
+    http = Http("POST", "/tokens", status=201, tag="identity")
+    name: str = Field(..., min_length=1, max_length=120)
+    projects: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    days: int = Field(30, ge=1, le=366)
+
+
+@handles(CreateToken)
+def create_token_command(command: CreateToken, caller: Caller, uow: UnitOfWork) -> NewToken:
+    if caller.via == "token":
+        raise RoleError(
+            "an API token cannot create tokens", hint="Sign in to the dashboard, or use the CLI on the host."
+        )
+    info, secret = create_token(
+        uow.store, caller.name, command.name, projects=command.projects, roles=command.roles, days=command.days
+    )
+    return NewToken(**info.model_dump(), token=secret)
+
+
+class Tokens(Items[TokenInfo]):
+    """API tokens (never the tokens themselves)."""
+
+
+class ListTokens(Query[Tokens]):
+    """The caller's own tokens (an admin sees everyone's)."""
+
+    http = Http("GET", "/tokens", tag="identity")
+
+
+@handles(ListTokens)
+def list_tokens(command: ListTokens, caller: Caller, uow: UnitOfWork) -> Tokens:
+    return Tokens(tokens(uow.store, caller.name))
+
+
+class RevokeToken(Command[TokenInfo]):
+    """Revoke a token (its owner, or an admin)."""
+
+    http = Http("DELETE", "/tokens/{token_id}", tag="identity")
+    token_id: int
+
+
+@handles(RevokeToken)
+def revoke_token_command(command: RevokeToken, caller: Caller, uow: UnitOfWork) -> TokenInfo:
+    return revoke_token(uow.store, caller.name, command.token_id)
+
+
+class SignIn(Command[NewToken]):
+    """Exchange a user name and password for a personal API token (what `infragate login` does). The server's
+    route limits sign-ins per address first; accounts lock after failures; the token is shown only once."""
+
+    http = Http("POST", "/auth/token", status=201, tag="identity", custom=True)
+    name: str = Field(..., min_length=1, max_length=120)
+    password: str = Field(..., min_length=1, max_length=1024, repr=False)
+    token_name: str = Field("infragate CLI", min_length=1, max_length=120)
+    days: int = Field(30, ge=1, le=366)
+
+
+@handles(SignIn)
+def sign_in(command: SignIn, caller: Caller, uow: UnitOfWork) -> NewToken:
+    user = authenticate(uow.store, command.name, command.password)
+    info, secret = create_token(uow.store, user, command.token_name, projects=[], roles=[], days=command.days)
+    return NewToken(**info.model_dump(), token=secret)

@@ -9,11 +9,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import JsonValue
+
 from infragate.errors import UsageError
 from infragate.files import write_atomically, write_bytes_atomically
 from infragate.store import Store, audit_log
 from infragate.store.audit_log import Anchor, Break, CheckpointRecord, EntryRecord
 from infragate.store.checkpoints import Head, load_public_key, public_pem, read_head_file
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Http, Query, Result
+from infragate.workflow.users import require_admin
 
 ENTRIES, CHECKPOINTS, PUBLIC_KEY, HEAD = "entries.jsonl", "checkpoints.jsonl", "public.pem", "head.json"
 
@@ -127,3 +133,97 @@ def _entry(data: dict[str, Any]) -> EntryRecord:
 def _checkpoint(data: dict[str, Any]) -> CheckpointRecord:
     head = Head(int(data["count"]), int(data["head_id"]), str(data["head_hash"]), datetime.fromisoformat(data["at"]))
     return CheckpointRecord(int(data["id"]), head, str(data["key_id"]), str(data["signature"]))
+
+
+# -- use-cases ----------------------------------------------------------------------------------------------
+class BreakOut(Result):
+    entry_id: int  # 0: the log as a whole
+    reason: str
+
+
+class AuditLogStatus(Result):
+    """Whether the audit log is whole: the entries checked, every break, and its newest signed checkpoint."""
+
+    intact: bool
+    checked: int
+    anchored: bool  # False: no signing key, so only the hash chain could be checked
+    problems: list[str]
+    breaks: list[BreakOut]
+    head_id: int | None
+    head_at: datetime | None
+
+    @classmethod
+    def of(cls, result: Verification) -> AuditLogStatus:
+        return cls(
+            intact=result.intact,
+            checked=result.checked,
+            anchored=result.anchored,
+            problems=[f"entry {b.entry_id}: {b.reason}" for b in result.breaks],
+            breaks=[BreakOut(entry_id=b.entry_id, reason=b.reason) for b in result.breaks],
+            head_id=result.latest.head.head_id if result.latest else None,
+            head_at=result.latest.head.at if result.latest else None,
+        )
+
+
+class VerifyAuditLog(Query[AuditLogStatus]):
+    """Check the store's audit log: every entry's hash and link, every signed checkpoint, and the head kept
+    outside the database (admins, on the server)."""
+
+    http = Http("GET", "/audit-log", tag="audit log")
+
+
+@handles(VerifyAuditLog)
+def verify_audit_log(command: VerifyAuditLog, caller: Caller, uow: UnitOfWork) -> AuditLogStatus:
+    if caller.authenticated:
+        require_admin(uow.store, caller, "read the whole audit log")
+    return AuditLogStatus.of(verify(uow.store))
+
+
+class Exported(Result):
+    entries: int
+    directory: str
+
+
+class ExportAuditLog(Command[Exported]):
+    """Write the audit log, its signed checkpoints and the public key for an outside auditor (on the host)."""
+
+    directory: str
+
+
+@handles(ExportAuditLog)
+def export_audit_log(command: ExportAuditLog, caller: Caller, uow: UnitOfWork) -> Exported:
+    return Exported(entries=export(uow.store, Path(command.directory)), directory=command.directory)
+
+
+class EntryOut(Result):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, JsonValue]
+
+
+class AuditLogPage(Result):
+    status: AuditLogStatus
+    entries: list[EntryOut]  # newest first
+
+
+class ReadAuditLog(Query[AuditLogPage]):
+    """The audit log's latest entries, newest first, with whether it verifies (admins)."""
+
+    limit: int = 200
+
+
+@handles(ReadAuditLog)
+def read_audit_log(command: ReadAuditLog, caller: Caller, uow: UnitOfWork) -> AuditLogPage:
+    require_admin(uow.store, caller, "read the whole audit log")
+    with uow.store.session() as session:
+        latest = audit_log.entries(session)[-command.limit :][::-1]
+    return AuditLogPage(
+        status=AuditLogStatus.of(verify(uow.store)),
+        entries=[
+            EntryOut(id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject, detail=e.detail)
+            for e in latest
+        ],
+    )

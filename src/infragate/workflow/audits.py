@@ -1,87 +1,119 @@
 """The audit use-case: read a live account (an environment's, an endpoint's, or embedded AWS) and judge it by
 the policy; a project-scoped audit of an environment is kept as evidence (the run, its per-rule results and
-its failing findings). The CLI parses options and renders; the API and the workers call this too."""
+its failing findings). Local mode and the workers run it (it reads AWS from where it runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pydantic import ConfigDict, Field
 
-from infragate.design import Design
 from infragate.inventory import COLLECTORS, Scope, Snapshot, collect
-from infragate.inventory.runner import Progress
-from infragate.policy import LocatedFinding, check_live
-from infragate.settings import Settings
-from infragate.workflow.connections import connect, spec_for
-
-if TYPE_CHECKING:
-    from infragate.aws import AwsConnection
-    from infragate.workflow.service import Workflow
-
-
-@dataclass(frozen=True)
-class AuditTarget:
-    """What to audit. ``regions`` empty means the region of the AWS configuration (said in ``region_note``)."""
-
-    design: Design | None = None
-    environment: str | None = None
-    endpoint: str | None = None
-    regions: tuple[str, ...] = ()
-    project_scope: bool = True  # with an environment: only the project's tagged resources
+from infragate.policy import LocatedFinding, Summary, check_live
+from infragate.store.findings import Observed
+from infragate.workflow.bus import handles
+from infragate.workflow.connections import spec_for
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Result
+from infragate.workflow.project import ProjectWork, open_project
+from infragate.workflow.provisioning import environment_aws
+from infragate.workflow.records import AuditSummary
 
 
-@dataclass(frozen=True)
-class AuditResult:
+class Audited(Result):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
     target: str  # e.g. "embedded AWS at http://127.0.0.1:… (eu-west-1)"
     scope: Scope
     snapshot: Snapshot
     findings: list[LocatedFinding]
-    region_note: str = ""
+    region_note: str = ""  # where the region came from, when nobody named one
+    recorded: AuditSummary | None = None  # the evidence kept (a project's environment only)
 
 
-def _quiet(target: str, scope: Scope, note: str) -> AbstractContextManager[Progress | None]:
-    return nullcontext(None)
+class Audit(Command[Audited]):
+    """Audit an environment of a project (its AWS, region and settings; only the project's tagged resources
+    unless ``project_scope`` is off), or, with no project, an account: ``endpoint`` or embedded AWS, in
+    ``regions`` (default: the configured region)."""
+
+    project: str | None = None
+    environment: str | None = None
+    endpoint: str | None = None
+    regions: tuple[str, ...] = ()
+    project_scope: bool = True
+    parallelism: int | None = Field(None, ge=1, le=64)
 
 
-def connection_for(
-    settings: Settings, target: AuditTarget, on_embedded_start: Callable[[], None] | None = None
-) -> tuple[AwsConnection, tuple[str, ...], str]:
-    """The AWS to read, the regions to read there, and where the region came from when nobody named it."""
+@handles(Audit)
+def audit(command: Audit, caller: Caller, uow: UnitOfWork) -> Audited:
     from infragate.aws import targets
 
-    if target.design is not None and target.environment is not None:
-        env = target.design.environment(target.environment).settings
-        return connect(settings, env, on_embedded_start), (env.region,), ""
-    regions, note = tuple(dict.fromkeys(target.regions)), ""
-    if not regions:
-        region, source = targets.configured_region()
-        regions, note = (region,), f"Region {region} ({source}; choose others with --region)"
-    spec = spec_for(settings, regions[0])
-    if target.endpoint is not None:
-        return targets.endpoint(spec, target.endpoint), regions, note
-    return targets.embedded(settings.home, spec, on_embedded_start), regions, note
+    settings = uow.settings
+    work = open_project(uow, command.project, caller) if command.project is not None else None
+    environment = command.environment
+    if work is not None and environment is not None:
+        env = work.design.environment(environment).settings
+        connection, note = environment_aws(uow, env), ""
+        regions: tuple[str, ...] = (env.region,)
+    else:
+        regions, note = tuple(dict.fromkeys(command.regions)), ""
+        if not regions:
+            region, source = targets.configured_region()
+            regions, note = (region,), f"Region {region} ({source}; choose others with --region)"
+        spec = spec_for(settings, regions[0])
+        if command.endpoint is not None:
+            connection = targets.endpoint(spec, command.endpoint)
+        else:
+            connection = targets.embedded(settings.home, spec, uow.on_embedded_start)
+    by_project = work is not None and environment is not None and command.project_scope
+    scope = Scope(work.name, environment) if by_project and work is not None and environment else Scope()
+    key = (work.name, environment) if by_project and work is not None and environment else None
+    if key is not None and key in uow.live and command.parallelism is None:
+        snapshot = uow.live[key]  # read by a verify of this unit of work, and unchanged since
+    else:
+        if note:
+            uow.view.log(note)
+        with uow.view.reading(f"{connection.spec.describe()}: {scope.describe()}") as progress:
+            snapshot = collect(
+                connection, COLLECTORS, scope, regions=regions, progress=progress, parallelism=command.parallelism
+            )
+    findings = check_live(
+        snapshot, design=work.design if work is not None else None, environment=environment if work else None
+    )
+    recorded = record_audit(work, environment, findings) if by_project and work is not None and environment else None
+    return Audited(
+        target=connection.spec.describe(),
+        scope=scope,
+        snapshot=snapshot,
+        findings=findings,
+        region_note=note,
+        recorded=recorded,
+    )
 
 
-def audit(
-    settings: Settings,
-    target: AuditTarget,
-    flow: Workflow | None = None,
-    *,
-    reading: Callable[[str, Scope, str], AbstractContextManager[Progress | None]] | None = None,
-    parallelism: int | None = None,
-    on_embedded_start: Callable[[], None] | None = None,
-) -> AuditResult:
-    """Connect (starting embedded AWS if needed), then read inside ``reading(target, scope, region note)``,
-    a front end's progress display, then judge."""
-    connection, regions, note = connection_for(settings, target, on_embedded_start)
-    design, env = target.design, target.environment
-    by_project = design is not None and env is not None and target.project_scope
-    scope = Scope(design.project.name, env) if by_project and design is not None else Scope()
-    with (reading or _quiet)(connection.spec.describe(), scope, note) as progress:
-        snapshot = collect(connection, COLLECTORS, scope, regions=regions, progress=progress, parallelism=parallelism)
-    findings = check_live(snapshot, design=design, environment=env)
-    if by_project and flow is not None and env is not None:
-        flow.record_audit(env, findings)
-    return AuditResult(connection.spec.describe(), scope, snapshot, findings, note)
+def record_audit(work: ProjectWork, environment: str, findings: list[LocatedFinding]) -> AuditSummary:
+    """Keep a project-scoped audit as evidence: counts, per-rule results (what the checklist reads), and its
+    failing findings in the store (de-duplicated across runs). Returns the summary as recorded, with what the
+    findings did to the store (new, reopened, fixed, new high or critical)."""
+    failing = [item for item in findings if item.finding.failing]
+    observed = [
+        Observed(
+            fingerprint=item.fingerprint,
+            rule_id=item.finding.rule_id,
+            component=item.finding.component,
+            severity=item.finding.severity.value,
+            title=item.finding.title,
+            message=item.finding.message,
+            clause=item.finding.clause,
+        )
+        for item in failing
+    ]
+    results: dict[str, dict[str, int]] = {}
+    for item in findings:
+        counts = results.setdefault(item.finding.rule_id, {})
+        counts[item.finding.status.value] = counts.get(item.finding.status.value, 0) + 1
+    totals = Summary.of(item.finding for item in findings)
+    summary = AuditSummary(
+        by_status={status.value: count for status, count in totals.by_status.items()},
+        failing=len(failing),
+        rules=results,
+    )
+    return work.record(environment, summary, succeeded=True, findings=observed, source="audit")[1]

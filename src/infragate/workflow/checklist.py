@@ -1,4 +1,5 @@
-"""The pre-launch checklist template (data) and a project's extension of it."""
+"""The pre-launch checklist: its template (data, the pre-launch stage's), the items other stages add, and a
+project's extension of it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from infragate.errors import DesignValidationError
 from infragate.model import Role
 
 TEMPLATE = Path(__file__).resolve().parent / "checklist.yaml"
-EVIDENCE_KINDS = ("verify-clean", "shield-covered", "no-open-severe")
+FRAMEWORKS = "frameworks"  # the item ICP-5.3 decides from the chosen compliance frameworks, judged last
 
 
 class ChecklistSpec(BaseModel):
@@ -24,9 +25,7 @@ class ChecklistSpec(BaseModel):
     area: str = Field(pattern=r"^(setup|security|backup|monitoring|compliance)$")
     clause: str = Field(pattern=r"^ICP-[0-9R.]+$")
     role: Role
-    evidence: str | None = Field(
-        default=None, pattern=r"^(verify-clean|shield-covered|no-open-severe|restore-drill|frameworks)$"
-    )
+    evidence: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{1,40}$")  # a kind a stage judges
     rules: tuple[str, ...] = ()
 
     @property
@@ -55,10 +54,27 @@ def _parsed(path: Path, _stamp: tuple[int, int]) -> tuple[ChecklistSpec, ...]:
         ) from None
 
 
+def template() -> tuple[ChecklistSpec, ...]:
+    """The organisation's default checklist (``checklist.yaml`` in this package)."""
+    return _load(TEMPLATE)
+
+
 def checklist_for(design_path: str) -> list[ChecklistSpec]:
-    """The template, extended (or overridden by key) by ``checklist.yaml`` beside the design file."""
-    items = {spec.key: spec for spec in _load(TEMPLATE)}
+    """Every stage's items (the template first), extended (or overridden by key) by ``checklist.yaml`` beside
+    the design file."""
+    from infragate.workflow.stages import registry
+
+    items = {spec.key: spec for spec in registry().checklist()}
     extension = Path(design_path).resolve().parent / "checklist.yaml"
     if extension.is_file():
         items |= {spec.key: spec for spec in _load(extension)}
+    judged = {*registry().item_judges, FRAMEWORKS}
+    unknown = sorted(
+        {f"{spec.key}: {spec.evidence}" for spec in items.values() if spec.evidence not in (None, *judged)}
+    )
+    if unknown:
+        raise DesignValidationError(
+            f"{extension}: no stage judges the evidence of {', '.join(unknown)}",
+            hint=f"An automatic item's evidence is one of: {', '.join(sorted(judged))} (or give rules: instead).",
+        )
     return list(items.values())

@@ -9,7 +9,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from infragate.cicd import config_check, config_gen, github_settings
+from pydantic import JsonValue
+
+from infragate.cicd import config_check, config_gen, github_settings, stages
 from infragate.cicd.github import GitHub
 from infragate.cicd.problems import CLAUSE, CicdProblem
 from infragate.design import Design
@@ -20,48 +22,63 @@ from infragate.model.delivery import Repository
 from infragate.store import audit_log
 from infragate.store.findings import Observed
 from infragate.store.memberships import holders
+from infragate.workflow.approvals import approve_plan
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.deployments import pipeline_environments
+from infragate.workflow.messages import Command, Result
+from infragate.workflow.project import ProjectWork, open_project
 from infragate.workflow.records import CicdSummary
 from infragate.workflow.roles import Action
-from infragate.workflow.service import Workflow
 
 GITHUB_PLAN = "github-plan"  # the approval subject: a lead approves GitHub changes like AWS plans
 PROJECT_WIDE = "*"  # the approval's environment: branch protection and environments belong to the repository
 MAX_CONFIG_BYTES = 1 << 20
 
 
-@dataclass(frozen=True)
-class InitOutcome:
-    path: Path
+class InitOutcome(Result):
+    path: str
     status: str  # written, unchanged, refused
     diff: str  # what the file on disk has that the defined workflow does not (refused), or ""
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
-    problems: list[CicdProblem]
+class ProblemOut(Result):
+    check: str
+    severity: str
+    where: str
+    title: str
+    detail: str
+    fix: str
+
+
+class CheckOutcome(Result):
+    problems: list[ProblemOut]
     not_evaluated: dict[str, str]  # part (config, github) -> why it was not read
 
 
 class CicdWork:
-    """The CI/CD use-cases of one design, as the flow's user."""
+    """ICP-3.1's checks and GitHub changes for one project, as the caller."""
 
-    def __init__(self, flow: Workflow) -> None:
-        self.flow = flow
+    def __init__(self, work: ProjectWork) -> None:
+        self.work = work
+
+    @property
+    def pipeline_envs(self) -> stages.Environments:
+        return pipeline_environments(self.work.design)
 
     @property
     def repository(self) -> Repository:
-        return repository_of(self.flow.design)
+        return repository_of(self.work.design)
 
-    def check(self, environment: str, repo_dir: Path | None, github: GitHub | None) -> CheckOutcome:
+    def check(self, environment: str, repo_dir: Path | None, github: GitHub | None) -> _Found:
         """Check the config in ``repo_dir`` (when given) and GitHub (when a client is configured), and keep
         what was found as ICP-3.1 findings of ``environment``: each part that was read is one run."""
-        self.flow.design.environment(environment)
+        self.work.design.environment(environment)
         repo = self.repository
-        outcome = CheckOutcome([], {})
+        outcome = _Found([], {})
         if repo_dir is not None:
             config = config_check.check_config(
-                _read_config(repo_dir / config_gen.CONFIG_PATH), repo, self.flow.pipeline_envs
+                _read_config(repo_dir / config_gen.CONFIG_PATH), repo, self.pipeline_envs
             )
             self._record(environment, "config", config, outcome)
         else:
@@ -69,12 +86,12 @@ class CicdWork:
         if github is None:
             self._record(environment, "github", None, outcome, why="INFRAGATE_GITHUB_TOKEN is not set")
         else:
-            found = github_settings.read_problems(github, repo, self.flow.pipeline_envs.production, self.lead_logins())
+            found = github_settings.read_problems(github, repo, self.pipeline_envs.production, self.lead_logins())
             self._record(environment, "github", found, outcome)
         return outcome
 
     def _record(
-        self, environment: str, part: str, problems: list[CicdProblem] | None, outcome: CheckOutcome, why: str = ""
+        self, environment: str, part: str, problems: list[CicdProblem] | None, outcome: _Found, why: str = ""
     ) -> None:
         """Keep one part's check as a run (``problems`` None: the part was not read, and says why)."""
         evaluated = problems is not None
@@ -88,7 +105,7 @@ class CicdWork:
             not_evaluated_because=why,
             problems=[f"{p.check} {p.where}" for p in found],
         )
-        self.flow.record_run(
+        self.work.record(
             environment,
             summary,
             succeeded=evaluated and not found,
@@ -98,43 +115,41 @@ class CicdWork:
 
     def lead_logins(self) -> list[str]:
         """The GitHub logins of the project's current leads (the production environments' reviewers)."""
-        with self.flow.store.session() as session:
-            project = self.flow.register(session)
+        with self.work.session() as (session, project):
             leads = sorted(holders(session, project.id, Role.LEAD.value))
         return [self.repository.login_of(lead) for lead in leads]
 
     def github_plan(self, github: GitHub) -> github_settings.GitHubPlan:
-        return github_settings.plan(github, self.repository, self.flow.pipeline_envs.production, self.lead_logins())
+        return github_settings.plan(github, self.repository, self.pipeline_envs.production, self.lead_logins())
 
     def approve_github(self, github: GitHub, comment: str = "") -> github_settings.GitHubPlan:
         """A lead approves exactly the plan GitHub's current state gives (refused when there is nothing to do)."""
         plan = self.github_plan(github)
         if not plan.changes:
             raise UsageError("GitHub already follows the workflow: there is nothing to approve")
-        self.flow.approve_plan(plan.digest, PROJECT_WIDE, comment, subject=GITHUB_PLAN)
+        approve_plan(self.work, plan.digest, PROJECT_WIDE, comment, subject=GITHUB_PLAN)
         return plan
 
     def apply_github(self, github: GitHub) -> github_settings.GitHubPlan:
         """Make the plan's requests, if a current lead approved exactly this plan (a lead or infra applies)."""
         plan = self.github_plan(github)
-        self.flow.require_action(Action.APPLY_GITHUB)
+        self.work.require(Action.APPLY_GITHUB)
         if not plan.changes:
             return plan
-        approver = self.flow.plan_approver(plan.digest, GITHUB_PLAN)
+        approver = self.work.plan_approver(plan.digest, GITHUB_PLAN)
         if approver is None:
             reason = f"no current lead approved the GitHub plan {plan.digest[:19]}…"
-            self.flow.log_refusal("RefusedError", self.flow.design.project.name, reason)
+            self.work.log_refusal("RefusedError", self.work.name, reason)
             raise RefusedError(
                 reason,
                 hint="A lead runs `infragate approve github` after reading `infragate cicd apply-github --dry-run`; "
                 "a change on GitHub since then gives another plan to approve.",
             )
         github_settings.apply(github, plan)
-        with self.flow.store.session() as session:
-            project_row = self.flow.register(session)
+        with self.work.session() as (session, project_row):
             audit_log.append(
                 session,
-                self.flow.actor,
+                self.work.actor,
                 "github-applied",
                 f"{project_row.name}/{self.repository.github}",
                 {"digest": plan.digest, "approved_by": approver, "changes": [c.what for c in plan.changes]},
@@ -152,6 +167,12 @@ def repository_of(design: Design) -> Repository:
     return found
 
 
+@dataclass(frozen=True)
+class _Found:
+    problems: list[CicdProblem]
+    not_evaluated: dict[str, str]
+
+
 def init_config(design: Design, repo_dir: Path, *, force: bool = False) -> InitOutcome:
     """Write ``.circleci/config.yml`` into ``repo_dir`` from the design (no store: it is no evidence); an
     existing, different file is kept (with its diff) unless ``force``."""
@@ -161,7 +182,7 @@ def init_config(design: Design, repo_dir: Path, *, force: bool = False) -> InitO
     wanted = config_gen.render(repository_of(design), pipeline_environments(design), Path(design.path).name)
     current = _read_config(path)
     if current == wanted:
-        return InitOutcome(path, "unchanged", "")
+        return InitOutcome(path=str(path), status="unchanged", diff="")
     diff = "".join(
         difflib.unified_diff(
             (current or "").splitlines(keepends=True),
@@ -171,10 +192,10 @@ def init_config(design: Design, repo_dir: Path, *, force: bool = False) -> InitO
         )
     )
     if current is not None and not force:
-        return InitOutcome(path, "refused", diff)
+        return InitOutcome(path=str(path), status="refused", diff=diff)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, wanted)
-    return InitOutcome(path, "written", diff if current is not None else "")
+    return InitOutcome(path=str(path), status="written", diff=diff if current is not None else "")
 
 
 def _read_config(path: Path) -> str | None:
@@ -199,3 +220,100 @@ def _observed(problem: CicdProblem) -> Observed:
         message=problem.message[:2000],
         clause=CLAUSE,
     )
+
+
+# -- use-cases ----------------------------------------------------------------------------------------------
+def _github() -> GitHub | None:
+    return GitHub.from_environment()
+
+
+def _require_github() -> GitHub:
+    github = _github()
+    if github is None:
+        raise UsageError(
+            "GitHub is not configured", hint="Set INFRAGATE_GITHUB_TOKEN (administration rights on the repository)."
+        )
+    return github
+
+
+class CheckCicd(Command[CheckOutcome]):
+    """Check a repository's CircleCI config (in ``repo``, when given) and GitHub settings (when a token is
+    configured) against the policy's pipeline; each part read is a run, each problem an ICP-3.1 finding."""
+
+    project: str
+    environment: str
+    repo: str | None = None
+
+
+@handles(CheckCicd)
+def check_cicd(command: CheckCicd, caller: Caller, uow: UnitOfWork) -> CheckOutcome:
+    work = CicdWork(open_project(uow, command.project, caller))
+    github = _github()
+    try:
+        found = work.check(command.environment, Path(command.repo) if command.repo else None, github)
+    finally:
+        if github is not None:
+            github.api.close()
+    return CheckOutcome(
+        problems=[
+            ProblemOut(check=p.check, severity=p.severity, where=p.where, title=p.title, detail=p.detail, fix=p.fix)
+            for p in found.problems
+        ],
+        not_evaluated=found.not_evaluated,
+    )
+
+
+class GitHubChange(Result):
+    path: str
+    what: str
+    why: list[str]
+    body: dict[str, JsonValue]
+
+
+class GitHubPlanOut(Result):
+    repository: str
+    digest: str
+    changes: list[GitHubChange]
+
+    @classmethod
+    def of(cls, plan: github_settings.GitHubPlan) -> GitHubPlanOut:
+        return cls(
+            repository=plan.repository,
+            digest=plan.digest,
+            changes=[GitHubChange(path=c.path, what=c.what, why=list(c.why), body=c.body) for c in plan.changes],
+        )
+
+
+class GetGitHubPlan(Command[GitHubPlanOut]):
+    """The changes `apply-github` would make now (branch protection, production reviewers), and their digest."""
+
+    project: str
+
+
+@handles(GetGitHubPlan)
+def github_plan(command: GetGitHubPlan, caller: Caller, uow: UnitOfWork) -> GitHubPlanOut:
+    return GitHubPlanOut.of(CicdWork(open_project(uow, command.project, caller)).github_plan(_require_github()))
+
+
+class ApproveGitHubPlan(Command[GitHubPlanOut]):
+    """A lead approves exactly the GitHub plan GitHub's current state gives (refused when there is nothing)."""
+
+    project: str
+    comment: str = ""
+
+
+@handles(ApproveGitHubPlan)
+def approve_github(command: ApproveGitHubPlan, caller: Caller, uow: UnitOfWork) -> GitHubPlanOut:
+    work = CicdWork(open_project(uow, command.project, caller))
+    return GitHubPlanOut.of(work.approve_github(_require_github(), command.comment))
+
+
+class ApplyGitHubPlan(Command[GitHubPlanOut]):
+    """Make the GitHub plan's requests, if a current lead approved exactly this plan (a lead or infra applies)."""
+
+    project: str
+
+
+@handles(ApplyGitHubPlan)
+def apply_github(command: ApplyGitHubPlan, caller: Caller, uow: UnitOfWork) -> GitHubPlanOut:
+    return GitHubPlanOut.of(CicdWork(open_project(uow, command.project, caller)).apply_github(_require_github()))

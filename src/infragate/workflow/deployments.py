@@ -5,9 +5,9 @@ deploy steps, which infragate passes on to GitHub as deployments and statuses.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from infragate.cicd import stages
@@ -20,9 +20,11 @@ from infragate.errors import UsageError
 from infragate.store import audit_log
 from infragate.store.deliveries import Seen, job_outcomes, remember, workflows_of
 from infragate.store.evidence import approvals
-from infragate.store.projects import finish_run, start_run
 from infragate.store.schema import Project
-from infragate.workflow.base import WorkflowBase
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Http, Result
+from infragate.workflow.project import ProjectWork, open_project
 from infragate.workflow.records import DeploySummary
 from infragate.workflow.roles import Action, require
 
@@ -30,18 +32,16 @@ RECORDED_GITHUB_STATES = ("success", "failure", "error")  # a deployment that en
 RECORDED_CIRCLECI_STATES = ("success", "failed", "canceled", "unauthorized")
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(Result):
     """What infragate did with a verified delivery."""
 
     project: str
     outcome: str  # recorded, kept, ignored
     detail: str
-    run_id: int | None = None
+    run: int | None = None
 
 
-@dataclass(frozen=True)
-class StepReport:
+class StepReport(Result):
     """What a pipeline step's report became on GitHub (nothing when GitHub is not configured)."""
 
     environment: str
@@ -59,7 +59,12 @@ def pipeline_environments(design: Design) -> stages.Environments:
     )
 
 
-class Deployments(WorkflowBase):
+class Deployments:
+    """ICP-3.1's deployments of one project: recorded from verified deliveries, reported by its pipeline."""
+
+    def __init__(self, work: ProjectWork) -> None:
+        self.work, self.design = work, work.design
+
     @property
     def pipeline_envs(self) -> stages.Environments:
         return pipeline_environments(self.design)
@@ -69,26 +74,25 @@ class Deployments(WorkflowBase):
         to one of the design's environments, record that deployment as evidence. ``circleci`` (when
         configured) confirms the stages no webhook reports, such as the production approval."""
         facts = delivery.facts
-        with self.store.session() as session:
-            project = self.register(session)
+        with self.work.session() as (session, project):
             remember(session, seen_of(delivery, project.id))
             environment, deployed = _deployment_of(facts, self.design.environments)
             if environment is None or facts is None:
                 what = "nothing to record" if facts is None else f"{delivery.event} kept (not the end of a deploy)"
-                return Receipt(project.name, "kept", what)
+                return Receipt(project=project.name, outcome="kept", detail=what)
             summary = self._summary(session, project, environment, delivery, circleci)
-            run = start_run(session, project, environment, "deploy")
             succeeded = summary.deployed and not summary.stages_missing
-            finish_run(run, succeeded=succeeded, summary=summary.model_dump(mode="json"), artifact_path=None)
-            audit_log.append(
+            run_id, _recorded = self.work.record_in(
                 session,
-                self.actor,
-                "deploy-recorded",
-                f"{project.name}/{environment}",
-                {"run": run.id, "delivery": delivery.delivery_id, "sha": summary.sha, "state": summary.state},
+                project,
+                environment,
+                summary,
+                succeeded=succeeded,
+                detail={"delivery": delivery.delivery_id, "sha": summary.sha, "state": summary.state},
             )
             state = "deployed" if deployed else summary.state
-            return Receipt(project.name, "recorded", f"{environment} {state} at {summary.sha[:12]}", run.id)
+            detail = f"{environment} {state} at {summary.sha[:12]}"
+            return Receipt(project=project.name, outcome="recorded", detail=detail, run=run_id)
 
     def _summary(
         self, session: Session, project: Project, environment: str, delivery: Delivery, circleci: CircleCI | None
@@ -105,7 +109,6 @@ class Deployments(WorkflowBase):
         ran, missing, seen_by = _stages(session, project.id, workflows, required, circleci)
         approved = [a.digest for a, _ in approvals(session, project.id, "design") if a.environment == environment]
         return DeploySummary(
-            design_digest=self.design.digest,
             source=delivery.provider,
             delivery=delivery.delivery_id,
             state=state,
@@ -134,8 +137,8 @@ class Deployments(WorkflowBase):
         if not sha or len(sha) < 7 or any(c not in "0123456789abcdef" for c in sha.lower()):
             raise UsageError(f"'{sha}' is not a commit SHA", hint="Pass the full SHA ($CIRCLE_SHA1).")
         repository = self.design.project.repository
-        with self._session() as (session, project, user):
-            require(user.name, self.roles_of(session, project, user), Action.REPORT_DEPLOYMENT)
+        with self.work.as_caller() as (session, project, user):
+            require(user.name, self.work.roles_of(session, project, user), Action.REPORT_DEPLOYMENT)
             reporter = user.name
             audit_log.append(
                 session,
@@ -146,7 +149,9 @@ class Deployments(WorkflowBase):
             )
         if github is None or repository is None:
             why = "the design names no repository" if repository is None else "INFRAGATE_GITHUB_TOKEN is not set"
-            return StepReport(environment, state, None, f"not passed on to GitHub: {why}")
+            return StepReport(
+                environment=environment, state=state, github_deployment=None, detail=f"not passed on to GitHub: {why}"
+            )
         try:
             found = github.deployments(repository.github, sha=sha, environment=environment)
             deployment = (
@@ -177,7 +182,12 @@ class Deployments(WorkflowBase):
             raise CicdApiError(
                 f"the deployment step was logged, but GitHub refused it: {failed.message}", hint=failed.hint
             ) from None
-        return StepReport(environment, state, int(deployment["id"]), f"GitHub deployment {deployment['id']}: {state}")
+        return StepReport(
+            environment=environment,
+            state=state,
+            github_deployment=int(deployment["id"]),
+            detail=f"GitHub deployment {deployment['id']}: {state}",
+        )
 
 
 def seen_of(delivery: Delivery, project_id: int | None) -> Seen:
@@ -233,3 +243,28 @@ def _stages(
         if len(ran) > len(best[0]):
             best = (ran, [job for job in required if job not in ran])
     return best[0], best[1], seen_by
+
+
+class ReportDeployStep(Command[StepReport]):
+    """A pipeline's deploy step reports (developer, infra or lead; a pipeline token): infragate creates the
+    GitHub deployment and status for it. What the gate counts comes back as GitHub's signed webhook."""
+
+    http = Http("POST", "/projects/{project}/environments/{environment}/deployment-steps", tag="deployments")
+    project: str
+    environment: str
+    sha: str = Field(..., max_length=64, description="The commit ($CIRCLE_SHA1)")
+    state: str = Field(..., description="in_progress, success, failure, error, queued, pending or inactive")
+    url: str = Field("", max_length=2000, description="The pipeline job's URL ($CIRCLE_BUILD_URL)")
+    workflow: str = Field("", max_length=64, description="The CircleCI workflow id ($CIRCLE_WORKFLOW_ID)")
+
+
+@handles(ReportDeployStep)
+def report_step(command: ReportDeployStep, caller: Caller, uow: UnitOfWork) -> StepReport:
+    github = GitHub.from_environment()
+    try:
+        return Deployments(open_project(uow, command.project, caller)).report_step(
+            command.environment, command.sha, command.state, command.url, command.workflow, github
+        )
+    finally:
+        if github is not None:
+            github.api.close()

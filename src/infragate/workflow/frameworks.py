@@ -124,5 +124,5 @@ def _item(key: str, inputs: Inputs) -> Part:
     return PASS, f"checklist {key}: {item.detail}", None
 
 
-def criteria_before_launch(results: Mapping[Stage, list[gates.Criterion]]) -> tuple[gates.Criterion, ...]:
-    return tuple(c for stage, criteria in results.items() if stage is not Stage.PRE_LAUNCH for c in criteria)
+def criteria_before_launch(results: Mapping[str, list[gates.Criterion]]) -> tuple[gates.Criterion, ...]:
+    return tuple(c for stage, criteria in results.items() if stage != Stage.PRE_LAUNCH for c in criteria)

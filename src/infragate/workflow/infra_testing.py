@@ -15,8 +15,12 @@ from infragate.inventory import Snapshot
 from infragate.model.testing import Endpoint
 from infragate.settings import Settings
 from infragate.store.findings import Observed
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command
+from infragate.workflow.project import ProjectWork, open_project
+from infragate.workflow.provisioning import Environment, LocalResult
 from infragate.workflow.records import TestSummary
-from infragate.workflow.service import Workflow
 from infragate.workload.process import ca_bundle
 
 EMBEDDED_DNS = "not applicable (embedded): there are no name servers to ask; verify checks the record contents"
@@ -42,11 +46,11 @@ class TestOptions:
 
 
 class InfraTesting:
-    """The ICP-3.2 use-cases of one environment, as the workflow's user."""
+    """ICP-3.2 for one environment: the plan of checks, the run, and its record."""
 
-    def __init__(self, flow: Workflow, settings: Settings, environment: str) -> None:
-        self.flow, self.settings, self.environment = flow, settings, environment
-        self.env = flow.design.environment(environment)
+    def __init__(self, work: ProjectWork, settings: Settings, environment: str) -> None:
+        self.work, self.settings, self.environment = work, settings, environment
+        self.env = work.design.environment(environment)
 
     def plan(self, options: TestOptions, snapshot: Snapshot | None = None) -> tuple[TestPlan, list[CheckResult]]:
         """The checks to run, and the ones that cannot be run here (each with its reason, never a pass)."""
@@ -67,7 +71,7 @@ class InfraTesting:
             scope=scope,
             endpoints=tuple(endpoints),
             cases=settings.tests,
-            ca_bundle=ca_bundle(self.flow.design, self.environment, self.settings.home),
+            ca_bundle=ca_bundle(self.work.design, self.environment, self.settings.home),
             min_cert_days=options.min_cert_days,
             timeout=options.timeout,
             dns=EMBEDDED_DNS if embedded else self._dns(snapshot),
@@ -112,7 +116,7 @@ class InfraTesting:
             )
             for r in failing
         ]
-        return self.flow.record_test(self.environment, summary, findings)
+        return self.work.record(self.environment, summary, succeeded=summary.passed, findings=findings, source="test")
 
     # -- real AWS: what the live account says ---------------------------------------------------------------
     def _public_addresses(self, snapshot: Snapshot) -> list[str]:
@@ -173,3 +177,41 @@ class InfraTesting:
         if not nameservers:
             return "not evaluated: no name server of the zone could be found"
         return DnsPlan(nameservers, expectations)
+
+
+# -- the use-case -------------------------------------------------------------------------------------------
+class Tested(LocalResult):
+    report: TestReport
+    run_id: int
+    summary: TestSummary
+
+    @property
+    def checks(self) -> int:
+        return len(self.report.results)
+
+
+class InfraTest(Command[Tested]):
+    """Test the environment's infrastructure (ICP-3.2) and record the run: on real AWS the live account is read
+    first (public addresses, zones); every failing check becomes a finding."""
+
+    project: str
+    environment: str
+    areas: frozenset[Area] = frozenset(Area)
+    min_cert_days: int = 30
+    timeout: float = 10.0
+    sequential: bool = False
+
+
+@handles(InfraTest)
+def infra_test(command: InfraTest, caller: Caller, uow: UnitOfWork) -> Tested:
+    work = open_project(uow, command.project, caller)
+    testing = InfraTesting(work, uow.settings, command.environment)
+    embedded = testing.env.settings.aws.embedded
+    if not embedded:
+        uow.view.log("reading the live account first (public addresses, DNS zones)")
+    snapshot = None if embedded else Environment(work, command.environment).read()
+    options = TestOptions(areas=command.areas, min_cert_days=command.min_cert_days, timeout=command.timeout)
+    uow.view.log(f"testing the declared endpoints of {work.name}/{command.environment}")
+    report = testing.run(options, snapshot, sequential=command.sequential)
+    run_id, summary = testing.record(report)
+    return Tested(report=report, run_id=run_id, summary=summary)

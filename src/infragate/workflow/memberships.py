@@ -1,4 +1,4 @@
-"""Project memberships: who holds which role on this project.
+"""Projects and their memberships: registering a project from its design, and who holds which role on it.
 
 Roles are per project. A design's ``owners`` section is a proposal: registering or changing a design shows
 the membership changes it implies, and an admin or the project's lead applies them, audit-logged. Loading a
@@ -8,9 +8,10 @@ proposal cannot change their own memberships, so a lead cannot make themself the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,17 +20,19 @@ from infragate.model import Role
 from infragate.model.names import is_placeholder
 from infragate.model.project import Owners
 from infragate.store import audit_log
-from infragate.store.memberships import Member, grant, members, revoke, roles_on
+from infragate.store.memberships import grant, members, revoke, roles_on
 from infragate.store.projects import ensure_user
 from infragate.store.schema import Project, User
-from infragate.workflow.base import PROJECT_ROLES, WorkflowBase
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Http, Items, Query, Result
+from infragate.workflow.project import PROJECT_ROLES, ProjectWork, open_project
 from infragate.workflow.roles import Action, RoleError, require
 
 MEMBER_ROLES = (*PROJECT_ROLES, Role.CLIENT)
 
 
-@dataclass(frozen=True)
-class MembershipChange:
+class MembershipChange(Result):
     change: Literal["grant", "revoke"]
     user: str
     role: str
@@ -38,90 +41,169 @@ class MembershipChange:
         return f"{'+' if self.change == 'grant' else '-'} {self.user} as {self.role}"
 
 
-@dataclass(frozen=True)
-class Registration:
+class MembershipChanges(Items[MembershipChange]):
+    """Membership changes, applied or proposed."""
+
+
+class Member(Result):
+    user: str
+    role: str
+    granted_by: str
+    granted_at: datetime
+
+
+class Members(Items[Member]):
+    """A project's members and their roles, with who granted each."""
+
+
+class Registration(Result):
     name: str
     client: str
     environments: list[str]
     proposal: list[MembershipChange]  # what the design's owners imply, not yet applied
+    applied: bool = False
 
 
-class Memberships(WorkflowBase):
-    def init_project(self) -> Registration:
-        """Register (or update) the design's project, audit-logged, and say what memberships its owners propose."""
-        with self.store.session() as session:
-            project = self.register(session)
-            audit_log.append(session, self.actor, "project-registered", project.name, {"design": self.design.digest})
-            return Registration(
-                project.name,
-                project.client,
-                [environment.name for environment in project.environments],
-                _proposal(session, project, self.design.project.owners),
-            )
+class RegisterProject(Command[Registration]):
+    """Register (or update) the design's project, audit-logged, and say what memberships its owners propose;
+    with ``apply_members`` also apply them (an admin, or the project's lead)."""
 
-    def members(self) -> list[Member]:
-        with self.store.session() as session:
-            return members(session, self.register(session).id)
+    project: str
+    apply_members: bool = False
 
-    def proposed_memberships(self) -> list[MembershipChange]:
-        """What the design's owners imply: grants for people it names, revocations for members it no longer
-        names (client memberships are not the design's to propose, and are left alone)."""
-        with self.store.session() as session:
-            return _proposal(session, self.register(session), self.design.project.owners)
 
-    def apply_memberships(self) -> list[MembershipChange]:
-        """Apply the design's proposal: by an admin, or by the project's lead (but not to themself)."""
-        with self._session() as (session, project, user):
-            changes = _proposal(session, project, self.design.project.owners)
-            self._may_manage(session, project, user, [change.user for change in changes])
-            for change in changes:
-                self._apply(session, project, user, change, source="design")
-            return changes
+@handles(RegisterProject)
+def register_project(command: RegisterProject, caller: Caller, uow: UnitOfWork) -> Registration:
+    work = open_project(uow, command.project, caller)
+    with work.session() as (session, project):
+        audit_log.append(session, work.actor, "project-registered", project.name, {"design": work.design.digest})
+        registered = Registration(
+            name=project.name,
+            client=project.client,
+            environments=[environment.name for environment in project.environments],
+            proposal=_proposal(session, project, work.design.project.owners),
+        )
+    if not command.apply_members:
+        return registered
+    return registered.model_copy(update={"proposal": _apply_proposal(work), "applied": True})
 
-    def add_member(self, name: str, role: Role) -> MembershipChange:
-        return self._change_member(MembershipChange("grant", name, _member_role(role).value))
 
-    def remove_member(self, name: str, role: Role) -> MembershipChange:
-        return self._change_member(MembershipChange("revoke", name, _member_role(role).value))
+class ListMembers(Query[Members]):
+    """The project's members and their roles, with who granted each."""
 
-    def _change_member(self, change: MembershipChange) -> MembershipChange:
-        """By hand, memberships are an admin's to change; a lead applies only what the design proposes."""
-        with self._session() as (session, project, user):
-            require(user.name, self.roles_of(session, project, user), Action.MANAGE_USERS)
-            if change.change == "revoke" and not session.scalars(select(User).where(User.name == change.user)).first():
-                raise UsageError(f"{change.user} is not a user", hint="`infragate project members list` shows them.")
-            if not self._apply(session, project, user, change, source="by hand"):
-                verb = "already holds" if change.change == "grant" else "does not hold"
-                raise UsageError(
-                    f"{change.user} {verb} the role {change.role} on {project.name}", hint="Nothing to do."
-                )
-            return change
+    http = Http("GET", "/projects/{project}/members", tag="members")
+    project: str
 
-    def _may_manage(self, session: Session, project: Project, user: User, affected: list[str]) -> None:
+
+@handles(ListMembers)
+def list_members(command: ListMembers, caller: Caller, uow: UnitOfWork) -> Members:
+    work = open_project(uow, command.project, caller)
+    with work.session() as (session, project):
+        return Members([Member(**vars(m)) for m in members(session, project.id)])
+
+
+class ProposedMemberships(Query[MembershipChanges]):
+    """What the design's owners imply: grants for people it names, revocations for members it no longer names
+    (client memberships are not the design's to propose, and are left alone)."""
+
+    http = Http("GET", "/projects/{project}/members/proposal", tag="members")
+    project: str
+
+
+@handles(ProposedMemberships)
+def proposed_memberships(command: ProposedMemberships, caller: Caller, uow: UnitOfWork) -> MembershipChanges:
+    work = open_project(uow, command.project, caller)
+    with work.session() as (session, project):
+        return MembershipChanges(_proposal(session, project, work.design.project.owners))
+
+
+class ApplyMemberships(Command[MembershipChanges]):
+    """Apply the design's proposal: by an admin, or by the project's lead (but not to themself)."""
+
+    http = Http("POST", "/projects/{project}/members/proposal", tag="members")
+    project: str
+
+
+@handles(ApplyMemberships)
+def apply_memberships(command: ApplyMemberships, caller: Caller, uow: UnitOfWork) -> MembershipChanges:
+    return MembershipChanges(_apply_proposal(open_project(uow, command.project, caller)))
+
+
+def _apply_proposal(work: ProjectWork) -> list[MembershipChange]:
+    with work.as_caller() as (session, project, user):
+        changes = _proposal(session, project, work.design.project.owners)
         roles = roles_on(session, user, project.id)
-        require(user.name, roles, Action.MANAGE_MEMBERS)
-        if Role.ADMIN.value not in roles and user.name in affected:
+        require(user.name, work.caller.scope.limit(project.name, roles), Action.MANAGE_MEMBERS)
+        if Role.ADMIN.value not in roles and user.name in [change.user for change in changes]:
             raise RoleError(
                 f"{user.name} may not change their own memberships on {project.name}",
                 hint="Separation of duties: an admin changes a lead's own roles.",
             )
+        for change in changes:
+            _apply(session, project, user, change, source="design")
+        return changes
 
-    def _apply(self, session: Session, project: Project, actor: User, change: MembershipChange, source: str) -> bool:
-        if change.change == "grant":
-            person = ensure_user(session, change.user, [])  # an identity; the membership is the grant
-            done = grant(session, project.id, person, change.role, actor.name)
-        else:
-            found = session.scalars(select(User).where(User.name == change.user)).first()
-            done = found is not None and revoke(session, project.id, found, change.role)
-        if done:
-            audit_log.append(
-                session,
-                actor.name,
-                f"membership-{'granted' if change.change == 'grant' else 'revoked'}",
-                f"{project.name}/{change.user}",
-                {"role": change.role, "source": source},
-            )
-        return done
+
+class AddMember(Command[MembershipChange]):
+    """Grant a role on the project (admins only; a lead applies the design's owners with ``ApplyMemberships``)."""
+
+    http = Http("POST", "/projects/{project}/members", status=201, tag="members")
+    project: str
+    user: str = Field(..., min_length=1, max_length=120)
+    role: Role
+
+
+class RemoveMember(Command[MembershipChange]):
+    """Take a role on the project away (admins only)."""
+
+    http = Http("DELETE", "/projects/{project}/members/{user}/{role}", tag="members")
+    project: str
+    user: str
+    role: Role
+
+
+@handles(AddMember)
+def add_member(command: AddMember, caller: Caller, uow: UnitOfWork) -> MembershipChange:
+    change = MembershipChange(change="grant", user=command.user, role=_member_role(command.role).value)
+    return _change_member(open_project(uow, command.project, caller), change)
+
+
+@handles(RemoveMember)
+def remove_member(command: RemoveMember, caller: Caller, uow: UnitOfWork) -> MembershipChange:
+    change = MembershipChange(change="revoke", user=command.user, role=_member_role(command.role).value)
+    return _change_member(open_project(uow, command.project, caller), change)
+
+
+def _change_member(work: ProjectWork, change: MembershipChange) -> MembershipChange:
+    """By hand, memberships are an admin's to change; a lead applies only what the design proposes."""
+    with work.as_caller() as (session, project, user):
+        require(user.name, work.roles_of(session, project, user), Action.MANAGE_USERS)
+        if change.change == "revoke" and not session.scalars(select(User).where(User.name == change.user)).first():
+            raise UsageError(f"{change.user} is not a user", hint="`infragate project members list` shows them.")
+        if not _apply(session, project, user, change, source="by hand"):
+            verb = "already holds" if change.change == "grant" else "does not hold"
+            raise UsageError(f"{change.user} {verb} the role {change.role} on {project.name}", hint="Nothing to do.")
+    for environment in work.design.environments:  # who holds a role changes whose approvals count
+        work.uow.evidence_changed(work.name, environment)
+    return change
+
+
+def _apply(session: Session, project: Project, actor: User, change: MembershipChange, source: str) -> bool:
+    if change.change == "grant":
+        person = ensure_user(session, change.user, [])  # an identity; the membership is the grant
+        done = grant(session, project.id, person, change.role, actor.name)
+    else:
+        found = session.scalars(select(User).where(User.name == change.user)).first()
+        done = found is not None and revoke(session, project.id, found, change.role)
+    if done:
+        audit_log.append(
+            session,
+            actor.name,
+            f"membership-{'granted' if change.change == 'grant' else 'revoked'}",
+            f"{project.name}/{change.user}",
+            {"role": change.role, "source": source},
+        )
+    return done
 
 
 def _member_role(role: Role) -> Role:
@@ -139,6 +221,6 @@ def _proposal(session: Session, project: Project, owners: Owners) -> list[Member
         (person, role.value) for role in PROJECT_ROLES for person in owners.of(role) if not is_placeholder(person)
     }
     current = {(member.user, member.role) for member in members(session, project.id) if member.role != "client"}
-    grants = [MembershipChange("grant", user, role) for user, role in sorted(wanted - current)]
-    revokes = [MembershipChange("revoke", user, role) for user, role in sorted(current - wanted)]
+    grants = [MembershipChange(change="grant", user=user, role=role) for user, role in sorted(wanted - current)]
+    revokes = [MembershipChange(change="revoke", user=user, role=role) for user, role in sorted(current - wanted)]
     return grants + revokes

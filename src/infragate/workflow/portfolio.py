@@ -1,33 +1,25 @@
-"""What a signed-in person may see across projects, decided here for the server: the portfolio of the
-projects they are a member of (every project for admins), and a Workflow opened for one of them with their
-token's scope applied. Reading a project needs a role on it; acting needs the role the action needs."""
+"""The portfolio: every environment the caller may see (the projects they are a member of; every project for
+admins), with its stage, who must act next and its overdue findings; and one project's status, judged now."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from infragate.design import Design, load_design
-from infragate.errors import NotFoundError, UsageError
-from infragate.store import Store
 from infragate.store.findings import ACTIVE
-from infragate.store.memberships import ADMIN, roles_on
-from infragate.store.schema import Finding, Project, User
-from infragate.workflow.accounts import Principal
-from infragate.workflow.roles import RoleError
-from infragate.workflow.service import Workflow
-from infragate.workflow.users import UserRoles, user_roles
+from infragate.store.schema import Finding, Project
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.gatekeeping import judge
+from infragate.workflow.messages import Http, Page, Query, Result
+from infragate.workflow.project import open_project
+from infragate.workflow.users import roles_in_scope
 
 
-class PortfolioRow(BaseModel):
+class PortfolioRow(Result):
     """One environment in the portfolio: its stage, who must act next, its overdue findings."""
-
-    model_config = ConfigDict(frozen=True)
 
     project: str
     client: str
@@ -37,31 +29,27 @@ class PortfolioRow(BaseModel):
     overdue_findings: int
 
 
-def roles_of(store: Store, caller: Principal) -> UserRoles:
-    """The caller's roles (``users.user_roles``) within their token's scope."""
-    found = user_roles(store, caller.name)
-    if not found:
-        return UserRoles(caller.name, False, {})
-    projects = {
-        project: sorted(caller.scope.limit(project, set(roles)))
-        for project, roles in found[0].projects.items()
-        if caller.scope.limit(project, set(roles))
-    }
-    admin = found[0].admin and (not caller.scope.roles or ADMIN in caller.scope.roles)
-    return UserRoles(caller.name, admin, projects)
+class Portfolio(Query[Page[PortfolioRow]]):
+    """Every environment of the projects the caller may see, by project; ``client`` and ``stage`` filter."""
+
+    http = Http("GET", "/portfolio", tag="projects")
+    client: str | None = None
+    stage: str | None = None
+    offset: int = 0
+    limit: int = 50
 
 
-def portfolio(
-    store: Store, caller: Principal, *, client: str | None = None, stage: str | None = None
-) -> list[PortfolioRow]:
-    roles = roles_of(store, caller)
+@handles(Portfolio)
+def portfolio(command: Portfolio, caller: Caller, uow: UnitOfWork) -> Page[PortfolioRow]:
+    roles = roles_in_scope(uow.store, caller)
+    everything = roles.admin or not caller.authenticated  # local mode: one person's own store
     now = datetime.now(UTC)
-    with store.session() as session:
+    with uow.store.session() as session:
         query = select(Project).options(selectinload(Project.environments)).order_by(Project.name)
-        if not roles.admin:
+        if not everything:
             query = query.where(Project.name.in_(list(roles.projects)))
-        if client:
-            query = query.where(Project.client == client)
+        if command.client:
+            query = query.where(Project.client == command.client)
         projects = list(session.scalars(query))
         overdue: dict[tuple[int, str], int] = {
             (project_id, environment): int(count)
@@ -71,65 +59,61 @@ def portfolio(
                 .group_by(Finding.project_id, Finding.environment)
             )
         }
-        rows = []
-        for project in projects:
-            for environment in sorted(project.environments, key=lambda e: e.name):
-                if stage and environment.stage != stage:
-                    continue
-                rows.append(
-                    PortfolioRow(
-                        project=project.name,
-                        client=project.client,
-                        environment=environment.name,
-                        stage=environment.stage,
-                        next_step=environment.next_step or "",
-                        overdue_findings=overdue.get((project.id, environment.name), 0),
-                    )
-                )
-    return rows
+        rows = [
+            PortfolioRow(
+                project=project.name,
+                client=project.client,
+                environment=environment.name,
+                stage=environment.stage,
+                next_step=environment.next_step or "",
+                overdue_findings=overdue.get((project.id, environment.name), 0),
+            )
+            for project in projects
+            for environment in sorted(project.environments, key=lambda e: e.name)
+            if not command.stage or environment.stage == command.stage
+        ]
+    items = rows[command.offset : command.offset + command.limit]
+    return Page[PortfolioRow](items=items, total=len(rows), offset=command.offset, limit=command.limit)
 
 
-def workflow_for(store: Store, project: str, caller: Principal) -> Workflow:
-    """The project's Workflow as the caller, refused (403) unless they may read it; 404 for no such project."""
-    with store.session() as session:
-        row = session.scalars(select(Project).where(Project.name == project)).first()
-        if row is None:
-            raise NotFoundError(f"there is no project {project}", hint="GET /api/v1/portfolio lists yours.")
-        user = session.scalars(select(User).where(User.name == caller.name)).first()
-        held = caller.scope.limit(project, roles_on(session, user, row.id)) if user is not None else set()
-        design_path = row.design_path
-    if not held:
-        raise RoleError(f"{caller.name} has no role on {project}", hint="An admin adds members.")
-    try:
-        design = design_at(design_path)
-    except UsageError as problem:
-        raise UsageError(f"the design of {project} cannot be loaded: {problem.message}", hint=problem.hint) from None
-    return Workflow(store, design, caller.name, scope=caller.scope, authenticated=True)  # the server knows them
+class EnvironmentStatus(Result):
+    environment: str
+    stage: str
+    unmet: int
+    next_step: str
 
 
-def design_at(path: str) -> Design:
-    """The design at ``path``, parsed once per version of the file (a server reads it on every request)."""
-    try:
-        found = Path(path).stat()
-        stamp = (found.st_mtime_ns, found.st_size)
-    except OSError:
-        stamp = (0, 0)  # load_design says what is wrong with the path
-    return _parsed(path, stamp)
+class ProjectStatus(Result):
+    project: str
+    client: str
+    design: str  # the design file the project's status was judged from
+    attestation: str
+    environments: list[EnvironmentStatus]
 
 
-@lru_cache(maxsize=256)
-def _parsed(path: str, _stamp: tuple[int, int]) -> Design:
-    return load_design(path)
+class GetProjectStatus(Query[ProjectStatus]):
+    """The stage of every environment of one project, judged now, and how many criteria its gates still miss."""
+
+    http = Http("GET", "/projects/{project}/status", tag="projects")
+    project: str
 
 
-def require_admin(store: Store, caller: Principal, action: str = "read the whole audit log") -> None:
-    """Refuse unless the caller is an admin within the scope of the token they came with."""
-    if not roles_of(store, caller).admin:
-        raise RoleError(f"{caller.name} may not {action}: that needs the role admin")
-
-
-def require_session(caller: Principal) -> None:
-    if caller.via == "token":
-        raise RoleError(
-            "an API token cannot create tokens", hint="Sign in to the dashboard, or use the CLI on the host."
+@handles(GetProjectStatus)
+def project_status(command: GetProjectStatus, caller: Caller, uow: UnitOfWork) -> ProjectStatus:
+    work = open_project(uow, command.project, caller)
+    rows, attestation = [], ""
+    for environment in work.design.environments:
+        judged = judge(work, environment)
+        attestation = judged.attestation
+        rows.append(
+            EnvironmentStatus(
+                environment=environment, stage=judged.stage, unmet=len(judged.unmet()), next_step=judged.next_step()
+            )
         )
+    return ProjectStatus(
+        project=work.name,
+        client=work.design.project.client,
+        design=work.design.path,
+        attestation=attestation,
+        environments=rows,
+    )

@@ -18,9 +18,13 @@ from infragate.scan.report import to_html
 from infragate.scan.runner import DetectifyAccount, ScanLimits, ScanPlan, ScanReport, ZapDaemon, run_scan
 from infragate.settings import Settings
 from infragate.store.findings import Observed
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command
+from infragate.workflow.project import ProjectWork, open_project
+from infragate.workflow.provisioning import LocalResult
 from infragate.workflow.records import ScanSummary
 from infragate.workflow.roles import Action
-from infragate.workflow.service import Workflow
 from infragate.workload.process import ca_bundle
 
 
@@ -35,17 +39,17 @@ class ScanOptions:
 
 
 class Scanning:
-    """The ICP-4.1 use-cases of one environment, as the workflow's user."""
+    """ICP-4.1 for one environment: the scan plan, who may scan, the run and its record."""
 
-    def __init__(self, flow: Workflow, settings: Settings, environment: str) -> None:
-        self.flow, self.settings, self.environment = flow, settings, environment
-        self.env = flow.design.environment(environment)
+    def __init__(self, work: ProjectWork, settings: Settings, environment: str) -> None:
+        self.work, self.settings, self.environment = work, settings, environment
+        self.env = work.design.environment(environment)
 
     def plan(self, options: ScanOptions) -> ScanPlan:
         """The scan to run; refuses, before anything is sent, an environment with nothing declared to scan."""
         settings = self.env.settings
         if not options.dry_run:
-            self.flow.refuse_in_pentest_window(self.environment, "OWASP scan")
+            self.work.refuse_in_pentest_window(self.environment, "OWASP scan")
         if not settings.endpoints:
             raise UsageError(
                 f"{self.environment} declares no endpoints to scan",
@@ -74,7 +78,7 @@ class Scanning:
             environment=self.environment,
             targets=targets,
             scope=scope,
-            ca_bundle=None if options.dry_run else ca_bundle(self.flow.design, self.environment, self.settings.home),
+            ca_bundle=None if options.dry_run else ca_bundle(self.work.design, self.environment, self.settings.home),
             engine=engine,
             profile=options.profile or configured.profile,
             limits=limits,
@@ -108,7 +112,7 @@ class Scanning:
     def run(self, plan: ScanPlan, progress: Callable[[str], None] | None = None) -> ScanReport:
         """Scan, after checking who may: production is scanned by security only (ICP-4.1, ICP-R3)."""
         if self.env.settings.is_production:
-            self.flow.require_action(Action.SCAN_PRODUCTION)
+            self.work.require(Action.SCAN_PRODUCTION)
         report = run_scan(plan, progress or (lambda _: None))
         plan.folder.mkdir(parents=True, exist_ok=True)
         (plan.folder / "report.json").write_text(json.dumps(report.to_json(), indent=2))
@@ -127,11 +131,21 @@ class Scanning:
             duration_s=round(report.duration_s, 2),
         )
         findings = [_observed(finding) for finding in report.findings if finding.severity != "info"]
-        return self.flow.record_scan(self.environment, summary, findings, str(plan.folder / "report.json"))
+        # An incomplete scan adds and reopens findings but marks none fixed: not seeing an issue on a page it
+        # never reached is no evidence that the issue is gone.
+        return self.work.record(
+            self.environment,
+            summary,
+            succeeded=summary.complete,
+            findings=findings,
+            source="scan",
+            artifact_path=str(plan.folder / "report.json"),
+            complete=summary.complete,
+        )
 
     def _folder(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return self.settings.home / "scans" / self.flow.design.project.name / self.environment / stamp
+        return self.settings.home / "scans" / self.work.design.project.name / self.environment / stamp
 
 
 def _observed(finding: ScanFinding) -> Observed:
@@ -145,3 +159,75 @@ def _observed(finding: ScanFinding) -> Observed:
         message=f"{finding.method} {where}: {finding.evidence or finding.description}"[:2000],
         clause="ICP-4.1",
     )
+
+
+# -- use-cases ----------------------------------------------------------------------------------------------
+class PlannedScan(LocalResult):
+    plan: ScanPlan
+
+
+class GetScanPlan(Command[PlannedScan]):
+    """The scan that would run (targets, engine, profile, limits); nothing is sent. ``dry_run``: only to
+    describe it (a workload's CA that does not exist yet is not needed)."""
+
+    project: str
+    environment: str
+    engine: str | None = None
+    profile: str | None = None
+    max_requests: int | None = None
+    max_duration_s: int | None = None
+    rate: float | None = None
+    dry_run: bool = True
+
+    def options(self) -> ScanOptions:
+        return ScanOptions(
+            engine=self.engine,
+            profile=self.profile,
+            max_requests=self.max_requests,
+            max_duration_s=self.max_duration_s,
+            rate=self.rate,
+            dry_run=self.dry_run,
+        )
+
+
+@handles(GetScanPlan)
+def scan_plan(command: GetScanPlan, caller: Caller, uow: UnitOfWork) -> PlannedScan:
+    scanning = Scanning(open_project(uow, command.project, caller), uow.settings, command.environment)
+    return PlannedScan(plan=scanning.plan(command.options()))
+
+
+class Scanned(LocalResult):
+    plan: ScanPlan
+    report: ScanReport
+    run_id: int
+    summary: ScanSummary
+
+
+class Scan(Command[Scanned]):
+    """The OWASP scan of the environment's declared endpoints (ICP-4.1), recorded with its report; production
+    is scanned by security only, and never while a pentest window is open."""
+
+    project: str
+    environment: str
+    engine: str | None = None
+    profile: str | None = None
+    max_requests: int | None = None
+    max_duration_s: int | None = None
+    rate: float | None = None
+
+
+@handles(Scan)
+def scan(command: Scan, caller: Caller, uow: UnitOfWork) -> Scanned:
+    scanning = Scanning(open_project(uow, command.project, caller), uow.settings, command.environment)
+    options = ScanOptions(
+        engine=command.engine,
+        profile=command.profile,
+        max_requests=command.max_requests,
+        max_duration_s=command.max_duration_s,
+        rate=command.rate,
+    )
+    plan = scanning.plan(options)
+    uow.view.log(f"OWASP scan of {len(plan.targets)} endpoint(s): engine {plan.engine}, profile {plan.profile}")
+    report = scanning.run(plan, uow.view.log)
+    run_id, summary = scanning.record(plan, report)
+    return Scanned(plan=plan, report=report, run_id=run_id, summary=summary)

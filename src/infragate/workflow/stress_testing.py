@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from infragate.errors import RefusedError, UsageError
 from infragate.model.testing import Endpoint
 from infragate.settings import Settings
@@ -18,8 +20,13 @@ from infragate.stress.limits import BreakingPoint, breaking_point
 from infragate.stress.scenario import Scenario, build
 from infragate.stress.userfile import UserLocustfile
 from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, cap_verdict, slo_verdicts, slowest
-from infragate.workflow.records import StressSummary
-from infragate.workflow.service import Workflow
+from infragate.workflow.approvals import approve_plan
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.messages import Command, Http, Result
+from infragate.workflow.project import ProjectWork, open_project
+from infragate.workflow.provisioning import LocalResult
+from infragate.workflow.records import SloRecord, StressSummary
 from infragate.workflow.stress_cpu import cpu_during_test
 from infragate.workload.process import ca_bundle
 
@@ -55,11 +62,11 @@ class StressOutcome:
 
 
 class StressTesting:
-    """The ICP-3.3 use-cases of one environment, as the workflow's user."""
+    """ICP-3.3 for one environment: the scenario, the run, the verdicts and their record."""
 
-    def __init__(self, flow: Workflow, settings: Settings, environment: str) -> None:
-        self.flow, self.settings, self.environment = flow, settings, environment
-        self.env = flow.design.environment(environment)
+    def __init__(self, work: ProjectWork, settings: Settings, environment: str) -> None:
+        self.work, self.settings, self.environment = work, settings, environment
+        self.env = work.design.environment(environment)
 
     def scenario(self, options: StressOptions, *, to_run: bool = True) -> Scenario:
         """The scenario these options make. Only a scenario ``to_run`` needs the environment's trust (its CA
@@ -71,7 +78,7 @@ class StressTesting:
             )
         return build(
             self.env,
-            ca_bundle(self.flow.design, self.environment, self.settings.home) if to_run else None,
+            ca_bundle(self.work.design, self.environment, self.settings.home) if to_run else None,
             peak_rps=options.peak_rps,
             hold_s=options.hold_s,
             ramp_s=options.ramp_s,
@@ -85,7 +92,7 @@ class StressTesting:
         stress = self.env.settings.stress
         if stress is None or stress.locustfile is None:
             return None
-        path = (Path(self.flow.design.path).parent / stress.locustfile).resolve()
+        path = (Path(self.work.design.path).parent / stress.locustfile).resolve()
         return userfile.inspect(path, f"environments.{self.environment}.stress.locustfile")
 
     def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
@@ -97,7 +104,7 @@ class StressTesting:
                 f"{self.environment}'s stress scenario is a locustfile, and Loader.io runs URLs, not Python",
                 hint="Use the Locust engine (the default), or give stress.requests instead of a locustfile.",
             )
-        self.flow.refuse_in_pentest_window(self.environment, "stress test")
+        self.work.refuse_in_pentest_window(self.environment, "stress test")
         self.require_approval(scenario)
         folder = self._folder()
         if options.engine == "loaderio":
@@ -161,7 +168,7 @@ class StressTesting:
         """The CloudWatch CPU of the environment's servers and databases over the test, kept with the results."""
         import json
 
-        results["cloudwatch"] = cpu_during_test(self.settings, self.flow.design, self.environment, results)
+        results["cloudwatch"] = cpu_during_test(self.settings, self.work.design, self.environment, results)
         (folder / "results.json").write_text(json.dumps(results, indent=2))
 
     def _reachable_from_the_internet(self) -> Endpoint:
@@ -181,26 +188,12 @@ class StressTesting:
         """Production load needs a lead's approval of this exact stress plan (scenario and caps)."""
         if not self.env.settings.is_production:
             return
-        if self.flow.plan_approver(scenario.digest, STRESS_PLAN) is None:
+        if self.work.plan_approver(scenario.digest, STRESS_PLAN) is None:
             raise RefusedError(
                 f"a stress test of production needs a lead's approval of its stress plan {scenario.digest[:19]}…",
                 hint=f"Review it with `infragate stress --env {self.environment} --plan`, then a lead runs "
                 f"`infragate approve stress --env {self.environment}`.",
             )
-
-    def approve(self, options: StressOptions, comment: str, reviewed_design: str | None = None) -> Scenario:
-        """A lead approves the stress plan these options make (for production). ``reviewed_design`` is the
-        design digest the lead read the plan from (from another machine): a server whose design differs would
-        approve a plan nobody reviewed, so that is refused."""
-        if reviewed_design is not None and reviewed_design != self.flow.design.digest:
-            raise RefusedError(
-                f"you reviewed the stress plan of design {reviewed_design[:19]}…, and the project's registered "
-                f"design is {self.flow.design.digest[:19]}…",
-                hint="Review the registered design's stress plan (or register yours with `infragate project init`).",
-            )
-        scenario = self.scenario(options, to_run=False)
-        self.flow.approve_plan(scenario.digest, self.environment, comment, subject=STRESS_PLAN)
-        return scenario
 
     def record(self, outcome: StressOutcome) -> tuple[int, StressSummary]:
         hold = outcome.results.get("hold", {})
@@ -212,7 +205,7 @@ class StressTesting:
             requests=int(outcome.results.get("overall", {}).get("count", 0)),
             hold={k: hold[k] for k in ("count", "errors", "p50", "p95", "p99", "max") if k in hold},
             verdicts={
-                v.name: {"passed": v.passed, "measured": v.measured, "target": v.target} for v in outcome.verdicts
+                v.name: SloRecord(passed=v.passed, measured=v.measured, target=v.target) for v in outcome.verdicts
             },
             slowest=[name for name, _p95 in slowest(outcome.results)],
         )
@@ -229,10 +222,122 @@ class StressTesting:
             for v in outcome.verdicts
             if not v.passed
         ]
-        return self.flow.record_stress(self.environment, summary, findings, str(outcome.folder / "results.json"))
+        return self.work.record(
+            self.environment,
+            summary,
+            succeeded=summary.passed,
+            findings=findings,
+            source="stress",
+            artifact_path=str(outcome.folder / "results.json"),
+        )
 
     def _folder(self) -> Path:
         import time
 
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return self.settings.home / "stress" / self.flow.design.project.name / self.environment / stamp
+        return self.settings.home / "stress" / self.work.design.project.name / self.environment / stamp
+
+
+# -- use-cases ----------------------------------------------------------------------------------------------
+class Stressed(LocalResult):
+    outcome: StressOutcome
+    run_id: int
+    summary: StressSummary
+
+
+class StressTest(Command[Stressed]):
+    """Stress-test the environment (ICP-3.3) and record the run: production only with a lead's approval of
+    this exact stress plan, never while a pentest window is open."""
+
+    project: str
+    environment: str
+    workers: int = 1
+    remote_workers: int = 0
+    peak_rps: float | None = None
+    hold_s: int | None = None
+    ramp_s: int | None = None
+    profile: str | None = None
+    bind: str = "127.0.0.1"
+    port: int | None = None
+    find_limit: bool = False
+    engine: str = "locust"  # or "loaderio"
+
+    def options(self) -> StressOptions:
+        return StressOptions(
+            workers=self.workers,
+            remote_workers=self.remote_workers,
+            peak_rps=self.peak_rps,
+            hold_s=self.hold_s,
+            ramp_s=self.ramp_s,
+            profile=self.profile,
+            bind=self.bind,
+            port=self.port,
+            find_limit=self.find_limit,
+            engine=self.engine,
+        )
+
+
+@handles(StressTest)
+def stress_test(command: StressTest, caller: Caller, uow: UnitOfWork) -> Stressed:
+    testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
+    outcome = testing.run(command.options(), progress=uow.view.stress_progress)
+    run_id, summary = testing.record(outcome)
+    return Stressed(outcome=outcome, run_id=run_id, summary=summary)
+
+
+class StressPlan(LocalResult):
+    scenario: Scenario
+
+
+class GetStressPlan(Command[StressPlan]):
+    """The stress plan these options make (scenario, load profile, caps) and its digest; nothing is sent.
+    ``to_run``: with the environment's trust (its workload's CA), as a run needs it."""
+
+    project: str
+    environment: str
+    options: StressTest | None = None
+    to_run: bool = False
+    approval: bool = True  # with to_run: refuse production without a lead's approval (a remote worker needs none)
+
+
+@handles(GetStressPlan)
+def stress_plan(command: GetStressPlan, caller: Caller, uow: UnitOfWork) -> StressPlan:
+    testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
+    options = command.options.options() if command.options is not None else StressOptions()
+    scenario = testing.scenario(options, to_run=command.to_run)
+    if command.to_run and command.approval:
+        testing.require_approval(scenario)
+    return StressPlan(scenario=scenario)
+
+
+class StressApproval(Result):
+    result: str
+    digest: str = Field(description="The approved stress plan's digest (scenario, load profile and caps).")
+
+
+class ApproveStressPlan(Command[StressApproval]):
+    """A lead approves the environment's stress plan, as the registered design makes it: a production stress
+    test runs only with an approved plan (ICP-3.3). ``design_digest`` is the design the lead read the plan
+    from: a design that differs would approve a plan nobody reviewed, so that is refused."""
+
+    http = Http("POST", "/projects/{project}/environments/{environment}/stress-approvals", tag="approvals")
+    project: str
+    environment: str
+    design_digest: str = Field(
+        ..., pattern=r"^sha256:[0-9a-f]{64}$", description="The design digest the stress plan was reviewed from."
+    )
+    comment: str = Field("", max_length=2000)
+
+
+@handles(ApproveStressPlan)
+def approve_stress_plan(command: ApproveStressPlan, caller: Caller, uow: UnitOfWork) -> StressApproval:
+    work = open_project(uow, command.project, caller)
+    if command.design_digest != work.design.digest:
+        raise RefusedError(
+            f"you reviewed the stress plan of design {command.design_digest[:19]}…, and the project's registered "
+            f"design is {work.design.digest[:19]}…",
+            hint="Review the registered design's stress plan (or register yours with `infragate project init`).",
+        )
+    scenario = StressTesting(work, uow.settings, command.environment).scenario(StressOptions(), to_run=False)
+    approve_plan(work, scenario.digest, command.environment, command.comment, subject=STRESS_PLAN)
+    return StressApproval(result="approved", digest=scenario.digest)

@@ -18,16 +18,41 @@ from infragate.settings import Settings
 from infragate.store import Store, audit_log
 from infragate.store.deliveries import remember
 from infragate.store.schema import Project
-from infragate.workflow.deployments import Receipt, seen_of
-from infragate.workflow.portfolio import design_at
-from infragate.workflow.service import Workflow
+from infragate.workflow.bus import handles
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.deployments import Deployments, Receipt, seen_of
+from infragate.workflow.messages import Command, Http
+from infragate.workflow.project import ProjectWork
+from infragate.workflow.registration import design_at
 
 PROVIDERS = ("github", "circleci")
+API_TIMEOUT_S = 4.0  # CircleCI gives up on a delivery after about 5 s (and retries it: a replay, refused)
+
+
+class ReceiveWebhook(Command[Receipt]):
+    """One signed delivery from GitHub or CircleCI (``headers`` with lower-case names). No person is behind
+    it: what makes it evidence is its signature, checked before anything is written."""
+
+    http = Http("POST", "/webhooks/{provider}", tag="webhooks", custom=True)
+    provider: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@handles(ReceiveWebhook)
+def receive_webhook(command: ReceiveWebhook, caller: Caller, uow: UnitOfWork) -> Receipt:
+    """Refused with ``WebhookRejectedError`` (401) when unsigned, forged, stale or unknown and with
+    ``DuplicateDeliveryError`` (409) for a replay; both audit-logged."""
+    circleci = CircleCI.from_environment(timeout=API_TIMEOUT_S)
+    try:
+        return receive(uow, command.provider, command.headers, command.body, circleci=circleci)
+    finally:
+        if circleci is not None:
+            circleci.api.close()  # one client per delivery: its connections go with it
 
 
 def receive(
-    store: Store,
-    settings: Settings,
+    uow: UnitOfWork,
     provider: str,
     headers: dict[str, str],
     body: bytes,
@@ -35,8 +60,8 @@ def receive(
     circleci: CircleCI | None = None,
     now: datetime | None = None,
 ) -> Receipt:
-    """Take one delivery (``headers`` with lower-case names). Raises ``WebhookRejectedError`` (401) for an
-    unsigned, forged, stale or unknown one and ``DuplicateDeliveryError`` (409) for a replay; both logged."""
+    """Take one delivery (``headers`` with lower-case names)."""
+    store, settings = uow.store, uow.settings
     actor = f"{provider}-webhook"
     try:
         delivery = _verified(settings, provider, headers, body, now or datetime.now(UTC))
@@ -44,8 +69,10 @@ def receive(
         if design is None:
             with store.session() as session:
                 remember(session, seen_of(delivery, None))
-            return Receipt("", "ignored", f"no project's design declares the repository '{delivery.repository}'")
-        return Workflow(store, design, actor).take_delivery(delivery, circleci)
+            detail = f"no project's design declares the repository '{delivery.repository}'"
+            return Receipt(project="", outcome="ignored", detail=detail)
+        work = ProjectWork(uow, design, Caller(actor, via="webhook"))
+        return Deployments(work).take_delivery(delivery, circleci)
     except (WebhookRejectedError, DuplicateDeliveryError) as refused:
         with store.session() as session:
             audit_log.append(
