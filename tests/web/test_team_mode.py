@@ -214,3 +214,63 @@ def test_compliance_reports_and_signatures_go_through_the_server(live: str, stor
     as_csv = cli(dev, "compliance", "report", "--env", "production", "--framework", "pci-dss-4", *design, "-f", "csv",
                  "-o", "-")  # fmt: skip
     assert as_csv.stdout.startswith("framework,version,environment,requirement") and "8.4.2" in as_csv.stdout
+
+
+REFUSALS = [
+    (DEV, ("approve", "design", "--env", "staging", "-d", str(WEBSHOP), "-m", "mine")),  # a role they lack
+    (LEAD, ("launch", "--env", "staging", "-d", str(WEBSHOP))),  # a gate that does not hold
+    (DEV, ("findings", "list", "--env", "nowhere", "-d", str(WEBSHOP))),  # an environment the design has not
+    (DEV, ("checklist", "sign", "no-such-item", "--env", "staging", "-m", "x", "-d", str(WEBSHOP))),
+    (LEAD, ("jobs", "show", "999")),  # nothing of that id
+    (DEV, ("jobs", "submit", "apply", "--env", "staging", "-d", str(WEBSHOP))),  # a job kind for lead or infra
+]
+
+
+def test_refusals_keep_their_meaning_and_exit_code_in_both_modes(live: str, store: Store, tmp_path: Path) -> None:
+    """The same commands, refused locally (on the same store) and through the server: the same exit code and
+    the same message, because the same handler refused them."""
+    configs = {who: login(live, tmp_path, who) for who in (DEV, LEAD)}
+    local_mode = {"INFRAGATE_SERVER": "off", "INFRAGATE_DATABASE_URL": str(store.url)}
+    for who, command in REFUSALS:
+        config = configs[who]
+        remote = cli(config, *command)
+        local = subprocess.run(
+            [sys.executable, "-m", "infragate", *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, **local_mode, "INFRAGATE_USER": who, "COLUMNS": "200"},
+        )
+        said = [line for line in local.stderr.splitlines() if line.startswith("error:")]
+        assert local.returncode == remote.returncode != 0, (command, local.stderr, remote.stderr)
+        assert said and said[0] in remote.stderr, (command, local.stderr, remote.stderr)
+
+
+def test_every_error_crosses_the_api_as_itself() -> None:
+    """Each error of the tree, answered as a problem by the server, is the same error (and exit code) in the
+    CLI: a held lock is exit 6 in both modes, a refused gate exit 1, a role exit 2."""
+    from infragate.cli.exit_codes import exit_code_for
+    from infragate.cli.http_client import error_from
+    from infragate.errors import AuthenticationError, InfragateError
+    from infragate.web.problems import problem, status_for
+    from infragate.workflow import catalogue
+
+    catalogue.commands()  # every module that declares an error of its own is loaded
+    pending: list[type[InfragateError]] = [InfragateError]
+    checked = 0
+    while pending:
+        klass = pending.pop()
+        pending += klass.__subclasses__()
+        try:
+            raised = klass("it went wrong here", hint="do this")
+        except TypeError:
+            continue  # an error that carries more than a message never crosses the API (a plan to approve)
+        answer = problem(status_for(raised), klass.__name__, raised.message, raised.code, raised.hint)
+        decoded = error_from(answer.status_code, answer.media_type or "", answer.body.decode(), "http://server")
+        assert exit_code_for(decoded) == exit_code_for(raised), klass
+        own_code = "code" in klass.__dict__  # a subclass without a code of its own is its parent, by meaning
+        if own_code and not issubclass(klass, AuthenticationError) and klass is not InfragateError:
+            assert type(decoded) is klass and decoded.message == raised.message and decoded.hint == "do this", klass
+        checked += 1
+    assert checked > 20

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infragate.errors import EmbeddedAwsError
+from infragate.extras import require
 from infragate.processes import alive
 
 HOST = "127.0.0.1"
@@ -64,6 +65,7 @@ class EmbeddedAws:
                 return status.endpoint
             if status.pid and alive(status.pid):
                 _terminate(status.pid)  # recorded but not answering: never leave an orphan holding a port
+            require("moto")  # the emulator is the 'embedded' extra's
             return self._start()
 
     def stop(self) -> bool:

@@ -165,7 +165,9 @@ def error_from(status: int, content_type: str, text: str, url: str) -> Infragate
             hint=hint or "Your token may have expired or been revoked: `infragate login --server URL` again.",
         )
     klass = _errors().get(code)
-    if klass is not None and klass is not InfragateError:
+    if klass is InfragateError:  # a bug on the server: the same exit code as a bug here
+        return InfragateError(f"the server at {url} answered {status}: {detail}", hint=hint or "See the server's log.")
+    if klass is not None:
         try:
             return klass(detail, hint=hint)
         except TypeError:  # an error that needs more than a message: its nearest plain kind

@@ -68,7 +68,12 @@ def run() -> None:
 
 
 def _as_usage(raised: Exception) -> Exception:
-    """A command built from bad values is the user's error, said field by field (exit 2), not a bug."""
+    """A command built from bad values is the user's error, said field by field (exit 2), not a bug; so is a
+    part of infragate that is not installed (its extra is named)."""
+    if isinstance(raised, ModuleNotFoundError) and raised.name:
+        from infragate.extras import missing
+
+        return missing(raised.name) or raised
     from pydantic import ValidationError
 
     if not isinstance(raised, ValidationError):

@@ -24,6 +24,10 @@ def render_compliance_pdf(report: ComplianceReport) -> bytes:
 def html_to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML  # imported here: it loads the system's Pango, needed only for PDFs
+    except ModuleNotFoundError as exc:
+        from infragate.extras import missing
+
+        raise missing(exc.name or "weasyprint") or exc from None
     except OSError as exc:
         raise OutputError(
             f"PDF output needs the Pango library ({exc})",

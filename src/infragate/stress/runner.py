@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from infragate.errors import UsageError
+from infragate.extras import require
 from infragate.stress.scenario import Scenario
 from infragate.stress.userfile import digest
 
@@ -100,6 +101,7 @@ def run(
     extra_env: Mapping[str, str] | None = None,
 ) -> Measured:
     """Run the scenario: a master expecting ``workers`` local and ``remote_workers`` remote workers."""
+    require("locust")  # Locust runs as processes of its own: the 'stress' extra
     env = prepare(scenario, folder, extra_env=extra_env)
     port = port or _free_port()
     expected = workers + remote_workers

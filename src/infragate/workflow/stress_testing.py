@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from infragate.errors import RefusedError, UsageError
+from infragate.extras import require
 from infragate.model.testing import Endpoint
 from infragate.settings import Settings
 from infragate.store.findings import Observed
@@ -304,6 +305,8 @@ class GetStressPlan(Command[StressPlan]):
 def stress_plan(command: GetStressPlan, caller: Caller, uow: UnitOfWork) -> StressPlan:
     testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
     options = command.options.options() if command.options is not None else StressOptions()
+    if command.to_run and options.engine == "locust":
+        require("locust")  # before anything else: a run needs the 'stress' extra
     scenario = testing.scenario(options, to_run=command.to_run)
     if command.to_run and command.approval:
         testing.require_approval(scenario)
