@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.delay_server import DELAY_SERVER  # noqa: E402
 
 from common import free_port, listening  # noqa: E402
+from infragate.stress.results import StressResults  # noqa: E402
 from infragate.stress.runner import run  # noqa: E402
 from infragate.stress.scenario import Scenario  # noqa: E402
 
@@ -86,12 +87,12 @@ def arm(raw: bool) -> dict[str, str]:
     return {"INFRAGATE_STRESS_RAW": "1" if raw else "0"}
 
 
-def requests_per_second(plan: Scenario, results: dict[str, object]) -> float:
+def requests_per_second(plan: Scenario, results: StressResults) -> float:
     """Locust's own count over the run's length."""
-    return int(results["locust_overall"]["count"]) / float(plan.stages[-1]["until"])  # type: ignore[index]
+    return results.locust_overall.count / float(plan.stages[-1]["until"])
 
 
-def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tuple[float, float, dict[str, object]]:
+def measure(plan: Scenario, workers: int, raw: bool, servers: list[int]) -> tuple[float, float, StressResults]:
     """One run: requests/s (Locust's own count over the run), and the CPU (cores) others used meanwhile."""
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_busy, before_servers, started = busy_jiffies(), process_jiffies(servers), time.perf_counter()
@@ -208,18 +209,18 @@ def main() -> None:
         results = run(scenario(port, 40, 20, 2.5, "/"), Path(folder), workers=1).results
         server_process.wait(timeout=60)
         truth = [float(line) for line in truth_file.read_text().split()]
-    overall, locust = results["overall"], results["locust_overall"]  # type: ignore[index]
+    overall, locust = results.overall.model_dump(), results.locust_overall.model_dump()
     print(
-        f"accuracy: {overall['count']} requests in the HdrHistogram, {locust['count']} counted by Locust, "  # type: ignore[index]
+        f"accuracy: {overall['count']} requests in the HdrHistogram, {locust['count']} counted by Locust, "
         f"{len(truth)} handled by the server"
     )
     for key, q, limit in (("p50", 50, 1.0), ("p95", 95, 1.0), ("p99", 99, 1.5)):
         real = exact(truth, q)
-        ours = float(overall[key])  # type: ignore[index]
+        ours = float(overall[key] or 0.0)
         print(
             f"  {key}: server {real:8.2f} ms | infragate {ours:8.2f} ms (off by {ours - real:+.2f}, limit {limit}) | "
             f"Locust {locust.get(key)} ms"
-        )  # type: ignore[union-attr]
+        )
 
 
 if __name__ == "__main__":

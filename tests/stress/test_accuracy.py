@@ -47,7 +47,7 @@ def test_percentiles_match_the_servers_own_timings(tmp_path: Path) -> None:
     results = run(scenario, tmp_path / "run", workers=1).results
     server.wait(timeout=60)
     truth = [float(line) for line in truth_file.read_text().split()]
-    ours, locust = results["overall"], results["locust_overall"]
+    ours, locust = results.overall.model_dump(), results.locust_overall.model_dump()
     assert ours["count"] == locust["count"] > 200
     for key, q, low, high in (("p50", 50, 12, 147), ("p95", 95, 147, 563), ("p99", 99, 563, 1500)):
         assert exact(truth, q) <= ours[key] + 0.05  # the wire time contains the server's time (3-digit precision)

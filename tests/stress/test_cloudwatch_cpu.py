@@ -14,6 +14,7 @@ from infragate.aws.embedded import EmbeddedAws
 from infragate.design import load_design
 from infragate.settings import load_settings
 from infragate.stress.report import cpu_section
+from infragate.stress.results import CloudWatchCpu, StressResults
 from infragate.workflow.stress_cpu import cpu_during_test
 from tests.conftest import WEBSHOP
 from tests.support import account
@@ -52,25 +53,26 @@ def test_the_cpu_of_the_environments_servers_and_databases_over_the_test(
     _cpu(aws, "AWS/EC2", "InstanceId", busy, [(started - 3600, 100.0)])  # an hour before: outside the window
 
     cloudwatch = cpu_during_test(
-        load_settings(), load_design(WEBSHOP), "staging", {"started_at": started, "duration_s": 240.0}
+        load_settings(), load_design(WEBSHOP), "staging", StressResults(started_at=started, duration_s=240.0)
     )
 
-    assert cloudwatch["status"] == "read"
-    series = {s["resource"]: s for s in cloudwatch["series"]}
+    assert cloudwatch.status == "read"
+    series = {s.resource: s for s in cloudwatch.series}
     assert set(series) == {busy, idle, "webshop-staging-orders"}  # not the other project's server
-    assert (series[busy]["component"], series[busy]["kind"]) == ("web", "instance group")
-    assert (series[busy]["peak"], series[busy]["mean"]) == (80.0, 60.0)
-    assert series[idle]["points"] == [] and series[idle]["peak"] is None  # no datapoints is not 0%
-    assert series["webshop-staging-orders"]["kind"] == "database"
-    assert series["webshop-staging-orders"]["peak"] == 95.0
+    assert (series[busy].component, series[busy].kind) == ("web", "instance group")
+    assert (series[busy].peak, series[busy].mean) == (80.0, 60.0)
+    assert series[idle].points == [] and series[idle].peak is None  # no datapoints is not 0%
+    assert series["webshop-staging-orders"].kind == "database"
+    assert series["webshop-staging-orders"].peak == 95.0
     page = cpu_section(cloudwatch)
     assert busy in page and "80.0%" in page and "<svg" in page
 
 
 def test_with_embedded_aws_stopped_there_is_nothing_to_watch_and_it_says_so() -> None:
-    cloudwatch = cpu_during_test(load_settings(), load_design(WEBSHOP), "staging", {"started_at": time.time()})
-    assert cloudwatch == {
-        "status": "not applicable",
-        "reason": "embedded AWS is not running, so nothing is applied to watch",
-    }
+    cloudwatch = cpu_during_test(
+        load_settings(), load_design(WEBSHOP), "staging", StressResults(started_at=time.time())
+    )
+    assert cloudwatch == CloudWatchCpu(
+        status="not applicable", reason="embedded AWS is not running, so nothing is applied to watch"
+    )
     assert "Not applicable: embedded AWS is not running" in cpu_section(cloudwatch)

@@ -44,15 +44,15 @@ def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_p
     testing = StressTesting(flow.work, load_settings(), "staging")
     outcome = testing.run(StressOptions(workers=2))
     results = outcome.results
-    assert results["overall"]["count"] == results["locust_overall"]["count"] > 100  # nothing lost between processes
-    assert set(results["names"]) == {"catalogue", "products api", "product", "health"}
-    assert results["names"]["catalogue"]["count"] > results["names"]["health"]["count"]  # weights 3 : 1
-    assert all(
-        results["names"][n]["p50"] <= results["names"][n]["p95"] <= results["names"][n]["max"] for n in results["names"]
-    )
+    assert results.overall.count == results.locust_overall.count > 100  # nothing lost between processes
+    assert set(results.names) == {"catalogue", "products api", "product", "health"}
+    assert results.names["catalogue"].count > results.names["health"].count  # weights 3 : 1
+    assert all((s.p50 or 0) <= (s.p95 or 0) <= (s.max or 0) and s.p50 is not None for s in results.names.values())
     assert [v.name for v in outcome.verdicts] == ["load", "p95", "p99", "error rate"] and outcome.passed
-    assert max(w["users"] for w in results["windows"]) == outcome.scenario.peak_users
-    assert results["cloudwatch"]["status"] == "not applicable"  # embedded AWS is not running: nothing applied
+    assert max(w.users for w in results.windows) == outcome.scenario.peak_users
+    assert (
+        results.cloudwatch is not None and results.cloudwatch.status == "not applicable"
+    )  # embedded AWS is not running: nothing applied
     testing.record(outcome)
     met, detail = criterion(flow)
     assert met and "every SLO met" in detail

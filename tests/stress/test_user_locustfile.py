@@ -65,11 +65,11 @@ def stress_testing_of(path: Path) -> StressTesting:
 def test_its_users_run_with_the_designs_load_and_exact_recording(good: Served, tmp_path: Path) -> None:
     outcome = stress_testing_of(design_with_locustfile(tmp_path, good, SHOPPER)).run(StressOptions(workers=1))
     results = outcome.results
-    assert set(results["names"]) == {"home page", "add to basket"}  # its names, on the declared endpoint
-    assert results["overall"]["count"] == results["locust_overall"]["count"] > 50
-    assert results["names"]["home page"]["count"] > results["names"]["add to basket"]["count"]  # tasks 3 : 1
-    assert "p50" in results["names"]["add to basket"]["locust"]  # Locust's figures found for a POST too
-    assert results["overall"]["errors"] == 0 and results["capped"] is None
+    assert set(results.names) == {"home page", "add to basket"}  # its names, on the declared endpoint
+    assert results.overall.count == results.locust_overall.count > 50
+    assert results.names["home page"].count > results.names["add to basket"].count  # tasks 3 : 1
+    assert results.names["add to basket"].locust.p50 is not None  # Locust's figures found for a POST too
+    assert results.overall.errors == 0 and results.capped is None
     assert outcome.passed, [v.detail for v in outcome.verdicts]
     assert (outcome.folder / "user_locustfile.py").read_text() == SHOPPER  # what ran is kept with the results
 
@@ -129,11 +129,11 @@ def test_a_locustfile_over_the_caps_is_stopped_and_does_not_pass(
     )
     path = design_with_locustfile(tmp_path, good, greedy, caps=caps)
     outcome = stress_testing_of(path).run(StressOptions(workers=1))
-    assert outcome.results["capped"]["cap"] == broken.split()[1]
+    assert outcome.results.capped is not None and outcome.results.capped.cap == broken.split()[1]
     verdict = next(v for v in outcome.verdicts if v.name == "caps")
     assert not verdict.passed and not outcome.passed
     assert verdict.detail.startswith("stopped: ") and broken in verdict.detail
-    assert outcome.results["duration_s"] < outcome.scenario.duration_s  # stopped early, not run to the end
+    assert outcome.results.duration_s < outcome.scenario.duration_s  # stopped early, not run to the end
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ Lists follow ``next_page_token``."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
 
+from infragate.cicd.documents import CircleJob, CircleWorkflow
 from infragate.cicd.http import JsonApi, check_base_url
 from infragate.errors import UsageError
 
@@ -15,35 +16,40 @@ HINT = "Check INFRAGATE_CIRCLECI_TOKEN (a personal API token) and INFRAGATE_CIRC
 
 
 class CircleCI:
-    def __init__(self, token: str, base_url: str = API, **kwargs: Any) -> None:
+    def __init__(
+        self, token: str, base_url: str = API, *, timeout: float = 30.0, sleep: Callable[[float], None] | None = None
+    ) -> None:
         if not token.strip():
             raise UsageError("CircleCI needs a token", hint="Set INFRAGATE_CIRCLECI_TOKEN (a personal API token).")
-        self.api = JsonApi("CircleCI", base_url, {"Circle-Token": token, "Accept": "application/json"}, HINT, **kwargs)
+        headers = {"Circle-Token": token, "Accept": "application/json"}
+        self.api = JsonApi("CircleCI", base_url, headers, HINT, timeout=timeout, sleep=sleep)
 
     @classmethod
-    def from_environment(cls, **kwargs: Any) -> CircleCI | None:
+    def from_environment(
+        cls, *, timeout: float = 30.0, sleep: Callable[[float], None] | None = None
+    ) -> CircleCI | None:
         """The client the settings describe (``kwargs`` for ``JsonApi``: timeout, sleep), or None without a
         token (then only webhooks say which stages ran)."""
         token = os.environ.get("INFRAGATE_CIRCLECI_TOKEN", "").strip()
         if not token:
             return None
         url = check_base_url(os.environ.get("INFRAGATE_CIRCLECI_URL") or API, "INFRAGATE_CIRCLECI_URL")
-        return cls(token, url, **kwargs)
+        return cls(token, url, timeout=timeout, sleep=sleep)
 
-    def pages(self, path: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def workflow(self, workflow_id: str) -> CircleWorkflow | None:
+        found: CircleWorkflow | None = self.api.call("GET", f"/workflow/{workflow_id}", missing_ok=True)
+        return found
+
+    def workflow_jobs(self, workflow_id: str) -> list[CircleJob]:
+        """Every job of the workflow: name, type (build or approval), status, approved_by… (lists follow
+        ``next_page_token``)."""
+        items: list[CircleJob] = []
         token: str | None = None
         while True:
-            found = self.api.call("GET", path, params={"page-token": token} if token else None)
-            items += [dict(item) for item in found.get("items", [])]
+            found = self.api.call(
+                "GET", f"/workflow/{workflow_id}/job", params={"page-token": token} if token else None
+            )
+            items += found.get("items", [])
             token = found.get("next_page_token")
             if not token:
                 return items
-
-    def workflow(self, workflow_id: str) -> dict[str, Any] | None:
-        found = self.api.call("GET", f"/workflow/{workflow_id}", missing_ok=True)
-        return dict(found) if found is not None else None
-
-    def workflow_jobs(self, workflow_id: str) -> list[dict[str, Any]]:
-        """Every job of the workflow: name, type (build or approval), status, approved_by…"""
-        return self.pages(f"/workflow/{workflow_id}/job")

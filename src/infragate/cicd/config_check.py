@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import yaml
 
@@ -37,12 +36,12 @@ class Invocation:
 
     name: str
     job: str
-    attrs: dict[str, Any]
+    attrs: dict[str, object]
     requires: list[str] = field(default_factory=list)  # only dependencies that must have succeeded
     approval: bool = False
 
 
-def _text(value: Any) -> list[str]:
+def _text(value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
@@ -50,9 +49,18 @@ def _text(value: Any) -> list[str]:
     return []
 
 
-def _requires(attrs: dict[str, Any]) -> list[str]:
+def _mapping(value: object) -> dict[str, object]:
+    """A YAML mapping as it is, or an empty one for anything else (a user's file may hold anything)."""
+    return {str(key): item for key, item in value.items()} if isinstance(value, dict) else {}
+
+
+def _items(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _requires(attrs: dict[str, object]) -> list[str]:
     found: list[str] = []
-    for item in attrs.get("requires") or []:
+    for item in _items(attrs.get("requires")):
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, dict) and len(item) == 1:
@@ -62,19 +70,20 @@ def _requires(attrs: dict[str, Any]) -> list[str]:
     return found
 
 
-def _invocations(workflow: dict[str, Any], jobs: dict[str, Any]) -> dict[str, Invocation]:
+def _invocations(workflow: dict[str, object], jobs: dict[str, object]) -> dict[str, Invocation]:
     found: dict[str, Invocation] = {}
-    for entry in workflow.get("jobs") or []:
+    for entry in _items(workflow.get("jobs")):
+        attrs: dict[str, object]
         if isinstance(entry, str):
             job, attrs = entry, {}
         elif isinstance(entry, dict) and len(entry) == 1:
-            job, raw = next(iter(entry.items()))
-            attrs = raw if isinstance(raw, dict) else {}
+            key, raw = next(iter(entry.items()))
+            job, attrs = str(key), _mapping(raw)
         else:
             continue
         name = str(attrs.get("name") or job)
-        definition = jobs.get(job) if isinstance(jobs.get(job), dict) else {}
-        approval = attrs.get("type") == "approval" or (definition or {}).get("type") == "approval"
+        definition = _mapping(jobs.get(job))
+        approval = attrs.get("type") == "approval" or definition.get("type") == "approval"
         found[name] = Invocation(name, str(job), attrs, _requires(attrs), approval)
     return found
 
@@ -92,7 +101,7 @@ def _ancestors(name: str, graph: dict[str, Invocation]) -> set[str]:
     return seen
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str | None, str]]:
+def _strings(value: object, path: str) -> Iterator[tuple[str, str | None, str]]:
     """Every string in the document: (path, the key it is the value of, the string)."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -109,7 +118,7 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str | None, str]]:
                 yield from _strings(item, f"{path}[{index}]")
 
 
-def _secrets(doc: dict[str, Any]) -> list[CicdProblem]:
+def _secrets(doc: dict[str, object]) -> list[CicdProblem]:
     problems = []
     for path, key, text in _strings(doc, ""):
         literal = text.strip()
@@ -133,14 +142,14 @@ def _secrets(doc: dict[str, Any]) -> list[CicdProblem]:
     return problems
 
 
-def _images(doc: dict[str, Any]) -> list[CicdProblem]:
+def _images(doc: dict[str, object]) -> list[CicdProblem]:
     problems = []
-    places: list[tuple[str, Any]] = []
+    places: list[tuple[str, object]] = []
     for section in ("jobs", "executors"):
-        for name, body in (doc.get(section) or {}).items():
+        for name, body in _mapping(doc.get(section)).items():
             if not isinstance(body, dict):
                 continue
-            for index, image in enumerate(body.get("docker") or []):
+            for index, image in enumerate(_items(body.get("docker"))):
                 if isinstance(image, dict):
                     places.append((f"{section}.{name}.docker[{index}].image", image.get("image")))
             machine = body.get("machine")
@@ -162,7 +171,7 @@ def _images(doc: dict[str, Any]) -> list[CicdProblem]:
                     "Use a full version tag (cimg/python:3.12.7) or a digest (@sha256:…).",
                 )
             )
-    for name, orb in (doc.get("orbs") or {}).items():
+    for name, orb in _mapping(doc.get("orbs")).items():
         if isinstance(orb, str) and not PINNED_ORB.match(orb):
             problems.append(
                 CicdProblem(
@@ -331,16 +340,16 @@ def check_config(text: str | None, repo: Repository, envs: stages.Environments) 
                 "Set version: 2.1 (or rewrite it with `infragate cicd init --force`).",
             )
         ]
-    raw_jobs = doc.get("jobs")
-    jobs: dict[str, Any] = raw_jobs if isinstance(raw_jobs, dict) else {}
+    document = _mapping(doc)
+    jobs = _mapping(document.get("jobs"))
     workflows = {
-        str(name): _invocations(body, jobs)
-        for name, body in (doc.get("workflows") or {}).items()
+        name: _invocations(_mapping(body), jobs)
+        for name, body in _mapping(document.get("workflows")).items()
         if isinstance(body, dict)
     }
     return [
         *_deploys(workflows, repo, envs),
-        *_secrets(doc),
-        *_images(doc),
+        *_secrets(document),
+        *_images(document),
         *_stages(workflows, envs),
     ]

@@ -7,24 +7,23 @@ job in the leads' restricted context, and every secret comes from a context (nev
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
 from infragate import __version__
 from infragate.cicd import stages
+from infragate.json_values import Json, JsonObject
 from infragate.model.delivery import Repository
 
 PYTHON_IMAGE = "cimg/python:3.12.7"  # pinned: a full version, never latest or a moving major tag
 CONFIG_PATH = ".circleci/config.yml"
 
 
-def _branch_filter(repo: Repository) -> dict[str, Any]:
+def _branch_filter(repo: Repository) -> JsonObject:
     return {"branches": {"only": [repo.default_branch]}}
 
 
-def _jobs(repo: Repository) -> dict[str, Any]:
-    setup = ["checkout", "install-infragate"]
+def _jobs(repo: Repository) -> JsonObject:
+    setup: list[Json] = ["checkout", "install-infragate"]
     design = repo.design_file
     return {
         stages.TEST: {
@@ -101,9 +100,9 @@ def _report(state: str, design: str) -> str:
     )
 
 
-def _workflow(repo: Repository, envs: stages.Environments) -> list[Any]:
+def _workflow(repo: Repository, envs: stages.Environments) -> list[Json]:
     only_default = _branch_filter(repo)
-    jobs: list[Any] = [stages.TEST, stages.VALIDATE]
+    jobs: list[Json] = [stages.TEST, stages.VALIDATE]
     previous = [stages.TEST, stages.VALIDATE]
     for env in envs.staging:
         context = [repo.context_of(env)]
@@ -177,7 +176,7 @@ def _workflow(repo: Repository, envs: stages.Environments) -> list[Any]:
     return jobs
 
 
-def config(repo: Repository, envs: stages.Environments) -> dict[str, Any]:
+def config(repo: Repository, envs: stages.Environments) -> JsonObject:
     """The config as data (what the schema test validates)."""
     return {
         "version": 2.1,
@@ -216,7 +215,7 @@ def render(repo: Repository, envs: stages.Environments, design_name: str) -> str
 class _Dumper(yaml.SafeDumper):
     """Plain YAML for people: no anchors or aliases, multi-line commands as literal blocks, lists indented."""
 
-    def ignore_aliases(self, data: Any) -> bool:
+    def ignore_aliases(self, data: object) -> bool:
         return True
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote
 
+from infragate.cicd.documents import BranchProtection, Deployment, DeploymentStatus, GitHubEnvironment
 from infragate.cicd.http import JsonApi, check_base_url
 from infragate.errors import UsageError
+from infragate.json_values import JsonObject
 
 API = "https://api.github.com"
 HINT = "Check INFRAGATE_GITHUB_TOKEN (repo administration, deployments) and INFRAGATE_GITHUB_URL."
@@ -17,7 +19,9 @@ DEPLOYMENT_STATES = ("error", "failure", "inactive", "in_progress", "queued", "p
 
 
 class GitHub:
-    def __init__(self, token: str, base_url: str = API, **kwargs: Any) -> None:
+    def __init__(
+        self, token: str, base_url: str = API, *, timeout: float = 30.0, sleep: Callable[[float], None] | None = None
+    ) -> None:
         if not token.strip():
             raise UsageError("GitHub needs a token", hint="Set INFRAGATE_GITHUB_TOKEN (a fine-grained token).")
         self.api = JsonApi(
@@ -29,7 +33,8 @@ class GitHub:
                 "X-GitHub-Api-Version": "2022-11-28",
             },
             HINT,
-            **kwargs,
+            timeout=timeout,
+            sleep=sleep,
         )
 
     @classmethod
@@ -40,11 +45,12 @@ class GitHub:
             return None
         return cls(token, check_base_url(os.environ.get("INFRAGATE_GITHUB_URL") or API, "INFRAGATE_GITHUB_URL"))
 
-    def pages(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
-        """Every item of a list, 100 a page, following the Link header."""
-        items: list[Any] = []
+    def deployments(self, repo: str, *, sha: str, environment: str) -> list[Deployment]:
+        """Every deployment of the commit to the environment, 100 a page, following the Link header."""
+        path, params = f"/repos/{repo}/deployments", {"sha": sha, "environment": environment}
+        items: list[Deployment] = []
         url: str | None = path
-        query: dict[str, Any] | None = {**(params or {}), "per_page": 100}
+        query: dict[str, str | int] | None = {**(params or {}), "per_page": 100}
         while url:
             response = self.api.send("GET", url, params=query)
             if response.status_code >= 400:
@@ -54,24 +60,27 @@ class GitHub:
             url, query = (found[1], None) if found else (None, None)
         return items
 
-    def protection(self, repo: str, branch: str) -> dict[str, Any] | None:
+    def protection(self, repo: str, branch: str) -> BranchProtection | None:
         """The branch's protection, or None when it has none (GitHub answers 404)."""
-        found = self.api.call("GET", f"/repos/{repo}/branches/{quote(branch, safe='')}/protection", missing_ok=True)
-        return dict(found) if found is not None else None
+        found: BranchProtection | None = self.api.call(
+            "GET", f"/repos/{repo}/branches/{quote(branch, safe='')}/protection", missing_ok=True
+        )
+        return found
 
-    def environment(self, repo: str, name: str) -> dict[str, Any] | None:
-        found = self.api.call("GET", f"/repos/{repo}/environments/{quote(name, safe='')}", missing_ok=True)
-        return dict(found) if found is not None else None
+    def environment(self, repo: str, name: str) -> GitHubEnvironment | None:
+        found: GitHubEnvironment | None = self.api.call(
+            "GET", f"/repos/{repo}/environments/{quote(name, safe='')}", missing_ok=True
+        )
+        return found
 
     def user_id(self, login: str) -> int | None:
         found = self.api.call("GET", f"/users/{quote(login, safe='')}", missing_ok=True)
         return int(found["id"]) if found else None
 
-    def create_deployment(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self.api.call("POST", f"/repos/{repo}/deployments", json=body))
+    def create_deployment(self, repo: str, body: JsonObject) -> Deployment:
+        made: Deployment = self.api.call("POST", f"/repos/{repo}/deployments", json=body)
+        return made
 
-    def create_status(self, repo: str, deployment_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self.api.call("POST", f"/repos/{repo}/deployments/{deployment_id}/statuses", json=body))
-
-    def deployments(self, repo: str, *, sha: str, environment: str) -> list[dict[str, Any]]:
-        return [dict(d) for d in self.pages(f"/repos/{repo}/deployments", {"sha": sha, "environment": environment})]
+    def create_status(self, repo: str, deployment_id: int, body: JsonObject) -> DeploymentStatus:
+        made: DeploymentStatus = self.api.call("POST", f"/repos/{repo}/deployments/{deployment_id}/statuses", json=body)
+        return made

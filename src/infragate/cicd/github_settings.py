@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from infragate.cicd import stages
+from infragate.cicd.documents import BranchProtection, Enabled, GitHubEnvironment, Reviewer
 from infragate.cicd.github import GitHub
 from infragate.cicd.problems import CicdProblem
 from infragate.errors import UsageError
+from infragate.json_values import JsonObject
 from infragate.model.delivery import Repository
 
 REQUIRED_CHECKS = (stages.TEST, stages.VALIDATE)
@@ -25,12 +26,11 @@ def check_context(job: str) -> str:
     return f"ci/circleci: {job}"
 
 
-def _enabled(protection: dict[str, Any], key: str) -> bool:
-    value = protection.get(key)
+def _enabled(value: Enabled | bool | None) -> bool:
     return bool(value.get("enabled")) if isinstance(value, dict) else bool(value)
 
 
-def _checks(protection: dict[str, Any]) -> set[str]:
+def _checks(protection: BranchProtection) -> set[str]:
     required = protection.get("required_status_checks") or {}
     names = {str(c) for c in required.get("contexts") or []}
     names |= {str(c.get("context")) for c in required.get("checks") or [] if isinstance(c, dict)}
@@ -43,7 +43,7 @@ def _problem(check: str, severity: str, where: str, title: str, detail: str) -> 
     )
 
 
-def check_protection(protection: dict[str, Any] | None, repo: Repository) -> list[CicdProblem]:
+def check_protection(protection: BranchProtection | None, repo: Repository) -> list[CicdProblem]:
     where = f"github:{repo.github}:branches/{repo.default_branch}/protection"
     if protection is None:
         return [
@@ -79,7 +79,7 @@ def check_protection(protection: dict[str, Any] | None, repo: Repository) -> lis
                 "At least one approving review must be required.",
             )
         )
-    if _enabled(protection, "allow_force_pushes"):
+    if _enabled(protection.get("allow_force_pushes")):
         problems.append(
             _problem(
                 "CICD-104",
@@ -89,7 +89,7 @@ def check_protection(protection: dict[str, Any] | None, repo: Repository) -> lis
                 "History on the default branch can be rewritten.",
             )
         )
-    if _enabled(protection, "allow_deletions"):
+    if _enabled(protection.get("allow_deletions")):
         problems.append(
             _problem(
                 "CICD-105",
@@ -102,15 +102,15 @@ def check_protection(protection: dict[str, Any] | None, repo: Repository) -> lis
     return problems
 
 
-def _reviewers(environment: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _reviewers(environment: GitHubEnvironment) -> list[Reviewer] | None:
     for rule in environment.get("protection_rules") or []:
         if rule.get("type") == "required_reviewers":
-            return [dict(r) for r in rule.get("reviewers") or []]
+            return list(rule.get("reviewers") or [])
     return None
 
 
 def check_environment(
-    environment: dict[str, Any] | None, repo: Repository, name: str, leads: list[str]
+    environment: GitHubEnvironment | None, repo: Repository, name: str, leads: list[str]
 ) -> list[CicdProblem]:
     """``leads`` are the GitHub logins of the project's current leads."""
     where = f"github:{repo.github}:environments/{name}"
@@ -163,7 +163,7 @@ class Change:
 
     what: str
     path: str
-    body: dict[str, Any]
+    body: JsonObject
     why: tuple[str, ...]
 
 
@@ -182,7 +182,7 @@ class GitHubPlan:
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def protection_body(repo: Repository) -> dict[str, Any]:
+def protection_body(repo: Repository) -> JsonObject:
     return {
         "required_status_checks": {"strict": True, "checks": [{"context": check_context(j)} for j in REQUIRED_CHECKS]},
         "enforce_admins": True,
@@ -193,7 +193,7 @@ def protection_body(repo: Repository) -> dict[str, Any]:
     }
 
 
-def environment_body(reviewer_ids: list[int]) -> dict[str, Any]:
+def environment_body(reviewer_ids: list[int]) -> JsonObject:
     return {
         "reviewers": [{"type": "User", "id": user_id} for user_id in reviewer_ids],
         "prevent_self_review": False,  # a lead may deploy their own change after the pipeline's checks

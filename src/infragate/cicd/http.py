@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from infragate.errors import ServiceError, UsageError
+from infragate.json_values import Json
 
 ATTEMPTS = 4
 LONGEST_WAIT_S = 60.0
@@ -63,21 +64,23 @@ class JsonApi:
         hint: str,
         *,
         timeout: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.service, self.base, self.hint = service, base_url.rstrip("/"), hint
         self.http = httpx.Client(timeout=timeout, headers=headers, trust_env=False, follow_redirects=False)
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
 
     def close(self) -> None:
         self.http.close()
 
-    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def send(
+        self, method: str, path: str, *, params: Mapping[str, str | int] | None = None, json: Json = None
+    ) -> httpx.Response:
         """One call, retried on rate limits and 5xx; a 4xx other than a rate limit is returned to the caller."""
         url = path if path.startswith("http") else f"{self.base}{path}"
         for attempt in range(ATTEMPTS):
             try:
-                response = self.http.request(method, url, **kwargs)
+                response = self.http.request(method, url, params=params, json=json)
             except httpx.HTTPError as failure:
                 raise CicdApiError(
                     f"{self.service} at {self.base} cannot be reached ({type(failure).__name__})", hint=self.hint
@@ -94,9 +97,17 @@ class JsonApi:
             self.sleep(wait)
         raise AssertionError("unreachable")
 
-    def call(self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        missing_ok: bool = False,
+        params: Mapping[str, str | int] | None = None,
+        json: Json = None,
+    ) -> Any:  # the service's document: its caller reads it as the TypedDict of what the service documents
         """The decoded JSON of a successful call; None for 404 when ``missing_ok``; else ``CicdApiError``."""
-        response = self.send(method, path, **kwargs)
+        response = self.send(method, path, params=params, json=json)
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code >= 400:

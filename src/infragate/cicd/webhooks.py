@@ -11,7 +11,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from infragate.cicd.signatures import circleci_valid, github_valid
 from infragate.errors import WebhookRejectedError
@@ -59,7 +58,7 @@ class Delivery:
     facts: CiJob | GitHubDeployment | None  # None: an event with nothing to record (a ping)
 
 
-def _parse_time(value: Any) -> datetime | None:
+def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -69,10 +68,20 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _get(data: Any, *path: str) -> Any:
+def _get(data: object, *path: str) -> object:
+    """The value at ``path`` in a JSON document, or None where any step is missing or not an object."""
     for key in path:
         data = data.get(key) if isinstance(data, dict) else None
     return data
+
+
+def _text(*values: object) -> str:
+    """The first value that is set, as text ("" when none is)."""
+    return next((str(value) for value in values if value), "")
+
+
+def _number(value: object) -> int:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 0
 
 
 def _fresh(happened: datetime | None, now: datetime, max_age: timedelta, what: str) -> datetime:
@@ -87,7 +96,7 @@ def _fresh(happened: datetime | None, now: datetime, max_age: timedelta, what: s
     return happened
 
 
-def _body(body: bytes, what: str) -> dict[str, Any]:
+def _body(body: bytes, what: str) -> dict[str, object]:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -116,23 +125,22 @@ def read_github(headers: dict[str, str], body: bytes, secret: str, now: datetime
         )
     data = _body(body, "GitHub")
     digest = hashlib.sha256(body).hexdigest()
-    repository = str(_get(data, "repository", "full_name") or "")
+    repository = _text(_get(data, "repository", "full_name"))
     if event == "ping":
         return Delivery("github", delivery_id, event, digest, repository, now, None)
-    status, deployment = data.get("deployment_status") or {}, data.get("deployment") or {}
-    happened = _fresh(_parse_time(status.get("updated_at") or status.get("created_at")), now, max_age, "GitHub")
-    payload: dict[str, Any] = deployment["payload"] if isinstance(deployment.get("payload"), dict) else {}
+    status, deployment = _get(data, "deployment_status"), _get(data, "deployment")
+    changed = _get(status, "updated_at") or _get(status, "created_at")
+    happened = _fresh(_parse_time(changed), now, max_age, "GitHub")
+    payload = _get(deployment, "payload")
     facts = GitHubDeployment(
-        deployment_id=int(deployment.get("id") or 0),
-        environment=str(status.get("environment") or deployment.get("environment") or ""),
-        state=str(status.get("state") or ""),
-        sha=str(deployment.get("sha") or ""),
-        ref=str(deployment.get("ref") or ""),
-        url=str(status.get("log_url") or status.get("target_url") or ""),
-        actor=str(
-            payload.get("reported_by") or _get(deployment, "creator", "login") or _get(data, "sender", "login") or ""
-        ),
-        workflow_id=str(payload.get("circleci_workflow") or ""),
+        deployment_id=_number(_get(deployment, "id")),
+        environment=_text(_get(status, "environment"), _get(deployment, "environment")),
+        state=_text(_get(status, "state")),
+        sha=_text(_get(deployment, "sha")),
+        ref=_text(_get(deployment, "ref")),
+        url=_text(_get(status, "log_url"), _get(status, "target_url")),
+        actor=_text(_get(payload, "reported_by"), _get(deployment, "creator", "login"), _get(data, "sender", "login")),
+        workflow_id=_text(_get(payload, "circleci_workflow")),
     )
     return Delivery("github", delivery_id, event, digest, repository, happened, facts)
 
@@ -143,30 +151,28 @@ def read_circleci(headers: dict[str, str], body: bytes, secret: str, now: dateti
     if not circleci_valid(secret, body, given):
         raise _refused_signature("CircleCI", "circleci-signature (v1)", given, "INFRAGATE_CIRCLECI_WEBHOOK_SECRET")
     data = _body(body, "CircleCI")
-    event = str(data.get("type") or headers.get("circleci-event-type") or "")
-    delivery_id = str(data.get("id") or "")
+    event = _text(data.get("type"), headers.get("circleci-event-type"))
+    delivery_id = _text(data.get("id"))
     if event not in EVENTS["circleci"] or not delivery_id:
         raise WebhookRejectedError(f"CircleCI event '{event}' is not one infragate records")
     happened = _fresh(_parse_time(data.get("happened_at")), now, max_age, "CircleCI")
-    workflow, pipeline = data.get("workflow") or {}, data.get("pipeline") or {}
-    job: dict[str, Any] = data.get("job") or {} if event == "job-completed" else {}
-    vcs = pipeline.get("vcs") or {}
+    workflow, pipeline = data.get("workflow"), data.get("pipeline")
+    job = data.get("job") if event == "job-completed" else None
+    vcs = _get(pipeline, "vcs")
     facts = CiJob(
-        workflow_id=str(workflow.get("id") or ""),
-        workflow_name=str(workflow.get("name") or ""),
-        workflow_url=str(workflow.get("url") or ""),
-        job=str(job["name"]) if job.get("name") else None,
-        status=str((job or workflow).get("status") or ""),
-        sha=str(vcs.get("revision") or ""),
-        branch=str(vcs.get("branch") or ""),
-        actor=str(
-            _get(pipeline, "trigger_parameters", "circleci", "actor_login")
-            or _get(vcs, "commit", "author", "name")
-            or ""
+        workflow_id=_text(_get(workflow, "id")),
+        workflow_name=_text(_get(workflow, "name")),
+        workflow_url=_text(_get(workflow, "url")),
+        job=_text(_get(job, "name")) or None,
+        status=_text(_get(job, "status") if isinstance(job, dict) and job else _get(workflow, "status")),
+        sha=_text(_get(vcs, "revision")),
+        branch=_text(_get(vcs, "branch")),
+        actor=_text(
+            _get(pipeline, "trigger_parameters", "circleci", "actor_login"), _get(vcs, "commit", "author", "name")
         ),
     )
     digest = hashlib.sha256(body).hexdigest()
-    return Delivery("circleci", delivery_id, event, digest, str(_get(data, "project", "slug") or ""), happened, facts)
+    return Delivery("circleci", delivery_id, event, digest, _text(_get(data, "project", "slug")), happened, facts)
 
 
 def same_circleci_project(slug: str, declared: str) -> bool:

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import typer
@@ -20,7 +20,8 @@ from infragate.cli.console import emit, err, out
 from infragate.cli.exit_codes import ExitCode
 from infragate.errors import UsageError
 from infragate.stress.limits import growth
-from infragate.stress.report import render_html
+from infragate.stress.report import StressDocument, render_html
+from infragate.stress.results import CloudWatchCpu
 
 if TYPE_CHECKING:
     from infragate.workflow.stress_testing import StressOutcome
@@ -129,7 +130,7 @@ def stress(
     page = render_html(document)
     (outcome.folder / "report.html").write_text(page)  # always: the charts are for people
     if output_format == "json":
-        emit(json.dumps(document, indent=2) + "\n", output)
+        emit(document.to_json() + "\n", output)
     elif output_format == "html":
         emit(page, output)
     elif output_format == "junit":
@@ -199,42 +200,41 @@ def _show(outcome: StressOutcome) -> None:
     names = Table(title="Per request name (HdrHistogram; Locust's own p95 beside it)", expand=False)
     for column in ("Request", "Count", "Errors", "p50", "p95", "p99", "p99.9", "max", "Locust p95"):
         names.add_column(column)
-    for name, s in sorted(outcome.results.get("names", {}).items(), key=lambda x: -float(x[1].get("p95", 0))):
-        cells = [f"{float(s.get(k, 0)):.1f}" for k in ("p50", "p95", "p99", "p99_9", "max")]
-        names.add_row(
-            Text(name), str(s.get("count", 0)), str(s.get("errors", 0)), *cells, str(s["locust"].get("p95", ""))
-        )
+    for name, s in sorted(outcome.results.names.items(), key=lambda x: -(x[1].p95 or 0.0)):
+        cells = [f"{value or 0.0:.1f}" for value in (s.p50, s.p95, s.p99, s.p99_9, s.max)]
+        locust = "" if s.locust.p95 is None else f"{s.locust.p95:g}"
+        names.add_row(Text(name), str(s.count), str(s.errors), *cells, locust)
     out.print(names)
-    _show_cpu(outcome.results.get("cloudwatch"))
+    _show_cpu(outcome.results.cloudwatch)
 
 
-def _show_cpu(cloudwatch: dict[str, Any] | None) -> None:
-    if not cloudwatch:
+def _show_cpu(cloudwatch: CloudWatchCpu | None) -> None:
+    if cloudwatch is None:
         return
-    if cloudwatch.get("reason"):
-        out.print(f"CloudWatch CPU: {cloudwatch['status']}: {cloudwatch['reason']}", markup=False)
-    if cloudwatch.get("unread"):
-        out.print(f"CloudWatch CPU: not read: {cloudwatch['unread']}", markup=False)
-    series = [s for s in cloudwatch.get("series", []) if s["points"]]
+    if cloudwatch.reason:
+        out.print(f"CloudWatch CPU: {cloudwatch.status}: {cloudwatch.reason}", markup=False)
+    if cloudwatch.unread:
+        out.print(f"CloudWatch CPU: not read: {cloudwatch.unread}", markup=False)
+    series = [s for s in cloudwatch.series if s.points]
     if series:
         table = Table(title="CloudWatch CPU over the test", expand=False)
         for column in ("Component", "Kind", "Resource", "Peak", "Mean"):
             table.add_column(column)
         for s in series:
-            table.add_row(s["component"], s["kind"], s["resource"], f"{s['peak']:.1f}%", f"{s['mean']:.1f}%")
+            table.add_row(s.component, s.kind, s.resource, f"{s.peak or 0.0:.1f}%", f"{s.mean or 0.0:.1f}%")
         out.print(table)
 
 
-def _document(outcome: StressOutcome, run_id: int) -> dict[str, Any]:
-    return {
-        "run": run_id,
-        "passed": outcome.passed,
-        "interrupted": outcome.interrupted,
-        "scenario": outcome.scenario.to_json(),
-        "verdicts": [vars(v) for v in outcome.verdicts],
-        "limit": outcome.limit.describe() if outcome.limit is not None else None,
-        "results": outcome.results,
-    }
+def _document(outcome: StressOutcome, run_id: int) -> StressDocument:
+    return StressDocument(
+        run=run_id,
+        passed=outcome.passed,
+        interrupted=outcome.interrupted,
+        scenario=outcome.scenario.to_json(),
+        verdicts=outcome.verdicts,
+        limit=outcome.limit.describe() if outcome.limit is not None else None,
+        results=outcome.results,
+    )
 
 
 def _junit(outcome: StressOutcome) -> str:

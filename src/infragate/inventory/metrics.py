@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from infragate.inventory.snapshot import Snapshot
 from infragate.model import ComponentKind
@@ -36,16 +36,6 @@ class CpuSeries:
     @property
     def mean(self) -> float | None:
         return sum(value for _, value in self.points) / len(self.points) if self.points else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "component": self.component,
-            "kind": self.kind,
-            "resource": self.resource,
-            "points": [list(point) for point in self.points],
-            "peak": self.peak,
-            "mean": self.mean,
-        }
 
 
 def _watched(snapshot: Snapshot) -> list[tuple[str, str, str, str, str]]:

@@ -3,9 +3,9 @@ profile, and hard caps. Without a ``stress:`` section, the scenario is a GET of 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from infragate.model.base import Model
 
@@ -16,7 +16,7 @@ class StressRequest(Model):
     path: str = Field(pattern=r"^/[^\s]*$")
     headers: dict[str, str] = Field(default_factory=dict)
     body: str | None = Field(default=None, max_length=64 * 1024)
-    json_body: Any = Field(default=None, alias="json")
+    json_body: JsonValue = Field(default=None, alias="json")
     weight: int = Field(default=1, ge=1, le=1000)
 
 

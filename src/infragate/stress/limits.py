@@ -5,9 +5,9 @@ that broke first (errors, latency, or throughput: the generator offered more tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from infragate.model.operations import Slo
+from infragate.stress.results import StageMeasure, StressResults
 
 THROUGHPUT = 0.9  # a step is carried when at least 90% of the offered requests/s were answered
 
@@ -57,15 +57,14 @@ class BreakingPoint:
         )
 
 
-def breaking_point(results: dict[str, Any], targets: Slo, rps_per_user: float) -> BreakingPoint:
+def breaking_point(results: StressResults, targets: Slo, rps_per_user: float) -> BreakingPoint:
     steps = []
-    for stage in results.get("stages", []):
-        seconds = max(float(stage["to"]) - float(stage["from"]), 1e-9)
-        count = int(stage.get("count", 0))
-        offered = float(stage["users"]) * rps_per_user
-        achieved = count / seconds
-        error_rate = int(stage.get("errors", 0)) / count if count else 1.0
-        p95, p99 = float(stage.get("p95", 0)), float(stage.get("p99", 0))
+    for stage in results.stages:
+        count = stage.count
+        offered = stage.users * rps_per_user
+        achieved = _rate(stage)
+        error_rate = stage.errors / count if count else 1.0
+        p95, p99 = stage.p95 or 0.0, stage.p99 or 0.0
         broken = []
         if error_rate > targets.max_error_rate:
             broken.append("errors")
@@ -73,16 +72,14 @@ def breaking_point(results: dict[str, Any], targets: Slo, rps_per_user: float) -
             broken.append("latency")
         if achieved < THROUGHPUT * offered:
             broken.append("throughput")
-        steps.append(
-            Step(int(stage["index"]), int(stage["users"]), offered, achieved, p95, p99, error_rate, tuple(broken))
-        )
+        steps.append(Step(stage.index, stage.users, offered, achieved, p95, p99, error_rate, tuple(broken)))
     return BreakingPoint(steps)
 
 
-def growth(results: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
+def growth(results: StressResults, top: int = 5) -> list[tuple[str, float]]:
     """Request names whose p95 grows fastest with load: ms of p95 per 10 requests/s more, between the first
     and the last step that measured them."""
-    stages = [s for s in results.get("stages", []) if s.get("count")]
+    stages = [s for s in results.stages if s.count]
     if len(stages) < 2:
         return []
     first, last = stages[0], stages[-1]
@@ -90,12 +87,13 @@ def growth(results: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
     if more <= 0:
         return []
     slopes = []
-    for name, late in last.get("names", {}).items():
-        early = first.get("names", {}).get(name)
-        if early and "p95" in early and "p95" in late:
-            slopes.append((name, (float(late["p95"]) - float(early["p95"])) / more * 10))
+    for name, late in last.names.items():
+        early = first.names.get(name)
+        if early is not None and early.p95 is not None and late.p95 is not None:
+            slopes.append((name, (late.p95 - early.p95) / more * 10))
     return sorted(slopes, key=lambda x: -x[1])[:top]
 
 
-def _rate(stage: dict[str, Any]) -> float:
-    return int(stage["count"]) / max(float(stage["to"]) - float(stage["from"]), 1e-9)
+def _rate(stage: StageMeasure) -> float:
+    """Requests answered per second over the stage."""
+    return stage.count / max(stage.end - stage.begin, 1e-9)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import httpx
 
 from infragate.errors import ServiceError, UsageError
+from infragate.json_values import JsonObject
+from infragate.stress.results import Hold, Measure, StressResults
+
+if TYPE_CHECKING:
+    from infragate.stress.scenario import Scenario
 
 API = "https://api.loader.io/v2"
 RETRIES = 4  # on 429, honouring Retry-After
@@ -23,6 +28,27 @@ POLL_S = 2.0
 
 class LoaderIoError(ServiceError):
     code = "loaderio"
+
+
+class App(TypedDict):
+    """A registered target domain (``GET /v2/apps``)."""
+
+    app: str
+    app_id: str
+    status: str  # verified or unverified
+
+
+class TestResult(TypedDict, total=False):
+    """``GET /v2/tests/:test_id/results/:result_id`` (service-apis.md §2.5), with the test's id."""
+
+    test_id: str
+    status: str  # ready or not_ready
+    success: int
+    error: int
+    timeout_error: int
+    network_error: int
+    avg_response_time: float  # ms
+    public_results_url: str
 
 
 class LoaderIo:
@@ -34,26 +60,26 @@ class LoaderIo:
         self.base = base_url.rstrip("/")
         self.http = httpx.Client(timeout=timeout, headers={"loaderio-auth": api_key}, trust_env=False)
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, json: JsonObject | None = None) -> Any:  # read as a documented TypedDict
         """One API call: retried on 429 (Retry-After), errors ({"message": "error", "errors": [...]}) raised."""
-        return _checked(self._send(method, path, **kwargs))
+        return _checked(self._send(method, path, json))
 
-    def pages(self, path: str) -> list[Any]:
-        """Every item of a list, following ``Link: <…>; rel="next"`` pages."""
-        items: list[Any] = []
+    def pages(self, path: str) -> list[App]:
+        """Every app, following ``Link: <…>; rel="next"`` pages."""
+        items: list[App] = []
         url: str | None = path
         while url:
             response = self._send("GET", url)
-            items += _checked(response)
+            items += cast("list[App]", _checked(response))
             found = re.search(r'<([^>]+)>;\s*rel="?next"?', response.headers.get("link", ""))
             url = found[1] if found else None
         return items
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, json: JsonObject | None = None) -> httpx.Response:
         url = path if path.startswith("http") else f"{self.base}{path}"
         for attempt in range(RETRIES + 1):
             try:
-                response = self.http.request(method, url, **kwargs)
+                response = self.http.request(method, url, json=json)
             except httpx.HTTPError as failure:
                 raise LoaderIoError(
                     f"cannot reach Loader.io at {self.base} ({type(failure).__name__})", hint="Check the network."
@@ -63,15 +89,15 @@ class LoaderIo:
             time.sleep(min(float(response.headers.get("retry-after", "1") or 1), 30.0))
         raise AssertionError("unreachable")
 
-    def app(self, domain: str) -> dict[str, Any]:
+    def app(self, domain: str) -> App:
         """The registered app (target domain), registering it when it is not yet."""
         for app in self.pages("/apps"):
             if app.get("app") == domain:
-                return dict(app)
+                return app
         made = self.call("POST", "/apps", json={"app": domain})
-        return {"app": domain, "app_id": made["app_id"], "status": "unverified"}
+        return {"app": domain, "app_id": str(made["app_id"]), "status": "unverified"}
 
-    def verify(self, app: dict[str, Any]) -> None:
+    def verify(self, app: App) -> None:
         if app.get("status") == "verified":
             return
         token = f"loaderio-{app['app_id']}"
@@ -84,7 +110,7 @@ class LoaderIo:
                 "then run again. The example workload serves it with --loaderio-token.",
             ) from None
 
-    def run(self, spec: dict[str, Any], deadline_s: float) -> dict[str, Any]:
+    def run(self, spec: JsonObject, deadline_s: float) -> TestResult:
         """Create and start a test, then poll its result until it is ready."""
         made = self.call("POST", "/tests", json=spec)
         test_id, result_id = made["test_id"], made.get("result_id")
@@ -92,15 +118,15 @@ class LoaderIo:
             result_id = self.call("PUT", f"/tests/{test_id}/run")["result_id"]
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
-            result = self.call("GET", f"/tests/{test_id}/results/{result_id}")
+            result: TestResult = self.call("GET", f"/tests/{test_id}/results/{result_id}")
             if result.get("status") == "ready":
-                return {"test_id": test_id, **dict(result)}
+                return {**result, "test_id": str(test_id)}
             time.sleep(POLL_S)
         self.call("PUT", f"/tests/{test_id}/stop")
         raise LoaderIoError(f"the Loader.io test {test_id} gave no result in time", hint="See it on loader.io.")
 
 
-def _checked(response: httpx.Response) -> Any:
+def _checked(response: httpx.Response) -> object:
     try:
         body = response.json()
     except ValueError:
@@ -115,7 +141,7 @@ def _checked(response: httpx.Response) -> Any:
     return body
 
 
-def spec_of(scenario: Any, url: str, duration_s: int) -> dict[str, Any]:
+def spec_of(scenario: Scenario, url: str, duration_s: int) -> JsonObject:
     """A Loader.io test for the scenario: clients per second ("per-second") at the peak, for the duration."""
     return {
         "name": f"infragate {scenario.environment}",
@@ -138,21 +164,16 @@ def spec_of(scenario: Any, url: str, duration_s: int) -> dict[str, Any]:
     }
 
 
-def to_results(result: dict[str, Any], duration_s: float, peak_rps: float) -> dict[str, Any]:
-    """Loader.io's counts in infragate's results shape: the whole run is the hold; no percentiles."""
+def to_results(result: TestResult, duration_s: float, started_at: float) -> StressResults:
+    """Loader.io's counts as infragate's results: the whole run is the hold; no percentiles (None, never 0)."""
     success = int(result.get("success", 0))
     errors = int(result.get("error", 0)) + int(result.get("timeout_error", 0)) + int(result.get("network_error", 0))
     average = float(result.get("avg_response_time", 0))
-    summary = {"count": success + errors, "errors": errors, "mean": average}
-    return {
-        "engine": "loaderio",
-        "public_results_url": result.get("public_results_url"),
-        "duration_s": duration_s,
-        "overall": summary,
-        "locust_overall": {},
-        "hold": {"from": 0.0, "to": float(duration_s), **summary},
-        "names": {},
-        "windows": [],
-        "stages": [],
-        "spectrum": [],
-    }
+    return StressResults(
+        engine="loaderio",
+        public_results_url=result.get("public_results_url"),
+        started_at=started_at,
+        duration_s=duration_s,
+        overall=Measure(count=success + errors, errors=errors, mean=average),
+        hold=Hold(count=success + errors, errors=errors, mean=average, begin=0.0, end=float(duration_s)),
+    )

@@ -24,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar, cast
 
 import gevent.socket
 import gevent.ssl
@@ -34,8 +34,20 @@ from hdrh.histogram import HdrHistogram
 from locust import FastHttpUser, LoadTestShape, User, constant_throughput, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
+if TYPE_CHECKING:  # for annotations only: this file imports nothing of infragate when it runs
+    import ssl
+
+    from locust.env import Environment
+    from locust.stats import StatsEntry
+
+    from infragate.stress.scenario import ScenarioJson
+
+# A socket address as Python's socket functions take it: (host, port[, flowinfo, scope id]).
+Address = tuple[object, ...]
+AddressInfo = list[tuple[socket.AddressFamily, socket.SocketKind, int, str, Address]]
+
 RAW = os.environ.get("INFRAGATE_STRESS_RAW") == "1"  # bench/stress.py: the same file without the recording
-SCENARIO: dict[str, Any] = json.loads(Path(os.environ["INFRAGATE_STRESS_SCENARIO"]).read_text())
+SCENARIO: ScenarioJson = json.loads(Path(os.environ["INFRAGATE_STRESS_SCENARIO"]).read_text())
 LOWEST_US, HIGHEST_US, DIGITS = 1, 120_000_000, 3
 WINDOW_S = float(SCENARIO["window_s"])
 REQUESTS = SCENARIO["requests"]
@@ -56,7 +68,7 @@ _ALLOWED = {pin["host"] for pin in SCENARIO["pins"]} | {os.environ.get("INFRAGAT
 _RESOLVED: set[str] = set()  # the addresses the declared names resolved to: where connections may go
 
 
-def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+def _scoped_getaddrinfo(host: str | None, port: str | int | None, *args: int, **kwargs: int) -> AddressInfo:
     key = (str(host).lower(), int(port or 0))
     if key in _PINS:
         address, connect_port = _PINS[key]
@@ -66,15 +78,15 @@ def _scoped_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
     else:
         found = _original_getaddrinfo(host, port, *args, **kwargs)
     _RESOLVED.update(str(sockaddr[0]) for *_, sockaddr in found)
-    return found
+    return cast("AddressInfo", found)
 
 
-socket.getaddrinfo = _scoped_getaddrinfo
+socket.getaddrinfo = _scoped_getaddrinfo  # type: ignore[assignment]  # typeshed's union of address families
 gevent.socket.getaddrinfo = _scoped_getaddrinfo  # geventhttpclient resolves through gevent's module
 _original_connect, _original_connect_ex = gevent.socket.socket.connect, gevent.socket.socket.connect_ex
 
 
-def _reachable(sock: Any, address: Any) -> None:
+def _reachable(sock: socket.socket, address: Address) -> None:
     """A connection only to an address a declared name resolved to here: a locustfile's own code that connects
     to an address (or a name, which gevent would resolve without the pins) it did not look up here is refused.
     Locust's own link to the master is ZeroMQ's, not a Python socket."""
@@ -82,14 +94,14 @@ def _reachable(sock: Any, address: Any) -> None:
         raise ConnectionRefusedError(f"infragate: {address[0]} is not a declared endpoint of this environment")
 
 
-def _guarded_connect(self: Any, address: Any) -> Any:
+def _guarded_connect(self: socket.socket, address: Address) -> None:
     _reachable(self, address)
-    return _original_connect(self, address)
+    _original_connect(self, address)
 
 
-def _guarded_connect_ex(self: Any, address: Any) -> Any:
+def _guarded_connect_ex(self: socket.socket, address: Address) -> int:
     _reachable(self, address)
-    return _original_connect_ex(self, address)
+    return int(_original_connect_ex(self, address))
 
 
 if not RAW:  # once per connection, never per request
@@ -106,9 +118,9 @@ if not RAW:  # once per connection, never per request
 # the event loop got round to this greenlet, which on a busy generator is a fraction of a millisecond later;
 # over TLS the bytes pass through OpenSSL first, so it is the time they were read. Both clocks are the wall
 # clock (CLOCK_REALTIME), the kernel's clock for these timestamps.
-WIRE_BEGAN: dict[Any, float] = {}
+WIRE_BEGAN: dict[object, float] = {}  # by greenlet
 # The arrival: a time, or a plain connection's ancillary data, which the request listener reads once per request.
-WIRE_ENDED: dict[Any, float | list[tuple[int, int, bytes]]] = {}
+WIRE_ENDED: dict[object, float | list[tuple[int, int, bytes]]] = {}
 # Linux's value (Python's socket module does not name it); elsewhere 35 may be another option: none is set.
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35) if sys.platform.startswith("linux") else None
 TIMESPEC = struct.Struct("@qq")  # struct timespec: seconds, nanoseconds
@@ -131,11 +143,11 @@ class _WireClock:
 
     __slots__ = ()  # gevent's sockets have slots: no instance dictionary to make or search
 
-    def sendall(self, data: Any, flags: int = 0) -> None:
+    def sendall(self, data: bytes, flags: int = 0) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.time())
         super().sendall(data, flags)  # type: ignore[misc]
 
-    def recv(self, *args: Any) -> bytes:
+    def recv(self, *args: int) -> bytes:
         data: bytes = super().recv(*args)  # type: ignore[misc]
         if data:  # the end of the stream is not the arrival of the last bytes
             WIRE_ENDED[getcurrent()] = time.time()
@@ -158,11 +170,11 @@ class _TimedSocket(gevent.socket.socket):  # type: ignore[misc]
 
     __slots__ = ()
 
-    def connect(self, address: Any) -> None:
+    def connect(self, address: Address) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.time())
         super().connect(address)
 
-    def sendall(self, data: Any, flags: int = 0) -> None:
+    def sendall(self, data: bytes, flags: int = 0) -> None:
         WIRE_BEGAN.setdefault(getcurrent(), time.time())
         _PLAIN_SENDALL(self, data, flags)
 
@@ -184,7 +196,7 @@ class _TimedTLSSocket(_WireClock, gevent.ssl.SSLSocket):  # type: ignore[misc]
     """The same over TLS (the handshake is timed from the plain connection's connect)."""
 
 
-def _timed_tcp_socket(_pool: Any, family: int, socktype: int, protocol: int) -> Any:
+def _timed_tcp_socket(_pool: ConnectionPool, family: int, socktype: int, protocol: int) -> _TimedSocket:
     connection = _TimedSocket(family, socktype, protocol)
     if SO_TIMESTAMPNS is not None:
         with contextlib.suppress(OSError):  # a kernel without receive timestamps: the read time it is
@@ -198,6 +210,20 @@ if not RAW:
 
 
 # -- recording ----------------------------------------------------------------------------------------------
+class WorkerReport(TypedDict):
+    """What a worker sends its master each report: (window, name, HdrHistogram encoded, errors, total µs)."""
+
+    cells: list[tuple[int, str, str, int, int]]
+
+
+class Capped(TypedDict):
+    """The cap the load went over (stress/results.py reads it)."""
+
+    cap: str
+    measured: float
+    limit: float
+
+
 HOLD_FROM, HOLD_TO = (float(x) for x in SCENARIO["hold"])
 STAGE_ENDS = [float(stage["until"]) for stage in SCENARIO["stages"]]
 
@@ -229,7 +255,10 @@ class Cell:
         return int(self.histogram.get_total_count())
 
 
-def _cell(table: dict[Any, Cell], key: Any) -> Cell:
+Key = TypeVar("Key")
+
+
+def _cell(table: dict[Key, Cell], key: Key) -> Cell:
     """The cell of ``key``, made on first use only (a histogram costs ~0.1 ms to make: never build one per
     request, as ``dict.setdefault`` with a fresh default would)."""
     found = table.get(key)
@@ -271,10 +300,10 @@ class Recorder:
         self.stages: dict[tuple[int, str], Cell] = {}  # by (stage, name)
         self.total = 0  # requests added up so far
 
-    def export(self) -> dict[str, Any]:
+    def export(self) -> WorkerReport:
         """The recordings since the last report, encoded for the master (each report is a delta)."""
         cells = [
-            [w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.total_us]
+            (w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.total_us)
             for (w, n), c in self._take().items()
         ]
         return {"cells": cells}
@@ -284,11 +313,11 @@ class Recorder:
         pending, self.pending = self.pending, {}
         return {key: batch.cell() for key, batch in pending.items()}
 
-    def merge(self, data: dict[str, Any]) -> None:
+    def merge(self, data: WorkerReport) -> None:
         """Master: add a worker's report up."""
         for window, name, encoded, errors, total_us in data.get("cells", []):
             histogram = HdrHistogram.decode(base64.b64decode(encoded))
-            self._add_up(int(window), str(name), Cell(histogram, int(errors), int(total_us)))
+            self._add_up(window, name, Cell(histogram, errors, total_us))
 
     def fold(self) -> None:
         """Add up what this process recorded itself (a run without workers)."""
@@ -300,10 +329,10 @@ class Recorder:
         _cell(self.windows, window).add(cell)
         _cell(self.stages, (_stage_of(window * WINDOW_S), name)).add(cell)
         self.total += cell.count
-        if "capped" not in STATE:
+        if STATE.capped is None:
             over = _over_caps(self.windows[window].count / WINDOW_S, self.total)
             if over is not None:
-                STATE["capped"] = over  # the master's watch stops the run within a second
+                STATE.capped = over  # the master's watch stops the run within a second
 
 
 # The caps, at run time too: the plan's load stays under them by construction (users x each user's pace), but a
@@ -313,7 +342,7 @@ CAPS: dict[str, int] = SCENARIO.get("caps") or {}
 RATE_TOLERANCE = 1.25
 
 
-def _over_caps(rate: float, total: int) -> dict[str, Any] | None:
+def _over_caps(rate: float, total: int) -> Capped | None:
     """The cap this load breaks (the first), as the results report it; None within the caps."""
     max_rps, max_requests = CAPS.get("max_rps"), CAPS.get("max_requests")
     if max_requests is not None and total > max_requests:
@@ -325,7 +354,20 @@ def _over_caps(rate: float, total: int) -> dict[str, Any] | None:
 
 RECORDER = Recorder()
 USERS: dict[int, int] = {}  # window index -> the users running then (master)
-STATE: dict[str, Any] = {"runner": None, "started": None}
+
+
+class State:
+    """This process's run: when the test started, the cap the load went over (which stops it), the master's
+    watch's ticks."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.capped: Capped | None = None
+        self.stopping = False
+        self.ticks = 0
+
+
+STATE = State()
 PARTIAL_EVERY = 5  # seconds between the partial results the master keeps
 STARTED = [time.time()]  # this process's test start (read on every request: a list, not a dict lookup)
 
@@ -335,12 +377,12 @@ def _on_request(
     name: str,
     response_time: float,
     response_length: int,
-    exception: Any,
+    exception: BaseException | None,
     start_time: float,
-    context: Any = None,
-    response: Any = None,
-    url: Any = None,
-    **_: Any,
+    context: object = None,
+    response: object = None,
+    url: object = None,
+    **_: object,
 ) -> None:
     """Locust's request event: record the request's time on the wire into its (time window, name) batch.
     Every parameter Locust passes is named, so the call builds no dictionary for the rest; this runs for every
@@ -362,12 +404,12 @@ def _on_request(
         batch.errors += 1
 
 
-def _to_master(client_id: str, data: dict[str, Any]) -> None:
+def _to_master(client_id: str, data: dict[str, object]) -> None:
     data["infragate"] = RECORDER.export()
 
 
-def _from_worker(client_id: str, data: dict[str, Any]) -> None:
-    RECORDER.merge(data.get("infragate", {}))
+def _from_worker(client_id: str, data: dict[str, object]) -> None:
+    RECORDER.merge(cast("WorkerReport", data.get("infragate") or {"cells": []}))
 
 
 if not RAW:
@@ -377,8 +419,7 @@ if not RAW:
 
 
 @events.init.add_listener
-def _on_init(environment: Any, **_: Any) -> None:
-    STATE["runner"] = environment.runner
+def _on_init(environment: Environment, **_: object) -> None:
     if isinstance(environment.runner, MasterRunner) or not isinstance(environment.runner, WorkerRunner):
         import gevent
 
@@ -386,9 +427,9 @@ def _on_init(environment: Any, **_: Any) -> None:
 
 
 @events.test_start.add_listener
-def _on_start(environment: Any, **_: Any) -> None:
-    STATE["started"] = STATE["started"] or time.time()
-    STARTED[0] = STATE["started"]
+def _on_start(environment: Environment, **_: object) -> None:
+    STATE.started = STATE.started or time.time()
+    STARTED[0] = STATE.started
 
 
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0), ("p99_9", 99.9))
@@ -406,7 +447,7 @@ def _percentiles(cell: Cell) -> dict[str, float]:
     }
 
 
-def _watch(environment: Any) -> None:
+def _watch(environment: Environment) -> None:
     """Master: note the users each window, and write the progress file every second."""
     import gevent
 
@@ -414,11 +455,11 @@ def _watch(environment: Any) -> None:
     while True:
         now = time.time()
         runner = environment.runner
-        USERS[int((now - (STATE["started"] or now)) // WINDOW_S)] = runner.user_count if runner else 0
+        USERS[int((now - (STATE.started or now)) // WINDOW_S)] = runner.user_count if runner else 0
         if progress:
             stats = environment.stats.total
             document = {
-                "elapsed": now - (STATE["started"] or now),
+                "elapsed": now - (STATE.started or now),
                 "users": runner.user_count if runner else 0,
                 "rps": stats.current_rps,
                 "p95": stats.get_current_response_time_percentile(0.95) or 0,
@@ -429,25 +470,25 @@ def _watch(environment: Any) -> None:
             temporary = Path(progress + ".tmp")
             temporary.write_text(json.dumps(document))
             temporary.replace(progress)
-        if "capped" in STATE and not STATE.get("stopping"):
-            STATE["stopping"] = True  # over a cap: stop every worker now; the results say why
+        if STATE.capped is not None and not STATE.stopping and runner is not None:
+            STATE.stopping = True  # over a cap: stop every worker now; the results say why
             gevent.spawn(runner.quit)
-        ticks = STATE["ticks"] = STATE.get("ticks", 0) + 1
-        if ticks % PARTIAL_EVERY == 0:  # what an interrupted run keeps, even if Locust never says goodbye
+        STATE.ticks += 1
+        if STATE.ticks % PARTIAL_EVERY == 0:  # what an interrupted run keeps, even if Locust never says goodbye
             _results(environment, os.environ["INFRAGATE_STRESS_RESULTS"] + ".partial")
         gevent.sleep(1.0)
 
 
 @events.quitting.add_listener
-def _write_results(environment: Any, **_: Any) -> None:
+def _write_results(environment: Environment, **_: object) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
     _results(environment, os.environ["INFRAGATE_STRESS_RESULTS"])
 
 
-def _results(environment: Any, path: str) -> None:
+def _results(environment: Environment, path: str) -> None:
     """Write what has been measured so far to ``path`` (atomically)."""
-    started = STATE["started"] or time.time()
+    started = STATE.started or time.time()
     RECORDER.fold()
     overall = Cell()
     names = {}
@@ -503,7 +544,7 @@ def _results(environment: Any, path: str) -> None:
         "windows": windows,
         "stages": stages,
         "spectrum": spectrum,
-        "capped": STATE.get("capped"),
+        "capped": STATE.capped,
     }
     temporary = Path(path + ".tmp")
     temporary.write_text(json.dumps(document))
@@ -519,12 +560,12 @@ def _between(begin: float, end: float) -> Cell:
     return total
 
 
-def _locust_entry(environment: Any, name: str) -> Any:
+def _locust_entry(environment: Environment, name: str) -> StatsEntry | None:
     """Locust's statistics of a request name (whatever its method: a locustfile's names are its own)."""
     return next((entry for (n, _), entry in environment.stats.entries.items() if n == name), None)
 
 
-def _locust_percentiles(stats: Any) -> dict[str, float]:
+def _locust_percentiles(stats: StatsEntry | None) -> dict[str, float]:
     if stats is None or not stats.num_requests:
         return {}
     return {key: stats.get_response_time_percentile(q) for key, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
@@ -562,7 +603,7 @@ class ScenarioShape(LoadTestShape):
         return None
 
 
-def _tls_context() -> Any:
+def _tls_context() -> ssl.SSLContext:
     """Verification against the system's trust store, plus the environment's CA bundle when it has one."""
     context = gevent.ssl.create_default_context(cafile=SCENARIO.get("ca_bundle") or None)
     if not RAW:
@@ -570,8 +611,8 @@ def _tls_context() -> Any:
     return context
 
 
-if SCENARIO.get("locustfile"):
-    _adopt_user_classes(SCENARIO["locustfile"])
+if user_locustfile := SCENARIO.get("locustfile"):
+    _adopt_user_classes(user_locustfile)
 else:
 
     class ScenarioUser(FastHttpUser):
@@ -589,9 +630,13 @@ else:
         @task
         def scenario(self) -> None:
             request = random.choices(REQUESTS, weights=WEIGHTS)[0]
-            kwargs: dict[str, Any] = {"headers": request.get("headers") or {}, "name": request["name"]}
-            if request.get("json") is not None:
-                kwargs["json"] = request["json"]
-            elif request.get("body") is not None:
-                kwargs["data"] = request["body"].encode()
-            self.client.request(request["method"], request["path"], **kwargs)
+            body, document = request["body"], request["json"]
+            self.client.request(
+                request["method"],
+                request["path"],
+                name=request["name"],
+                headers=request["headers"],
+                json=document,
+                # bytes, sent as they are (Locust's annotation says str)
+                data=body.encode() if document is None and body is not None else None,  # type: ignore[arg-type]
+            )

@@ -5,7 +5,28 @@ and the per-request table."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from pydantic import BaseModel
+
+from infragate.stress.results import CloudWatchCpu, StressResults
+from infragate.stress.scenario import ScenarioJson
+from infragate.stress.verdicts import SloVerdict
+
+
+class StressDocument(BaseModel):
+    """One run, as ``infragate stress --format json`` writes it and the HTML report draws it."""
+
+    run: int
+    passed: bool
+    interrupted: bool
+    scenario: ScenarioJson
+    verdicts: list[SloVerdict]
+    limit: str | None  # --find-limit: the breaking point, described
+    results: StressResults
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, exclude_none=True, indent=2)
+
 
 COLORS = ("#0b4f9c", "#b35c00", "#a40000", "#0b6b2b", "#6a3d9a")
 WIDTH, HEIGHT, PAD = 640, 220, 44
@@ -46,46 +67,49 @@ def line_chart(title: str, series: dict[str, list[tuple[float, float]]], unit: s
     return f"<figure><figcaption>{escape(title)}</figcaption>{''.join(parts)}</figure>"
 
 
-def render_html(document: dict[str, Any]) -> str:
-    """``document``: what ``infragate stress --format json`` writes (scenario, verdicts, results, limit)."""
-    results, scenario = document["results"], document["scenario"]
-    windows = results.get("windows", [])
-    mid = [w["start"] + results.get("window_s", 2) / 2 for w in windows]
+def render_html(document: StressDocument) -> str:
+    """The report of one run: its scenario, verdicts, breaking point and results."""
+    results, scenario = document.results, document.scenario
+    windows = results.windows
+    mid = [w.start + results.window_s / 2 for w in windows]
     charts = [
         line_chart(
             "Requests per second and users",
             {
-                "requests/s": list(zip(mid, [w["rps"] for w in windows], strict=True)),
-                "users": list(zip(mid, [w["users"] for w in windows], strict=True)),
+                "requests/s": list(zip(mid, [w.rps for w in windows], strict=True)),
+                "users": list(zip(mid, [float(w.users) for w in windows], strict=True)),
             },
             "",
         ),
         line_chart(
             "Latency over time (HdrHistogram)",
-            {q: list(zip(mid, [w.get(q, 0) for w in windows], strict=True)) for q in ("p50", "p95", "p99")},
+            {
+                "p50": list(zip(mid, [w.p50 or 0.0 for w in windows], strict=True)),
+                "p95": list(zip(mid, [w.p95 or 0.0 for w in windows], strict=True)),
+                "p99": list(zip(mid, [w.p99 or 0.0 for w in windows], strict=True)),
+            },
             "ms",
         ),
-        line_chart("Errors per window", {"errors": list(zip(mid, [w["errors"] for w in windows], strict=True))}, ""),
         line_chart(
-            "Latency distribution (ms at each percentile)",
-            {"latency": [(float(q), float(v)) for q, v in results.get("spectrum", [])]},
-            "ms",
-            "th percentile",
+            "Errors per window", {"errors": list(zip(mid, [float(w.errors) for w in windows], strict=True))}, ""
+        ),
+        line_chart(
+            "Latency distribution (ms at each percentile)", {"latency": results.spectrum}, "ms", "th percentile"
         ),
     ]
     verdicts = "".join(
-        f'<tr><td>{escape(v["name"])}</td><td class="{"met" if v["passed"] else "missed"}">'
-        f"{'met' if v['passed'] else 'missed'}</td><td>{escape(v['detail'])}</td></tr>"
-        for v in document["verdicts"]
+        f'<tr><td>{escape(v.name)}</td><td class="{"met" if v.passed else "missed"}">'
+        f"{'met' if v.passed else 'missed'}</td><td>{escape(v.detail)}</td></tr>"
+        for v in document.verdicts
     )
     names = "".join(
-        f"<tr><td>{escape(name)}</td><td>{s.get('count', 0)}</td><td>{s.get('errors', 0)}</td>"
-        + "".join(f"<td>{float(s.get(k, 0)):.1f}</td>" for k in ("p50", "p90", "p95", "p99", "p99_9", "max"))
-        + f"<td>{s.get('locust', {}).get('p95', '')}</td></tr>"
-        for name, s in sorted(results.get("names", {}).items(), key=lambda item: -float(item[1].get("p95", 0)))
+        f"<tr><td>{escape(name)}</td><td>{s.count}</td><td>{s.errors}</td>"
+        + "".join(f"<td>{value or 0.0:.1f}</td>" for value in (s.p50, s.p90, s.p95, s.p99, s.p99_9, s.max))
+        + f"<td>{'' if s.locust.p95 is None else s.locust.p95}</td></tr>"
+        for name, s in sorted(results.names.items(), key=lambda item: -(item[1].p95 or 0.0))
     )
-    limit = f"<h2>The breaking point</h2><p>{escape(document['limit'])}</p>" if document.get("limit") else ""
-    cpu = cpu_section(results.get("cloudwatch"))
+    limit = f"<h2>The breaking point</h2><p>{escape(document.limit)}</p>" if document.limit else ""
+    cpu = cpu_section(results.cloudwatch)
     title = f"Stress test: {scenario['environment']}, {scenario['profile']} to {scenario['peak_rps']:g} requests/s"
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>body{{font:15px/1.45 system-ui,sans-serif;color:#111;max-width:1100px;margin:1.5rem auto;padding:0 1rem}}
@@ -94,8 +118,8 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3r
 svg{{width:{WIDTH}px;height:{HEIGHT}px;background:#fafafa;border:1px solid #ddd}}.axis{{stroke:#555}}
 .tick,.legend{{font-size:12px}}figcaption{{font-weight:600}}</style></head><body>
 <h1>{escape(title)}</h1>
-<p>{"Every SLO met." if document["passed"] else "Missed: see below."} {results["overall"].get("count", 0)} requests in
-{results.get("duration_s", 0):.0f} s; the verdicts judge the hold from {scenario["hold"][0]:g} s to
+<p>{"Every SLO met." if document.passed else "Missed: see below."} {results.overall.count} requests in
+{results.duration_s:.0f} s; the verdicts judge the hold from {scenario["hold"][0]:g} s to
 {scenario["hold"][1]:g} s. Percentiles are exact to 3 significant digits (HdrHistogram); Locust's own, rounded,
 are shown beside them.</p>
 <h2>SLO verdicts</h2><table><tr><th>SLO</th><th>Verdict</th><th>Measured against target</th></tr>{verdicts}</table>
@@ -108,26 +132,24 @@ are shown beside them.</p>
 """
 
 
-def cpu_section(cloudwatch: dict[str, Any] | None) -> str:
+def cpu_section(cloudwatch: CloudWatchCpu | None) -> str:
     """The servers' and databases' CloudWatch CPU over the test: a chart and a table, or why there is none."""
     heading = "<h2>Servers and databases: CloudWatch CPU over the test</h2>"
-    if not cloudwatch:
+    if cloudwatch is None:
         return heading + "<p>Not read (this run predates it).</p>"
-    series = cloudwatch.get("series") or []
+    series = cloudwatch.series
     reason = (
-        f"<p>{escape(str(cloudwatch['status']).capitalize())}: {escape(cloudwatch['reason'])}.</p>"
-        if cloudwatch.get("reason")
-        else ""
+        f"<p>{escape(cloudwatch.status.capitalize())}: {escape(cloudwatch.reason)}.</p>" if cloudwatch.reason else ""
     )
-    if cloudwatch.get("unread"):
-        reason += f"<p>Not read: {escape(cloudwatch['unread'])}.</p>"
+    if cloudwatch.unread:
+        reason += f"<p>Not read: {escape(cloudwatch.unread)}.</p>"
     if not series:
         return heading + reason
-    with_points = {f"{s['component']} {s['resource']}": [tuple(p) for p in s["points"]] for s in series if s["points"]}
+    with_points = {f"{s.component} {s.resource}": s.points for s in series if s.points}
     chart = line_chart("CPU % (CloudWatch averages)", with_points, "%") if with_points else ""
     rows = "".join(
-        f"<tr><td>{escape(s['component'])}</td><td>{escape(s['kind'])}</td><td>{escape(s['resource'])}</td>"
-        + "".join(f"<td>{'—' if s[k] is None else f'{float(s[k]):.1f}%'}</td>" for k in ("peak", "mean"))
+        f"<tr><td>{escape(s.component)}</td><td>{escape(s.kind)}</td><td>{escape(s.resource)}</td>"
+        + "".join(f"<td>{'—' if value is None else f'{value:.1f}%'}</td>" for value in (s.peak, s.mean))
         + "</tr>"
         for s in series
     )

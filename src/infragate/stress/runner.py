@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
 
 from infragate.errors import UsageError
 from infragate.extras import require
+from infragate.stress.results import StressResults
 from infragate.stress.scenario import Scenario
 from infragate.stress.userfile import digest
 
@@ -35,7 +37,7 @@ class StressError(UsageError):
 
 @dataclass(frozen=True)
 class Measured:
-    results: dict[str, Any]
+    results: StressResults
     interrupted: bool
     workers: int
 
@@ -97,7 +99,7 @@ def run(
     remote_workers: int = 0,
     bind: str = "127.0.0.1",
     port: int | None = None,
-    progress: Callable[[dict[str, Any]], None] | None = None,
+    progress: Callable[[dict[str, float]], None] | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> Measured:
     """Run the scenario: a master expecting ``workers`` local and ``remote_workers`` remote workers."""
@@ -179,10 +181,18 @@ def run(
     if not results.is_file():
         tail = (folder / "locust.log").read_text(errors="replace")[-1200:].strip()
         raise StressError("Locust ended without results", hint=f"Its log ends with: {tail or '(nothing)'}")
-    return Measured(json.loads(results.read_text()), interrupted, expected)
+    try:
+        measured = StressResults.model_validate_json(results.read_text())
+    except ValidationError as wrong:
+        raise StressError(
+            f"Locust's results in {results} are not what infragate's locustfile writes "
+            f"({wrong.error_count()} problems)",
+            hint=f"See {folder / 'locust.log'}.",
+        ) from None
+    return Measured(measured, interrupted, expected)
 
 
-def _report(path: Path, progress: Callable[[dict[str, Any]], None]) -> None:
+def _report(path: Path, progress: Callable[[dict[str, float]], None]) -> None:
     with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-write
         progress(json.loads(path.read_text()))
 

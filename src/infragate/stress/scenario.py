@@ -8,7 +8,10 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import cast
+
+from pydantic import JsonValue
+from typing_extensions import TypedDict  # pydantic reads it inside a model on Python 3.11
 
 from infragate.design.model import EnvironmentDesign
 from infragate.errors import UsageError
@@ -20,15 +23,64 @@ WINDOW_S = 1.0  # the results' time resolution; stages and holds are whole secon
 HEADROOM = 1.1
 
 
+class Pin(TypedDict):
+    """Where the declared host's name resolves during the run (its own address, or the pinned one)."""
+
+    host: str
+    port: int
+    address: str
+    connect_port: int
+
+
+class ScenarioRequest(TypedDict):
+    """One request of the generated locustfile, picked by weight."""
+
+    name: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str | None
+    json: JsonValue
+    weight: int
+
+
+class LoadStage(TypedDict):
+    """Until ``until`` seconds from the start, ``users`` users, started at ``spawn_rate`` per second."""
+
+    until: float
+    users: int
+    spawn_rate: float
+
+
+class ScenarioJson(TypedDict):
+    """The scenario as the locustfile reads it (``scenario.json``) and as ``stress --plan`` shows it."""
+
+    environment: str
+    base_url: str
+    pins: list[Pin]
+    ca_bundle: str | None
+    requests: list[ScenarioRequest]
+    rps_per_user: float
+    stages: list[LoadStage]
+    hold: tuple[float, float]
+    peak_rps: float
+    peak_users: int
+    profile: str
+    window_s: float
+    caps: dict[str, int]
+    locustfile: str | None
+    locustfile_sha256: str | None
+
+
 @dataclass(frozen=True)
 class Scenario:
     environment: str
     base_url: str
-    pins: list[dict[str, Any]]
+    pins: list[Pin]
     ca_bundle: str | None
-    requests: list[dict[str, Any]]
+    requests: list[ScenarioRequest]
     rps_per_user: float
-    stages: list[dict[str, float]]
+    stages: list[LoadStage]
     hold: tuple[float, float]  # seconds from the start: the window the SLO verdicts judge
     peak_rps: float
     peak_users: int
@@ -42,14 +94,14 @@ class Scenario:
     def duration_s(self) -> float:
         return self.stages[-1]["until"] if self.stages else 0.0
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_json(self) -> ScenarioJson:
+        return cast("ScenarioJson", asdict(self))
 
     @property
     def digest(self) -> str:
         """What a lead approves for production: the target, the requests (or the locustfile's content), the load
         over time and the caps (not where this machine keeps the CA file or the locustfile)."""
-        body = {k: v for k, v in self.to_json().items() if k not in ("ca_bundle", "locustfile")}
+        body = {k: v for k, v in asdict(self).items() if k not in ("ca_bundle", "locustfile")}
         return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -110,7 +162,7 @@ def build(
             hint="Lower the load or the duration, or raise stress.caps in the design (a reviewed change).",
         )
     requests = [] if locustfile is not None else _requests(stress)  # a locustfile's tasks make its requests
-    pins = []
+    pins: list[Pin] = []
     if destination.address is not None:
         pins.append(
             {
@@ -147,7 +199,7 @@ def build(
     )
 
 
-def _requests(stress: StressSettings) -> list[dict[str, Any]]:
+def _requests(stress: StressSettings) -> list[ScenarioRequest]:
     """The scenario's requests as the generated locustfile reads them (a GET of / when none are declared)."""
     return [
         {
@@ -163,7 +215,7 @@ def _requests(stress: StressSettings) -> list[dict[str, Any]]:
     ] or [{"name": "GET /", "method": "GET", "path": "/", "headers": {}, "body": None, "json": None, "weight": 1}]
 
 
-def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[dict[str, float]], tuple[float, float]]:
+def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[LoadStage], tuple[float, float]]:
     ramp, hold = float(profile.ramp_s), float(profile.hold_s)
     if profile.kind in ("ramp", "soak"):
         rate = max(peak_users / ramp, 1.0)
@@ -185,8 +237,8 @@ def _stages(profile: LoadProfile, peak_users: int) -> tuple[list[dict[str, float
     return stages, (until, until + hold)
 
 
-def _steps(profile: LoadProfile, top_users: int) -> list[dict[str, float]]:
-    stages: list[dict[str, float]] = []
+def _steps(profile: LoadProfile, top_users: int) -> list[LoadStage]:
+    stages: list[LoadStage] = []
     users, until = 0, 0.0
     while users < top_users:
         users = min(top_users, users + profile.step_users)

@@ -5,9 +5,9 @@ that never reached the peak load, or measured nothing, cannot pass."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from infragate.model.operations import Slo
+from infragate.stress.results import StressResults
 
 LOAD_REACHED = 0.9  # the hold must carry at least 90% of peak_rps to say anything about the peak
 
@@ -22,11 +22,11 @@ class SloVerdict:
     detail: str
 
 
-def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list[SloVerdict]:
-    hold = results.get("hold", {})
-    count = int(hold.get("count", 0))
-    ended = min(float(hold.get("to", 0)), float(results.get("duration_s") or hold.get("to", 0)))  # interrupted?
-    seconds = max(ended - float(hold.get("from", 0)), 1e-9)
+def slo_verdicts(results: StressResults, targets: Slo, peak_rps: float) -> list[SloVerdict]:
+    hold = results.hold
+    count = hold.count
+    ended = min(hold.end, results.duration_s or hold.end)  # interrupted?
+    seconds = max(ended - hold.begin, 1e-9)
     achieved = count / seconds
     verdicts = [
         SloVerdict(
@@ -46,13 +46,13 @@ def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list
             SloVerdict("p99", False, None, float(targets.p99_ms), "ms", detail),
             SloVerdict("error rate", False, None, float(targets.max_error_rate), "", detail),
         ]
-    rate = int(hold.get("errors", 0)) / count
-    for name, key, target in (("p95", "p95", targets.p95_ms), ("p99", "p99", targets.p99_ms)):
-        if key not in hold:  # an engine that reports no percentiles (Loader.io: an average only)
-            detail = f"not evaluated: the engine reports no {name}, only a mean of {float(hold.get('mean', 0)):.0f} ms"
+    rate = hold.errors / count
+    for name, value, target in (("p95", hold.p95, targets.p95_ms), ("p99", hold.p99, targets.p99_ms)):
+        if value is None:  # an engine that reports no percentiles (Loader.io: an average only)
+            detail = f"not evaluated: the engine reports no {name}, only a mean of {hold.mean or 0:.0f} ms"
             verdicts.append(SloVerdict(name, False, None, float(target), "ms", detail))
             continue
-        measured = float(hold[key])
+        measured = value
         detail = f"{measured:.1f} ms (target {target:g} ms)"
         verdicts.append(SloVerdict(name, measured <= target, measured, float(target), "ms", detail))
     verdicts.append(
@@ -68,20 +68,19 @@ def slo_verdicts(results: dict[str, Any], targets: Slo, peak_rps: float) -> list
     return verdicts
 
 
-def slowest(results: dict[str, Any], top: int = 5) -> list[tuple[str, float]]:
+def slowest(results: StressResults, top: int = 5) -> list[tuple[str, float]]:
     """The request names by p95, slowest first."""
-    names = results.get("names", {})
-    ranked = sorted(((name, float(s.get("p95", 0))) for name, s in names.items()), key=lambda x: -x[1])
+    ranked = sorted(((name, s.p95 or 0.0) for name, s in results.names.items()), key=lambda x: -x[1])
     return ranked[:top]
 
 
-def cap_verdict(results: dict[str, Any]) -> SloVerdict | None:
+def cap_verdict(results: StressResults) -> SloVerdict | None:
     """A failing verdict when the run was stopped for going over a cap (the generated locustfile checks them
     while it runs: a locustfile's tasks may make more requests than the plan's pacing says)."""
-    capped = results.get("capped")
-    if not capped:
+    capped = results.capped
+    if capped is None:
         return None
-    cap, measured, limit = str(capped["cap"]), float(capped["measured"]), float(capped["limit"])
+    cap, measured, limit = capped.cap, capped.measured, capped.limit
     if cap == "max_rps":
         unit, what = "requests/s", f"one second reached {measured:,.0f} requests, over max_rps {limit:,.0f}"
     else:

@@ -190,10 +190,10 @@ def _stress(run: _Run) -> bool | None:
     workers = max(1, min(os.cpu_count() or 1, 2))
     stressed = handle(StressTest(project=run.work.name, environment=run.env, workers=workers), run.caller, run.uow)
     outcome = stressed.outcome
-    hold = outcome.results.get("hold", {})
+    hold = outcome.results.hold
     detail = (
-        f"{outcome.scenario.peak_rps:g} requests/s held: p95 {hold.get('p95', 0):.1f} ms, p99 "
-        f"{hold.get('p99', 0):.1f} ms, {hold.get('errors', 0)} errors of {hold.get('count', 0)}"
+        f"{outcome.scenario.peak_rps:g} requests/s held: p95 {hold.p95 or 0:.1f} ms, p99 "
+        f"{hold.p99 or 0:.1f} ms, {hold.errors} errors of {hold.count}"
     )
     run.step("stress", outcome.passed, detail)
     return outcome.passed

@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import Field
 
@@ -18,6 +17,7 @@ from infragate.settings import Settings
 from infragate.store.findings import Observed
 from infragate.stress import runner, userfile
 from infragate.stress.limits import BreakingPoint, breaking_point
+from infragate.stress.results import StressResults
 from infragate.stress.scenario import Scenario, build
 from infragate.stress.userfile import UserLocustfile
 from infragate.stress.verdicts import LOAD_REACHED, SloVerdict, cap_verdict, slo_verdicts, slowest
@@ -51,7 +51,7 @@ class StressOptions:
 @dataclass(frozen=True)
 class StressOutcome:
     scenario: Scenario
-    results: dict[str, Any]
+    results: StressResults
     verdicts: list[SloVerdict]
     interrupted: bool
     folder: Path
@@ -96,7 +96,7 @@ class StressTesting:
         path = (Path(self.work.design.path).parent / stress.locustfile).resolve()
         return userfile.inspect(path, f"environments.{self.environment}.stress.locustfile")
 
-    def run(self, options: StressOptions, progress: Callable[[dict[str, Any]], None] | None = None) -> StressOutcome:
+    def run(self, options: StressOptions, progress: Callable[[dict[str, float]], None] | None = None) -> StressOutcome:
         if options.engine == "loaderio":
             self._reachable_from_the_internet()
         scenario = self.scenario(options)
@@ -158,19 +158,17 @@ class StressTesting:
         duration = int(scenario.hold[1] - scenario.hold[0]) or int(scenario.duration_s)
         started_at = time.time()
         result = client.run(loaderio.spec_of(scenario, str(endpoint.url), duration), deadline_s=duration + 300)
-        results = {"started_at": started_at, **loaderio.to_results(result, duration, scenario.peak_rps)}
+        results = loaderio.to_results(result, duration, started_at)
         folder.mkdir(parents=True, exist_ok=True)
         self._attach_cpu(results, folder)
         targets = self.env.infrastructure.targets
         assert targets is not None
         return StressOutcome(scenario, results, slo_verdicts(results, targets, scenario.peak_rps), False, folder)
 
-    def _attach_cpu(self, results: dict[str, Any], folder: Path) -> None:
+    def _attach_cpu(self, results: StressResults, folder: Path) -> None:
         """The CloudWatch CPU of the environment's servers and databases over the test, kept with the results."""
-        import json
-
-        results["cloudwatch"] = cpu_during_test(self.settings, self.work.design, self.environment, results)
-        (folder / "results.json").write_text(json.dumps(results, indent=2))
+        results.cloudwatch = cpu_during_test(self.settings, self.work.design, self.environment, results)
+        (folder / "results.json").write_text(results.to_json())
 
     def _reachable_from_the_internet(self) -> Endpoint:
         """Loader.io's servers load the first endpoint: it must be public (real AWS, not pinned)."""
@@ -197,14 +195,14 @@ class StressTesting:
             )
 
     def record(self, outcome: StressOutcome) -> tuple[int, StressSummary]:
-        hold = outcome.results.get("hold", {})
+        hold = outcome.results.hold
         summary = StressSummary(
             passed=outcome.passed,
             interrupted=outcome.interrupted,
             profile="find-limit" if outcome.limit is not None else outcome.scenario.profile,
             peak_rps=outcome.scenario.peak_rps,
-            requests=int(outcome.results.get("overall", {}).get("count", 0)),
-            hold={k: hold[k] for k in ("count", "errors", "p50", "p95", "p99", "max") if k in hold},
+            requests=outcome.results.overall.count,
+            hold=hold.model_dump(include={"count", "errors", "p50", "p95", "p99", "max"}, exclude_none=True),
             verdicts={
                 v.name: SloRecord(passed=v.passed, measured=v.measured, target=v.target) for v in outcome.verdicts
             },

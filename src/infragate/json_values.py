@@ -1,0 +1,13 @@
+"""JSON as a type: what infragate writes into JSON documents (reports, API bodies, config files) and reads
+back from them, without ``Any``. A document from outside (a service's answer) is read through a TypedDict
+that names the documented fields, or narrowed where it is read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypeAlias
+
+JsonScalar: TypeAlias = bool | int | float | str | None
+# Read-only containers, so a list of strings is a list of JSON values (``list`` and ``dict`` are invariant).
+Json: TypeAlias = JsonScalar | Sequence["Json"] | Mapping[str, "Json"]
+JsonObject: TypeAlias = dict[str, Json]
