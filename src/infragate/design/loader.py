@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path as FilePath
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from infragate.design.document import HEADER_KEYS, INFRASTRUCTURE_KEYS, DesignDocument, DesignHeader
 from infragate.design.model import Design, EnvironmentDesign
-from infragate.design.overrides import merge
+from infragate.design.overrides import merge_mappings
 from infragate.design.problems import problems_from
 from infragate.design.references import ReferenceChecker, check_overrides, check_waivers
 from infragate.design.source_map import MAX_BYTES, MAX_DEPTH, MAX_VALUES, SourceMap, YamlLimitError, parse_yaml
@@ -47,7 +46,7 @@ def parse_design(text: str, file: str) -> Design:
     header = _validate_header(data, parsed.source_map, problems)
     environments = _validate_environments(data, parsed.source_map, problems)
     raw = data.get("environments")
-    raw_environments: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    raw_environments: dict[str, object] = raw if isinstance(raw, dict) else {}
     problems += check_overrides(raw_environments, INFRASTRUCTURE_KEYS, parsed.source_map)
     names = _waivable_names(environments, raw_environments)
     problems += check_waivers(data.get("waivers"), set(raw_environments), names, parsed.source_map)
@@ -80,7 +79,7 @@ def parse_design(text: str, file: str) -> Design:
     )
 
 
-def digest(data: Any) -> str:
+def digest(data: object) -> str:
     """A content digest that ignores formatting and comments: approvals bind to it."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
@@ -140,7 +139,7 @@ def _syntax_error(exc: yaml.YAMLError, file: str, text: str) -> DesignSyntaxErro
     )
 
 
-def _validate_header(data: dict[str, Any], source_map: SourceMap, problems: list[Problem]) -> DesignHeader | None:
+def _validate_header(data: dict[str, object], source_map: SourceMap, problems: list[Problem]) -> DesignHeader | None:
     header = {key: value for key, value in data.items() if key in HEADER_KEYS}
     try:
         return DesignHeader.model_validate(header)
@@ -150,7 +149,7 @@ def _validate_header(data: dict[str, Any], source_map: SourceMap, problems: list
 
 
 def _validate_environments(
-    data: dict[str, Any], source_map: SourceMap, problems: list[Problem]
+    data: dict[str, object], source_map: SourceMap, problems: list[Problem]
 ) -> dict[str, tuple[Infrastructure, SourceMap]]:
     """Validate the base infrastructure merged with each environment's overrides."""
     base = {key: value for key, value in data.items() if key not in HEADER_KEYS}
@@ -165,7 +164,7 @@ def _validate_environments(
         if isinstance(overrides, dict):
             allowed = {key: value for key, value in overrides.items() if key in INFRASTRUCTURE_KEYS}
             override_map = source_map.rebased(("environments", name, "overrides"))
-            merged = merge(merged, allowed, merged_map, override_map)
+            merged = merge_mappings(merged, allowed, merged_map, override_map)
         problems += ReferenceChecker(merged, merged_map).run()
         try:
             results[name] = (Infrastructure.model_validate(merged), merged_map)
@@ -175,7 +174,7 @@ def _validate_environments(
 
 
 def _waivable_names(
-    environments: dict[str, tuple[Infrastructure, SourceMap]], raw_environments: dict[str, Any]
+    environments: dict[str, tuple[Infrastructure, SourceMap]], raw_environments: dict[str, object]
 ) -> set[str]:
     names = {kind.value for kind in SECTION_OF} | set(raw_environments)
     for infrastructure, _ in environments.values():

@@ -7,12 +7,10 @@ the file. Source positions follow the values, so errors point at the override th
 
 from __future__ import annotations
 
-from typing import Any
-
 from infragate.design.source_map import Path, SourceMap
 
 
-def merge(base: Any, override: Any, base_map: SourceMap, override_map: SourceMap, path: Path = ()) -> Any:
+def merge(base: object, override: object, base_map: SourceMap, override_map: SourceMap, path: Path = ()) -> object:
     """Return ``base`` with ``override`` merged in; ``base_map`` is updated to the merged positions."""
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
@@ -31,3 +29,12 @@ def merge(base: Any, override: Any, base_map: SourceMap, override_map: SourceMap
         return merged
     base_map.graft(path, override_map)
     return override
+
+
+def merge_mappings(
+    base: dict[str, object], override: dict[str, object], base_map: SourceMap, override_map: SourceMap
+) -> dict[str, object]:
+    """``merge`` of two mappings, which is a mapping."""
+    merged = merge(base, override, base_map, override_map)
+    assert isinstance(merged, dict)  # two mappings merge key by key
+    return merged

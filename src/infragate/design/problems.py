@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import types
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,7 +12,9 @@ from infragate.errors import Problem, did_you_mean
 from infragate.model.base import Component
 
 
-def problems_from(error: ValidationError, data: Any, source_map: SourceMap, schema: type[BaseModel]) -> list[Problem]:
+def problems_from(
+    error: ValidationError, data: object, source_map: SourceMap, schema: type[BaseModel]
+) -> list[Problem]:
     """One Problem per distinct wrong field; alternatives of a union at one place are joined with "or"."""
     merged: dict[Path, list[str]] = {}
     given: dict[Path, str] = {}
@@ -42,14 +44,15 @@ def _clean(message: str) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
+def _data_path(loc: tuple[int | str, ...], data: object) -> Path:
     """Map a pydantic location onto the document, dropping union/validator tags that are not in the data."""
     path: list[str | int] = []
     current = data
     for position, step in enumerate(loc):
         last = position == len(loc) - 1
-        if _contains(current, step):
-            current = current[step]
+        held, child = _step_into(current, step)
+        if held:
+            current = child
         elif isinstance(current, dict) and last:
             pass  # a missing or unknown field: keep it, it names what is wrong
         else:
@@ -58,10 +61,13 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> Path:
     return tuple(path)
 
 
-def _contains(container: Any, step: int | str) -> bool:
-    if isinstance(container, dict):
-        return step in container
-    return isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container)
+def _step_into(container: object, step: int | str) -> tuple[bool, object]:
+    """Whether ``container`` holds ``step``, and what it holds there."""
+    if isinstance(container, dict) and step in container:
+        return True, container[step]
+    if isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
+        return True, container[step]
+    return False, None
 
 
 def _unknown_field(path: Path, schema: type[BaseModel], source_map: SourceMap) -> Problem:
@@ -76,7 +82,7 @@ def _unknown_field(path: Path, schema: type[BaseModel], source_map: SourceMap) -
     return Problem(message, source_map.locate(path, key=True), dotted(path))
 
 
-def _alternatives(annotation: Any) -> list[Any]:
+def _alternatives(annotation: object) -> list[object]:
     """Strip Annotated/Optional/Union so we can look at the concrete types."""
     origin = get_origin(annotation)
     if origin is Annotated:
@@ -88,9 +94,9 @@ def _alternatives(annotation: Any) -> list[Any]:
 
 def fields_at(schema: type[BaseModel], path: Path) -> set[str]:
     """The field names a model allows at ``path`` of a document described by ``schema``."""
-    current: list[Any] = [schema]
+    current: list[object] = [schema]
     for step in path:
-        following: list[Any] = []
+        following: list[object] = []
         for annotation in current:
             for candidate in _alternatives(annotation):
                 origin = get_origin(candidate)

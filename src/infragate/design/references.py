@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from infragate.design.source_map import Path, SourceMap, dotted
 from infragate.errors import Problem, did_you_mean
@@ -33,15 +32,15 @@ NAMED_SECTIONS: tuple[Path, ...] = (
 )
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def _mapping(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def _items(value: Any) -> list[Any]:
+def _items(value: object) -> list[object]:
     return value if isinstance(value, list) else []
 
 
-def _at(data: Any, path: Path) -> Any:
+def _at(data: object, path: Path) -> object:
     for step in path:
         data = _mapping(data).get(str(step))
     return data
@@ -50,7 +49,7 @@ def _at(data: Any, path: Path) -> Any:
 class ReferenceChecker:
     """Collects reference problems for one document, located through its source map."""
 
-    def __init__(self, data: dict[str, Any], source_map: SourceMap) -> None:
+    def __init__(self, data: dict[str, object], source_map: SourceMap) -> None:
         self._data = data
         self._map = source_map
         self.problems: list[Problem] = []
@@ -58,7 +57,7 @@ class ReferenceChecker:
     def names(self, *section: str | int) -> set[str]:
         return set(_mapping(_at(self._data, section)))
 
-    def check(self, path: Path, name: Any, candidates: set[str], what: str) -> None:
+    def check(self, path: Path, name: object, candidates: set[str], what: str) -> None:
         """Report ``name`` at ``path`` unless it is one of ``candidates``."""
         if not isinstance(name, str) or name in candidates:
             return
@@ -72,7 +71,7 @@ class ReferenceChecker:
             message += " (none are defined)"
         self.problems.append(Problem(message, self._map.locate(path), dotted(path)))
 
-    def check_all(self, path: Path, names: Any, candidates: set[str], what: str) -> None:
+    def check_all(self, path: Path, names: object, candidates: set[str], what: str) -> None:
         if isinstance(names, str):
             self.check(path, names, candidates, what)
             return
@@ -204,7 +203,9 @@ class ReferenceChecker:
                 self.check_all(("shield", "protect", key), value, self.names(section), what)
 
 
-def check_overrides(environments: dict[str, Any], allowed: Iterable[str], source_map: SourceMap) -> Iterator[Problem]:
+def check_overrides(
+    environments: dict[str, object], allowed: Iterable[str], source_map: SourceMap
+) -> Iterator[Problem]:
     """Environment names are short lowercase names; only infrastructure sections may be overridden."""
     allowed_keys = sorted(allowed)
     for env, settings in environments.items():
@@ -227,7 +228,9 @@ def check_overrides(environments: dict[str, Any], allowed: Iterable[str], source
                 )
 
 
-def check_waivers(waivers: Any, environments: set[str], components: set[str], source_map: SourceMap) -> list[Problem]:
+def check_waivers(
+    waivers: object, environments: set[str], components: set[str], source_map: SourceMap
+) -> list[Problem]:
     checker = ReferenceChecker({}, source_map)
     for index, waiver in enumerate(_items(waivers)):
         path: Path = ("waivers", index)

@@ -7,7 +7,6 @@ PyYAML's composer gives nodes with marks; we walk them ourselves so that every e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import yaml
 
@@ -57,7 +56,7 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class ParsedYaml:
-    data: Any
+    data: object  # what the YAML holds, not yet checked
     source_map: SourceMap
     problems: tuple[Problem, ...]
 
@@ -118,7 +117,7 @@ class _Walker:
         self._values = 0
         self._open: set[int] = set()  # nodes being built on the current path: an alias back to one is a cycle
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: Path) -> object:
         self._values += 1
         if self._values > MAX_VALUES:
             raise YamlLimitError(
@@ -145,7 +144,7 @@ class _Walker:
                 self._open.discard(id(node))
         return self._scalar(node, path)
 
-    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+    def _scalar(self, node: yaml.Node, path: Path) -> object:
         try:
             return self._constructor.construct_object(node, deep=True)
         except Exception as exc:  # PyYAML's constructors raise anything (AttributeError on "!!timestamp x")
@@ -153,7 +152,7 @@ class _Walker:
             self._problem(f"cannot read the value {_shown(node)}: {reason}", node, path)
             return None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, object]:
         try:
             self._constructor.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
         except RecursionError:
@@ -161,7 +160,7 @@ class _Walker:
         except yaml.YAMLError as exc:
             self._problem(f"cannot merge: {getattr(exc, 'problem', None) or exc}", node, path)
             return {}
-        result: dict[str, Any] = {}
+        result: dict[str, object] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem("a mapping key must be a plain name, not a list or mapping", key_node, path)

@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator, model_validator
 
 from infragate.design import Design
 from infragate.design.source_map import parse_yaml
@@ -60,10 +59,10 @@ class Condition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     attribute: str = Field(min_length=1, max_length=200, description="A dotted path: instance_type, tags.owner")
-    equals: Any = None
-    not_equals: Any = None
-    in_: tuple[Any, ...] | None = Field(None, alias="in")
-    not_in: tuple[Any, ...] | None = None
+    equals: JsonValue = None
+    not_equals: JsonValue = None
+    in_: tuple[JsonValue, ...] | None = Field(None, alias="in")
+    not_in: tuple[JsonValue, ...] | None = None
     matches: str | None = None
     greater_than: float | None = None
     less_than: float | None = None
@@ -80,7 +79,7 @@ class Condition(BaseModel):
                 raise ValueError(f"matches: '{self.matches}' is not a regular expression ({bad})") from None
         return self
 
-    def operators(self) -> list[tuple[str, Any]]:
+    def operators(self) -> list[tuple[str, object]]:
         """The operators given, as the pack writes them ("in", not the field's name), with their values."""
         return [(name, v) for name in OPERATORS if (v := getattr(self, "in_" if name == "in" else name)) is not None]
 
@@ -89,7 +88,7 @@ class Condition(BaseModel):
         (name, value), *_ = self.operators()
         return f"{self.attribute} {name.replace('_', ' ')} {value!r}"
 
-    def check(self, value: Any) -> str | None:
+    def check(self, value: object) -> str | None:
         """None when ``value`` meets the condition, else what is wrong."""
         shown = f"{self.attribute} is {value!r}" if value is not MISSING else f"{self.attribute} is not set"
         if value is MISSING:
@@ -242,7 +241,7 @@ def pack_rules(packs: list[Pack]) -> RuleSet:
     return RuleSet(_rule(rule) for pack in packs for rule in pack.spec.rules)
 
 
-def _value(data: Any, dotted: str) -> Any:
+def _value(data: object, dotted: str) -> object:
     for part in dotted.split("."):
         if isinstance(data, dict) and part in data:
             data = data[part]
@@ -275,7 +274,7 @@ def _check(spec: PackRule) -> Callable[[RuleContext], Iterator[Outcome]]:
     def check(context: RuleContext) -> Iterator[Outcome]:
         if spec.environments and context.environment.name not in spec.environments:
             return
-        targets: list[tuple[str, ComponentKind, Any]]
+        targets: list[tuple[str, ComponentKind, BaseModel]]
         if spec.kind == "project":
             if context.project is None:
                 return

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -81,8 +80,7 @@ def catalog() -> dict[str, Framework]:
 
 def _load(path: Path) -> Framework:
     try:
-        raw: Any = yaml.safe_load(path.read_text())
-        return Framework.model_validate(raw)
+        return Framework.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as problem:
         raise DesignValidationError(
             f"{path}: not a valid framework ({' '.join(str(problem).split())[:300]})",
