@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:  # the click Typer vendors, whose types its classes take
+    from typer._click import Command as ClickCommand
+    from typer._click import Context as ClickContext
+    from typer._click import HelpFormatter
 
 MAIN, DESIGN, AWS, PEOPLE, TOOLS = "The main job", "Design", "AWS", "Workflow and people", "Store and tools"
 
@@ -219,7 +224,7 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
-def load(name: str) -> Any:
+def load(name: str) -> ClickCommand:
     """The real click command for ``name``, importing its module."""
     entry = COMMANDS[name]
     target = getattr(importlib.import_module(entry.module), entry.attribute)
@@ -238,10 +243,10 @@ class LazyGroup(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: ClickContext) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
@@ -249,7 +254,7 @@ class LazyGroup(TyperGroup):
             return TyperCommand(cmd_name, help=entry.summary, rich_help_panel=entry.panel)
         return load(cmd_name)
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
+    def format_help(self, ctx: ClickContext, formatter: HelpFormatter) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)

@@ -20,7 +20,10 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # this module starts every command: it imports nothing it does not use
+    from infragate.json_values import JsonObject
 
 SOCKET_NAME = "daemon.sock"
 MAX_MESSAGE = 1 << 20  # a request (argv + environment) is a few kilobytes; anything bigger is not ours
@@ -40,7 +43,7 @@ def socket_path(base: Path) -> Path:
     return base / SOCKET_NAME
 
 
-def send_message(connection: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+def send_message(connection: socket.socket, message: JsonObject, fds: list[int] | None = None) -> None:
     """One JSON message per line; file descriptors ride along with the first byte (SCM_RIGHTS)."""
     payload = (json.dumps(message) + "\n").encode()
     if fds:
@@ -57,7 +60,7 @@ class MessageReader:
         self._buffer = b""
         self.fds: list[int] = []
 
-    def read(self, *, with_fds: bool = False) -> dict[str, Any] | None:
+    def read(self, *, with_fds: bool = False) -> dict[str, object] | None:
         """The next message, or None when the other side closed the connection."""
         while b"\n" not in self._buffer:
             if len(self._buffer) > MAX_MESSAGE:
@@ -98,7 +101,7 @@ def _through_daemon(path: Path) -> int | None:
     except OSError:
         return None  # no daemon listening (a stale socket file), or no working directory to hand over
     with connection:
-        request = {
+        request: JsonObject = {
             "argv": sys.argv,
             "cwd": cwd,
             "env": dict(os.environ),
@@ -113,7 +116,9 @@ def _through_daemon(path: Path) -> int | None:
             return None
         if started is None or "pid" not in started:
             return None  # refused before anything ran (e.g. infragate was reinstalled): safe to run here
-        worker = int(started["pid"])
+        worker = started["pid"]
+        if not isinstance(worker, int):
+            return None
 
         def forward(signum: int, _frame: object) -> None:
             with contextlib.suppress(ProcessLookupError):
@@ -128,7 +133,8 @@ def _through_daemon(path: Path) -> int | None:
         if finished is None or "exit" not in finished:
             sys.stderr.write("infragate: the daemon's worker ended without an exit code (see daemon.log)\n")
             return 4
-        return int(finished["exit"])
+        code = finished["exit"]
+        return code if isinstance(code, int) else 4
 
 
 def main() -> None:

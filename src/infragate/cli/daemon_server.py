@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import infragate
 from infragate.cli.daemon_client import MessageReader, send_message, socket_path
@@ -182,7 +181,7 @@ class Daemon:
             connection.close()
             self.log.flush()
 
-    def _refusal(self, request: dict[str, Any] | None, fds: list[int]) -> str | None:
+    def _refusal(self, request: dict[str, object] | None, fds: list[int]) -> str | None:
         if request is None or len(fds) != 3:
             return "incomplete request"
         if not isinstance(request.get("argv"), list) or not isinstance(request.get("env"), dict):
@@ -195,7 +194,9 @@ class Daemon:
         return None
 
 
-def _run_command(listener: socket.socket, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+def _run_command(
+    listener: socket.socket, connection: socket.socket, request: dict[str, object], fds: list[int]
+) -> None:
     """In the forked copy: become the caller's process, run the CLI, report the exit code, and exit."""
     code = 4
     try:
@@ -206,12 +207,14 @@ def _run_command(listener: socket.socket, connection: socket.socket, request: di
         for target, fd in zip((0, 1, 2), fds, strict=True):
             os.dup2(fd, target)
             os.close(fd)
-        os.chdir(request["cwd"])
-        os.umask(int(request.get("umask", 0o022)))
+        argv, env, umask = request["argv"], request["env"], request.get("umask")
+        assert isinstance(argv, list) and isinstance(env, dict)  # _refusal turned away any other request
+        os.chdir(str(request["cwd"]))
+        os.umask(umask if isinstance(umask, int) else 0o022)
         os.environ.clear()
-        os.environ.update({str(key): str(value) for key, value in request["env"].items()})
+        os.environ.update({str(key): str(value) for key, value in env.items()})
         time.tzset()
-        sys.argv = [str(argument) for argument in request["argv"]]
+        sys.argv = [str(argument) for argument in argv]
         sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8", errors="replace")
         sys.stdout = _text_stream(1)
         sys.stderr = _text_stream(2)

@@ -9,9 +9,9 @@ server's workers do that, so they are refused here with what to run instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -68,8 +68,8 @@ class HttpClient:
         method: str,
         path: str,
         *,
-        query: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
         content: bytes | None = None,
     ) -> Answer:
         """``method /api/v1{path}`` as this user."""
@@ -78,7 +78,9 @@ class HttpClient:
         headers = {"Authorization": f"Bearer {self.server.token}"} if self.server.token else {}  # none: signing in
         if content is not None:
             headers["Content-Type"] = "application/octet-stream"
-        params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            (k, _query_text(item)) for k, v in (query or {}).items() for item in _query_items(v)
+        ]
         try:
             response = httpx.request(
                 method,
@@ -128,12 +130,22 @@ class Answer:
     def __init__(self, media_type: str, data: bytes) -> None:
         self.media_type, self.data = media_type, data
 
-    def json(self) -> Any:
+    def json(self) -> object:
         return json.loads(self.data)
 
 
-def _query_value(value: Any) -> Any:
-    return value if not isinstance(value, list | tuple) else list(value)
+def _query_items(value: object) -> list[object]:
+    """A query field's values: a list is the field repeated; None is left out."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _query_text(value: object) -> str:
+    """As httpx writes a value into a query (JSON's true and false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _errors() -> dict[str, type[InfragateError]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -45,7 +45,7 @@ def _format(value: str) -> str:
     return value
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
     return text if len(text) <= 80 else text[:77] + "…"
 

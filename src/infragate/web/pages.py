@@ -6,8 +6,8 @@ refusal is shown on the page it came from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -21,12 +21,12 @@ from infragate.web.problems import status_for
 from infragate.web.routes import unit_of_work
 from infragate.workflow import accounts
 from infragate.workflow.approvals import ApproveDesign
-from infragate.workflow.bus import handle
+from infragate.workflow.bus import R, handle
 from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.design_review import GetDesignChanges, GetDesignDocuments, GetLatestPlan, ListDeployments
 from infragate.workflow.gatekeeping import EvaluateGates, Launch
 from infragate.workflow.job_requests import GetJobLog, ListJobs
-from infragate.workflow.messages import Command
+from infragate.workflow.messages import AnyCommand, Command
 from infragate.workflow.pentests import FindPentest
 from infragate.workflow.portfolio import Portfolio
 from infragate.workflow.signoffs import SignChecklistItem
@@ -40,8 +40,8 @@ ACTIVE_JOBS = ("queued", "running")
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status)
+def _page(request: Request, name: str, context: Mapping[str, object], status: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, dict(context), status_code=status)
 
 
 def _signed_in(request: Request) -> Caller | None:
@@ -131,14 +131,14 @@ def _environment(
 ) -> HTMLResponse:
     uow = unit_of_work(request)
 
-    def ask(command: Command[Any]) -> Any:
+    def ask(command: Command[R]) -> R:
         return handle(command, caller, uow)
 
     where = {"project": project, "environment": environment}
     report = ask(EvaluateGates(**where))
     # Most severe first, then the soonest due: a page of forms stays usable; the API and CLI list them all.
     findings = ask(ListFindings(project=project, environment=environment, limit=FINDINGS_SHOWN))
-    context = {
+    context: dict[str, object] = {
         "me": caller,
         "project": project,
         "environment": environment,
@@ -162,7 +162,7 @@ def _environment(
     return _page(request, "environment.html", context, status=status)
 
 
-def activity_context(uow: UnitOfWork, caller: Caller, project: str, environment: str) -> dict[str, Any]:
+def activity_context(uow: UnitOfWork, caller: Caller, project: str, environment: str) -> dict[str, object]:
     """The environment's latest jobs (with the last lines of the running ones) and runs."""
     from infragate.workflow.design_review import ListRuns
 
@@ -177,9 +177,7 @@ def activity_context(uow: UnitOfWork, caller: Caller, project: str, environment:
     return {"jobs": jobs, "job_logs": logs, "live": bool(logs), "runs": list(runs)}
 
 
-def act(
-    request: Request, project: str, environment: str, csrf: str, command: Command[Any] | None, done: str
-) -> Response:
+def act(request: Request, project: str, environment: str, csrf: str, command: AnyCommand | None, done: str) -> Response:
     """Run a form's command as the signed-in person, then show the page again (with the refusal, if any)."""
     caller = _signed_in(request)
     if caller is None:

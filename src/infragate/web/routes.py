@@ -6,10 +6,11 @@ client reads the same declarations, so the two sides cannot drift apart."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, create_model
 from pydantic.fields import FieldInfo
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +20,7 @@ from infragate.web.principals import principal
 from infragate.web.problems import PROBLEM_RESPONSES
 from infragate.workflow.bus import handle
 from infragate.workflow.context import Caller, UnitOfWork
-from infragate.workflow.messages import Command, FileOut, Http
+from infragate.workflow.messages import AnyCommand, FileOut, Http
 
 CallerDep = Annotated[Caller, Depends(principal)]
 QUERY_METHODS = ("GET", "DELETE")
@@ -31,7 +32,7 @@ def unit_of_work(request: Request) -> UnitOfWork:
     return base.fresh()
 
 
-def add_command_routes(router: APIRouter, commands: Iterable[type[Command[Any]]]) -> None:
+def add_command_routes(router: APIRouter, commands: Iterable[type[AnyCommand]]) -> None:
     for command in commands:
         http = command.http
         if http is None or http.custom:
@@ -39,7 +40,6 @@ def add_command_routes(router: APIRouter, commands: Iterable[type[Command[Any]]]
         result = command.result_type()
         file = issubclass(result, FileOut)
         doc = inspect.cleandoc(command.__doc__ or "")
-        shape: dict[str, Any] = {"response_class": Response} if file else {"response_model": result}
         router.add_api_route(
             http.path,
             endpoint_for(command, http),
@@ -51,11 +51,16 @@ def add_command_routes(router: APIRouter, commands: Iterable[type[Command[Any]]]
             responses=PROBLEM_RESPONSES,
             operation_id=command.__name__,
             name=command.__name__,
-            **shape,
+            # A file is served as itself; anything else as its result model, the same on both sides of the API.
+            response_class=Response if file else JSONResponse,
+            response_model=None if file else result,
         )
 
 
-def endpoint_for(command: type[Command[Any]], http: Http) -> Any:
+Endpoint = Callable[..., Awaitable[BaseModel | Response]]  # FastAPI reads its parameters from __signature__
+
+
+def endpoint_for(command: type[AnyCommand], http: Http) -> Endpoint:
     """An async endpoint whose signature FastAPI reads: the path fields, then the query fields or a body model."""
     fields = command.model_fields
     path = http.path_fields()
@@ -80,8 +85,8 @@ def endpoint_for(command: type[Command[Any]], http: Http) -> Any:
         ]
         parameters.sort(key=lambda p: p.default is not inspect.Parameter.empty)
     elif rest:
-        definitions: dict[str, Any] = {name: (info.annotation, info) for name, info in rest.items()}
-        body_model = create_model(f"{command.__name__}Body", **definitions)
+        definitions = {name: (info.annotation, info) for name, info in rest.items()}
+        body_model = create_model(f"{command.__name__}Body", **definitions)  # type: ignore[call-overload]
         required = any(info.is_required() for info in rest.values())
         parameters.append(
             inspect.Parameter(
@@ -89,7 +94,7 @@ def endpoint_for(command: type[Command[Any]], http: Http) -> Any:
             )
         )
 
-    async def endpoint(request: Request, caller: Caller, **given: Any) -> Any:
+    async def endpoint(request: Request, caller: Caller, **given: object) -> BaseModel | Response:
         values = {name: value for name, value in given.items() if name != "body"}
         body = given.get("body")
         if isinstance(body, BaseModel):
@@ -107,11 +112,12 @@ def endpoint_for(command: type[Command[Any]], http: Http) -> Any:
     return endpoint
 
 
-def _query(info: FieldInfo) -> Any:
+def _query(info: FieldInfo) -> object:
+    """FastAPI's marker of a query parameter, with the field's description for the OpenAPI document."""
     return Query(description=info.description) if info.description else Query()
 
 
-async def _raw(request: Request, http: Http, annotation: Any) -> bytes | str:
+async def _raw(request: Request, http: Http, annotation: object) -> bytes | str:
     """The request's body itself (a report, a findings file), at most ``http.max_body`` bytes, chunked or not."""
     data = bytearray()
     async for chunk in request.stream():

@@ -16,7 +16,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
@@ -32,10 +32,18 @@ FLOW_COOKIE = "infragate_sso_flow"
 FLOW_SECONDS = 600
 
 
+class OAuthClient(Protocol):
+    """What infragate uses of Authlib's Starlette OAuth client for the provider."""
+
+    async def authorize_redirect(self, request: Request, redirect_uri: str) -> Response: ...
+
+    async def authorize_access_token(self, request: Request) -> dict[str, object]: ...
+
+
 @dataclass(frozen=True)
 class SingleSignOn:
     settings: OidcSettings
-    client: Any  # Authlib's Starlette OAuth client for the provider
+    client: OAuthClient
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -97,7 +105,8 @@ async def callback(request: Request) -> Response:
         token = await sso.client.authorize_access_token(request)
     except Exception as failure:  # a forged state, a bad token or signature: Authlib's errors, all refusals
         return _refused(request, f"single sign-on failed: {getattr(failure, 'description', None) or failure}")
-    claims = dict(token.get("userinfo") or {})
+    userinfo = token.get("userinfo")
+    claims: dict[str, object] = dict(userinfo) if isinstance(userinfo, dict) else {}
     try:
         user = await asyncio.to_thread(accounts.sso_user, request.app.state.uow.store, sso.settings.issuer, claims)
     except AuthenticationError as refused:

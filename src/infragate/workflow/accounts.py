@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -149,7 +149,7 @@ def authenticate(store: Store, name: str, password: str) -> str:
     raise failure
 
 
-def sso_user(store: Store, issuer: str, claims: dict[str, Any]) -> str:
+def sso_user(store: Store, issuer: str, claims: Mapping[str, object]) -> str:
     """The infragate user an identity from the organisation's provider signs in as: the user whose name or
     e-mail is the verified e-mail the provider asserts. Nobody is created here: an admin adds users and
     grants roles, single sign-on only proves who someone is. Sign-ins and refusals are audit-logged."""

@@ -10,15 +10,15 @@ every page view, and a query never writes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
 from infragate.workflow.context import Caller, UnitOfWork
-from infragate.workflow.messages import Command
+from infragate.workflow.messages import AnyCommand, Command
 
 R = TypeVar("R", bound=BaseModel)
-C = TypeVar("C", bound=Command[Any])
+C = TypeVar("C", bound=AnyCommand)
 
 
 def handles(command: type[C]) -> Callable[[Callable[[C, Caller, UnitOfWork], R]], Callable[[C, Caller, UnitOfWork], R]]:

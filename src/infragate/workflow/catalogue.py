@@ -4,9 +4,8 @@ each command that declares ``http``). A new use-case module is added to ``MODULE
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
-from infragate.workflow.messages import Command
+from infragate.workflow.messages import AnyCommand, Command
 
 MODULES = (
     "infragate.workflow.accounts",
@@ -38,11 +37,11 @@ MODULES = (
 )
 
 
-def commands() -> list[type[Command[Any]]]:
+def commands() -> list[type[AnyCommand]]:
     """Every command class, in a stable order (its module, then its name)."""
     for name in MODULES:
         importlib.import_module(name)
-    found: list[type[Command[Any]]] = []
+    found: list[type[AnyCommand]] = []
     pending = list(Command.__subclasses__())
     while pending:
         klass = pending.pop()

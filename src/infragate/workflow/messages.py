@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Generic, NamedTuple, TypeAlias, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, RootModel
 
@@ -28,7 +28,7 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-R = TypeVar("R", bound=BaseModel)  # a Result, or a RootModel for a list the API answers as a list
+R = TypeVar("R", bound=BaseModel, covariant=True)  # a Result, or a RootModel for a list the API answers as a list
 
 
 class Http(NamedTuple):
@@ -59,8 +59,8 @@ class Command(BaseModel, Generic[R]):
     def result_type(cls) -> type[BaseModel]:
         """The ``R`` of ``Command[R]`` this command was declared with."""
         for klass in cls.__mro__:
-            meta = cast(dict[str, Any], getattr(klass, "__pydantic_generic_metadata__", {}))
-            origin, args = meta.get("origin"), meta.get("args") or ()
+            meta = cast(dict[str, object], getattr(klass, "__pydantic_generic_metadata__", {}))
+            origin, args = meta.get("origin"), cast(tuple[object, ...], meta.get("args") or ())
             if isinstance(origin, type) and issubclass(origin, Command) and args and isinstance(args[0], type):
                 return cast(type[BaseModel], args[0])
         raise TypeError(f"{cls.__name__} does not say its result type (subclass Command[SomeResult])")
@@ -72,7 +72,8 @@ class Query(Command[R]):
     writes: ClassVar[bool] = False
 
 
-C = TypeVar("C", bound=Command[Any])
+AnyCommand: TypeAlias = "Command[BaseModel]"  # any command: every result is a model
+C = TypeVar("C", bound=AnyCommand)
 Handler = Callable[[C, "Caller", "UnitOfWork"], R]
 
 
