@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
-JsonScalar: TypeAlias = bool | int | float | str | None
+from typing_extensions import TypeAliasType
+
 # Read-only containers, so a list of strings is a list of JSON values (``list`` and ``dict`` are invariant).
-Json: TypeAlias = JsonScalar | Sequence["Json"] | Mapping[str, "Json"]
+# A named alias (not a plain recursive one), so pydantic can read it too when a model holds one.
+Json = TypeAliasType("Json", "bool | int | float | str | Sequence[Json] | Mapping[str, Json] | None")
 JsonObject: TypeAlias = dict[str, Json]

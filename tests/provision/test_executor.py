@@ -84,6 +84,10 @@ def test_plan_files_round_trip_and_refuse_edits() -> None:
         Plan.from_json(edited, "plan.json")
     with pytest.raises(UsageError, match="not an infragate plan"):
         Plan.from_json("{}", "plan.json")
+    # Hostile shapes are a clear refusal, never a traceback: a list, changes that are not objects.
+    for text in ("[]", '"plan"', plan.to_json().replace('"changes": [', '"changes": ["x", ')):
+        with pytest.raises(UsageError, match=r"cannot read the plan|edited"):
+            Plan.from_json(text, "plan.json")
 
 
 @pytest.mark.parametrize("order", [("a", "b", "c", "d"), ("d", "c", "b", "a"), ("c", "a", "d", "b")])

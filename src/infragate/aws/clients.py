@@ -49,7 +49,7 @@ def new_session(**options: Any) -> boto3.Session:
 
 def warm_service_models() -> None:
     """Load every service model infragate uses into the shared loader (no network: clients are only built)."""
-    session = new_session(region_name="us-east-1", **EMBEDDED_CREDENTIALS)
+    session: Any = new_session(region_name="us-east-1", **EMBEDDED_CREDENTIALS)  # a client of each, by name
     for service in SERVICES:
         session.client(service, endpoint_url="http://127.0.0.1:9")
 
@@ -139,24 +139,25 @@ class AwsConnection:
         key = (service, region or self.spec.region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self._session.client(
+                session: Any = self._session  # boto3-stubs type clients by literal name: this one is any service
+                self._clients[key] = session.client(
                     service, region_name=key[1], endpoint_url=self.spec.endpoint_url, config=self._config
                 )
             return self._clients[key]
 
-    def call(self, service: str, operation: str, *, region: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    def call(self, service: str, operation: str, *, region: str | None = None, **kwargs: Any) -> Any:
+        """One operation (errors translated): botocore's document, which a caller reads as the operation's
+        boto3-stubs TypedDict."""
         client = self.client(service, region)
-        result: dict[str, Any] = guarded(f"{service}:{operation}", getattr(client, operation), **kwargs)
-        return result
+        return guarded(f"{service}:{operation}", getattr(client, operation), **kwargs)
 
     def wait(self, service: str, waiter: str, *, region: str | None = None, **kwargs: Any) -> None:
         """Block until a botocore waiter is satisfied (e.g. instances terminated) or fails."""
         guarded(f"{service}:wait {waiter}", self.client(service, region).get_waiter(waiter).wait, **kwargs)
 
-    def pages(
-        self, service: str, operation: str, *, region: str | None = None, **kwargs: Any
-    ) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated operation (errors translated, page by page)."""
+    def pages(self, service: str, operation: str, *, region: str | None = None, **kwargs: Any) -> Iterator[Any]:
+        """Every page of a paginated operation (errors translated, page by page): botocore's documents, which
+        a caller reads as the operation's boto3-stubs TypedDict."""
         paginator = self.client(service, region).get_paginator(operation)
         iterator = iter(paginator.paginate(**kwargs))
         what = f"{service}:{operation}"

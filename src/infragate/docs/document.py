@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -54,7 +53,7 @@ class DesignDocument:
         return [table for section in self.sections for table in section.tables]
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     if isinstance(value, Model):
         value = value.model_dump(mode="json")
     if isinstance(value, bool):
@@ -131,8 +130,8 @@ def _configuration(infra: Infrastructure) -> list[Table]:
     return [table for table in tables if table is not None and table.rows]
 
 
-def _flatten(infra: Infrastructure) -> dict[tuple[str, str], dict[str, Any]]:
-    items: dict[tuple[str, str], dict[str, Any]] = {
+def _flatten(infra: Infrastructure) -> dict[tuple[str, str], dict[str, object]]:
+    items: dict[tuple[str, str], dict[str, object]] = {
         (kind.value, component.name): component.model_dump(mode="json", exclude={"name"})
         for kind, component in infra.components()
     }

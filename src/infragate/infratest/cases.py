@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
 
 import httpx
 
@@ -57,12 +56,12 @@ def _unmet(case: TestCase, response: httpx.Response, took_ms: float) -> list[str
         problems.append(f"the body does not contain '{expect.body_contains}'")
     if expect.body_matches is not None and not re.search(expect.body_matches, text):
         problems.append(f"the body does not match /{expect.body_matches}/")
-    for name, wanted in expect.headers.items():
+    for name, header in expect.headers.items():
         got = response.headers.get(name)
         if got is None:
             problems.append(f"no {name} header")
-        elif wanted is not None and got != wanted:
-            problems.append(f"{name} is '{got}', expected '{wanted}'")
+        elif header is not None and got != header:
+            problems.append(f"{name} is '{got}', expected '{header}'")
     if expect.json_equals:
         try:
             document = json.loads(text)
@@ -80,7 +79,7 @@ def _unmet(case: TestCase, response: httpx.Response, took_ms: float) -> list[str
     return problems
 
 
-def _at(document: Any, path: str) -> Any:
+def _at(document: object, path: str) -> object:
     """The value at a dotted path (items.0.name); MISSING when there is none."""
     current = document
     for part in path.split("."):

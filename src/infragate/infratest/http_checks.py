@@ -11,6 +11,7 @@ import httpx
 from infragate.errors import UsageError
 from infragate.infratest.results import Area, CheckResult, Verdict
 from infragate.infratest.scope import Scope
+from infragate.json_values import Json
 from infragate.model.testing import Endpoint
 
 HSTS_MIN_AGE = 15_552_000  # 180 days: a shorter max-age lapses between visits (max-age=0 turns HSTS off)
@@ -19,7 +20,7 @@ VERSION = re.compile(r"\d")  # "nginx/1.25.3", "Apache/2.4": any digit in a bann
 LEAKY_HEADERS = ("x-powered-by", "x-aspnet-version", "x-aspnetmvc-version")
 
 
-def _result(check: str, target: str, verdict: Verdict, detail: str, started: float, **info: object) -> CheckResult:
+def _result(check: str, target: str, verdict: Verdict, detail: str, started: float, **info: Json) -> CheckResult:
     return CheckResult(Area.HTTP, check, target, verdict, detail, (time.perf_counter() - started) * 1000, dict(info))
 
 

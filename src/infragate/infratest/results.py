@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 from xml.etree import ElementTree
+
+from infragate.json_values import Json, JsonObject
 
 
 class Verdict(StrEnum):
@@ -50,7 +52,7 @@ class CheckResult:
     verdict: Verdict
     detail: str
     duration_ms: float = 0.0
-    info: dict[str, Any] = field(default_factory=dict)  # what was observed besides the verdict
+    info: Mapping[str, Json] = field(default_factory=dict)  # what was observed besides the verdict
 
     @property
     def clause(self) -> str:
@@ -60,7 +62,7 @@ class CheckResult:
     def id(self) -> str:
         return f"{self.area.value}:{self.check}:{self.target}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "area": self.area.value,
             "check": self.check,
@@ -98,7 +100,7 @@ class TestReport:
         """Grouped by area, failures first within each."""
         return sorted(self.results, key=lambda r: (list(Area).index(r.area), ORDER[r.verdict], r.check, r.target))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "environment": self.environment,
             "passed": self.passed,

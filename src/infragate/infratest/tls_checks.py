@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from infragate.infratest.results import Area, CheckResult, Verdict
 from infragate.infratest.scope import Destination
+from infragate.json_values import Json
+
+if TYPE_CHECKING:  # for annotations only: SSLyze is imported when TLS is checked
+    from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteAcceptedByServer
+    from sslyze.scanner.models import CertificateInfoScanAttempt
+
+Check: TypeAlias = Callable[..., CheckResult]  # (name, verdict, detail, **information) -> the check's result
 
 OLD = ("ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_cipher_suites", "tls_1_1_cipher_suites")
 MODERN = ("tls_1_2_cipher_suites", "tls_1_3_cipher_suites")
@@ -51,14 +59,14 @@ def tls_checks(destination: Destination, ca_bundle: Path | None, min_days: int, 
         (result,) = list(scanner.get_results())
     took = (time.perf_counter() - started) * 1000
 
-    def check(name: str, verdict: Verdict, detail: str, **info: Any) -> CheckResult:
+    def check(name: str, verdict: Verdict, detail: str, **info: Json) -> CheckResult:
         return CheckResult(Area.TLS, name, url, verdict, detail, took, dict(info))
 
     if result.scan_status is not ServerScanStatusEnum.COMPLETED or result.scan_result is None:
         reason = result.connectivity_error_trace or result.connectivity_status
         return [check("tls-handshake", Verdict.ERROR, f"no TLS connection: {str(reason).strip()[:300]}")]
     scan = result.scan_result
-    accepted: dict[str, list[Any]] = {}
+    accepted: dict[str, list[CipherSuiteAcceptedByServer]] = {}
     for name in OLD + MODERN:
         attempt = getattr(scan, name)
         accepted[name] = list(attempt.result.accepted_cipher_suites) if attempt.result is not None else []
@@ -105,7 +113,7 @@ def _version(scan_name: str) -> str:
     return f"{family.upper()} {major}.{minor}"
 
 
-def _certificate(check: Any, attempt: Any, host: str, min_days: int) -> list[CheckResult]:
+def _certificate(check: Check, attempt: CertificateInfoScanAttempt, host: str, min_days: int) -> list[CheckResult]:
     if attempt.result is None or not attempt.result.certificate_deployments:
         reason = getattr(attempt, "error_reason", None) or "no certificate was received"
         return [check("certificate-trusted", Verdict.ERROR, f"the certificate could not be read: {reason}")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TypeAlias
 
 import httpcore
 import httpx
@@ -15,6 +15,8 @@ import httpx
 from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
 
+# httpcore's socket option: (level, option, value) or (level, option, None, length)
+SocketOption: TypeAlias = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 MAX_CONNECTIONS = 4  # per client: TLS handshakes cost more than waiting on a local server, and a test is no load
 
 
@@ -29,7 +31,7 @@ class ScopedBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         try:
             address, real_port = self.scope.connect_to(host, port)
@@ -38,7 +40,7 @@ class ScopedBackend(httpcore.AsyncNetworkBackend):
         return await self.inner.connect_tcp(address, real_port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+        self, path: str, timeout: float | None = None, socket_options: Iterable[SocketOption] | None = None
     ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("refused: tests never use unix sockets")
 

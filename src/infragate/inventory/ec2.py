@@ -25,6 +25,8 @@ from infragate.model.compute import InstanceRole, VolumeType
 from infragate.model.network import PortRange, Protocol
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from mypy_boto3_ec2.type_defs import IpPermissionOutputTypeDef
+
     from infragate.aws import AwsConnection
 
 ROLE_TAG = "infragate:role"
@@ -65,7 +67,7 @@ def _public_subnet_ids(route_tables: Iterable[dict[str, Any]], subnets: Iterable
     }
 
 
-def _rules(permissions: Iterable[dict[str, Any]], group_names: dict[str, str]) -> tuple[SecurityRule, ...]:
+def _rules(permissions: Iterable[IpPermissionOutputTypeDef], group_names: dict[str, str]) -> tuple[SecurityRule, ...]:
     rules = []
     for permission in parse_permissions(permissions):
         protocol = PROTOCOLS.get(permission.protocol, Protocol.ALL)

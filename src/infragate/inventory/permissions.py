@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the documented shapes of EC2's permissions (boto3-stubs, for type checking only)
+    from mypy_boto3_ec2.type_defs import IpPermissionOutputTypeDef, IpPermissionTypeDef
 
 
 class PeerKind(StrEnum):
@@ -20,12 +23,6 @@ class PeerKind(StrEnum):
     PREFIX_LIST = "PrefixListIds"
 
 
-PEER_FIELD = {
-    PeerKind.CIDR4: "CidrIp",
-    PeerKind.CIDR6: "CidrIpv6",
-    PeerKind.GROUP: "GroupId",
-    PeerKind.PREFIX_LIST: "PrefixListId",
-}
 ALL_PROTOCOLS = "-1"
 
 
@@ -52,28 +49,37 @@ class Permission:
         return cls(protocol, first, last, kind, peer, description)
 
 
-def parse_permissions(permissions: Iterable[dict[str, Any]]) -> list[Permission]:
+def parse_permissions(permissions: Iterable[IpPermissionOutputTypeDef]) -> list[Permission]:
     """EC2's ``IpPermissions`` (or ``IpPermissionsEgress``), one Permission per peer."""
     result = []
     for permission in permissions:
         protocol = str(permission.get("IpProtocol", ALL_PROTOCOLS))
-        first = permission.get("FromPort", -1)
-        last = permission.get("ToPort", -1)
+        first, last = permission.get("FromPort"), permission.get("ToPort")
         first, last = (-1, -1) if first is None or last is None else (int(first), int(last))
-        for kind in PeerKind:
-            for item in permission.get(kind.value, []):
-                peer = str(item[PEER_FIELD[kind]])
-                result.append(Permission.of(protocol, first, last, peer, str(item.get("Description", ""))))
+        peers = [
+            *((r.get("CidrIp", ""), r.get("Description", "")) for r in permission.get("IpRanges", [])),
+            *((r.get("CidrIpv6", ""), r.get("Description", "")) for r in permission.get("Ipv6Ranges", [])),
+            *((g.get("GroupId", ""), g.get("Description", "")) for g in permission.get("UserIdGroupPairs", [])),
+            *((p.get("PrefixListId", ""), p.get("Description", "")) for p in permission.get("PrefixListIds", [])),
+        ]
+        result += [Permission.of(protocol, first, last, str(peer), str(text)) for peer, text in peers]
     return result
 
 
-def to_api(permission: Permission) -> dict[str, Any]:
+def to_api(permission: Permission) -> IpPermissionTypeDef:
     """The ``IpPermissions`` entry that authorises or revokes exactly this permission."""
-    api: dict[str, Any] = {"IpProtocol": permission.protocol}
+    api: IpPermissionTypeDef = {"IpProtocol": permission.protocol}
     if permission.protocol != ALL_PROTOCOLS:
-        api |= {"FromPort": permission.first, "ToPort": permission.last}
-    peer: dict[str, Any] = {PEER_FIELD[permission.kind]: permission.peer}
-    if permission.description:
-        peer["Description"] = permission.description
-    api[permission.kind.value] = [peer]
+        api["FromPort"], api["ToPort"] = permission.first, permission.last
+    peer, described = permission.peer, permission.description
+    if permission.kind is PeerKind.CIDR4:
+        api["IpRanges"] = [{"CidrIp": peer, "Description": described} if described else {"CidrIp": peer}]
+    elif permission.kind is PeerKind.CIDR6:
+        api["Ipv6Ranges"] = [{"CidrIpv6": peer, "Description": described} if described else {"CidrIpv6": peer}]
+    elif permission.kind is PeerKind.GROUP:
+        api["UserIdGroupPairs"] = [{"GroupId": peer, "Description": described} if described else {"GroupId": peer}]
+    else:
+        api["PrefixListIds"] = [
+            {"PrefixListId": peer, "Description": described} if described else {"PrefixListId": peer}
+        ]
     return api

@@ -30,7 +30,8 @@ NOT_CONFIGURED = (
 def _optional(connection: AwsConnection, operation: str, bucket: str) -> dict[str, Any] | None:
     """A bucket setting, or None when the bucket simply does not have it configured."""
     try:
-        return connection.call("s3", operation, Bucket=bucket)
+        found: dict[str, Any] = connection.call("s3", operation, Bucket=bucket)
+        return found
     except AwsNotFoundError as error:
         if error.aws_code in NOT_CONFIGURED:
             return None

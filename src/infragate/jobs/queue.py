@@ -7,13 +7,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from infragate.jobs.runner import reap, run_job
 from infragate.jobs.schedules import fire_due
 from infragate.settings import Settings
 from infragate.store import open_store
 from infragate.workflow import audit_trail
+
+if TYPE_CHECKING:  # for annotations only: Huey is loaded by commands that queue or work
+    from huey import Huey
 
 logger = logging.getLogger("infragate.worker")
 
@@ -22,7 +25,7 @@ IDLE_POLL_MAX_S = 0.5  # an idle worker looks at the queue at least this often: 
 
 @dataclass
 class Queue:
-    huey: Any
+    huey: Huey
     enqueue: Callable[[int], None]
     description: str
 
@@ -42,7 +45,7 @@ def make_queue(settings: Settings) -> Queue:
     def run(job_id: int) -> None:
         run_job(settings, job_id)
 
-    task: Any = huey.task(name="infragate.run_job")(run)
+    task: Callable[[int], None] = huey.task(name="infragate.run_job")(run)
 
     def tick() -> None:
         fire_due(settings, datetime.now(UTC), task)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.json_schema import SkipJsonSchema
@@ -52,7 +52,7 @@ class ComponentKind(StrEnum):
     VOLUME = "volume"  # one live EBS volume attached to no instance (live-only rules)
 
 
-def _inject_names(value: Any) -> Any:
+def _inject_names(value: object) -> object:
     """Copy each mapping key into the component as its ``name`` (the key is the name)."""
     if isinstance(value, dict):
         return {key: ({**item, "name": str(key)} if isinstance(item, dict) else item) for key, item in value.items()}
@@ -65,7 +65,7 @@ Named = Annotated[dict[str, C], BeforeValidator(_inject_names)]
 """A mapping of component name to component, e.g. ``compute: {web: {...}, worker: {...}}``."""
 
 
-def as_tuple(value: Any) -> Any:
+def as_tuple(value: object) -> object:
     """Accept a single scalar where a list is expected (``owners: {lead: alice}``)."""
     if isinstance(value, str | int):
         return (value,)

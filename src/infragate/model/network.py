@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
@@ -43,7 +43,7 @@ class PortRange(Model):
         return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
 
 
-def _parse_ports(value: Any) -> Any:
+def _parse_ports(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError("expected a port number, a range like '8000-8100', or 'all'")
     if isinstance(value, int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
@@ -73,7 +73,7 @@ class Project(Model):
     )
 
 
-def _embedded_shorthand(value: Any) -> Any:
+def _embedded_shorthand(value: object) -> object:
     if value == "embedded":
         return {}
     if isinstance(value, str):
@@ -134,7 +134,7 @@ class EnvironmentSettings(Component):
     scan: ScanSettings = Field(
         default_factory=ScanSettings, description="OWASP scans: engine, profile, how recent for ICP-4.1, limits"
     )
-    overrides: dict[str, Any] = Field(
+    overrides: dict[str, object] = Field(
         default_factory=dict, description="Partial design merged over the base for this environment"
     )
     schedules: Named[ScheduleSpec] = Field(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
@@ -34,7 +34,7 @@ class PublicAccessBlock(Model):
         )
 
 
-def _all_or_nothing(value: Any) -> Any:
+def _all_or_nothing(value: object) -> object:
     """``public_access_block: true`` means all four settings on; ``false`` all four off."""
     if isinstance(value, bool):
         return dict.fromkeys(PublicAccessBlock.model_fields, value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, HttpUrl, WithJsonSchema, field_validator, model_validator
+from pydantic import BeforeValidator, Field, HttpUrl, JsonValue, WithJsonSchema, field_validator, model_validator
 
 from infragate.model.base import Model
 
@@ -28,7 +28,7 @@ def split_pin(pin: str) -> tuple[str, int]:
     return address, port
 
 
-def _url_shorthand(value: Any) -> Any:
+def _url_shorthand(value: object) -> object:
     return {"url": value} if isinstance(value, str) else value
 
 
@@ -78,7 +78,7 @@ class CaseRequest(Model):
     path: str = Field(pattern=r"^/[^\s]*$")
     headers: dict[str, str] = Field(default_factory=dict)
     body: str | None = Field(default=None, max_length=MAX_BODY)
-    json_body: Any = Field(default=None, alias="json")
+    json_body: JsonValue = Field(default=None, alias="json")
     endpoint: int = Field(default=0, ge=0, description="Which of the environment's endpoints (by position)")
 
     @model_validator(mode="after")
@@ -95,7 +95,7 @@ class CaseExpectation(Model):
     headers: dict[str, str | None] = Field(
         default_factory=dict, description="name: value that must be equal, or name: null that must be present"
     )
-    json_equals: dict[str, Any] = Field(
+    json_equals: dict[str, JsonValue] = Field(
         default_factory=dict, alias="json", description="dotted path (items.0.name) -> the value it must equal"
     )
     max_ms: int | None = Field(default=None, ge=1, le=59_999, description="The slowest acceptable answer")

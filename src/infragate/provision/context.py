@@ -10,13 +10,16 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from infragate.inventory import Scope, Snapshot
 from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
 from infragate.model import Infrastructure
 
 if TYPE_CHECKING:  # for annotations only: importing it at run time would load boto3 or SQLAlchemy
+    from mypy_boto3_ec2.literals import ResourceTypeType
+    from mypy_boto3_ec2.type_defs import FilterTypeDef, TagSpecificationTypeDef, TagTypeDef
+
     from infragate.aws import AwsConnection
 
 ROLE_TAG = "infragate:role"
@@ -31,7 +34,7 @@ class ApplyContext:
     snapshot: Snapshot
     production: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    _found: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _found: dict[tuple[str, str], object] = field(default_factory=dict)
     _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,14 +72,14 @@ class ApplyContext:
             **extra,
         }
 
-    def tags(self, component: str, **extra: str) -> list[dict[str, str]]:
+    def tags(self, component: str, **extra: str) -> list[TagTypeDef]:
         return [{"Key": k, "Value": v} for k, v in self.tag_map(component, **extra).items()]
 
-    def tag_spec(self, resource_type: str, component: str, **extra: str) -> list[dict[str, Any]]:
+    def tag_spec(self, resource_type: ResourceTypeType, component: str, **extra: str) -> list[TagSpecificationTypeDef]:
         return [{"ResourceType": resource_type, "Tags": self.tags(component, **extra)}]
 
-    def tag_filters(self, component: str | None = None) -> list[dict[str, Any]]:
-        filters = [
+    def tag_filters(self, component: str | None = None) -> list[FilterTypeDef]:
+        filters: list[FilterTypeDef] = [
             {"Name": f"tag:{PROJECT_TAG}", "Values": [self.project]},
             {"Name": f"tag:{ENVIRONMENT_TAG}", "Values": [self.environment]},
         ]
@@ -89,11 +92,19 @@ class ApplyContext:
         return "-".join((self.run_id, *parts))[:64]
 
     # -- calls ------------------------------------------------------------------------------------------
-    def call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
-        return self.connection.call(service, operation, **kwargs)
+    # What AWS answers is botocore's parsed document: each caller reads it as the boto3-stubs TypedDict of the
+    # operation it called (``reply: DescribeAddressesResultTypeDef = ctx.call(...)``), so no description
+    # travels on untyped.
+    def call(self, service: str, operation: str, **kwargs: object) -> Any:
+        return self.connection.call(service, operation, region=None, **kwargs)
 
-    def pages(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-        return [item for page in self.connection.pages(service, operation, **kwargs) for item in page.get(key, [])]
+    def pages(self, service: str, operation: str, key: str, **kwargs: object) -> Any:
+        """The ``key`` items of every page (a list)."""
+        return [
+            item
+            for page in self.connection.pages(service, operation, region=None, **kwargs)
+            for item in page.get(key, [])
+        ]
 
     # -- ids found or created in this run, one lookup per resource even across threads ---------------
     def once(self, kind: str, name: str, find_or_create: Callable[[], T]) -> T:
@@ -103,8 +114,7 @@ class ApplyContext:
         with lock:
             if key not in self._found:
                 self._found[key] = find_or_create()
-            found: T = self._found[key]
-            return found
+            return cast(T, self._found[key])  # what find_or_create made for this key
 
     def serial(self, what: str) -> threading.Lock:
         """A lock for work that must not run in parallel with itself (use as ``with ctx.serial(...)``)."""

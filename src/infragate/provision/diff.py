@@ -10,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from infragate.inventory import Snapshot, infrastructure_of
+from infragate.json_values import Json
 from infragate.model import ComponentKind, Infrastructure, Section
 from infragate.model.base import Model
 from infragate.provision.plan import Action, AttributeChange, Change
 
 Key = tuple[ComponentKind, str]
-Attributes = dict[str, Any]
+Attributes = dict[str, Json]  # a component's attributes, as JSON
 
 # Changing these cannot be done in place: the resource is deleted and created again.
 REPLACED_BY: dict[ComponentKind, frozenset[str]] = {
@@ -50,7 +50,9 @@ PHASES: tuple[ComponentKind, ...] = (
 def _dump(model: Model, *, sort: Iterable[str] = ()) -> Attributes:
     data: Attributes = model.model_dump(mode="json", exclude={"name"})
     for attribute in sort:
-        data[attribute] = sorted(data[attribute], key=lambda item: json.dumps(item, sort_keys=True))
+        items = data[attribute]
+        assert isinstance(items, list)  # a model's tuple, dumped as a JSON list
+        data[attribute] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
     return data
 
 

@@ -14,13 +14,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from infragate.aws import AwsConnection
 from infragate.design import Design
 from infragate.errors import AwsError, AwsNotFoundError, UsageError
 from infragate.inventory.scope import COMPONENT_TAG, ENVIRONMENT_TAG, PROJECT_TAG
 from infragate.provision.service import scope_of
+
+if TYPE_CHECKING:  # the documented shapes of RDS's, S3's and STS's answers (boto3-stubs, for type checking)
+    from mypy_boto3_rds.type_defs import DBInstanceMessageTypeDef, DBSnapshotMessageTypeDef
+    from mypy_boto3_s3.type_defs import ListObjectVersionsOutputTypeDef
+    from mypy_boto3_sts.type_defs import GetCallerIdentityResponseTypeDef
 
 DRILL_TAG = "infragate:drill"
 SAMPLE_VERSIONS = 3
@@ -71,15 +76,15 @@ def drill_database(
     prefix = scope_of(design, environment).prefix
     identifier, result = f"{prefix}{name}", ComponentDrill(name, "database")
     try:
-        original = connection.call("rds", "describe_db_instances", DBInstanceIdentifier=identifier)["DBInstances"][0]
+        described: DBInstanceMessageTypeDef = connection.call(
+            "rds", "describe_db_instances", DBInstanceIdentifier=identifier
+        )
+        original = described["DBInstances"][0]
     except AwsNotFoundError:
         result.problems.append(f"{identifier} does not exist: apply the design first")
         return result
-    snapshots = [
-        s
-        for s in connection.call("rds", "describe_db_snapshots", DBInstanceIdentifier=identifier)["DBSnapshots"]
-        if s.get("Status") == "available" and s.get("SnapshotCreateTime")
-    ]
+    listed: DBSnapshotMessageTypeDef = connection.call("rds", "describe_db_snapshots", DBInstanceIdentifier=identifier)
+    snapshots = [s for s in listed["DBSnapshots"] if s.get("Status") == "available" and s.get("SnapshotCreateTime")]
     if not snapshots:
         result.problems.append(f"{identifier} has no available snapshot to restore (is its backup retention 0?)")
         return result
@@ -91,7 +96,7 @@ def drill_database(
     progress(f"{name}: restoring {result.recovery_point} to {temporary}")
     started = time.monotonic()
     try:
-        options: dict[str, Any] = {
+        options: dict[str, object] = {
             "DBInstanceIdentifier": temporary,
             "DBSnapshotIdentifier": result.recovery_point,
             "DBInstanceClass": original["DBInstanceClass"],
@@ -104,22 +109,23 @@ def drill_database(
         group = (original.get("DBSubnetGroup") or {}).get("DBSubnetGroupName")
         if group:
             options["DBSubnetGroupName"] = group
-        connection.call("rds", "restore_db_instance_from_db_snapshot", **options)
+        connection.call("rds", "restore_db_instance_from_db_snapshot", region=None, **options)
         progress(f"{name}: {temporary} is being made; waiting until it is available")
         if not connection.spec.embedded:
             connection.wait("rds", "db_instance_available", DBInstanceIdentifier=temporary)
-        restored = connection.call("rds", "describe_db_instances", DBInstanceIdentifier=temporary)["DBInstances"][0]
+        described = connection.call("rds", "describe_db_instances", DBInstanceIdentifier=temporary)
+        restored = described["DBInstances"][0]
         result.rto_minutes = (time.monotonic() - started) / 60
         result.rpo_minutes = (datetime.now(UTC) - result.recovery_point_at).total_seconds() / 60
-        for label, key in (
-            ("engine", "Engine"),
-            ("engine version", "EngineVersion"),
-            ("encryption", "StorageEncrypted"),
+        for label, copied, kept in (
+            ("engine", restored.get("Engine"), original.get("Engine")),
+            ("engine version", restored.get("EngineVersion"), original.get("EngineVersion")),
+            ("encryption", restored.get("StorageEncrypted"), original.get("StorageEncrypted")),
         ):
-            if restored.get(key) != original.get(key):
-                result.problems.append(f"{label}: the copy has {restored.get(key)}, the original {original.get(key)}")
+            if copied != kept:
+                result.problems.append(f"{label}: the copy has {copied}, the original {kept}")
             else:
-                result.checks.append(f"{label} {restored.get(key)}")
+                result.checks.append(f"{label} {copied}")
         if int(restored.get("AllocatedStorage") or 0) < int(original.get("AllocatedStorage") or 0):
             result.problems.append("the copy is smaller than the original")
         else:
@@ -138,7 +144,10 @@ def drill_database(
 def _delete_instance(connection: AwsConnection, identifier: str, progress: Progress) -> bool:
     """Delete the drill's copy (only ever the copy: ``identifier`` is the temporary name)."""
     try:
-        copy = connection.call("rds", "describe_db_instances", DBInstanceIdentifier=identifier)["DBInstances"][0]
+        described: DBInstanceMessageTypeDef = connection.call(
+            "rds", "describe_db_instances", DBInstanceIdentifier=identifier
+        )
+        copy = described["DBInstances"][0]
         if copy.get("DeletionProtection"):  # carried over from the snapshot by some restores: lifted on the copy
             connection.call(
                 "rds", "modify_db_instance", DBInstanceIdentifier=identifier, DeletionProtection=False,
@@ -167,11 +176,15 @@ def drill_bucket(
     with the originals, and delete the bucket. RPO is not a snapshot's age here: versioning keeps every
     write, so it is 0 when the sample restores."""
     prefix = scope_of(design, environment).prefix
-    account = connection.call("sts", "get_caller_identity")["Account"]
+    caller: GetCallerIdentityResponseTypeDef = connection.call("sts", "get_caller_identity")
+    account = caller["Account"]
     source = f"{prefix}{name}-{account}"[:63].lower().rstrip("-")
     result = ComponentDrill(name, "bucket")
     try:
-        versions = connection.call("s3", "list_object_versions", Bucket=source, MaxKeys=200).get("Versions", [])
+        listed: ListObjectVersionsOutputTypeDef = connection.call(
+            "s3", "list_object_versions", Bucket=source, MaxKeys=200
+        )
+        versions = listed.get("Versions", [])
     except AwsNotFoundError:
         result.problems.append(f"{source} does not exist: apply the design first")
         return result
@@ -187,10 +200,10 @@ def drill_bucket(
     started = time.monotonic()
     made = False
     try:
-        options: dict[str, Any] = {"Bucket": temporary}
+        options: dict[str, object] = {"Bucket": temporary}
         if connection.spec.region != "us-east-1":
             options["CreateBucketConfiguration"] = {"LocationConstraint": connection.spec.region}
-        connection.call("s3", "create_bucket", **options)
+        connection.call("s3", "create_bucket", region=None, **options)
         made = True
         connection.call(
             "s3", "put_bucket_tagging", Bucket=temporary, Tagging={"TagSet": _tags(design, environment, name, drill)}
@@ -246,7 +259,7 @@ def components(design: Design, environment: str, only: str | None) -> list[tuple
     return chosen
 
 
-def _utc(value: Any) -> datetime:
+def _utc(value: object) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value)).astimezone(UTC)

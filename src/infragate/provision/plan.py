@@ -10,9 +10,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import cast
 
 from infragate.errors import UsageError
+from infragate.json_values import Json, JsonObject
 from infragate.model import ComponentKind
 
 
@@ -27,8 +28,8 @@ class Action(StrEnum):
 @dataclass(frozen=True)
 class AttributeChange:
     attribute: str
-    before: Any  # JSON values; None when the resource does not exist on that side
-    after: Any
+    before: Json  # None when the resource does not exist on that side
+    after: Json
     forces_replacement: bool = False
 
 
@@ -44,7 +45,7 @@ class Change:
     def key(self) -> str:
         return f"{self.kind.value}:{self.name}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "kind": self.kind.value,
             "name": self.name,
@@ -62,17 +63,38 @@ class Change:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:
+    def from_json(cls, item: object) -> Change:
+        """A change as ``to_json`` wrote it (TypeError, KeyError or ValueError when it is not one)."""
+        data = _object(item)
         return cls(
-            kind=ComponentKind(data["kind"]),
+            kind=ComponentKind(str(data["kind"])),
             name=str(data["name"]),
-            action=Action(data["action"]),
+            action=Action(str(data["action"])),
             attributes=tuple(
-                AttributeChange(a["attribute"], a["before"], a["after"], bool(a["forces_replacement"]))
-                for a in data["attributes"]
+                AttributeChange(
+                    str(a["attribute"]), _json(a["before"]), _json(a["after"]), bool(a["forces_replacement"])
+                )
+                for a in map(_object, _list(data["attributes"]))
             ),
-            unknown=tuple(data.get("unknown", ())),
+            unknown=tuple(str(u) for u in _list(data.get("unknown", []))),
         )
+
+
+def _object(value: object) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise TypeError("a JSON object was expected")
+    return value
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise TypeError("a JSON list was expected")
+    return value
+
+
+def _json(value: object) -> Json:
+    """A value read from JSON (which can only hold JSON values)."""
+    return cast(Json, value)
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,7 @@ class Plan:
     def pending(self) -> list[Change]:
         return [change for change in self.changes if change.action is not Action.NOOP]
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> JsonObject:
         return {
             "project": self.project,
             "environment": self.environment,
@@ -110,7 +132,7 @@ class Plan:
     @classmethod
     def from_json(cls, text: str, source: str) -> Plan:
         try:
-            data = json.loads(text)
+            data = _object(json.loads(text))
             if data.get("format") != "infragate-plan/1":
                 raise ValueError("it is not an infragate plan (no 'format': 'infragate-plan/1')")
             plan = cls(
@@ -118,8 +140,8 @@ class Plan:
                 environment=str(data["environment"]),
                 design_digest=str(data["design_digest"]),
                 live_digest=str(data["live_digest"]),
-                changes=tuple(Change.from_json(item) for item in data["changes"]),
-                notes=tuple(data.get("notes", ())),
+                changes=tuple(Change.from_json(item) for item in _list(data["changes"])),
+                notes=tuple(str(note) for note in _list(data.get("notes", []))),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from infragate import __version__
+from infragate.json_values import JsonObject
 from infragate.policy import LocatedFinding
 from infragate.reporting.findings_report import FindingsReport, service_of
 
 
-def _finding(item: LocatedFinding) -> dict[str, Any]:
+def _finding(item: LocatedFinding) -> JsonObject:
     f = item.finding
-    data: dict[str, Any] = {
+    data: JsonObject = {
         "rule_id": f.rule_id,
         "title": f.title,
         "severity": f.severity.value,

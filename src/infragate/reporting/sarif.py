@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from infragate import __version__
+from infragate.json_values import JsonObject
 from infragate.policy import LocatedFinding, Rule, Severity, Status
 from infragate.reporting.findings_report import FindingsReport
 
@@ -28,7 +28,7 @@ LEVEL = {
 }
 
 
-def _rule(rule: Rule) -> dict[str, Any]:
+def _rule(rule: Rule) -> JsonObject:
     meta = rule.meta
     return {
         "id": meta.id,
@@ -48,7 +48,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(item: LocatedFinding, artifact: str | None) -> dict[str, Any]:
+def _location(item: LocatedFinding, artifact: str | None) -> JsonObject:
     """Where GitHub shows the result: the design line when known, always the resource as a logical location.
 
     A live finding without a design file has no physical location at all, rather than a made-up one.
@@ -59,7 +59,7 @@ def _location(item: LocatedFinding, artifact: str | None) -> dict[str, Any]:
         "kind": "resource",
         "fullyQualifiedName": item.resource or f"{f.environment}/{f.component}",
     }
-    result: dict[str, Any] = {"logicalLocations": [logical]}
+    result: JsonObject = {"logicalLocations": [logical]}
     if location is not None:
         result["physicalLocation"] = {
             "artifactLocation": {"uri": location.file},
@@ -70,9 +70,9 @@ def _location(item: LocatedFinding, artifact: str | None) -> dict[str, Any]:
     return result
 
 
-def _result(item: LocatedFinding, index: dict[str, int], artifact: str | None) -> dict[str, Any]:
+def _result(item: LocatedFinding, index: dict[str, int], artifact: str | None) -> JsonObject:
     f = item.finding
-    result: dict[str, Any] = {
+    result: JsonObject = {
         "ruleId": f.rule_id,
         "level": LEVEL[f.severity],
         "message": {"text": f"[{f.environment}] {f.message}"},

@@ -13,12 +13,13 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
 
 from infragate.errors import UsageError
+from infragate.json_values import JsonObject
 from infragate.scan.findings import ScanFinding
 
 API = "https://api.detectify.com/rest"
@@ -28,6 +29,63 @@ SEVERITY = {
     "information": "info", "info": "info", "informational": "info",
 }  # fmt: skip
 MAX_ATTEMPTS = 5
+
+
+class Profile(TypedDict, total=False):
+    """``GET /v2/profiles/`` (each), ``POST /v2/profiles/``."""
+
+    token: str
+    endpoint: str
+
+
+class ScanStatus(TypedDict, total=False):
+    """``GET /v2/scans/{profile}/`` while a scan runs."""
+
+    state: str
+    phase: str
+
+
+class Header(TypedDict):
+    name: str
+    value: str
+
+
+class Request(TypedDict, total=False):
+    method: str
+    url: str
+    headers: list[Header]
+
+
+class Response(TypedDict, total=False):
+    status_code: int
+    body: str
+
+
+class Definition(TypedDict, total=False):
+    title: str
+    description: str
+
+
+class Vulnerability(TypedDict, total=False):
+    """One finding of ``GET /v2/vulnerabilities/``, with what infragate reads of it."""
+
+    uuid: str
+    title: str
+    severity: str
+    cwe: int | str | None
+    location: str
+    host: str
+    status: str
+    scan_profile_token: str
+    definition: Definition
+    request: Request
+    response: Response
+
+
+class VulnerabilityPage(TypedDict, total=False):
+    vulnerabilities: list[Vulnerability]
+    has_more: bool
+    next_marker: str
 
 
 class DetectifyError(UsageError):
@@ -57,7 +115,7 @@ class Detectify:
         self.sleep = sleep
         self.http = httpx.Client(timeout=30.0, trust_env=False)
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, body: JsonObject | None = None) -> Any:  # read as the TypedDicts below
         text = json.dumps(body) if body is not None else ""
         for attempt in range(MAX_ATTEMPTS):
             headers = {"X-Detectify-Key": self.api_key, "Accept": "application/json"}
@@ -98,10 +156,11 @@ class Detectify:
 
     def profile(self, host: str) -> str:
         """The token of the scan profile for ``host``, created when there is none."""
-        for item in self.call("GET", "/v2/profiles/") or []:
+        profiles: list[Profile] = self.call("GET", "/v2/profiles/") or []
+        for item in profiles:
             if str(item.get("endpoint", "")).lower() == host.lower():
                 return str(item["token"])
-        created = self.call("POST", "/v2/profiles/", {"endpoint": host, "unique": True})
+        created: Profile | None = self.call("POST", "/v2/profiles/", {"endpoint": host, "unique": True})
         if not created or "token" not in created:
             raise DetectifyError(f"Detectify did not create a scan profile for {host}")
         return str(created["token"])
@@ -111,7 +170,7 @@ class Detectify:
         self.call("POST", f"/v2/scans/{profile}/")
         ends = time.monotonic() + deadline_s
         while time.monotonic() < ends:
-            status = self.call("GET", f"/v2/scans/{profile}/")
+            status: ScanStatus | None = self.call("GET", f"/v2/scans/{profile}/")
             if status is None or str(status.get("state", "")).lower() in ("stopped", "finished", "completed", "done"):
                 return
             progress(f"Detectify: {status.get('phase') or status.get('state') or 'running'}")
@@ -119,20 +178,21 @@ class Detectify:
         self.call("DELETE", f"/v2/scans/{profile}/")
         raise DetectifyError(f"the Detectify scan did not finish within {deadline_s:.0f} s (stopped)")
 
-    def vulnerabilities(self) -> Iterator[dict[str, Any]]:
+    def vulnerabilities(self) -> Iterator[Vulnerability]:
         marker = ""
         while True:
-            page = self.call("GET", f"/v2/vulnerabilities/?marker={marker}&page_size=100") or {}
+            found: VulnerabilityPage | None = self.call("GET", f"/v2/vulnerabilities/?marker={marker}&page_size=100")
+            page: VulnerabilityPage = found or {}
             yield from page.get("vulnerabilities", [])
             if not page.get("has_more") or not page.get("next_marker"):
                 return
             marker = str(page["next_marker"])
 
 
-def to_finding(item: dict[str, Any]) -> ScanFinding:
-    definition = item.get("definition") or {}
-    request = item.get("request") or {}
-    response = item.get("response") or {}
+def to_finding(item: Vulnerability) -> ScanFinding:
+    definition: Definition = item.get("definition") or {}
+    request: Request = item.get("request") or {}
+    response: Response = item.get("response") or {}
     url = str(request.get("url") or item.get("location") or f"https://{item.get('host', '')}/")
     evidence = ""
     if request:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from infragate.json_values import JsonObject
 from infragate.scan.owasp import category, label
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -90,7 +90,7 @@ class ScanFinding:
     def owasp_label(self) -> str:
         return label(self.owasp)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "fingerprint": self.fingerprint,
             "engine": self.engine,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from html import escape
-from typing import Any
 from xml.etree import ElementTree
 
+from infragate.json_values import JsonObject
 from infragate.scan.findings import SEVERITIES, ScanFinding
 from infragate.scan.owasp import CATEGORIES, label
 from infragate.scan.runner import ScanReport
@@ -16,10 +16,10 @@ SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low":
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 
 
-def to_sarif(report: ScanReport, version: str) -> dict[str, Any]:
+def to_sarif(report: ScanReport, version: str) -> JsonObject:
     """One run, one rule per engine rule and CWE; results located by URL (SARIF's artifactLocation.uri)."""
-    rules: dict[str, dict[str, Any]] = {}
-    results = []
+    rules: dict[str, JsonObject] = {}
+    results: list[JsonObject] = []
     for finding in report.findings:
         rule_id = f"{finding.engine}/{finding.rule}/CWE-{finding.cwe or 0}"
         rules.setdefault(

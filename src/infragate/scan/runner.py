@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from infragate.infratest.results import Verdict
 from infragate.infratest.scope import Scope
+from infragate.json_values import JsonObject
 from infragate.scan import checks, wapiti
 from infragate.scan.crawl import Budget, LimitReachedError, crawl
 from infragate.scan.findings import SEVERITIES, ScanFinding, deduplicated
@@ -123,7 +123,7 @@ class ScanReport:
     def counts(self) -> dict[str, int]:
         return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "environment": self.environment,
             "engine": self.engine,

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from infragate.errors import UsageError
 from infragate.scan.findings import ScanFinding
@@ -175,7 +175,28 @@ def run(
     return parse(json.loads(report.read_text()), url)
 
 
-def parse(report: dict[str, Any], base: str) -> list[ScanFinding]:
+class WapitiFinding(TypedDict, total=False):
+    """One finding of wapiti's JSON report."""
+
+    module: str
+    level: int
+    method: str
+    path: str
+    parameter: str
+    info: str
+    http_request: str
+
+
+class Classification(TypedDict, total=False):
+    ref: dict[str, str]  # reference name -> URL, e.g. "CWE-79: …"
+
+
+class WapitiReport(TypedDict, total=False):
+    classifications: dict[str, Classification]
+    vulnerabilities: dict[str, list[WapitiFinding]]
+
+
+def parse(report: WapitiReport, base: str) -> list[ScanFinding]:
     """wapiti's JSON report (``vulnerabilities`` by category, each with method, path, parameter, level)."""
     classifications = report.get("classifications", {})
     origin = re.match(r"^(https?://[^/]+)", base)
@@ -213,7 +234,7 @@ def _cookie(info: str) -> str:
     return match.group(1) if match else ""
 
 
-def _cwe(classification: dict[str, Any]) -> int | None:
+def _cwe(classification: Classification) -> int | None:
     for reference in classification.get("ref", {}):
         match = re.match(r"CWE-(\d+)", str(reference))
         if match:

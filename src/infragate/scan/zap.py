@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from infragate.errors import UsageError
 from infragate.scan.findings import ScanFinding
+
+if TYPE_CHECKING:  # for annotations only: the client is imported when a scan runs
+    from zapv2 import ZAPv2
 
 ENGINE = "zap"
 RISK = {"high": "high", "medium": "medium", "low": "low", "informational": "info"}
@@ -27,7 +30,26 @@ class ZapError(UsageError):
     """ZAP refused or failed (the scan reports it; it never counts as a clean scan)."""
 
 
-def _client(api: str, key: str) -> Any:
+class Alert(TypedDict, total=False):
+    """One alert of ZAP's ``core/view/alerts`` (its fields are strings)."""
+
+    pluginId: str
+    alertRef: str
+    alert: str
+    name: str
+    risk: str
+    confidence: str
+    cweid: str
+    url: str
+    param: str
+    method: str
+    attack: str
+    evidence: str
+    description: str
+    tags: dict[str, str]
+
+
+def _client(api: str, key: str) -> ZAPv2:
     from zapv2 import ZAPv2
 
     return ZAPv2(proxies={"http": api, "https": api}, apikey=key or None, validate_status_code=True)
@@ -54,7 +76,7 @@ def scan_endpoint(
         active = zap.ascan.scan(url, recurse=True, inscopeonly=True)
         _wait(lambda: int(zap.ascan.status(active)) >= 100, ends, sleep, progress, "ZAP active scan")
         _wait(lambda: int(zap.pscan.records_to_scan) == 0, ends, sleep, progress, "ZAP passive scan")
-        alerts: list[dict[str, Any]] = []
+        alerts: list[Alert] = []
         while True:
             page = zap.core.alerts(baseurl=url, start=len(alerts), count=PAGE)
             alerts += page
@@ -79,13 +101,13 @@ def _wait(
         sleep(2.0)
 
 
-def to_finding(alert: dict[str, Any]) -> ScanFinding:
+def to_finding(alert: Alert) -> ScanFinding:
     cwe = str(alert.get("cweid", "-1"))
     tags = alert.get("tags") or {}
     owasp = next((m.group(1) for tag in tags if (m := OWASP_TAG.match(str(tag)))), "")
     return ScanFinding(
         ENGINE,
-        str(alert.get("pluginId") or alert.get("alertRef") or ""),
+        alert.get("pluginId") or alert.get("alertRef") or "",
         str(alert.get("alert") or alert.get("name") or "ZAP alert"),
         RISK.get(str(alert.get("risk", "")).lower(), "info"),
         CONFIDENCE.get(str(alert.get("confidence", "")).lower(), "medium"),
@@ -93,7 +115,7 @@ def to_finding(alert: dict[str, Any]) -> ScanFinding:
         str(alert.get("url", "")),
         parameter=str(alert.get("param") or ""),
         method=str(alert.get("method") or "GET"),
-        evidence=" ".join(str(alert.get(k) or "") for k in ("attack", "evidence")).strip(),
+        evidence=" ".join((alert.get("attack") or "", alert.get("evidence") or "")).strip(),
         description=str(alert.get("description", ""))[:1000],
         owasp=owasp,
     )

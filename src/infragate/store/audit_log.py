@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from infragate.json_values import Json, JsonObject
 from infragate.store.checkpoints import Head, Signer, check_signature
 from infragate.store.schema import AuditCheckpoint, AuditLogEntry
 from infragate.store.timestamps import as_utc
@@ -26,7 +27,7 @@ GENESIS = "0" * 64
 CHAIN_LOCK = 0x1A6E_7A7E  # the PostgreSQL advisory lock that serialises appends (any stable number)
 
 
-def _hash(previous: str, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]) -> str:
+def _hash(previous: str, at: datetime, actor: str, action: str, subject: str, detail: Mapping[str, Json]) -> str:
     # Times are hashed in UTC at microsecond precision: what every supported database gives back.
     stamp = at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     body = json.dumps([previous, stamp, actor, action, subject, detail], sort_keys=True, separators=(",", ":"))
@@ -34,7 +35,7 @@ def _hash(previous: str, at: datetime, actor: str, action: str, subject: str, de
 
 
 def append(
-    session: Session, actor: str, action: str, subject: str, detail: dict[str, Any] | None = None
+    session: Session, actor: str, action: str, subject: str, detail: Mapping[str, Json] | None = None
 ) -> AuditLogEntry:
     """Add an entry. When an admin acts for someone (``--as``), the entry names the person acted for as its
     actor and the admin under ``by``: both are on record."""
@@ -112,11 +113,11 @@ class EntryRecord:
     actor: str
     action: str
     subject: str
-    detail: dict[str, Any]
+    detail: JsonObject
     previous_hash: str
     hash: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {**self.__dict__, "at": self.at.astimezone(UTC).isoformat(timespec="microseconds")}
 
 
@@ -127,7 +128,7 @@ class CheckpointRecord:
     key_id: str
     signature: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {"id": self.id, **self.head.to_json(self.key_id, self.signature)}
 
 
@@ -137,7 +138,7 @@ class Anchor:
     recorded outside the database (None when there is none; ``{"unreadable": True}`` when it is damaged)."""
 
     public_key: Ed25519PublicKey | None
-    recorded_head: dict[str, Any] | None
+    recorded_head: JsonObject | None
 
 
 def entries(session: Session) -> list[EntryRecord]:
@@ -214,15 +215,13 @@ def _anchored(
 
 
 def _against_recorded_head(
-    recorded: dict[str, Any], public_key: Ed25519PublicKey, position: dict[int, tuple[int, str]]
+    recorded: JsonObject, public_key: Ed25519PublicKey, position: dict[int, tuple[int, str]]
 ) -> list[Break]:
     try:
-        head = Head(
-            int(recorded["count"]),
-            int(recorded["head_id"]),
-            str(recorded["head_hash"]),
-            datetime.fromisoformat(str(recorded["at"])),
-        )
+        count, head_id = recorded["count"], recorded["head_id"]
+        if not isinstance(count, int) or not isinstance(head_id, int):
+            raise TypeError("the recorded head's count and id are numbers")
+        head = Head(count, head_id, str(recorded["head_hash"]), datetime.fromisoformat(str(recorded["at"])))
         signature = str(recorded["signature"])
     except (KeyError, TypeError, ValueError):
         return [Break(0, "the head recorded outside the database is unreadable")]

@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from infragate.errors import StoreError
 from infragate.files import write_bytes_atomically
+from infragate.json_values import JsonObject
 
 HEAD_FILE_SUFFIX = ".head.json"  # the latest signed head, kept beside the key, outside the database
 
@@ -44,7 +44,7 @@ class Head:
         body = {"count": self.count, "head_id": self.head_id, "head_hash": self.head_hash, "at": stamp}
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
-    def to_json(self, key_id: str, signature: str) -> dict[str, Any]:
+    def to_json(self, key_id: str, signature: str) -> JsonObject:
         return {
             "count": self.count,
             "head_id": self.head_id,
@@ -136,13 +136,14 @@ class Signer:
     def record_outside(self, head: Head, signature: str) -> None:
         """Keep the latest signed head beside the key (after the transaction that wrote it has committed)."""
         current = read_head_file(self.head_file)
-        if current is not None and current.get("head_id", 0) >= head.head_id:
+        recorded_id = current.get("head_id") if current is not None else None
+        if isinstance(recorded_id, int) and recorded_id >= head.head_id:
             return  # a later head was already recorded by a concurrent writer
         data = json.dumps(head.to_json(self.key_id, signature), indent=2).encode()
         write_bytes_atomically(self.head_file, data)
 
 
-def read_head_file(path: Path) -> dict[str, Any] | None:
+def read_head_file(path: Path) -> JsonObject | None:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -21,6 +21,11 @@ from infragate.settings import Settings
 from infragate.store import audit_log
 from infragate.store.checkpoints import Signer
 
+if TYPE_CHECKING:  # for annotations only: Alembic is slow to import, and only a migration needs it
+    import sqlite3
+
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -30,7 +35,7 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{(settings.home / 'infragate.db').resolve()}"
 
 
-def _alembic(connection: sa.Connection) -> Any:
+def _alembic(connection: sa.Connection) -> Config:
     from alembic.config import Config  # Alembic is imported only when migrating: it is slow to import
 
     config = Config()
@@ -129,7 +134,7 @@ def _serialise_sqlite_writers(engine: sa.Engine) -> None:
     wait up to the connection timeout."""
 
     @sa.event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_connection: Any, _: Any) -> None:
+    def _no_implicit_transactions(dbapi_connection: sqlite3.Connection, _: object) -> None:
         dbapi_connection.isolation_level = None
 
     @sa.event.listens_for(engine, "begin")

@@ -6,11 +6,11 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from infragate.json_values import JsonObject
 from infragate.store.database import Store
 from infragate.store.schema import Job, JobEvent, Schedule
 from infragate.store.timestamps import optional_utc
@@ -24,7 +24,7 @@ class JobView:
     project: str
     environment: str
     kind: str
-    params: dict[str, Any]
+    params: JsonObject
     state: str
     requested_by: str
     requested_at: datetime
@@ -33,7 +33,7 @@ class JobView:
     worker: str
     cancel_requested: bool
     attempts: int
-    result: dict[str, Any]
+    result: JsonObject
     schedule_id: int | None
 
 
@@ -64,7 +64,7 @@ def create(
     environment: str,
     kind: str,
     requested_by: str,
-    params: dict[str, Any] | None = None,
+    params: JsonObject | None = None,
     schedule_id: int | None = None,
 ) -> JobView:
     with store.session() as session:
@@ -146,7 +146,7 @@ def events(store: Store, job_id: int) -> list[tuple[datetime, str, str]]:
         return [(optional_utc(row.at) or datetime.now(UTC), row.kind, row.message) for row in rows]
 
 
-def finish(store: Store, job_id: int, state: str, result: dict[str, Any]) -> None:
+def finish(store: Store, job_id: int, state: str, result: JsonObject) -> None:
     with store.session() as session:
         job = session.get(Job, job_id)
         if job is not None:

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -137,7 +136,7 @@ def all_locks(store: Store, project: str | None = None) -> list[LockInfo]:
         return [_info(row) for row in session.scalars(query)]
 
 
-def _holding(holder: str, purpose: str, lease_s: int) -> dict[str, Any]:
+def _holding(holder: str, purpose: str, lease_s: int) -> dict[str, object]:
     """The columns that say who holds a lock now: this process, on this host, with a fresh token."""
     now = datetime.now(UTC)
     return {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infragate.errors import UsageError
+from infragate.json_values import JsonObject
 from infragate.store.schema import DesignVersion, Environment, Project, Run, User, WaiverRecord
 
 
@@ -49,7 +49,7 @@ def start_run(session: Session, project: Project, environment: str, kind: str) -
     return run
 
 
-def finish_run(run: Run, *, succeeded: bool, summary: dict[str, Any], artifact_path: str | None = None) -> None:
+def finish_run(run: Run, *, succeeded: bool, summary: JsonObject, artifact_path: str | None = None) -> None:
     run.status = "succeeded" if succeeded else "failed"
     run.finished_at = datetime.now(UTC)
     run.summary = summary

@@ -7,14 +7,16 @@ findings, checklist sign-offs, waivers, and an append-only, hash-chained audit l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from infragate.json_values import JsonObject
+
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[object, object]] = {JsonObject: JSON, list[str]: JSON}
 
 
 class User(Base):
@@ -93,7 +95,7 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16))  # succeeded, failed
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[JsonObject] = mapped_column(default=dict)
     artifact_path: Mapped[str | None] = mapped_column(Text)
 
 
@@ -196,7 +198,7 @@ class AuditLogEntry(Base):
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(Text)
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    detail: Mapped[JsonObject] = mapped_column(default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -246,7 +248,7 @@ class Job(Base):
     project: Mapped[str] = mapped_column(String(64), index=True)
     environment: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    params: Mapped[JsonObject] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, succeeded, failed, cancelled
     requested_by: Mapped[str] = mapped_column(String(120))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -256,7 +258,7 @@ class Job(Base):
     worker: Mapped[str] = mapped_column(String(255), default="")
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[JsonObject] = mapped_column(default=dict)
     schedule_id: Mapped[int | None] = mapped_column(Integer)
 
 

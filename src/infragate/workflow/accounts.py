@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infragate.errors import AuthenticationError, UsageError
+from infragate.json_values import Json
 from infragate.store import Store, audit_log
 from infragate.store.memberships import ADMIN
 from infragate.store.schema import ApiToken, Credential, User, WebSession
@@ -140,7 +141,7 @@ def authenticate(store: Store, name: str, password: str) -> str:
                 return user.name
             else:
                 credential.failed_logins += 1
-                detail: dict[str, object] = {"failures": credential.failed_logins}
+                detail: dict[str, Json] = {"failures": credential.failed_logins}
                 if credential.failed_logins >= MAX_FAILURES:
                     credential.locked_until = _now() + LOCKOUT
                     detail["locked_until"] = credential.locked_until.isoformat(timespec="seconds")
@@ -156,7 +157,7 @@ def sso_user(store: Store, issuer: str, claims: Mapping[str, object]) -> str:
     email = str(claims.get("email") or "").strip()
     subject = str(claims.get("sub") or "")[:200]
     with store.session() as session:
-        detail: dict[str, object] = {"via": "oidc", "issuer": issuer, "subject": subject}
+        detail: dict[str, Json] = {"via": "oidc", "issuer": issuer, "subject": subject}
         if not email or claims.get("email_verified") is False:
             audit_log.append(
                 session, "(single sign-on)", "login-failed", email or subject, detail | {"reason": "no verified e-mail"}

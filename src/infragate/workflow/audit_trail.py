@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import JsonValue
 
 from infragate.errors import UsageError
 from infragate.files import write_atomically, write_bytes_atomically
+from infragate.json_values import Json
 from infragate.store import Store, audit_log
 from infragate.store.audit_log import Anchor, Break, CheckpointRecord, EntryRecord
 from infragate.store.checkpoints import Head, load_public_key, public_pem, read_head_file
@@ -58,7 +58,7 @@ def scheduled_checkpoint(store: Store) -> Verification:
     checkpoint dates the head even when nobody acted. A broken log is reported in that entry (and by the
     worker), so tampering surfaces within the hour rather than at the next audit."""
     result = verify(store)
-    detail: dict[str, Any] = {"intact": result.intact, "checked": result.checked, "anchored": result.anchored}
+    detail: dict[str, Json] = {"intact": result.intact, "checked": result.checked, "anchored": result.anchored}
     if result.breaks:
         detail["breaks"] = [f"entry {b.entry_id}: {b.reason}" for b in result.breaks[:20]]
     with store.session() as session:
@@ -117,22 +117,41 @@ def _lines(path: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line.strip()]
 
 
-def _entry(data: dict[str, Any]) -> EntryRecord:
+def _object(data: object) -> dict[str, object]:
+    if not isinstance(data, dict):
+        raise TypeError("a line is not a JSON object")
+    return data
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"{value!r} is not a number")
+    return int(value)
+
+
+def _entry(line: object) -> EntryRecord:
+    data = _object(line)
+    detail = data["detail"]
+    if not isinstance(detail, dict):
+        raise TypeError("an entry's detail is not a JSON object")
     return EntryRecord(
-        id=int(data["id"]),
-        at=datetime.fromisoformat(data["at"]),
+        id=_int(data["id"]),
+        at=datetime.fromisoformat(str(data["at"])),
         actor=str(data["actor"]),
         action=str(data["action"]),
         subject=str(data["subject"]),
-        detail=dict(data["detail"]),
+        detail=detail,
         previous_hash=str(data["previous_hash"]),
         hash=str(data["hash"]),
     )
 
 
-def _checkpoint(data: dict[str, Any]) -> CheckpointRecord:
-    head = Head(int(data["count"]), int(data["head_id"]), str(data["head_hash"]), datetime.fromisoformat(data["at"]))
-    return CheckpointRecord(int(data["id"]), head, str(data["key_id"]), str(data["signature"]))
+def _checkpoint(line: object) -> CheckpointRecord:
+    data = _object(line)
+    head = Head(
+        _int(data["count"]), _int(data["head_id"]), str(data["head_hash"]), datetime.fromisoformat(str(data["at"]))
+    )
+    return CheckpointRecord(_int(data["id"]), head, str(data["key_id"]), str(data["signature"]))
 
 
 # -- use-cases ----------------------------------------------------------------------------------------------

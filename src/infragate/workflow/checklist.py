@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,7 +44,9 @@ def _load(path: Path) -> tuple[ChecklistSpec, ...]:
 @lru_cache(maxsize=64)
 def _parsed(path: Path, _stamp: tuple[int, int]) -> tuple[ChecklistSpec, ...]:
     try:
-        raw: Any = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text())
+        if not isinstance(raw, list | None):
+            raise TypeError("a checklist is a list of items")
         return tuple(ChecklistSpec.model_validate(item) for item in raw or [])
     except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
         raise DesignValidationError(

@@ -5,7 +5,6 @@ deploy steps, which infragate passes on to GitHub as deployments and statuses.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from infragate.cicd.http import CicdApiError
 from infragate.cicd.webhooks import CiJob, Delivery, GitHubDeployment
 from infragate.design import Design
 from infragate.errors import UsageError
+from infragate.json_values import JsonObject
 from infragate.store import audit_log
 from infragate.store.deliveries import Seen, job_outcomes, remember, workflows_of
 from infragate.store.evidence import approvals
@@ -174,7 +174,7 @@ class Deployments:
                     },
                 )
             )
-            body: dict[str, Any] = {"state": state, "environment": environment, "description": f"{state} (CircleCI)"}
+            body: JsonObject = {"state": state, "environment": environment, "description": f"{state} (CircleCI)"}
             if url:
                 body["log_url"] = url
             github.create_status(repository.github, int(deployment["id"]), body)
@@ -207,7 +207,9 @@ def seen_of(delivery: Delivery, project_id: int | None) -> Seen:
     )
 
 
-def _deployment_of(facts: CiJob | GitHubDeployment | None, environments: Mapping[str, Any]) -> tuple[str | None, bool]:
+def _deployment_of(
+    facts: CiJob | GitHubDeployment | None, environments: Mapping[str, object]
+) -> tuple[str | None, bool]:
     """The environment a delivery reports the end of a deployment to (and whether it succeeded), or None."""
     if isinstance(facts, GitHubDeployment):
         if facts.environment in environments and facts.state in RECORDED_GITHUB_STATES:

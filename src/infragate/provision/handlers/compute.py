@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from infragate.model import InstanceGroup
 from infragate.provision.context import ROLE_TAG, ApplyContext
 from infragate.provision.handlers.network import group_id, subnet_ids
 from infragate.provision.plan import Action, Change
 
+if TYPE_CHECKING:  # the documented shapes of EC2's answers (boto3-stubs, for type checking only)
+    from mypy_boto3_ec2.type_defs import (
+        AddressTypeDef,
+        AllocateAddressResultTypeDef,
+        DescribeAddressesResultTypeDef,
+        FilterTypeDef,
+        InstanceTypeDef,
+        ReservationTypeDef,
+    )
+
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 ROOT_DEVICE = "/dev/xvda"
 
 
-def instances_of(ctx: ApplyContext, group: str) -> list[dict[str, Any]]:
+def instances_of(ctx: ApplyContext, group: str) -> list[InstanceTypeDef]:
     """The group's live instances, oldest first (found by tags, so a crashed run's instances are adopted)."""
-    filters = [*ctx.tag_filters(group), {"Name": "instance-state-name", "Values": LIVE_STATES}]
-    reservations = ctx.pages("ec2", "describe_instances", "Reservations", Filters=filters)
+    filters: list[FilterTypeDef] = [*ctx.tag_filters(group), {"Name": "instance-state-name", "Values": LIVE_STATES}]
+    reservations: list[ReservationTypeDef] = ctx.pages("ec2", "describe_instances", "Reservations", Filters=filters)
     found = [instance for reservation in reservations for instance in reservation.get("Instances", [])]
     return sorted(found, key=lambda i: (str(i.get("LaunchTime", "")), i["InstanceId"]))
 
 
-def addresses_of(ctx: ApplyContext, group: str) -> list[dict[str, Any]]:
+def addresses_of(ctx: ApplyContext, group: str) -> list[AddressTypeDef]:
     """Elastic IPs allocated for the group (associated or left over from an interrupted run)."""
-    return list(ctx.call("ec2", "describe_addresses", Filters=ctx.tag_filters(group)).get("Addresses", []))
+    found: DescribeAddressesResultTypeDef = ctx.call("ec2", "describe_addresses", Filters=ctx.tag_filters(group))
+    return list(found.get("Addresses", []))
 
 
 def _launch(ctx: ApplyContext, name: str, group: InstanceGroup, count: int, already: int) -> None:
@@ -65,7 +76,7 @@ def _launch(ctx: ApplyContext, name: str, group: InstanceGroup, count: int, alre
         )
 
 
-def _terminate(ctx: ApplyContext, instances: list[dict[str, Any]]) -> None:
+def _terminate(ctx: ApplyContext, instances: list[InstanceTypeDef]) -> None:
     if not instances:
         return
     ids = [instance["InstanceId"] for instance in instances]
@@ -74,14 +85,14 @@ def _terminate(ctx: ApplyContext, instances: list[dict[str, Any]]) -> None:
         ctx.connection.wait("ec2", "instance_terminated", InstanceIds=ids)
 
 
-def _release(ctx: ApplyContext, addresses: list[dict[str, Any]]) -> None:
+def _release(ctx: ApplyContext, addresses: list[AddressTypeDef]) -> None:
     for address in addresses:
         if address.get("AssociationId"):
             ctx.call("ec2", "disassociate_address", AssociationId=address["AssociationId"])
         ctx.call("ec2", "release_address", AllocationId=address["AllocationId"])
 
 
-def _sync_settings(ctx: ApplyContext, name: str, group: InstanceGroup, instances: list[dict[str, Any]]) -> None:
+def _sync_settings(ctx: ApplyContext, name: str, group: InstanceGroup, instances: list[InstanceTypeDef]) -> None:
     wanted_groups = sorted(group_id(ctx, sg) for sg in group.security_groups)
     for instance in instances:
         instance_id = instance["InstanceId"]
@@ -99,7 +110,7 @@ def _sync_settings(ctx: ApplyContext, name: str, group: InstanceGroup, instances
         ctx.call("ec2", "create_tags", Resources=ids, Tags=ctx.tags(name, **{ROLE_TAG: group.role.value}))
 
 
-def _sync_addresses(ctx: ApplyContext, name: str, group: InstanceGroup, instances: list[dict[str, Any]]) -> None:
+def _sync_addresses(ctx: ApplyContext, name: str, group: InstanceGroup, instances: list[InstanceTypeDef]) -> None:
     addresses = addresses_of(ctx, name)
     if not group.elastic_ip:
         _release(ctx, addresses)
@@ -117,9 +128,10 @@ def _sync_addresses(ctx: ApplyContext, name: str, group: InstanceGroup, instance
         if spare:
             allocation = spare.pop(0)["AllocationId"]
         else:
-            allocation = ctx.call(
+            allocated: AllocateAddressResultTypeDef = ctx.call(
                 "ec2", "allocate_address", Domain="vpc", TagSpecifications=ctx.tag_spec("elastic-ip", name)
-            )["AllocationId"]
+            )
+            allocation = allocated["AllocationId"]
         ctx.call("ec2", "associate_address", AllocationId=allocation, InstanceId=instance["InstanceId"])
     _release(ctx, spare)
 

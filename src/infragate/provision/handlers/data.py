@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from infragate.errors import AwsError, AwsNotFoundError
 from infragate.model import Bucket, BucketEncryption, Database
@@ -12,22 +13,29 @@ from infragate.provision.context import ApplyContext
 from infragate.provision.handlers.network import group_id, subnet_ids
 from infragate.provision.plan import Action, Change
 
+if TYPE_CHECKING:  # the documented shapes of RDS's and S3's answers (boto3-stubs, for type checking only)
+    from mypy_boto3_rds.type_defs import DBInstanceMessageTypeDef, DBInstanceTypeDef, DBSubnetGroupMessageTypeDef
+    from mypy_boto3_s3.type_defs import LifecycleRuleTypeDef, ListObjectVersionsOutputTypeDef, ObjectIdentifierTypeDef
+
 
 # -- RDS ------------------------------------------------------------------------------------------------
 def database_id(ctx: ApplyContext, name: str) -> str:
     return ctx.aws_name(name)
 
 
-def _describe_db(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
+def _describe_db(ctx: ApplyContext, name: str) -> DBInstanceTypeDef | None:
     try:
-        found = ctx.call("rds", "describe_db_instances", DBInstanceIdentifier=database_id(ctx, name))
+        found: DBInstanceMessageTypeDef = ctx.call(
+            "rds", "describe_db_instances", DBInstanceIdentifier=database_id(ctx, name)
+        )
     except AwsNotFoundError:
         return None
     instances = found.get("DBInstances", [])
     return instances[0] if instances else None
 
 
-def _settings(ctx: ApplyContext, db: Database) -> dict[str, Any]:
+def _settings(ctx: ApplyContext, db: Database) -> dict[str, object]:
+    """What create_db_instance and modify_db_instance both take, as the design says it."""
     return {
         "DBInstanceClass": db.instance_class,
         "EngineVersion": db.engine_version,
@@ -45,7 +53,8 @@ def _subnet_group(ctx: ApplyContext, name: str, db: Database) -> str:
     group = ctx.aws_name(name)
     subnets = subnet_ids(ctx, db.subnet_tier)
     try:
-        found = ctx.call("rds", "describe_db_subnet_groups", DBSubnetGroupName=group)["DBSubnetGroups"][0]
+        groups: DBSubnetGroupMessageTypeDef = ctx.call("rds", "describe_db_subnet_groups", DBSubnetGroupName=group)
+        found = groups["DBSubnetGroups"][0]
         if sorted(s["SubnetIdentifier"] for s in found.get("Subnets", [])) != sorted(subnets):
             ctx.call("rds", "modify_db_subnet_group", DBSubnetGroupName=group, SubnetIds=subnets)
     except AwsNotFoundError:
@@ -72,7 +81,7 @@ def _delete_db(ctx: ApplyContext, name: str) -> None:
                 DeletionProtection=False,
                 ApplyImmediately=True,
             )
-        final: dict[str, Any] = {"SkipFinalSnapshot": True}
+        final: dict[str, object] = {"SkipFinalSnapshot": True}
         if ctx.production:  # production data is never deleted without a last snapshot
             final = {"SkipFinalSnapshot": False, "FinalDBSnapshotIdentifier": f"{identifier}-final-{int(time.time())}"}
         ctx.call("rds", "delete_db_instance", DBInstanceIdentifier=identifier, **final)
@@ -117,19 +126,20 @@ def bucket_name(ctx: ApplyContext, name: str) -> str:
 
 
 def _empty(ctx: ApplyContext, bucket: str) -> None:
-    for page in ctx.connection.pages("s3", "list_object_versions", Bucket=bucket):
-        doomed = [
+    pages: Iterator[ListObjectVersionsOutputTypeDef] = ctx.connection.pages("s3", "list_object_versions", Bucket=bucket)
+    for page in pages:
+        doomed: list[ObjectIdentifierTypeDef] = [
             {"Key": item["Key"], "VersionId": item["VersionId"]}
-            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
         ]
         if doomed:
             ctx.call("s3", "delete_objects", Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
 
 
-def _lifecycle(bucket: Bucket) -> list[dict[str, Any]]:
+def _lifecycle(bucket: Bucket) -> list[LifecycleRuleTypeDef]:
     rules = []
     for index, rule in enumerate(bucket.lifecycle):
-        api: dict[str, Any] = {"ID": f"rule-{index}", "Status": "Enabled", "Filter": {"Prefix": rule.prefix}}
+        api: LifecycleRuleTypeDef = {"ID": f"rule-{index}", "Status": "Enabled", "Filter": {"Prefix": rule.prefix}}
         if rule.expire_days:
             api["Expiration"] = {"Days": rule.expire_days}
         if rule.transition_to_glacier_days:

@@ -8,9 +8,11 @@ that prefix even if an interrupted run never got to tag it.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from infragate.errors import AwsError
+from infragate.json_values import JsonObject
 from infragate.model import Distribution, HostedZone, Origin, Record
 from infragate.model.cdn import ViewerProtocolPolicy
 from infragate.provision.context import ApplyContext
@@ -18,8 +20,23 @@ from infragate.provision.handlers.compute import instances_of
 from infragate.provision.handlers.data import bucket_name
 from infragate.provision.plan import Action, Change
 
+if TYPE_CHECKING:  # the documented shapes of CloudFront's and Route 53's answers (boto3-stubs, for type checking)
+    from mypy_boto3_cloudfront.type_defs import (
+        DistributionSummaryTypeDef,
+        GetDistributionConfigResultTypeDef,
+        ListDistributionsResultTypeDef,
+        ListTagsForResourceResultTypeDef,
+        UpdateDistributionResultTypeDef,
+    )
+    from mypy_boto3_route53.type_defs import (
+        CreateHostedZoneResponseTypeDef,
+        ListHostedZonesByNameResponseTypeDef,
+        ListTagsForResourceResponseTypeDef,
+        ResourceRecordSetOutputTypeDef,
+    )
+
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every *.cloudfront.net alias target
-CACHING_DISABLED = {"QueryString": True, "Cookies": {"Forward": "all"}}
+CACHING_DISABLED: JsonObject = {"QueryString": True, "Cookies": {"Forward": "all"}}
 
 
 def _reference_prefix(ctx: ApplyContext, name: str) -> str:
@@ -27,23 +44,29 @@ def _reference_prefix(ctx: ApplyContext, name: str) -> str:
 
 
 # -- CloudFront -----------------------------------------------------------------------------------------
-def find_distribution(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
+def find_distribution(ctx: ApplyContext, name: str) -> DistributionSummaryTypeDef | None:
     """The distribution's summary, found by tag or, failing that, by caller reference."""
     prefix = _reference_prefix(ctx, name)
-    for page in ctx.connection.pages("cloudfront", "list_distributions"):
-        for summary in (page.get("DistributionList") or {}).get("Items") or []:
-            tags = ctx.call("cloudfront", "list_tags_for_resource", Resource=summary["ARN"])["Tags"].get("Items", [])
-            tag_map = {t["Key"]: t["Value"] for t in tags}
+    pages: Iterator[ListDistributionsResultTypeDef] = ctx.connection.pages("cloudfront", "list_distributions")
+    for page in pages:
+        for summary in page.get("DistributionList", {}).get("Items") or []:
+            tagged: ListTagsForResourceResultTypeDef = ctx.call(
+                "cloudfront", "list_tags_for_resource", Resource=summary["ARN"]
+            )
+            tags = tagged["Tags"].get("Items", [])
+            tag_map = {t["Key"]: t.get("Value", "") for t in tags}
             if tag_map == {**tag_map, **ctx.tag_map(name)}:
-                return dict(summary)
+                return summary
             if not tags:
-                config = ctx.call("cloudfront", "get_distribution_config", Id=summary["Id"])["DistributionConfig"]
-                if str(config.get("CallerReference", "")).startswith(prefix):
-                    return dict(summary)
+                found: GetDistributionConfigResultTypeDef = ctx.call(
+                    "cloudfront", "get_distribution_config", Id=summary["Id"]
+                )
+                if str(found["DistributionConfig"].get("CallerReference", "")).startswith(prefix):
+                    return summary
     return None
 
 
-def distribution_of(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
+def distribution_of(ctx: ApplyContext, name: str) -> DistributionSummaryTypeDef | None:
     """The distribution, looked up once per run for the resources that point at it (DNS, Shield, alarms).
 
     Finding one means listing every distribution and its tags; the distribution's own change looks it up
@@ -62,7 +85,7 @@ def instance_origin_domain(ctx: ApplyContext, group: str) -> str:
     raise AwsError(f"instance group {group} has no public address to serve as a CloudFront origin")
 
 
-def _origin(ctx: ApplyContext, origin: Origin) -> dict[str, Any]:
+def _origin(ctx: ApplyContext, origin: Origin) -> JsonObject:
     if origin.bucket is not None:
         return {
             "Id": origin.target,
@@ -81,7 +104,7 @@ def _origin(ctx: ApplyContext, origin: Origin) -> dict[str, Any]:
     }
 
 
-def _behaviour(origin: Origin, policy: ViewerProtocolPolicy) -> dict[str, Any]:
+def _behaviour(origin: Origin, policy: ViewerProtocolPolicy) -> JsonObject:
     return {
         "TargetOriginId": origin.target,
         "ViewerProtocolPolicy": policy.value,
@@ -91,17 +114,18 @@ def _behaviour(origin: Origin, policy: ViewerProtocolPolicy) -> dict[str, Any]:
     }
 
 
-def _distribution_config(ctx: ApplyContext, name: str, dist: Distribution, reference: str) -> dict[str, Any]:
+def _distribution_config(ctx: ApplyContext, name: str, dist: Distribution, reference: str) -> JsonObject:
+    """The DistributionConfig the design says (create_distribution_with_tags and update_distribution)."""
     default = next((o for o in dist.origins if o.path_pattern == "*"), dist.origins[0])
     others = [o for o in dist.origins if o is not default]
-    certificate: dict[str, Any] = {"CloudFrontDefaultCertificate": True}
+    certificate: JsonObject = {"CloudFrontDefaultCertificate": True}
     if dist.certificate_arn:
         certificate = {
             "ACMCertificateArn": dist.certificate_arn,
             "SSLSupportMethod": "sni-only",
             "MinimumProtocolVersion": dist.minimum_tls_version.value,
         }
-    logging: dict[str, Any] = {"Enabled": False, "IncludeCookies": False, "Bucket": "", "Prefix": ""}
+    logging: JsonObject = {"Enabled": False, "IncludeCookies": False, "Bucket": "", "Prefix": ""}
     if dist.logging_bucket:
         logging = {
             "Enabled": True,
@@ -143,7 +167,7 @@ def apply_distribution(ctx: ApplyContext, change: Change) -> None:
             DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": ctx.tags(change.name)}},
         )
         return
-    current = ctx.call("cloudfront", "get_distribution_config", Id=existing["Id"])
+    current: GetDistributionConfigResultTypeDef = ctx.call("cloudfront", "get_distribution_config", Id=existing["Id"])
     reference = current["DistributionConfig"]["CallerReference"]
     config = _distribution_config(ctx, change.name, dist, reference)
     ctx.call("cloudfront", "update_distribution", Id=existing["Id"], IfMatch=current["ETag"], DistributionConfig=config)
@@ -151,60 +175,70 @@ def apply_distribution(ctx: ApplyContext, change: Change) -> None:
 
 
 def _delete_distribution(ctx: ApplyContext, distribution: str) -> None:
-    current = ctx.call("cloudfront", "get_distribution_config", Id=distribution)
+    current: GetDistributionConfigResultTypeDef = ctx.call("cloudfront", "get_distribution_config", Id=distribution)
+    etag = current["ETag"]
     if current["DistributionConfig"]["Enabled"]:
         config = {**current["DistributionConfig"], "Enabled": False}
-        current = ctx.call(
-            "cloudfront", "update_distribution", Id=distribution, IfMatch=current["ETag"], DistributionConfig=config
+        updated: UpdateDistributionResultTypeDef = ctx.call(
+            "cloudfront", "update_distribution", Id=distribution, IfMatch=etag, DistributionConfig=config
         )
+        etag = updated["ETag"]
         if not ctx.embedded:  # CloudFront deletes only deployed, disabled distributions
             ctx.connection.wait("cloudfront", "distribution_deployed", Id=distribution)
-    ctx.call("cloudfront", "delete_distribution", Id=distribution, IfMatch=current["ETag"])
+    ctx.call("cloudfront", "delete_distribution", Id=distribution, IfMatch=etag)
 
 
 # -- Route 53 -------------------------------------------------------------------------------------------
 def find_zone(ctx: ApplyContext, name: str) -> str | None:
     """The zone id, by tag or by caller reference (the API allows two zones of the same name)."""
     prefix = _reference_prefix(ctx, name)
-    listed = ctx.call("route53", "list_hosted_zones_by_name", DNSName=name, MaxItems="100")
+    listed: ListHostedZonesByNameResponseTypeDef = ctx.call(
+        "route53", "list_hosted_zones_by_name", DNSName=name, MaxItems="100"
+    )
     for zone in listed.get("HostedZones", []):
         if str(zone["Name"]).rstrip(".") != name:
             continue
         zone_id = str(zone["Id"]).rsplit("/", 1)[-1]
         if str(zone.get("CallerReference", "")).startswith(prefix):
             return zone_id
-        tags = ctx.call("route53", "list_tags_for_resource", ResourceType="hostedzone", ResourceId=zone_id)
-        tag_map = {t["Key"]: t["Value"] for t in tags.get("ResourceTagSet", {}).get("Tags", [])}
+        tags: ListTagsForResourceResponseTypeDef = ctx.call(
+            "route53", "list_tags_for_resource", ResourceType="hostedzone", ResourceId=zone_id
+        )
+        tag_map = {t.get("Key", ""): t.get("Value", "") for t in tags.get("ResourceTagSet", {}).get("Tags", [])}
         if tag_map == {**tag_map, **ctx.tag_map(name)}:
             return zone_id
     return None
 
 
-def _record_sets(ctx: ApplyContext, zone: HostedZone) -> list[dict[str, Any]]:
-    sets = []
-    for record in zone.records:
-        sets.append(_record_set(ctx, zone.name, record))
-    return sets
+def _record_sets(ctx: ApplyContext, zone: HostedZone) -> list[JsonObject]:
+    return [_record_set(ctx, zone.name, record) for record in zone.records]
 
 
-def _record_set(ctx: ApplyContext, domain: str, record: Record) -> dict[str, Any]:
-    base: dict[str, Any] = {"Name": record.fqdn(domain) + ".", "Type": record.type.value}
+def _record_set(ctx: ApplyContext, domain: str, record: Record) -> JsonObject:
+    """The ResourceRecordSet the design says for ``record``."""
+    base: JsonObject = {"Name": record.fqdn(domain) + ".", "Type": record.type.value}
     if record.alias_distribution is not None:
         found = distribution_of(ctx, record.alias_distribution)
         if found is None:
             raise AwsError(f"distribution {record.alias_distribution} does not exist yet for {base['Name']}")
-        target = {"HostedZoneId": CLOUDFRONT_ZONE_ID, "DNSName": found["DomainName"], "EvaluateTargetHealth": False}
+        target: JsonObject = {
+            "HostedZoneId": CLOUDFRONT_ZONE_ID,
+            "DNSName": found["DomainName"],
+            "EvaluateTargetHealth": False,
+        }
         return {**base, "AliasTarget": target}
     if record.instance_group is not None:
         addresses = sorted(
-            i["PublicIpAddress"] for i in instances_of(ctx, record.instance_group) if i.get("PublicIpAddress")
+            i.get("PublicIpAddress", "") for i in instances_of(ctx, record.instance_group) if i.get("PublicIpAddress")
         )
         return {**base, "TTL": record.ttl, "ResourceRecords": [{"Value": a} for a in addresses]}
     return {**base, "TTL": record.ttl, "ResourceRecords": [{"Value": v} for v in record.values]}
 
 
-def _live_sets(ctx: ApplyContext, zone_id: str, domain: str) -> list[dict[str, Any]]:
-    sets = ctx.pages("route53", "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone_id)
+def _live_sets(ctx: ApplyContext, zone_id: str, domain: str) -> list[ResourceRecordSetOutputTypeDef]:
+    sets: list[ResourceRecordSetOutputTypeDef] = ctx.pages(
+        "route53", "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone_id
+    )
     apex = domain.rstrip(".") + "."
     return [s for s in sets if not (s["Name"] == apex and s["Type"] in ("NS", "SOA"))]
 
@@ -221,7 +255,7 @@ def apply_zone(ctx: ApplyContext, change: Change) -> None:
             ctx.call("route53", "delete_hosted_zone", Id=zone_id)
         return
     if zone_id is None:
-        created = ctx.call(
+        created: CreateHostedZoneResponseTypeDef = ctx.call(
             "route53",
             "create_hosted_zone",
             Name=change.name,
@@ -237,7 +271,7 @@ def apply_zone(ctx: ApplyContext, change: Change) -> None:
     )
     wanted = _record_sets(ctx, ctx.desired.dns[change.name])
     keys = {(s["Name"], s["Type"]) for s in wanted}
-    changes = [{"Action": "UPSERT", "ResourceRecordSet": s} for s in wanted]
+    changes: list[dict[str, object]] = [{"Action": "UPSERT", "ResourceRecordSet": s} for s in wanted]
     changes += [
         {"Action": "DELETE", "ResourceRecordSet": s}
         for s in _live_sets(ctx, zone_id, change.name)

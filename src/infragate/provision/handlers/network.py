@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from infragate.errors import AwsError, UsageError
 from infragate.inventory.permissions import ALL_PROTOCOLS, Permission, parse_permissions, to_api
@@ -11,11 +12,29 @@ from infragate.model.network import Protocol
 from infragate.provision.context import ApplyContext
 from infragate.provision.plan import Action, Change
 
+if TYPE_CHECKING:  # the documented shapes of EC2's answers (boto3-stubs, for type checking only)
+    from mypy_boto3_ec2.type_defs import (
+        CreateInternetGatewayResultTypeDef,
+        CreateRouteTableResultTypeDef,
+        CreateSecurityGroupResultTypeDef,
+        CreateSubnetResultTypeDef,
+        CreateVpcResultTypeDef,
+        DescribeSecurityGroupsResultTypeDef,
+        FilterTypeDef,
+        InternetGatewayTypeDef,
+        IpPermissionOutputTypeDef,
+        RouteTableTypeDef,
+        SecurityGroupTypeDef,
+        SubnetTypeDef,
+        VpcTypeDef,
+    )
+
 NETWORK = "network"
 PUBLIC_ROUTES = "public-routes"
 
 
-def _one(items: list[dict[str, Any]], key: str) -> str | None:
+def _one(items: Sequence[Mapping[str, object]], key: str) -> str | None:
+    """The ``key`` (an id) of the first item, or None when there is none."""
     return str(items[0][key]) if items else None
 
 
@@ -29,12 +48,15 @@ def vpc_id(ctx: ApplyContext) -> str:
 
 
 def _find_vpc(ctx: ApplyContext) -> str | None:
-    return _one(ctx.pages("ec2", "describe_vpcs", "Vpcs", Filters=ctx.tag_filters(NETWORK)), "VpcId")
+    vpcs: list[VpcTypeDef] = ctx.pages("ec2", "describe_vpcs", "Vpcs", Filters=ctx.tag_filters(NETWORK))
+    return _one(vpcs, "VpcId")
 
 
 def public_route_table(ctx: ApplyContext) -> str:
     def find() -> str:
-        tables = ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES))
+        tables: list[RouteTableTypeDef] = ctx.pages(
+            "ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES)
+        )
         found = _one(tables, "RouteTableId")
         if found is None:
             raise AwsError("the public route table does not exist", hint="Apply the network change first.")
@@ -55,28 +77,31 @@ def apply_network(ctx: ApplyContext, change: Change) -> None:
     cidr = ctx.desired.network.vpc_cidr
     vpc = _find_vpc(ctx)
     if vpc is None:
-        vpc = ctx.call("ec2", "create_vpc", CidrBlock=str(cidr), TagSpecifications=ctx.tag_spec("vpc", NETWORK))["Vpc"][
-            "VpcId"
-        ]
+        made: CreateVpcResultTypeDef = ctx.call(
+            "ec2", "create_vpc", CidrBlock=str(cidr), TagSpecifications=ctx.tag_spec("vpc", NETWORK)
+        )
+        vpc = made["Vpc"]["VpcId"]
         ctx.call("ec2", "modify_vpc_attribute", VpcId=vpc, EnableDnsHostnames={"Value": True})
     ctx.forget("vpc", NETWORK)
-    gateways = ctx.pages(
-        "ec2",
-        "describe_internet_gateways",
-        "InternetGateways",
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}],
+    attached: list[FilterTypeDef] = [{"Name": "attachment.vpc-id", "Values": [vpc]}]
+    gateways: list[InternetGatewayTypeDef] = ctx.pages(
+        "ec2", "describe_internet_gateways", "InternetGateways", Filters=attached
     )
     gateway = _one(gateways, "InternetGatewayId")
     if gateway is None:
-        gateway = ctx.call(
+        made_gateway: CreateInternetGatewayResultTypeDef = ctx.call(
             "ec2", "create_internet_gateway", TagSpecifications=ctx.tag_spec("internet-gateway", NETWORK)
-        )["InternetGateway"]["InternetGatewayId"]
+        )
+        gateway = made_gateway["InternetGateway"]["InternetGatewayId"]
         ctx.call("ec2", "attach_internet_gateway", InternetGatewayId=gateway, VpcId=vpc)
-    tables = ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES))
+    tables: list[RouteTableTypeDef] = ctx.pages(
+        "ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES)
+    )
     if not tables:
-        table = ctx.call(
+        made_table: CreateRouteTableResultTypeDef = ctx.call(
             "ec2", "create_route_table", VpcId=vpc, TagSpecifications=ctx.tag_spec("route-table", PUBLIC_ROUTES)
-        )["RouteTable"]["RouteTableId"]
+        )
+        table = made_table["RouteTable"]["RouteTableId"]
         ctx.call("ec2", "create_route", RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
     ctx.forget("route-table", PUBLIC_ROUTES)
 
@@ -85,13 +110,19 @@ def _delete_network(ctx: ApplyContext) -> None:
     vpc = _find_vpc(ctx)
     if vpc is None:
         return
-    for table in ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES)):
+    tables: list[RouteTableTypeDef] = ctx.pages(
+        "ec2", "describe_route_tables", "RouteTables", Filters=ctx.tag_filters(PUBLIC_ROUTES)
+    )
+    for table in tables:
         for association in table.get("Associations", []):
             if not association.get("Main"):
                 ctx.call("ec2", "disassociate_route_table", AssociationId=association["RouteTableAssociationId"])
         ctx.call("ec2", "delete_route_table", RouteTableId=table["RouteTableId"])
-    filters = [{"Name": "attachment.vpc-id", "Values": [vpc]}]
-    for gateway in ctx.pages("ec2", "describe_internet_gateways", "InternetGateways", Filters=filters):
+    filters: list[FilterTypeDef] = [{"Name": "attachment.vpc-id", "Values": [vpc]}]
+    gateways: list[InternetGatewayTypeDef] = ctx.pages(
+        "ec2", "describe_internet_gateways", "InternetGateways", Filters=filters
+    )
+    for gateway in gateways:
         ctx.call("ec2", "detach_internet_gateway", InternetGatewayId=gateway["InternetGatewayId"], VpcId=vpc)
         ctx.call("ec2", "delete_internet_gateway", InternetGatewayId=gateway["InternetGatewayId"])
     ctx.call("ec2", "delete_vpc", VpcId=vpc)
@@ -99,8 +130,8 @@ def _delete_network(ctx: ApplyContext) -> None:
 
 
 # -- subnets --------------------------------------------------------------------------------------------
-def _find_subnet(ctx: ApplyContext, name: str) -> dict[str, Any] | None:
-    subnets = ctx.pages("ec2", "describe_subnets", "Subnets", Filters=ctx.tag_filters(name))
+def _find_subnet(ctx: ApplyContext, name: str) -> SubnetTypeDef | None:
+    subnets: list[SubnetTypeDef] = ctx.pages("ec2", "describe_subnets", "Subnets", Filters=ctx.tag_filters(name))
     return subnets[0] if subnets else None
 
 
@@ -127,23 +158,25 @@ def apply_subnet(ctx: ApplyContext, change: Change) -> None:
         return
     subnet = ctx.desired.network.subnets[change.name]
     if existing is None:
-        existing = ctx.call(
+        made: CreateSubnetResultTypeDef = ctx.call(
             "ec2",
             "create_subnet",
             VpcId=vpc_id(ctx),
             CidrBlock=str(subnet.cidr),
             AvailabilityZone=subnet.availability_zone,
             TagSpecifications=ctx.tag_spec("subnet", change.name),
-        )["Subnet"]
+        )
+        existing = made["Subnet"]
     _route_publicly(ctx, existing["SubnetId"], subnet.tier is Tier.PUBLIC)
 
 
 def _route_publicly(ctx: ApplyContext, subnet: str, public: bool) -> None:
     """Associate the subnet with the public route table, or take it back to the VPC's main (private) one."""
-    filters = [{"Name": "association.subnet-id", "Values": [subnet]}]
+    filters: list[FilterTypeDef] = [{"Name": "association.subnet-id", "Values": [subnet]}]
+    tables: list[RouteTableTypeDef] = ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=filters)
     associations = [
         association
-        for table in ctx.pages("ec2", "describe_route_tables", "RouteTables", Filters=filters)
+        for table in tables
         for association in table.get("Associations", [])
         if association.get("SubnetId") == subnet
     ]
@@ -156,9 +189,10 @@ def _route_publicly(ctx: ApplyContext, subnet: str, public: bool) -> None:
 
 # -- security groups ------------------------------------------------------------------------------------
 def _find_group(ctx: ApplyContext, name: str) -> str | None:
-    return _one(
-        ctx.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters(name)), "GroupId"
+    groups: list[SecurityGroupTypeDef] = ctx.pages(
+        "ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters(name)
     )
+    return _one(groups, "GroupId")
 
 
 def group_id(ctx: ApplyContext, name: str) -> str:
@@ -172,7 +206,7 @@ def group_id(ctx: ApplyContext, name: str) -> str:
         if found is not None:
             return found
         group = ctx.desired.network.security_groups[name]
-        created = ctx.call(
+        created: CreateSecurityGroupResultTypeDef = ctx.call(
             "ec2",
             "create_security_group",
             GroupName=ctx.aws_name(name),
@@ -195,7 +229,7 @@ def _permissions(ctx: ApplyContext, rules: tuple[SecurityRule, ...]) -> set[Perm
     return result
 
 
-def _live(permissions: list[dict[str, Any]]) -> set[Permission]:
+def _live(permissions: list[IpPermissionOutputTypeDef]) -> set[Permission]:
     return set(parse_permissions(permissions))
 
 
@@ -209,14 +243,18 @@ def _delete_group(ctx: ApplyContext, name: str) -> None:
         existing = _find_group(ctx, name)
         if existing is None:
             return
-        for group in ctx.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters()):
+        groups: list[SecurityGroupTypeDef] = ctx.pages(
+            "ec2", "describe_security_groups", "SecurityGroups", Filters=ctx.tag_filters()
+        )
+        for group in groups:
             mentioning = {
                 direction: [
-                    p
-                    for p in group.get(key, [])
-                    if any(g["GroupId"] == existing for g in p.get("UserIdGroupPairs", []))
+                    p for p in permissions if any(g.get("GroupId") == existing for g in p.get("UserIdGroupPairs", []))
                 ]
-                for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
+                for direction, permissions in (
+                    ("ingress", group.get("IpPermissions", [])),
+                    ("egress", group.get("IpPermissionsEgress", [])),
+                )
             }
             for direction, permissions in mentioning.items():
                 wanted = {p for p in _live(permissions) if p.peer == existing}
@@ -243,7 +281,8 @@ def apply_security_group(ctx: ApplyContext, change: Change) -> None:
 
 
 def _sync_rules(ctx: ApplyContext, group: str, ingress: set[Permission], egress: set[Permission]) -> None:
-    live = ctx.call("ec2", "describe_security_groups", GroupIds=[group])["SecurityGroups"][0]
+    described: DescribeSecurityGroupsResultTypeDef = ctx.call("ec2", "describe_security_groups", GroupIds=[group])
+    live = described["SecurityGroups"][0]
     for direction, wanted, current in (
         ("ingress", ingress, _live(live.get("IpPermissions", []))),
         ("egress", egress, _live(live.get("IpPermissionsEgress", []))),

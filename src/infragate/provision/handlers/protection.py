@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from infragate.errors import AwsError, AwsNotFoundError
 from infragate.inventory import arns
@@ -14,6 +14,16 @@ from infragate.provision.handlers.compute import addresses_of, instances_of
 from infragate.provision.handlers.data import bucket_name, database_id
 from infragate.provision.handlers.edge import distribution_of, find_zone
 from infragate.provision.plan import Action, Change
+
+if TYPE_CHECKING:  # the documented shapes of Shield's, CloudWatch's and Backup's answers (boto3-stubs)
+    from mypy_boto3_backup.type_defs import (
+        BackupPlanInputTypeDef,
+        BackupPlansListMemberTypeDef,
+        BackupSelectionsListMemberTypeDef,
+        CreateBackupPlanOutputTypeDef,
+    )
+    from mypy_boto3_cloudwatch.type_defs import MetricAlarmTypeDef
+    from mypy_boto3_shield.type_defs import ProtectionTypeDef
 
 OPERATORS = {
     Comparison.GT: "GreaterThanThreshold",
@@ -53,12 +63,12 @@ def _wanted_protections(ctx: ApplyContext) -> dict[str, str]:
     return {arn: PROTECTION_NAME.sub("-", ctx.aws_name(label))[:128] for arn, label in wanted.items()}
 
 
-def _ours(ctx: ApplyContext, protection: dict[str, Any]) -> bool:
+def _ours(ctx: ApplyContext, protection: ProtectionTypeDef) -> bool:
     return str(protection.get("Name", "")).startswith(ctx.scope.prefix)
 
 
 def apply_shield(ctx: ApplyContext, change: Change) -> None:
-    current = ctx.pages("shield", "list_protections", "Protections")
+    current: list[ProtectionTypeDef] = ctx.pages("shield", "list_protections", "Protections")
     if change.action is Action.DELETE:  # destroy: remove our protections; the subscription is the account's
         for protection in current:
             if _ours(ctx, protection):
@@ -99,8 +109,11 @@ def _targets(ctx: ApplyContext, alarm: Alarm) -> list[tuple[str, str, list[dict[
 
 def _existing_alarms(ctx: ApplyContext, name: str) -> list[str]:
     prefix = ctx.aws_name(name)
-    alarms = ctx.pages("cloudwatch", "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix)
-    return [a["AlarmName"] for a in alarms if a["AlarmName"] == prefix or a["AlarmName"].startswith(prefix + "/")]
+    alarms: list[MetricAlarmTypeDef] = ctx.pages(
+        "cloudwatch", "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix
+    )
+    names = [a.get("AlarmName", "") for a in alarms]
+    return [n for n in names if n == prefix or n.startswith(prefix + "/")]
 
 
 def put_alarm(ctx: ApplyContext, name: str) -> None:
@@ -163,8 +176,9 @@ def apply_vault(ctx: ApplyContext, change: Change) -> None:
 
 def _find_plan(ctx: ApplyContext, name: str) -> str | None:
     wanted = ctx.aws_name(name)
-    for plan in ctx.pages("backup", "list_backup_plans", "BackupPlansList"):
-        if plan["BackupPlanName"] == wanted:
+    plans: list[BackupPlansListMemberTypeDef] = ctx.pages("backup", "list_backup_plans", "BackupPlansList")
+    for plan in plans:
+        if plan.get("BackupPlanName") == wanted:
             return str(plan["BackupPlanId"])
     return None
 
@@ -183,19 +197,26 @@ def _resource_arns(ctx: ApplyContext, components: tuple[str, ...]) -> list[str]:
     return found
 
 
-def _plan_document(ctx: ApplyContext, name: str) -> dict[str, Any]:
+def _plan_document(ctx: ApplyContext, name: str) -> BackupPlanInputTypeDef:
     plan = ctx.desired.backup.plans[name]
-    rule = {
-        "RuleName": "scheduled",
-        "TargetBackupVaultName": ctx.desired.backup.vault,
-        "ScheduleExpression": plan.schedule,
-        "Lifecycle": {"DeleteAfterDays": plan.retention_days},
+    return {
+        "BackupPlanName": ctx.aws_name(name),
+        "Rules": [
+            {
+                "RuleName": "scheduled",
+                "TargetBackupVaultName": ctx.desired.backup.vault,
+                "ScheduleExpression": plan.schedule,
+                "Lifecycle": {"DeleteAfterDays": plan.retention_days},
+            }
+        ],
     }
-    return {"BackupPlanName": ctx.aws_name(name), "Rules": [rule]}
 
 
 def _delete_selections(ctx: ApplyContext, plan_id: str) -> None:
-    for item in ctx.pages("backup", "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id):
+    selections: list[BackupSelectionsListMemberTypeDef] = ctx.pages(
+        "backup", "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id
+    )
+    for item in selections:
         ctx.call("backup", "delete_backup_selection", BackupPlanId=plan_id, SelectionId=item["SelectionId"])
 
 
@@ -208,13 +229,14 @@ def apply_backup_plan(ctx: ApplyContext, change: Change) -> None:
         return
     plan = ctx.desired.backup.plans[change.name]
     if existing is None:
-        existing = ctx.call(
+        created: CreateBackupPlanOutputTypeDef = ctx.call(
             "backup",
             "create_backup_plan",
             BackupPlan=_plan_document(ctx, change.name),
             BackupPlanTags=ctx.tag_map(change.name),
             CreatorRequestId=ctx.token("plan", change.name),
-        )["BackupPlanId"]
+        )
+        existing = created["BackupPlanId"]
     elif {a.attribute for a in change.attributes} & {"schedule", "retention_days"}:
         ctx.call("backup", "update_backup_plan", BackupPlanId=existing, BackupPlan=_plan_document(ctx, change.name))
     _delete_selections(ctx, existing)  # the covered resources are set whole: ARNs change when instances do

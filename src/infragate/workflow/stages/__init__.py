@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -120,7 +120,7 @@ class Registry:
             raise UsageError(f"there is no job kind '{kind}'", hint=f"Use one of: {', '.join(self.jobs)}.")
         return found
 
-    def parse_summary(self, kind: str, data: Mapping[str, Any]) -> RunSummary | None:
+    def parse_summary(self, kind: str, data: Mapping[str, object]) -> RunSummary | None:
         """A stored run summary as its typed record, or None when it is not one (unusable as evidence)."""
         model = self.summaries.get(kind)
         if model is None:

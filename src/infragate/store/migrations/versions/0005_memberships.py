@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -67,7 +66,7 @@ def _memberships_from_recorded_designs() -> None:
         sa.column("granted_by", sa.String()),
         sa.column("granted_at", sa.DateTime(timezone=True)),
     )
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for project_id, content in latest:
         for role, person in _owners(content):
             known = users.get(person)
@@ -89,11 +88,11 @@ def _memberships_from_recorded_designs() -> None:
         bind.execute(users_table.update().where(users_table.c.id == user_id).values(roles=kept))
 
 
-def _roles(value: Any) -> list[str]:
+def _roles(value: object) -> list[str]:
     """A JSON list of role names, as SQLite (text) or PostgreSQL (decoded) gives it back."""
     if isinstance(value, str):
         value = json.loads(value)
-    return [str(role) for role in value or []]
+    return [str(role) for role in value] if isinstance(value, list) else []
 
 
 def _owners(content: str) -> list[tuple[str, str]]:
