@@ -312,7 +312,7 @@ def close_pentest(store: Store, home: Path) -> None:
     """Carry staging's requested pentest to closed, as the roles would (no findings)."""
     from datetime import UTC, datetime, timedelta
 
-    from infragate.workflow.pentests import Pentesting
+    from infragate.workflow.pentesting import Pentesting
 
     def step(user: str) -> Pentesting:
         return Pentesting(as_user(store, user).work, home, "staging")
