@@ -80,7 +80,7 @@ def scan(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infragate.workflow.scanning import GetScanPlan, Scan
+    from infragate.workflow.scanning import GetScanPlan, Scan, ScanOptions
 
     if env is None:
         raise UsageError("which environment?", hint="Pass --env NAME.")
@@ -93,15 +93,18 @@ def scan(
     if profile is not None and profile not in ("quick", "standard", "full"):
         raise UsageError(f"--profile is '{profile}'", hint="Use quick, standard or full.")
     client, chosen = for_design(design_file, view=_ScanView())
-    options = {"engine": engine, "profile": profile, "max_requests": max_requests, "max_duration_s": max_duration}
+    options = ScanOptions(
+        engine=engine, profile=profile, max_requests=max_requests, max_duration_s=max_duration, rate=rate
+    )
     if dry_run:
-        plan = client.execute(GetScanPlan(project=chosen.project, environment=env, rate=rate, **options)).plan
+        described = options.model_copy(update={"dry_run": True})
+        plan = client.execute(GetScanPlan(project=chosen.project, environment=env, options=described)).plan
         for line in plan.describe():
             out.print(line, markup=False, soft_wrap=True)
         return
     with err.status(f"scanning {chosen.project}/{env}…") as status:
         _ScanView.status = status
-        scanned = client.execute(Scan(project=chosen.project, environment=env, rate=rate, **options))
+        scanned = client.execute(Scan(project=chosen.project, environment=env, options=options))
     report, plan, run_id = scanned.report, scanned.plan, scanned.run_id
     from infragate import __version__
     from infragate.scan import report as formats

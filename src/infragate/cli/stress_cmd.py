@@ -81,7 +81,7 @@ def stress(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infragate.workflow.stress_testing import GetStressPlan, StressTest
+    from infragate.workflow.stress_testing import GetStressPlan, StressOptions, StressTest
 
     if env is None:
         raise UsageError("which environment?", hint="Pass --env NAME.")
@@ -93,9 +93,7 @@ def stress(
         raise UsageError(f"--profile is '{profile}'", hint="Use ramp, step, spike or soak.")
     view = _StressView()
     client, chosen = for_design(design_file, view=view)
-    command = StressTest(
-        project=chosen.project,
-        environment=env,
+    options = StressOptions(
         workers=workers,
         remote_workers=expect_workers,
         peak_rps=peak_rps,
@@ -107,8 +105,9 @@ def stress(
         find_limit=find_limit,
         engine=engine,
     )
+    command = StressTest(project=chosen.project, environment=env, options=options)
     # a plan is read, not run: no CA needed; a run is refused here, before Locust starts, without approval
-    planned = GetStressPlan(project=chosen.project, environment=env, options=command, to_run=not plan_only)
+    planned = GetStressPlan(project=chosen.project, environment=env, options=options, to_run=not plan_only)
     scenario = client.execute(planned).scenario
     if plan_only:
         emit(json.dumps({"digest": scenario.digest, **scenario.to_json()}, indent=2) + "\n", output)

@@ -183,12 +183,13 @@ def _test(run: _Run) -> bool | None:
 def _stress(run: _Run) -> bool | None:
     """ICP-3.3: the environment's stress scenario at its peak load; None when it declares none (a stress test
     is load: it runs from `infragate run` only when the design asks for it with `stress:`)."""
-    from infragate.workflow.stress_testing import StressTest
+    from infragate.workflow.stress_testing import StressOptions, StressTest
 
     if run.work.design.environment(run.env).settings.stress is None:
         return None
     workers = max(1, min(os.cpu_count() or 1, 2))
-    stressed = handle(StressTest(project=run.work.name, environment=run.env, workers=workers), run.caller, run.uow)
+    testing = StressTest(project=run.work.name, environment=run.env, options=StressOptions(workers=workers))
+    stressed = handle(testing, run.caller, run.uow)
     outcome = stressed.outcome
     hold = outcome.results.hold
     detail = (

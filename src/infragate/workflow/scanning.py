@@ -8,8 +8,9 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from infragate.errors import UsageError
 from infragate.infratest.scope import Scope
@@ -28,8 +29,11 @@ from infragate.workflow.roles import Action
 from infragate.workload.process import ca_bundle
 
 
-@dataclass(frozen=True)
-class ScanOptions:
+class ScanOptions(BaseModel):
+    """How to scan (None: the environment's own setting)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     engine: str | None = None  # None: the environment's (scan.engine)
     profile: str | None = None
     max_requests: int | None = None
@@ -167,33 +171,18 @@ class PlannedScan(LocalResult):
 
 
 class GetScanPlan(Command[PlannedScan]):
-    """The scan that would run (targets, engine, profile, limits); nothing is sent. ``dry_run``: only to
-    describe it (a workload's CA that does not exist yet is not needed)."""
+    """The scan that would run (targets, engine, profile, limits); nothing is sent. ``options.dry_run``: only
+    to describe it (a workload's CA that does not exist yet is not needed)."""
 
     project: str
     environment: str
-    engine: str | None = None
-    profile: str | None = None
-    max_requests: int | None = None
-    max_duration_s: int | None = None
-    rate: float | None = None
-    dry_run: bool = True
-
-    def options(self) -> ScanOptions:
-        return ScanOptions(
-            engine=self.engine,
-            profile=self.profile,
-            max_requests=self.max_requests,
-            max_duration_s=self.max_duration_s,
-            rate=self.rate,
-            dry_run=self.dry_run,
-        )
+    options: ScanOptions = Field(default_factory=lambda: ScanOptions(dry_run=True))
 
 
 @handles(GetScanPlan)
 def scan_plan(command: GetScanPlan, caller: Caller, uow: UnitOfWork) -> PlannedScan:
     scanning = Scanning(open_project(uow, command.project, caller), uow.settings, command.environment)
-    return PlannedScan(plan=scanning.plan(command.options()))
+    return PlannedScan(plan=scanning.plan(command.options))
 
 
 class Scanned(LocalResult):
@@ -209,24 +198,13 @@ class Scan(Command[Scanned]):
 
     project: str
     environment: str
-    engine: str | None = None
-    profile: str | None = None
-    max_requests: int | None = None
-    max_duration_s: int | None = None
-    rate: float | None = None
+    options: ScanOptions = Field(default_factory=ScanOptions)
 
 
 @handles(Scan)
 def scan(command: Scan, caller: Caller, uow: UnitOfWork) -> Scanned:
     scanning = Scanning(open_project(uow, command.project, caller), uow.settings, command.environment)
-    options = ScanOptions(
-        engine=command.engine,
-        profile=command.profile,
-        max_requests=command.max_requests,
-        max_duration_s=command.max_duration_s,
-        rate=command.rate,
-    )
-    plan = scanning.plan(options)
+    plan = scanning.plan(command.options.model_copy(update={"dry_run": False}))
     uow.view.log(f"OWASP scan of {len(plan.targets)} endpoint(s): engine {plan.engine}, profile {plan.profile}")
     report = scanning.run(plan, uow.view.log)
     run_id, summary = scanning.record(plan, report)

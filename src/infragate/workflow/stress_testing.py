@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from infragate.errors import RefusedError, UsageError
 from infragate.extras import require
@@ -34,8 +34,11 @@ from infragate.workload.process import ca_bundle
 STRESS_PLAN = "stress-plan"  # the approval subject: a scenario and its caps, by digest
 
 
-@dataclass(frozen=True)
-class StressOptions:
+class StressOptions(BaseModel):
+    """How to run the stress test (the load itself comes from the design unless an option overrides it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     workers: int = 1
     remote_workers: int = 0
     peak_rps: float | None = None
@@ -250,36 +253,13 @@ class StressTest(Command[Stressed]):
 
     project: str
     environment: str
-    workers: int = 1
-    remote_workers: int = 0
-    peak_rps: float | None = None
-    hold_s: int | None = None
-    ramp_s: int | None = None
-    profile: str | None = None
-    bind: str = "127.0.0.1"
-    port: int | None = None
-    find_limit: bool = False
-    engine: str = "locust"  # or "loaderio"
-
-    def options(self) -> StressOptions:
-        return StressOptions(
-            workers=self.workers,
-            remote_workers=self.remote_workers,
-            peak_rps=self.peak_rps,
-            hold_s=self.hold_s,
-            ramp_s=self.ramp_s,
-            profile=self.profile,
-            bind=self.bind,
-            port=self.port,
-            find_limit=self.find_limit,
-            engine=self.engine,
-        )
+    options: StressOptions = Field(default_factory=StressOptions)
 
 
 @handles(StressTest)
 def stress_test(command: StressTest, caller: Caller, uow: UnitOfWork) -> Stressed:
     testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
-    outcome = testing.run(command.options(), progress=uow.view.stress_progress)
+    outcome = testing.run(command.options, progress=uow.view.stress_progress)
     run_id, summary = testing.record(outcome)
     return Stressed(outcome=outcome, run_id=run_id, summary=summary)
 
@@ -294,7 +274,7 @@ class GetStressPlan(Command[StressPlan]):
 
     project: str
     environment: str
-    options: StressTest | None = None
+    options: StressOptions = Field(default_factory=StressOptions)
     to_run: bool = False
     approval: bool = True  # with to_run: refuse production without a lead's approval (a remote worker needs none)
 
@@ -302,7 +282,7 @@ class GetStressPlan(Command[StressPlan]):
 @handles(GetStressPlan)
 def stress_plan(command: GetStressPlan, caller: Caller, uow: UnitOfWork) -> StressPlan:
     testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
-    options = command.options.options() if command.options is not None else StressOptions()
+    options = command.options
     if command.to_run and options.engine == "locust":
         require("locust")  # before anything else: a run needs the 'stress' extra
     scenario = testing.scenario(options, to_run=command.to_run)

@@ -116,11 +116,13 @@ def tests_job(job: JobRequest, caller: Caller, uow: UnitOfWork) -> JobResult:
 
 def stress_job(job: JobRequest, caller: Caller, uow: UnitOfWork) -> JobResult:
     from infragate.workflow.bus import handle
-    from infragate.workflow.stress_testing import StressTest
+    from infragate.workflow.stress_testing import StressOptions, StressTest
 
     uow.view.log("stress test: Locust master and workers on this worker's machine")
     stressed = handle(
-        StressTest(project=job.project, environment=job.environment, workers=max(job.params.workers, 1)),
+        StressTest(
+            project=job.project, environment=job.environment, options=StressOptions(workers=max(job.params.workers, 1))
+        ),
         caller,
         uow,
     )

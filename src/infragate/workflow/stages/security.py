@@ -124,9 +124,10 @@ def no_open_severe_item(spec: ChecklistSpec, evidence: Evidence) -> ItemState:
 
 def scan_job(job: JobRequest, caller: Caller, uow: UnitOfWork) -> JobResult:
     from infragate.workflow.bus import handle
-    from infragate.workflow.scanning import Scan
+    from infragate.workflow.scanning import Scan, ScanOptions
 
-    scanned = handle(Scan(project=job.project, environment=job.environment, profile=job.params.profile), caller, uow)
+    options = ScanOptions(profile=job.params.profile)
+    scanned = handle(Scan(project=job.project, environment=job.environment, options=options), caller, uow)
     summary = scanned.summary
     uncovered = [f"{c.url} ({c.status}: {c.detail})" for c in scanned.report.coverage if c.status != "scanned"]
     uow.view.log(f"scan: {'complete' if summary.complete else 'incomplete'}, {summary.counts}")
