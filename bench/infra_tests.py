@@ -71,13 +71,13 @@ def main() -> None:
             )
             os.environ.update(env)
             from infragate.design import load_design
-            from infragate.settings import load_settings
-            from infragate.store import open_store
+            from infragate.workflow.context import Caller, open_unit_of_work
             from infragate.workflow.infra_testing import InfraTesting, TestOptions
-            from infragate.workflow.service import Workflow
+            from infragate.workflow.project import ProjectWork
 
-            flow = Workflow(open_store(load_settings()), load_design(design), "bench")
-            testing = InfraTesting(flow, load_settings(), "staging")
+            uow = open_unit_of_work()
+            work = ProjectWork(uow, load_design(design), Caller("bench"))
+            testing = InfraTesting(work, uow.settings, "staging")
             testing.run(TestOptions())  # warm: imports, SSLyze's trust stores
             timings: dict[bool, list[float]] = {False: [], True: []}
             for _ in range(args.repeat):

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from infragate.aws import EmbeddedAws
 from infragate.design import load_design
-from infragate.jobs.queue import submit
+from infragate.jobs.queue import make_queue
 from infragate.settings import load_settings
 from infragate.store import jobs as job_store
-from infragate.store import open_store
-from infragate.workflow.service import Workflow
+from infragate.workflow.bus import handle
+from infragate.workflow.context import Caller, open_unit_of_work
+from infragate.workflow.memberships import RegisterProject
 
 ROOT = Path(__file__).resolve().parents[1]
 DESIGN = ROOT / "examples" / "webshop" / "infragate.yaml"
@@ -38,14 +39,19 @@ def measure(queue_url: str | None, count: int) -> list[float]:
         if queue_url:
             os.environ["INFRAGATE_QUEUE_URL"] = queue_url
         settings = load_settings()
-        store = open_store(settings)
-        Workflow(store, load_design(DESIGN), "bench").register_project()
+        uow = open_unit_of_work(settings)
+        uow.designs.use(load_design(DESIGN))
+        handle(RegisterProject(project="webshop"), Caller("bench"), uow)
+        store, queue = uow.store, make_queue(settings)
         worker = subprocess.Popen([sys.executable, "-m", "infragate", "worker"], stderr=subprocess.DEVNULL)
         try:
             time.sleep(3)  # idle: the worker has backed off to its longest poll interval
             delays = []
             for _ in range(count):
-                job = submit(settings, project="webshop", environment="staging", kind="verify", requested_by="bench")
+                job = job_store.create(
+                    store, project="webshop", environment="staging", kind="verify", requested_by="bench"
+                )
+                queue.enqueue(job.id)
                 while (current := job_store.get(store, job.id)) is not None and current.started_at is None:
                     time.sleep(0.01)
                 assert current is not None and current.started_at is not None

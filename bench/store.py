@@ -19,11 +19,13 @@ import yaml
 
 from infragate.design import parse_design
 from infragate.reporting import render_compliance_html
+from infragate.settings import load_settings
 from infragate.store import Store
 from infragate.store.findings import Observed, ingest, open_findings
 from infragate.store.projects import ensure_project
+from infragate.workflow.context import Caller, UnitOfWork
+from infragate.workflow.project import ProjectWork
 from infragate.workflow.report import compliance_report
-from infragate.workflow.service import Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -85,12 +87,12 @@ def main() -> None:
         data = yaml.safe_load((ROOT / "examples" / "webshop" / "infragate.yaml").read_text())
         data["project"]["name"] = "project-25"
         design = parse_design(yaml.safe_dump(data), "project-25.yaml")
-        flow = Workflow(store, design, "bench")
+        work = ProjectWork(UnitOfWork(store, load_settings()), design, Caller("bench"))
         with store.session() as session:  # the bench findings live in "production", as in the example
-            flow.register(session)
+            work.register(session)
 
         def report() -> None:
-            render_compliance_html(compliance_report(flow, "production"))
+            render_compliance_html(compliance_report(work, "production"))
 
         median, runs = timed(args.repeat, report)
         print(

@@ -86,15 +86,18 @@ def fill(home: Path, url: str, sessions: int) -> tuple[str, list[str]]:
     os.environ["INFRAGATE_HOME"] = str(home)
     os.environ["INFRAGATE_DATABASE_URL"] = url
     from infragate.design import load_design
-    from infragate.settings import load_settings
-    from infragate.store import open_store
     from infragate.store.findings import Observed, ingest
     from infragate.workflow import accounts
-    from infragate.workflow.service import Workflow
+    from infragate.workflow.bus import handle
+    from infragate.workflow.context import Caller, open_unit_of_work
+    from infragate.workflow.gatekeeping import RefreshStage
+    from infragate.workflow.memberships import ApplyMemberships
+    from infragate.workflow.project import ProjectWork
     from infragate.workflow.users import create_admin
 
-    store = open_store(load_settings())
-    create_admin(store, "bench.admin@example.com")
+    uow = open_unit_of_work()
+    store, admin = uow.store, Caller("bench.admin@example.com")
+    create_admin(store, admin.name)
     data = yaml.safe_load(WEBSHOP.read_text())
     per_project = FINDINGS // PROJECTS
     severities = ("critical", "high", "medium", "low")
@@ -104,10 +107,11 @@ def fill(home: Path, url: str, sessions: int) -> tuple[str, list[str]]:
         data["project"]["owners"]["lead"] = [LEAD]
         path = home / f"shop{index:02d}.yaml"
         path.write_text(yaml.safe_dump(data))
-        flow = Workflow(store, load_design(path), "bench.admin@example.com")
-        flow.apply_memberships()
+        design = load_design(path)
+        uow.designs.use(design)
+        handle(ApplyMemberships(project=design.project.name), admin, uow)
         with store.session() as session:
-            project = flow.register(session)
+            project = ProjectWork(uow, design, admin).register(session)
             observed = [
                 Observed(f"fp-{index}-{n}", f"NET-{n % 9:03d}", f"web-{n}", severities[n % 4], f"finding {n}", "bench")
                 for n in range(per_project)
@@ -115,7 +119,7 @@ def fill(home: Path, url: str, sessions: int) -> tuple[str, list[str]]:
             ingest(
                 session, project_id=project.id, environment="staging", source="audit", run_id=None, observed=observed
             )
-        Workflow(store, load_design(path), LEAD).gate_report("staging")
+        handle(RefreshStage(project=design.project.name, environment="staging"), Caller(LEAD), uow)
     accounts.set_password(store, None, LEAD, PASSWORD)
     _info, token = accounts.create_token(store, LEAD, "bench", projects=[], roles=[], days=1)
     cookies = [accounts.start_session(store, LEAD)[0] for _ in range(sessions)]
