@@ -27,6 +27,7 @@ from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.gatekeeping import EvaluateGates
 from infragate.workflow.gates import Criterion, Evidence
 from infragate.workflow.jobs_model import JobResult
+from infragate.workflow.memberships import RegisterProject
 from infragate.workflow.pipeline import Outcome, RunPipeline
 from infragate.workflow.project import open_project
 from infragate.workflow.records import RunSummary
@@ -59,7 +60,7 @@ def test_a_query_never_writes(store: Store) -> None:
     design = load_design(WEBSHOP)
     seat_owners(store, design)
     lead = Person(store, design, LEAD)
-    lead.register_project()
+    lead.do(RegisterProject(project="webshop"))  # `infragate project init`
 
     def counts() -> tuple[int, int, list[tuple[str, str, str | None]]]:
         with store.session() as session:
@@ -69,6 +70,8 @@ def test_a_query_never_writes(store: Store) -> None:
         return entries, runs, stages
 
     before = counts()
+    # Registering the design settled each environment's stage and next step (a command of its own did).
+    assert all(stage == "design" and next_step for _name, stage, next_step in before[2]), before[2]
     for environment in ("staging", "production"):
         report = lead.do(EvaluateGates(project="webshop", environment=environment))
         assert report.unmet(), "nothing has been done yet"

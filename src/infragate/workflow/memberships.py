@@ -83,6 +83,8 @@ def register_project(command: RegisterProject, caller: Caller, uow: UnitOfWork) 
             environments=[environment.name for environment in project.environments],
             proposal=_proposal(session, project, work.design.project.owners),
         )
+    for environment in registered.environments:  # a (new) design: its stage and next step are settled now
+        uow.evidence_changed(registered.name, environment)
     if not command.apply_members:
         return registered
     return registered.model_copy(update={"proposal": _apply_proposal(work), "applied": True})
