@@ -160,3 +160,19 @@ def _other_project(store: Store, folder: Path) -> str:
     path.write_text(yaml.safe_dump(data))
     seat_owners(store, load_design(path))
     return "lead@other.example"
+
+
+def test_an_id_no_row_can_have_is_refused_as_input_never_sent_to_the_database(server: TestClient) -> None:
+    """Schemathesis found a job id past 64 bits answered 500 (SQLite overflowed): ids are bounded on input."""
+    dev = bearer(server, DEV)
+    huge = 2**63
+    for method, path in (
+        ("GET", f"/api/v1/jobs/{huge}"),
+        ("GET", f"/api/v1/jobs/{huge}/events"),
+        ("GET", f"/api/v1/jobs/{huge}/log"),
+        ("POST", f"/api/v1/jobs/{huge}/cancellation"),
+        ("GET", "/api/v1/jobs/0"),
+    ):
+        answer = server.request(method, path, headers=dev)
+        assert answer.status_code == 422 and answer.headers["content-type"] == PROBLEM, (path, answer.text)
+    assert server.get(f"/api/v1/jobs/{2**63 - 1}", headers=dev).status_code == 404  # the largest id is an id

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -122,7 +122,9 @@ def download(body: bytes, media_type: str, name: str) -> Response:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
-async def job_events(request: Request, caller: CallerDep, job_id: int) -> StreamingResponse:
+async def job_events(
+    request: Request, caller: CallerDep, job_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
+) -> StreamingResponse:
     """Follow a job as server-sent events: each progress or log line as a `progress` or `log` event (data is a
     JobEvent), then one `end` event with the job, when it has finished. Resume with Last-Event-ID."""
     uow = unit_of_work(request)

@@ -28,7 +28,7 @@ from infragate.workflow.gatekeeping import EvaluateGates, Launch
 from infragate.workflow.job_requests import GetJobLog, ListJobs
 from infragate.workflow.messages import AnyCommand, Command
 from infragate.workflow.pentests import FindPentest
-from infragate.workflow.portfolio import Portfolio
+from infragate.workflow.portfolio import Portfolio, PortfolioRow
 from infragate.workflow.signoffs import SignChecklistItem
 from infragate.workflow.stages import registry
 from infragate.workflow.triage import FindingStatus, ListFindings, ResolveFinding
@@ -101,7 +101,12 @@ def home(request: Request, client: str | None = None, stage: str | None = None) 
     caller = _signed_in(request)
     if caller is None:
         return _to_login()
-    every = handle(Portfolio(limit=100_000), caller, unit_of_work(request)).items
+    uow, every = unit_of_work(request), list[PortfolioRow]()
+    while True:  # every environment the caller may see, a page at a time (a page is at most 200)
+        page = handle(Portfolio(offset=len(every), limit=200), caller, uow)
+        every += page.items
+        if not page.items or len(every) >= page.total:
+            break
     clients = sorted({row.client for row in every})
     rows = [r for r in every if (not client or r.client == client) and (not stage or r.stage == stage)]
     context = {

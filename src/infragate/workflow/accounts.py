@@ -25,7 +25,7 @@ from infragate.store.schema import ApiToken, Credential, User, WebSession
 from infragate.store.timestamps import as_utc, optional_utc
 from infragate.workflow.bus import handles
 from infragate.workflow.context import Caller, UnitOfWork
-from infragate.workflow.messages import Command, Http, Items, Outcome, Query, Result
+from infragate.workflow.messages import Command, Http, Items, Outcome, Query, Result, RowId
 from infragate.workflow.roles import Action, RoleError, require
 from infragate.workflow.scope import Scope
 
@@ -356,7 +356,7 @@ class RevokeToken(Command[TokenInfo]):
     """Revoke a token (its owner, or an admin)."""
 
     http = Http("DELETE", "/tokens/{token_id}", tag="identity")
-    token_id: int
+    token_id: RowId
 
 
 @handles(RevokeToken)

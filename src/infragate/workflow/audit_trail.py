@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
 from infragate.errors import UsageError
 from infragate.files import write_atomically, write_bytes_atomically
@@ -231,7 +231,7 @@ class AuditLogPage(Result):
 class ReadAuditLog(Query[AuditLogPage]):
     """The audit log's latest entries, newest first, with whether it verifies (admins)."""
 
-    limit: int = 200
+    limit: int = Field(200, ge=1, le=1000)
 
 
 @handles(ReadAuditLog)

@@ -23,7 +23,7 @@ from infragate.store.schema import Project, User
 from infragate.workflow.bus import handles
 from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.jobs_model import JobParams, JobResult
-from infragate.workflow.messages import Command, Http, Items, Outcome, Page, Query, Result
+from infragate.workflow.messages import Command, Http, Items, Offset, Outcome, Page, PageSize, Query, Result, RowId
 from infragate.workflow.project import open_project
 from infragate.workflow.roles import Action, RoleError, require
 from infragate.workflow.stages import registry
@@ -139,8 +139,8 @@ class ListJobs(Query[Page[JobOut]]):
 
     http = Http("GET", "/projects/{project}/jobs", tag="jobs")
     project: str | None
-    offset: int = 0
-    limit: int = Field(50, ge=1, le=200)
+    offset: Offset = 0
+    limit: PageSize = 50
 
 
 @handles(ListJobs)
@@ -176,7 +176,7 @@ class GetJob(Query[JobOut]):
     """One job: what, who asked, its worker, state and result."""
 
     http = Http("GET", "/jobs/{job_id}", tag="jobs")
-    job_id: int
+    job_id: RowId
 
 
 @handles(GetJob)
@@ -199,8 +199,8 @@ class GetJobLog(Query[JobEvents]):
     """The job's progress and log lines so far (``after``: only those after that position)."""
 
     http = Http("GET", "/jobs/{job_id}/log", tag="jobs")
-    job_id: int
-    after: int = 0
+    job_id: RowId
+    after: Offset = 0
 
 
 @handles(GetJobLog)
@@ -220,7 +220,7 @@ class CancelJob(Command[JobOut]):
     """Cancel a queued job, or ask a running one to stop (the requester, the project's lead, or an admin)."""
 
     http = Http("POST", "/jobs/{job_id}/cancellation", tag="jobs")
-    job_id: int
+    job_id: RowId
 
 
 @handles(CancelJob)

@@ -18,7 +18,7 @@ from infragate.store.schema import Project, Run
 from infragate.workflow.bus import handles
 from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.jobs_model import JobParams, JobResult, JobRun
-from infragate.workflow.messages import Command
+from infragate.workflow.messages import Command, RowId
 from infragate.workflow.registration import design_at, registered_design
 from infragate.workflow.stages import JobRequest, registry
 
@@ -28,7 +28,7 @@ SCHEDULER = "infragate-scheduler"  # who "requested" a scheduled job in its reco
 class RunJob(Command[JobResult]):
     """Run a job that a worker (or ``--here``) claimed, as whom it acts for."""
 
-    job_id: int
+    job_id: RowId
 
 
 @handles(RunJob)

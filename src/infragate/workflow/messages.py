@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, ClassVar, Generic, NamedTuple, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, NamedTuple, TypeAlias, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 if TYPE_CHECKING:
     from infragate.workflow.context import Caller, UnitOfWork
@@ -28,6 +28,12 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+# A stored row's id, as the API and the CLI take it: a positive 64-bit integer (SQLite's and PostgreSQL's
+# BIGINT), so an id no row can have is refused as input (422, exit 2), never sent to the database.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1, description="A stored id (a positive 64-bit integer).")]
+# Where a page starts, and how long it is: what any caller may ask for (the API's answers stay small).
+Offset = Annotated[int, Field(ge=0, le=2**63 - 1, description="How many items to skip.")]
+PageSize = Annotated[int, Field(ge=1, le=200, description="How many items at most (up to 200).")]
 R = TypeVar("R", bound=BaseModel, covariant=True)  # a Result, or a RootModel for a list the API answers as a list
 
 

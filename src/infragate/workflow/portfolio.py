@@ -13,7 +13,7 @@ from infragate.store.schema import Finding, Project
 from infragate.workflow.bus import handles
 from infragate.workflow.context import Caller, UnitOfWork
 from infragate.workflow.gatekeeping import judge
-from infragate.workflow.messages import Http, Page, Query, Result
+from infragate.workflow.messages import Http, Offset, Page, PageSize, Query, Result
 from infragate.workflow.project import open_project
 from infragate.workflow.users import roles_in_scope
 
@@ -35,8 +35,8 @@ class Portfolio(Query[Page[PortfolioRow]]):
     http = Http("GET", "/portfolio", tag="projects")
     client: str | None = None
     stage: str | None = None
-    offset: int = 0
-    limit: int = 50
+    offset: Offset = 0
+    limit: PageSize = 50
 
 
 @handles(Portfolio)

@@ -14,7 +14,7 @@ from infragate.store.schema import Finding, FindingEvent, Project, User
 from infragate.store.timestamps import optional_utc
 from infragate.workflow.bus import handles
 from infragate.workflow.context import Caller, UnitOfWork
-from infragate.workflow.messages import Command, Http, Outcome, Page, Query, Result
+from infragate.workflow.messages import Command, Http, Offset, Outcome, Page, PageSize, Query, Result, RowId
 from infragate.workflow.project import open_project
 from infragate.workflow.roles import Action, require
 
@@ -62,8 +62,8 @@ class ListFindings(Query[Page[FindingOut]]):
     project: str
     environment: str | None = None
     include_closed: bool = False
-    offset: int = 0
-    limit: int = 50
+    offset: Offset = 0
+    limit: PageSize = 50
 
 
 @handles(ListFindings)
@@ -102,7 +102,7 @@ class AssignFinding(Command[Outcome]):
 
     http = Http("PUT", "/projects/{project}/findings/{finding_id}/assignee", tag="findings")
     project: str
-    finding_id: int
+    finding_id: RowId
     user: str
 
 
@@ -134,7 +134,7 @@ class ResolveFinding(Command[Outcome]):
 
     http = Http("POST", "/projects/{project}/findings/{finding_id}/resolution", tag="findings")
     project: str
-    finding_id: int
+    finding_id: RowId
     status: FindingStatus
     note: str
 
