@@ -39,7 +39,7 @@ run: $(VENV)/.installed
 	$(BIN)/infragate workload stop --env staging --design $(EXAMPLE); exit $$status  # run started it
 	$(BIN)/infragate project status --design $(EXAMPLE)
 	@echo "next: the whole policy in team mode, staging and production carried to launch by each role with its"
-	@echo "      own token (server, worker, fake GitHub and CircleCI; about 2.5 min): make walkthrough"
+	@echo "      own token (server, worker, fake GitHub and CircleCI; about 4 min): make walkthrough"
 
 # The example's walkthrough (examples/webshop/README.md): a server, a worker and the example's application,
 # fake GitHub and CircleCI, and each person with their own token carry staging and production to launch.
