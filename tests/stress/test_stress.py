@@ -5,6 +5,8 @@ that miss, findings and the ICP-3.3 criterion, and the refusals before anything 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
+from infragate.stress.runner import locust_warnings
 from infragate.workflow.stress_testing import ApproveStressPlan, StressOptions, StressTesting
 from tests.support.acting import Person
 from tests.support.cli import run_infragate
@@ -56,6 +59,39 @@ def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_p
     testing.record(outcome)
     met, detail = criterion(flow)
     assert met and "every SLO met" in detail
+
+
+def test_one_worker_on_a_busy_machine_still_sends_its_load(good: Served, tmp_path: Path) -> None:
+    """With both cores kept busy by two other processes, one local worker still sends the planned load and the
+    run says what it held: it runs in Locust's single process, with no master's heartbeat to miss (locust issue
+    3043 ended such runs with 0 requests)."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        flow = Person(open_store(load_settings()), load_design(design_with(tmp_path, good)), DEV)
+        outcome = StressTesting(flow.work, load_settings(), "staging").run(StressOptions(workers=1))
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert outcome.results.overall.count > 20, outcome.warnings
+    assert outcome.held_rps is not None and outcome.held_rps > 0
+    assert not any("missing" in warning.lower() for warning in outcome.warnings), outcome.warnings
+
+
+def test_locusts_own_warnings_are_read_from_its_log(tmp_path: Path) -> None:
+    log = tmp_path / "locust.log"
+    log.write_text(
+        "[2026-12-08 06:40:00,101] host/WARNING/locust.runners: Worker w1 missed its heartbeat: missing.\n"
+        "[2026-12-08 06:40:01,101] host/INFO/locust.main: Starting Locust 2.47.0\n"
+        "Type     Name   # reqs\n"
+        "[2026-12-08 06:40:02,101] host/ERROR/locust.user.task: boom\n"
+        "[2026-12-08 06:40:03,101] host/WARNING/locust.runners: Worker w1 missed its heartbeat: missing.\n"
+    )
+    assert locust_warnings(log) == (
+        "WARNING/locust.runners: Worker w1 missed its heartbeat: missing.",
+        "ERROR/locust.user.task: boom",
+    )  # each once, in order; information and the summary table are not warnings
+    assert locust_warnings(tmp_path / "absent.log") == ()
 
 
 def test_a_missed_slo_is_a_finding_and_keeps_the_criterion_unmet(good: Served, tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ class Measured:
     results: StressResults
     interrupted: bool
     workers: int
+    warnings: tuple[str, ...] = ()  # what Locust itself warned of while it ran (from its log)
 
 
 def prepare(
@@ -110,10 +111,25 @@ def run(
     if expected < 1:
         raise UsageError("a stress test needs at least one worker", hint="Pass --workers 1 or more.")
     log = (folder / "locust.log").open("ab")
-    master = subprocess.Popen(
-        _locust(
-            folder,
-            "--headless",
+    common: tuple[str, ...] = (
+        "--headless",
+        "--run-time",
+        f"{int(scenario.duration_s + GRACE_S)}s",
+        "--stop-timeout",
+        "5",
+        "--loglevel",
+        "WARNING",
+        "--only-summary",
+    )
+    single = workers == 1 and remote_workers == 0
+    if single:
+        # One local worker runs in one process (Locust's own single-process mode): no master/worker protocol,
+        # so no heartbeat a busy machine can make it miss (locust issue 3043: a worker that handles its spawn
+        # message late is dropped, and the run ends with nothing sent).
+        arguments = common
+    else:
+        arguments = (
+            *common,
             "--master",
             "--master-bind-host",
             bind,
@@ -123,19 +139,14 @@ def run(
             str(expected),
             "--expect-workers-max-wait",
             "60",
-            "--run-time",
-            f"{int(scenario.duration_s + GRACE_S)}s",
-            "--stop-timeout",
-            "5",
-            "--loglevel",
-            "WARNING",
-            "--only-summary",
-        ),
+        )
+    master = subprocess.Popen(
+        _locust(folder, *arguments),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C reaches infragate only; it stops the master gracefully (SIGTERM)
+        start_new_session=True,  # Ctrl-C reaches infragate only; it stops Locust gracefully (SIGTERM)
     )
     local = [
         subprocess.Popen(
@@ -148,7 +159,7 @@ def run(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for _ in range(workers)
+        for _ in range(0 if single else workers)
     ]
     interrupted = False
     deadline = time.monotonic() + scenario.duration_s + GRACE_S + 90
@@ -189,7 +200,18 @@ def run(
             f"({wrong.error_count()} problems)",
             hint=f"See {folder / 'locust.log'}.",
         ) from None
-    return Measured(measured, interrupted, expected)
+    return Measured(measured, interrupted, expected, locust_warnings(folder / "locust.log"))
+
+
+def locust_warnings(log: Path, most: int = 10) -> tuple[str, ...]:
+    """Locust's own warnings and errors in its log (a worker missing, a user that raised…), at most ``most``
+    distinct ones: a run that measured little says why in infragate's output, not only in the log file."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ()
+    found = [line.split("/", 1)[-1].strip() for line in lines if "/WARNING/" in line or "/ERROR/" in line]
+    return tuple(dict.fromkeys(found))[:most]
 
 
 def _report(path: Path, progress: Callable[[dict[str, float]], None]) -> None:

@@ -192,8 +192,9 @@ def _stress(run: _Run) -> bool | None:
     stressed = handle(testing, run.caller, run.uow)
     outcome = stressed.outcome
     hold = outcome.results.hold
+    held = "nothing" if outcome.held_rps is None else f"{outcome.held_rps:g} requests/s"
     detail = (
-        f"{outcome.scenario.peak_rps:g} requests/s held: p95 {hold.p95 or 0:.1f} ms, p99 "
+        f"{held} held (target {outcome.scenario.peak_rps:g}): p95 {hold.p95 or 0:.1f} ms, p99 "
         f"{hold.p99 or 0:.1f} ms, {hold.errors} errors of {hold.count}"
     )
     run.step("stress", outcome.passed, detail)

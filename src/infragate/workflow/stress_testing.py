@@ -59,6 +59,12 @@ class StressOutcome:
     interrupted: bool
     folder: Path
     limit: BreakingPoint | None = None  # --find-limit
+    warnings: tuple[str, ...] = ()  # what Locust warned of while it ran
+
+    @property
+    def held_rps(self) -> float | None:
+        """The request rate the hold actually carried (not the target), when the run measured one."""
+        return next((v.measured for v in self.verdicts if v.name == "load"), None)
 
     @property
     def passed(self) -> bool:
@@ -143,7 +149,9 @@ class StressTesting:
             limit = None
         if (over := cap_verdict(measured.results)) is not None:
             verdicts.append(over)
-        return StressOutcome(scenario, measured.results, verdicts, measured.interrupted, folder, limit)
+        return StressOutcome(
+            scenario, measured.results, verdicts, measured.interrupted, folder, limit, measured.warnings
+        )
 
     def _loaderio(self, scenario: Scenario, folder: Path) -> StressOutcome:
         """The same scenario through Loader.io: its servers load the public endpoint (never a pinned one)."""
@@ -260,6 +268,8 @@ class StressTest(Command[Stressed]):
 def stress_test(command: StressTest, caller: Caller, uow: UnitOfWork) -> Stressed:
     testing = StressTesting(open_project(uow, command.project, caller), uow.settings, command.environment)
     outcome = testing.run(command.options, progress=uow.view.stress_progress)
+    for warning in outcome.warnings:  # every front end shows them: the terminal, a job's log
+        uow.view.log(f"Locust: {warning}")
     run_id, summary = testing.record(outcome)
     return Stressed(outcome=outcome, run_id=run_id, summary=summary)
 
