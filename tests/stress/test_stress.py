@@ -16,11 +16,13 @@ from infragate.design import load_design
 from infragate.errors import UsageError
 from infragate.settings import load_settings
 from infragate.store import open_store
+from infragate.store.findings import Observed
 from infragate.stress.runner import locust_warnings
+from infragate.workflow.records import StressSummary
 from infragate.workflow.stress_testing import ApproveStressPlan, StressOptions, StressTesting
 from tests.support.acting import Person
 from tests.support.cli import run_infragate
-from tests.support.workloads import Served, example_app, example_design, unpinned_production
+from tests.support.workloads import Served, example_app, example_design, free_port, unpinned_production
 
 DEV = "dara.dev@example.com"
 SHORT = {"kind": "ramp", "ramp_s": 1, "hold_s": 6}
@@ -52,6 +54,7 @@ def test_two_workers_measure_every_request_and_the_slos_hold(good: Served, tmp_p
     assert results.names["catalogue"].count > results.names["health"].count  # weights 3 : 1
     assert all((s.p50 or 0) <= (s.p95 or 0) <= (s.max or 0) and s.p50 is not None for s in results.names.values())
     assert [v.name for v in outcome.verdicts] == ["load", "p95", "p99", "error rate"] and outcome.passed
+    assert outcome.not_evaluated == "" and outcome.results.hold.unanswered == 0  # answered: judged
     assert max(w.users for w in results.windows) == outcome.scenario.peak_users
     assert (
         results.cloudwatch is not None and results.cloudwatch.status == "not applicable"
@@ -76,6 +79,28 @@ def test_one_worker_on_a_busy_machine_still_sends_its_load(good: Served, tmp_pat
     assert outcome.results.overall.count > 20, outcome.warnings
     assert outcome.held_rps is not None and outcome.held_rps > 0
     assert not any("missing" in warning.lower() for warning in outcome.warnings), outcome.warnings
+
+
+def test_a_run_that_got_no_answer_is_not_evaluated_and_settles_no_finding(good: Served, tmp_path: Path) -> None:
+    """The workload is down: every request is refused. That measured nothing about the system (no latency, no
+    error rate of its own), so it is "not evaluated" with its cause: no SLO finding is opened, none is closed,
+    and the criterion says so, rather than a developer's failure at "0 requests/s"."""
+    down = Served(free_port(), free_port(), good.ca_file)  # nothing listens there
+    flow = Person(open_store(load_settings()), load_design(design_with(tmp_path, down)), DEV)
+    earlier = Observed("stress-earlier", "STRESS-p95", "staging", "medium", "p95 missed before", "real load", "ICP-3.3")
+    flow.record_run(
+        "staging", StressSummary(passed=False), succeeded=False, findings=[earlier], source="stress"
+    )  # a finding real load found earlier
+    testing = StressTesting(flow.work, load_settings(), "staging")
+    outcome = testing.run(StressOptions(workers=1))
+    assert outcome.results.hold.count > 0 and outcome.results.hold.unanswered == outcome.results.hold.count
+    assert "got an answer from https://staging.webshop.example.com" in outcome.not_evaluated
+    _run, summary = testing.record(outcome)
+    assert summary.not_evaluated and not summary.passed
+    open_rules = sorted(f.rule_id for f in flow.findings("staging"))
+    assert open_rules == ["STRESS-p95"]  # the earlier one stays open; no STRESS-load or error-rate finding
+    met, detail = criterion(flow)
+    assert not met and detail.startswith("not evaluated: the latest stress run measured nothing (none of its")
 
 
 def test_locusts_own_warnings_are_read_from_its_log(tmp_path: Path) -> None:

@@ -136,7 +136,14 @@ def stress(
         emit(_junit(outcome), output)
     else:
         _show(outcome)
-    verdict = "met every SLO" if outcome.passed else "missed" if not outcome.interrupted else "was interrupted"
+    if outcome.passed:
+        verdict = "met every SLO"
+    elif outcome.interrupted:
+        verdict = "was interrupted"
+    elif outcome.not_evaluated:
+        verdict = f"is not evaluated: it measured nothing ({outcome.not_evaluated})"
+    else:
+        verdict = "missed"
     err.print(f"{chosen.project}/{env}: the stress test {verdict} (run {run_id})", markup=False)
     err.print(f"report: {outcome.folder / 'report.html'}", markup=False)
     if not outcome.passed:
@@ -232,6 +239,7 @@ def _document(outcome: StressOutcome, run_id: int) -> StressDocument:
         scenario=outcome.scenario.to_json(),
         verdicts=outcome.verdicts,
         limit=outcome.limit.describe() if outcome.limit is not None else None,
+        not_evaluated=outcome.not_evaluated,
         results=outcome.results,
     )
 

@@ -169,11 +169,14 @@ def to_results(result: TestResult, duration_s: float, started_at: float) -> Stre
     success = int(result.get("success", 0))
     errors = int(result.get("error", 0)) + int(result.get("timeout_error", 0)) + int(result.get("network_error", 0))
     average = float(result.get("avg_response_time", 0))
+    unanswered = int(result.get("timeout_error", 0)) + int(result.get("network_error", 0))  # no HTTP answer
     return StressResults(
         engine="loaderio",
         public_results_url=result.get("public_results_url"),
         started_at=started_at,
         duration_s=duration_s,
-        overall=Measure(count=success + errors, errors=errors, mean=average),
-        hold=Hold(count=success + errors, errors=errors, mean=average, begin=0.0, end=float(duration_s)),
+        overall=Measure(count=success + errors, errors=errors, unanswered=unanswered, mean=average),
+        hold=Hold(
+            count=success + errors, errors=errors, unanswered=unanswered, mean=average, begin=0.0, end=float(duration_s)
+        ),
     )

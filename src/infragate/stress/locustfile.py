@@ -219,9 +219,10 @@ if not RAW:
 
 # -- recording ----------------------------------------------------------------------------------------------
 class WorkerReport(TypedDict):
-    """What a worker sends its master each report: (window, name, HdrHistogram encoded, errors, total µs)."""
+    """What a worker sends its master each report: (window, name, HdrHistogram encoded, errors, unanswered,
+    total µs)."""
 
-    cells: list[tuple[int, str, str, int, int]]
+    cells: list[tuple[int, str, str, int, int, int]]
 
 
 class Capped(TypedDict):
@@ -244,18 +245,22 @@ def _stage_of(offset: float) -> int:
 
 
 class Cell:
-    """Response times (an HdrHistogram), errors, and the exact sum of the times: the histogram's own mean
+    """Response times (an HdrHistogram), errors (``unanswered``: those that got no HTTP response at all), and
+    the exact sum of the times: the histogram's own mean
     walks every bucket in Python (~45 ms), which the master would pay for every window every 5 seconds."""
 
-    __slots__ = ("errors", "histogram", "total_us")
+    __slots__ = ("errors", "histogram", "total_us", "unanswered")
 
-    def __init__(self, histogram: HdrHistogram | None = None, errors: int = 0, total_us: int = 0) -> None:
+    def __init__(
+        self, histogram: HdrHistogram | None = None, errors: int = 0, total_us: int = 0, unanswered: int = 0
+    ) -> None:
         self.histogram = histogram if histogram is not None else _histogram()
-        self.errors, self.total_us = errors, total_us
+        self.errors, self.total_us, self.unanswered = errors, total_us, unanswered
 
     def add(self, other: Cell) -> None:
         self.histogram.add(other.histogram)
         self.errors += other.errors
+        self.unanswered += other.unanswered
         self.total_us += other.total_us
 
     @property
@@ -281,17 +286,17 @@ class Batch:
     generator is what a stress test measures, so each request pays for the append only, and the batch
     becomes a histogram when it is reported (every few seconds, one recording per distinct value)."""
 
-    __slots__ = ("errors", "times")
+    __slots__ = ("errors", "times", "unanswered")
 
     def __init__(self) -> None:
         self.times: list[int] = []
-        self.errors = 0
+        self.errors = self.unanswered = 0
 
     def cell(self) -> Cell:
         histogram = _histogram()
         for micros, count in Counter(self.times).items():
             histogram.record_value(micros if micros < HIGHEST_US else HIGHEST_US, count)
-        return Cell(histogram, self.errors, sum(self.times))
+        return Cell(histogram, self.errors, sum(self.times), self.unanswered)
 
 
 class Recorder:
@@ -311,7 +316,7 @@ class Recorder:
     def export(self) -> WorkerReport:
         """The recordings since the last report, encoded for the master (each report is a delta)."""
         cells = [
-            (w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.total_us)
+            (w, n, base64.b64encode(c.histogram.encode()).decode(), c.errors, c.unanswered, c.total_us)
             for (w, n), c in self._take().items()
         ]
         return {"cells": cells}
@@ -323,9 +328,9 @@ class Recorder:
 
     def merge(self, data: WorkerReport) -> None:
         """Master: add a worker's report up."""
-        for window, name, encoded, errors, total_us in data.get("cells", []):
+        for window, name, encoded, errors, unanswered, total_us in data.get("cells", []):
             histogram = HdrHistogram.decode(base64.b64decode(encoded))
-            self._add_up(window, name, Cell(histogram, errors, total_us))
+            self._add_up(window, name, Cell(histogram, errors, total_us, unanswered))
 
     def fold(self) -> None:
         """Add up what this process recorded itself (a run without workers)."""
@@ -410,6 +415,8 @@ def _on_request(
     batch.times.append(micros)
     if exception is not None:
         batch.errors += 1
+        if not getattr(response, "status_code", 0):  # no HTTP response at all: refused, reset, timed out
+            batch.unanswered += 1
 
 
 def _to_master(client_id: str, data: dict[str, object]) -> None:
@@ -545,8 +552,20 @@ def _results(environment: Environment, path: str) -> None:
         "started_at": started,
         "duration_s": time.time() - started,
         "window_s": WINDOW_S,
-        "overall": {"count": overall.count, "errors": overall.errors, **_percentiles(overall)},
-        "hold": {"from": HOLD_FROM, "to": HOLD_TO, "count": hold.count, "errors": hold.errors, **_percentiles(hold)},
+        "overall": {
+            "count": overall.count,
+            "errors": overall.errors,
+            "unanswered": overall.unanswered,
+            **_percentiles(overall),
+        },
+        "hold": {
+            "from": HOLD_FROM,
+            "to": HOLD_TO,
+            "count": hold.count,
+            "errors": hold.errors,
+            "unanswered": hold.unanswered,
+            **_percentiles(hold),
+        },
         "locust_overall": {"count": total.num_requests, "errors": total.num_failures, **_locust_percentiles(total)},
         "names": names,
         "windows": windows,

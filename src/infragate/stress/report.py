@@ -22,6 +22,7 @@ class StressDocument(BaseModel):
     scenario: ScenarioJson
     verdicts: list[SloVerdict]
     limit: str | None  # --find-limit: the breaking point, described
+    not_evaluated: str = ""  # why the run measured nothing to judge ("" when it did)
     results: StressResults
 
     def to_json(self) -> str:
@@ -118,7 +119,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ccc;padding:.3r
 svg{{width:{WIDTH}px;height:{HEIGHT}px;background:#fafafa;border:1px solid #ddd}}.axis{{stroke:#555}}
 .tick,.legend{{font-size:12px}}figcaption{{font-weight:600}}</style></head><body>
 <h1>{escape(title)}</h1>
-<p>{"Every SLO met." if document.passed else "Missed: see below."} {results.overall.count} requests in
+<p>{_headline(document)} {results.overall.count} requests in
 {results.duration_s:.0f} s; the verdicts judge the hold from {scenario["hold"][0]:g} s to
 {scenario["hold"][1]:g} s. Percentiles are exact to 3 significant digits (HdrHistogram); Locust's own, rounded,
 are shown beside them.</p>
@@ -130,6 +131,14 @@ are shown beside them.</p>
 {cpu}
 </body></html>
 """
+
+
+def _headline(document: StressDocument) -> str:
+    if document.passed:
+        return "Every SLO met."
+    if document.not_evaluated:
+        return f"Not evaluated, it measured nothing: {escape(document.not_evaluated)}."
+    return "Missed: see below."
 
 
 def cpu_section(cloudwatch: CloudWatchCpu | None) -> str:

@@ -24,10 +24,11 @@ class Percentiles(_Figures):
 
 
 class Measure(Percentiles):
-    """Requests, failed requests and their response times."""
+    """Requests, failed requests (``unanswered``: failed with no HTTP response at all) and response times."""
 
     count: int = 0
     errors: int = 0
+    unanswered: int = 0
 
 
 class LocustFigures(_Figures):

@@ -197,6 +197,8 @@ def _stress(run: _Run) -> bool | None:
         f"{held} held (target {outcome.scenario.peak_rps:g}): p95 {hold.p95 or 0:.1f} ms, p99 "
         f"{hold.p99 or 0:.1f} ms, {hold.errors} errors of {hold.count}"
     )
+    if outcome.not_evaluated:
+        detail = f"not evaluated, it measured nothing: {outcome.not_evaluated}"
     run.step("stress", outcome.passed, detail)
     return outcome.passed
 

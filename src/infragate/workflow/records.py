@@ -127,6 +127,7 @@ class StressSummary(RunSummary):
     hold: dict[str, float] = Field(default_factory=dict)
     verdicts: dict[str, SloRecord] = Field(default_factory=dict)
     slowest: list[str] = Field(default_factory=list)
+    not_evaluated: str = ""  # why the run measured nothing to judge (then it is no one's failure, and no evidence)
 
 
 class ScanSummary(RunSummary):

@@ -62,6 +62,28 @@ class StressOutcome:
     warnings: tuple[str, ...] = ()  # what Locust warned of while it ran
 
     @property
+    def not_evaluated(self) -> str:
+        """Why the run measured nothing to judge, or "" when it did: no request in the window the verdicts
+        judge (the hold; the whole run for --find-limit) got an HTTP response. A response, even a 500, is
+        the system's answer and is judged; a refused or dropped connection is nobody's latency."""
+        judged = self.results.overall if self.limit is not None else self.results.hold
+        if judged.count > judged.unanswered:
+            return ""
+        said = f" (Locust: {self.warnings[0]})" if self.warnings else ""
+        if judged.count:
+            return f"none of its {judged.count} requests got an answer from {self.scenario.base_url}: is it up?"
+        if self.results.capped is not None:
+            return f"the {self.results.capped.cap} cap stopped it before the hold"
+        if self.interrupted:
+            return "it was interrupted before the hold"
+        lost = [w for w in self.warnings if "missing" in w.lower() or "heartbeat" in w.lower()]
+        if lost:
+            return f"the load generator lost its worker (Locust: {lost[0]})"
+        if self.results.overall.count == 0:
+            return f"no request was sent{said}"
+        return f"no request was made during the hold{said}"
+
+    @property
     def held_rps(self) -> float | None:
         """The request rate the hold actually carried (not the target), when the run measured one."""
         return next((v.measured for v in self.verdicts if v.name == "load"), None)
@@ -218,7 +240,16 @@ class StressTesting:
                 v.name: SloRecord(passed=v.passed, measured=v.measured, target=v.target) for v in outcome.verdicts
             },
             slowest=[name for name, _p95 in slowest(outcome.results)],
+            not_evaluated=outcome.not_evaluated,
         )
+        if summary.not_evaluated:  # nothing measured: no SLO was missed by real load, and no finding is settled
+            return self.work.record(
+                self.environment,
+                summary,
+                succeeded=False,
+                source="stress",
+                artifact_path=str(outcome.folder / "results.json"),
+            )
         findings = [
             Observed(
                 fingerprint=hashlib.sha256(f"stress|{self.environment}|{v.name}".encode()).hexdigest(),

@@ -96,12 +96,17 @@ def stress_tested(e: Evidence) -> tuple[bool, str]:
         return False, "the latest stress run recorded no readable result: run it again"
     if summary.interrupted:
         return False, "the latest stress run was interrupted: a partial run is not evidence"
+    if summary.not_evaluated:
+        return False, f"not evaluated: the latest stress run measured nothing ({summary.not_evaluated}): run it again"
     missed = [f"{name} {v.measured} (target {v.target:g})" for name, v in summary.verdicts.items() if not v.passed]
     if not summary.verdicts or missed:
         return False, "missed: " + ("; ".join(missed) or "no verdict")
-    p95_slo = summary.verdicts.get("p95")
+    p95_slo, load = summary.verdicts.get("p95"), summary.verdicts.get("load")
     p95 = p95_slo.measured or 0.0 if p95_slo is not None else 0.0
-    return True, f"at {stress.at:%Y-%m-%d %H:%M}: {summary.peak_rps:g} requests/s held, p95 {p95:.1f} ms, every SLO met"
+    held = f"{load.measured:g} requests/s held" if load is not None and load.measured is not None else "held"
+    return True, (
+        f"at {stress.at:%Y-%m-%d %H:%M}: {held} (target {summary.peak_rps:g}), p95 {p95:.1f} ms, every SLO met"
+    )
 
 
 def tests_job(job: JobRequest, caller: Caller, uow: UnitOfWork) -> JobResult:
@@ -127,7 +132,11 @@ def stress_job(job: JobRequest, caller: Caller, uow: UnitOfWork) -> JobResult:
         uow,
     )
     missed = [name for name, slo in stressed.summary.verdicts.items() if not slo.passed]
-    uow.view.log("stress: every SLO met" if stressed.summary.passed else f"stress: missed {', '.join(missed)}")
+    if stressed.summary.not_evaluated:
+        missed = []
+        uow.view.log(f"stress: not evaluated, it measured nothing: {stressed.summary.not_evaluated}")
+    else:
+        uow.view.log("stress: every SLO met" if stressed.summary.passed else f"stress: missed {', '.join(missed)}")
     return JobResult(passed=stressed.summary.passed, missed=missed, requests=stressed.summary.requests)
 
 
